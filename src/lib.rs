@@ -1,0 +1,5 @@
+//! strm-tui: a terminal console, a scriptable CLI and a local server for Stream Machine.
+
+pub mod client;
+pub mod model;
+pub mod paths;
