@@ -1,0 +1,165 @@
+//! The scriptable CLI: the 2021 `strm` commands with `strm-tui` in its place, printing
+//! the API's JSON for jq. `run` parses (after rewriting the seed's multi-letter shorts)
+//! and hands each command to its module.
+
+pub mod args;
+mod auth;
+pub mod help;
+mod output;
+mod prompt;
+mod resources;
+pub mod shorts;
+mod slots;
+
+use std::ffi::OsString;
+use std::process::ExitCode;
+
+use clap::{CommandFactory, FromArgMatches};
+use clap_complete::Shell;
+
+use crate::client::CredentialStore;
+use crate::paths::Paths;
+use args::{AuthCommand, Cli, Command};
+pub use output::CliError;
+use output::CliResult;
+
+/// The whole command line as clap sees it, with the seed-style help installed.
+pub fn command() -> clap::Command {
+    help::with_seed_help(Cli::command())
+}
+
+/// Parses `argv` (program name first), runs the command and returns the exit code:
+/// 0 success, 1 API or I/O error, 2 usage error.
+pub fn run<I, T>(argv: I) -> ExitCode
+where
+    I: IntoIterator<Item = T>,
+    T: Into<OsString>,
+{
+    let matches = match command().try_get_matches_from(shorts::rewrite_args(argv)) {
+        Ok(m) => m,
+        Err(e) => {
+            // Help and version are "errors" too; clap knows which stream and code.
+            let _ = e.print();
+            return ExitCode::from(e.exit_code() as u8);
+        }
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(2);
+        }
+    };
+    match execute(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => e.report(),
+    }
+}
+
+fn execute(cli: Cli) -> CliResult {
+    let paths = Paths::from_env();
+    if let Some(shell) = cli.generate_completion {
+        return print_completion(shell);
+    }
+    if cli.print_paths {
+        return print_paths(&paths, cli.api_url.as_deref());
+    }
+    let Some(command) = cli.command else {
+        return slots::console(cli.api_url, cli.read_only, cli.mouse, paths);
+    };
+    if let Command::Completions { shell } = command {
+        return print_completion(shell);
+    }
+    if cli.read_only && changes_data(&command) {
+        return Err(CliError::Usage(
+            "refused: --read-only is set and this command creates or deletes".into(),
+        ));
+    }
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    runtime.block_on(dispatch(command, cli.api_url, paths))
+}
+
+async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> CliResult {
+    let api_url = api_url.as_deref();
+    match command {
+        Command::Serve(args) => return slots::serve(args, &paths).await,
+        Command::Simulate(args) => return slots::simulate(args, &paths, api_url).await,
+        Command::Demo(args) => return slots::demo(args, &paths, api_url).await,
+        // Logging out must work even when the stored file is broken, so it does not
+        // load it first.
+        Command::Auth(AuthCommand::Logout) if api_url.is_some() => {
+            let url = api_url.unwrap_or_default();
+            crate::client::parse_base_url(url)?;
+            CredentialStore::for_api(&paths, url).delete()?;
+            return output::print_line(&format!("Logged out of {url}"));
+        }
+        _ => {}
+    }
+    let backend = slots::connect(&paths, api_url).await?;
+    match command {
+        Command::Auth(cmd) => auth::run(cmd, &backend).await,
+        Command::Streams(cmd) => resources::streams(cmd, &backend, &paths).await,
+        Command::Outputs(cmd) => resources::outputs(cmd, &backend, &paths).await,
+        Command::Sinks(cmd) => resources::sinks(cmd, &backend).await,
+        Command::Exporters(cmd) => resources::exporters(cmd, &backend).await,
+        Command::ConsentLevels(cmd) => resources::consent_levels(cmd, &backend).await,
+        Command::Serve(_)
+        | Command::Simulate(_)
+        | Command::Demo(_)
+        | Command::Completions { .. } => {
+            unreachable!("handled above")
+        }
+    }
+}
+
+fn changes_data(command: &Command) -> bool {
+    use args::{
+        ConsentLevelsCommand as C, ExportersCommand as E, OutputsCommand as O, SinksCommand as Si,
+        StreamsCommand as St,
+    };
+    matches!(
+        command,
+        Command::Streams(St::Create { .. } | St::Delete { .. })
+            | Command::Outputs(O::Create { .. } | O::Delete { .. })
+            | Command::Sinks(Si::Create { .. } | Si::Delete { .. })
+            | Command::Exporters(E::Create { .. } | E::Delete { .. })
+            | Command::ConsentLevels(C::Create { .. } | C::Delete { .. })
+    )
+}
+
+fn print_completion(shell: Shell) -> CliResult {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "strm-tui", &mut out);
+    output::print_line(String::from_utf8_lossy(&out).trim_end())
+}
+
+fn print_paths(paths: &Paths, api_url: Option<&str>) -> CliResult {
+    let credentials = match api_url {
+        Some(url) => paths.credentials_file(url).display().to_string(),
+        None => paths
+            .config_dir
+            .join("<local-server-host>-credentials.json")
+            .display()
+            .to_string(),
+    };
+    let lines = [
+        ("config dir", paths.config_dir.display().to_string()),
+        ("config file", paths.config_file().display().to_string()),
+        ("credentials", credentials),
+        (
+            "saved secrets",
+            paths.saved_secrets_file().display().to_string(),
+        ),
+        ("data dir", paths.data_dir.display().to_string()),
+        ("server dir", paths.server_dir().display().to_string()),
+        ("log dir", paths.log_dir().display().to_string()),
+    ];
+    let text: Vec<String> = lines
+        .iter()
+        .map(|(k, v)| format!("{k:<13} = {v}"))
+        .collect();
+    output::print_line(&text.join("\n"))
+}
