@@ -163,3 +163,126 @@ fn print_paths(paths: &Paths, api_url: Option<&str>) -> CliResult {
         .collect();
     output::print_line(&text.join("\n"))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use args::{ExportersCommand, OutputsCommand};
+
+    fn parse(argv: &[&str]) -> Result<Cli, clap::Error> {
+        let argv = std::iter::once("strm-tui").chain(argv.iter().copied());
+        let matches = command().try_get_matches_from(shorts::rewrite_args(argv))?;
+        Cli::from_arg_matches(&matches)
+    }
+
+    #[test]
+    fn seed_output_command_parses() {
+        let cli = parse(&[
+            "outputs", "create", "bart", "level0-1", "-cl", "0", "-cl", "1", "-clt", "GRANULAR",
+        ])
+        .unwrap();
+        let Some(Command::Outputs(OutputsCommand::Create {
+            stream,
+            output,
+            consent_levels,
+            consent_level_type,
+            ..
+        })) = cli.command
+        else {
+            panic!("not outputs create");
+        };
+        assert_eq!((stream.as_str(), output.as_str()), ("bart", "level0-1"));
+        assert_eq!(consent_levels, [0, 1]);
+        assert_eq!(consent_level_type, crate::model::ConsentLevelType::Granular);
+    }
+
+    #[test]
+    fn seed_exporter_command_parses_and_negative_interval_is_a_value() {
+        for (interval, expected) in [("30", 30), ("-1", -1)] {
+            let cli = parse(&[
+                "exporters",
+                "create",
+                "-en",
+                "s3",
+                "-sn",
+                "s3-bart",
+                "-st",
+                "S3",
+                "-i",
+                interval,
+                "-pp",
+                "level01",
+                "level0-1",
+            ])
+            .unwrap();
+            let Some(Command::Exporters(ExportersCommand::Create {
+                exporter_name,
+                sink_name,
+                sink_type,
+                interval,
+                path_prefix,
+                stream,
+                ..
+            })) = cli.command
+            else {
+                panic!("not exporters create");
+            };
+            assert_eq!(exporter_name, "s3");
+            assert_eq!(sink_name, "s3-bart");
+            assert_eq!(sink_type, crate::model::SinkType::S3);
+            assert_eq!(interval, expected);
+            assert_eq!(path_prefix.as_deref(), Some("level01"));
+            assert_eq!(stream, "level0-1");
+        }
+    }
+
+    #[test]
+    fn sink_types_take_any_case_and_others_are_usage_errors() {
+        assert!(
+            parse(&[
+                "sinks", "create", "S3", "x", "-bn", "bucket", "-cf", "f.json"
+            ])
+            .is_ok()
+        );
+        assert!(parse(&["sinks", "delete", "x", "gcloud"]).is_ok());
+        let err = parse(&["sinks", "delete", "x", "azure"]).unwrap_err();
+        assert_eq!(err.exit_code(), 2);
+        assert!(err.to_string().contains("azure"), "{err}");
+        let err = parse(&[
+            "sinks", "create", "s3", "x", "-bn", "b", "-c", "{}", "-cf", "f",
+        ])
+        .unwrap_err();
+        assert_eq!(err.kind(), clap::error::ErrorKind::ArgumentConflict);
+    }
+
+    #[test]
+    fn read_only_refuses_only_changes() {
+        let changes = |argv: &[&str]| changes_data(&parse(argv).unwrap().command.unwrap());
+        assert!(changes(&["streams", "create", "bart"]));
+        assert!(changes(&["exporters", "delete", "level0-1", "-en", "s3"]));
+        assert!(changes(&[
+            "consent-levels",
+            "create",
+            "0",
+            "-n",
+            "necessary"
+        ]));
+        assert!(!changes(&["streams", "list"]));
+        assert!(!changes(&["exporters", "get", "level0-1", "-en", "s3"]));
+        assert!(!changes(&["auth", "show"]));
+    }
+
+    #[test]
+    fn global_options_work_after_the_command() {
+        let cli = parse(&[
+            "streams",
+            "list",
+            "--api-url",
+            "http://127.0.0.1:1",
+            "--read-only",
+        ])
+        .unwrap();
+        assert_eq!(cli.api_url.as_deref(), Some("http://127.0.0.1:1"));
+        assert!(cli.read_only);
+    }
+}
