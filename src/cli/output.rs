@@ -55,6 +55,9 @@ impl From<ClientError> for CliError {
     fn from(e: ClientError) -> Self {
         match e {
             ClientError::Invalid(_) | ClientError::Refused(_) => CliError::Usage(e.to_string()),
+            ClientError::LoginRequired { .. } => {
+                CliError::Failed(format!("{e} with `strm-tui auth login`"))
+            }
             _ => CliError::Failed(e.to_string()),
         }
     }
