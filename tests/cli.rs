@@ -352,3 +352,29 @@ fn completion_scripts_are_produced_and_bash_loads_them() {
     assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
     assert!(String::from_utf8_lossy(&out.stdout).contains("strm-tui"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn interactive_login_offers_the_last_email_and_hides_the_password() {
+    use expectrl::Expect;
+    let (server, _data) = server().await;
+    let home = Home::new(Some(&server.url()));
+    home.ok(&["auth", "login", "-e", EMAIL, "-p", PASSWORD]);
+
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("strm-tui"));
+    cmd.env("STRM_TUI_CONFIG_DIR", home.config_dir())
+        .env("STRM_TUI_DATA_DIR", home.dir.path().join("data"))
+        .env_remove("STRM_API_URL")
+        .args(["--api-url", &server.url(), "auth", "login"]);
+    let mut term = expectrl::Session::spawn(cmd).unwrap();
+    term.set_expect_timeout(Some(std::time::Duration::from_secs(30)));
+    term.expect(format!("email address [{EMAIL}]: ").as_str())
+        .unwrap();
+    term.send("\r").unwrap(); // take the offered address
+    term.expect("password: ").unwrap();
+    term.send(format!("{PASSWORD}\r")).unwrap();
+    let rest = term.expect(expectrl::Eof).unwrap();
+    let shown = String::from_utf8_lossy(rest.before()).into_owned();
+    assert!(shown.contains(&format!("Successfully logged in as {EMAIL}")), "{shown:?}");
+    assert!(!shown.contains(PASSWORD), "the password was echoed: {shown:?}");
+    server.shutdown().await;
+}

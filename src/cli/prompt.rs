@@ -23,13 +23,15 @@ pub fn line(question: &str, default: Option<&str>) -> io::Result<String> {
 
 /// Asks for a secret. On a terminal nothing is echoed; piped input is read as a line.
 pub fn secret(question: &str) -> io::Result<String> {
-    eprint!("{question}: ");
-    io::stderr().flush()?;
     if !io::stdin().is_terminal() {
+        eprint!("{question}: ");
+        io::stderr().flush()?;
         return read_stdin_line().map(|l| l.trim_end_matches(['\r', '\n']).to_string());
     }
+    // Echo goes off before the question shows, so nothing typed ahead is echoed.
     terminal::enable_raw_mode()?;
-    let result = read_hidden();
+    eprint!("{question}: ");
+    let result = io::stderr().flush().and_then(|_| read_hidden());
     // Restore the terminal whatever happened while reading.
     let restored = terminal::disable_raw_mode();
     eprintln!();
@@ -55,7 +57,9 @@ fn read_hidden() -> io::Result<String> {
             Event::Key(key) if key.kind != KeyEventKind::Release => {
                 let ctrl = key.modifiers.contains(KeyModifiers::CONTROL);
                 match key.code {
+                    // Raw mode delivers a bare line feed as Ctrl-J.
                     KeyCode::Enter => return Ok(text),
+                    KeyCode::Char('j') if ctrl => return Ok(text),
                     KeyCode::Char('c') if ctrl => {
                         return Err(io::Error::new(io::ErrorKind::Interrupted, "cancelled"));
                     }
