@@ -124,8 +124,7 @@ async fn the_seed_walkthrough_works_with_strm_tui() {
     assert_eq!(out.trim(), format!("Successfully logged in as {EMAIL}"));
     let creds = home.credentials_file();
     assert_eq!(mode(&creds), 0o600);
-    let stored: AuthResponse =
-        serde_json::from_slice(&std::fs::read(&creds).unwrap()).unwrap();
+    let stored: AuthResponse = serde_json::from_slice(&std::fs::read(&creds).unwrap()).unwrap();
 
     let show = home.ok(&["auth", "show"]);
     let lines: Vec<&str> = show.lines().collect();
@@ -147,7 +146,8 @@ async fn the_seed_walkthrough_works_with_strm_tui() {
             .unwrap()
     );
 
-    let shown: AuthResponse = serde_json::from_value(home.json(&["auth", "show", "--json"])).unwrap();
+    let shown: AuthResponse =
+        serde_json::from_value(home.json(&["auth", "show", "--json"])).unwrap();
     assert_eq!(shown, stored);
 
     // Creating a stream
@@ -172,7 +172,10 @@ async fn the_seed_walkthrough_works_with_strm_tui() {
     let help = home.ok(&["outputs", "create", "--help"]);
     assert!(help.starts_with("Usage: strm-tui outputs create [OPTIONS] name output-name"));
     assert!(help.contains("-cl, --consent-level INT"), "{help}");
-    assert!(help.contains("-clt, --consent-level-type [GRANULAR|CUMULATIVE]"), "{help}");
+    assert!(
+        help.contains("-clt, --consent-level-type [GRANULAR|CUMULATIVE]"),
+        "{help}"
+    );
     let output = home.json(&[
         "outputs", "create", "bart", "level0-1", "-cl", "0", "-cl", "1", "-clt", "GRANULAR",
     ]);
@@ -192,22 +195,50 @@ async fn the_seed_walkthrough_works_with_strm_tui() {
     // Exporting to S3: a sink from an `aws iam create-access-key` file
     home.file("s3.json", S3_JSON);
     let sink = home.json(&[
-        "sinks", "create", "s3", "s3-bart", "--bucket-name", "bvandeenen-streammachine-bucket", "-cf", "s3.json",
+        "sinks",
+        "create",
+        "s3",
+        "s3-bart",
+        "--bucket-name",
+        "bvandeenen-streammachine-bucket",
+        "-cf",
+        "s3.json",
     ]);
     assert_eq!(
         sink,
         json!({"sinkType": "S3", "sinkName": "s3-bart", "bucketName": "bvandeenen-streammachine-bucket"})
     );
     assert_eq!(home.json(&["sinks", "list"]), json!([sink]));
-    assert_eq!(home.json(&["sinks", "list", "-n", "s3-bart", "-st", "S3"]), sink);
+    assert_eq!(
+        home.json(&["sinks", "list", "-n", "s3-bart", "-st", "S3"]),
+        sink
+    );
 
     let help = home.ok(&["exporters", "create", "--help"]);
     assert!(help.starts_with("Usage: strm-tui exporters create [OPTIONS] streamName"));
-    for form in ["-en, --exporter-name TEXT", "-sn, --sink-name TEXT", "-st, --sink-type [S3|GCLOUD]", "-i, --interval INT", "-pp, --path-prefix TEXT"] {
+    for form in [
+        "-en, --exporter-name TEXT",
+        "-sn, --sink-name TEXT",
+        "-st, --sink-type [S3|GCLOUD]",
+        "-i, --interval INT",
+        "-pp, --path-prefix TEXT",
+    ] {
         assert!(help.contains(form), "{form}: {help}");
     }
     let exporter = home.json(&[
-        "exporters", "create", "-en", "s3", "-sn", "s3-bart", "-st", "S3", "-i", "30", "-pp", "level01", "level0-1",
+        "exporters",
+        "create",
+        "-en",
+        "s3",
+        "-sn",
+        "s3-bart",
+        "-st",
+        "S3",
+        "-i",
+        "30",
+        "-pp",
+        "level01",
+        "level0-1",
     ]);
     assert_eq!(
         exporter,
@@ -219,19 +250,37 @@ async fn the_seed_walkthrough_works_with_strm_tui() {
     let streams = home.json(&["streams", "list"]);
     assert_eq!(streams.as_array().unwrap().len(), 1);
     assert_eq!(streams[0]["name"], "bart");
-    assert!(streams[0]["credentials"].get("clientSecret").is_none(), "lists never show secrets");
-    assert_eq!(home.json(&["streams", "list", "-n", "bart"])["name"], "bart");
+    assert!(
+        streams[0]["credentials"].get("clientSecret").is_none(),
+        "lists never show secrets"
+    );
+    assert_eq!(
+        home.json(&["streams", "list", "-n", "bart"])["name"],
+        "bart"
+    );
     let outputs = home.json(&["outputs", "list", "bart"]);
     assert_eq!(outputs[0]["name"], "level0-1");
-    assert_eq!(home.json(&["outputs", "list", "bart", "-on", "level0-1"])["consentLevels"], json!([0, 1]));
+    assert_eq!(
+        home.json(&["outputs", "list", "bart", "-on", "level0-1"])["consentLevels"],
+        json!([0, 1])
+    );
     assert_eq!(home.json(&["exporters", "list"]), json!([exporter]));
-    assert_eq!(home.json(&["exporters", "get", "level0-1", "-en", "s3"]), exporter);
+    assert_eq!(
+        home.json(&["exporters", "get", "level0-1", "-en", "s3"]),
+        exporter
+    );
     assert_eq!(
         home.json(&["consent-levels", "create", "0", "-n", "necessary"]),
         json!({"id": 0, "name": "necessary"})
     );
-    assert_eq!(home.json(&["consent-levels", "list"]), json!([{"id": 0, "name": "necessary"}]));
-    assert_eq!(home.json(&["consent-levels", "list", "-i", "0"])["name"], "necessary");
+    assert_eq!(
+        home.json(&["consent-levels", "list"]),
+        json!([{"id": 0, "name": "necessary"}])
+    );
+    assert_eq!(
+        home.json(&["consent-levels", "list", "-i", "0"])["name"],
+        "necessary"
+    );
 
     // A token for the OpenAPI page
     let token = home.ok(&["auth", "print-access-token"]);
@@ -239,11 +288,20 @@ async fn the_seed_walkthrough_works_with_strm_tui() {
 
     // The deletes, each confirmed on one line and gone afterwards
     for (args, gone) in [
-        (&["exporters", "delete", "level0-1", "-en", "s3"][..], &["exporters", "list"][..]),
+        (
+            &["exporters", "delete", "level0-1", "-en", "s3"][..],
+            &["exporters", "list"][..],
+        ),
         (&["sinks", "delete", "s3-bart", "S3"], &["sinks", "list"]),
-        (&["outputs", "delete", "bart", "level0-1"], &["outputs", "list", "bart"]),
+        (
+            &["outputs", "delete", "bart", "level0-1"],
+            &["outputs", "list", "bart"],
+        ),
         (&["streams", "delete", "bart"], &["streams", "list"]),
-        (&["consent-levels", "delete", "0"], &["consent-levels", "list"]),
+        (
+            &["consent-levels", "delete", "0"],
+            &["consent-levels", "list"],
+        ),
     ] {
         let out = home.ok(args);
         assert_eq!(out.lines().count(), 1, "{args:?}: {out}");
@@ -268,34 +326,124 @@ async fn errors_are_one_clear_line_with_the_right_exit_code() {
 
     // Interval outside 30..=3600, also when written as a negative number
     for bad in ["29", "-1"] {
-        let err = home.fails(&["exporters", "create", "-en", "s3", "-sn", "s3-bart", "-st", "S3", "-i", bad, "bart"], 2);
+        let err = home.fails(
+            &[
+                "exporters",
+                "create",
+                "-en",
+                "s3",
+                "-sn",
+                "s3-bart",
+                "-st",
+                "S3",
+                "-i",
+                bad,
+                "bart",
+            ],
+            2,
+        );
         assert_eq!(err.lines().count(), 1, "{err}");
-        assert!(err.contains("intervalSecs") && err.contains(bad) && err.contains("30 to 3600"), "{err}");
+        assert!(
+            err.contains("intervalSecs") && err.contains(bad) && err.contains("30 to 3600"),
+            "{err}"
+        );
     }
     // An unknown sink is the server's answer, naming it
-    let err = home.fails(&["exporters", "create", "-en", "s3", "-sn", "no-such-sink", "-st", "S3", "-i", "30", "bart"], 1);
+    let err = home.fails(
+        &[
+            "exporters",
+            "create",
+            "-en",
+            "s3",
+            "-sn",
+            "no-such-sink",
+            "-st",
+            "S3",
+            "-i",
+            "30",
+            "bart",
+        ],
+        1,
+    );
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.contains("no-such-sink"), "{err}");
     assert_eq!(home.json(&["exporters", "list"]), json!([]));
 
     // Credentials files: missing (I/O, 1) and not JSON (usage, 2) name the file
-    let err = home.fails(&["sinks", "create", "s3", "s3-bart", "-bn", "bucket-one", "-cf", "missing.json"], 1);
-    assert!(err.contains("missing.json") && err.contains("cannot read"), "{err}");
+    let err = home.fails(
+        &[
+            "sinks",
+            "create",
+            "s3",
+            "s3-bart",
+            "-bn",
+            "bucket-one",
+            "-cf",
+            "missing.json",
+        ],
+        1,
+    );
+    assert!(
+        err.contains("missing.json") && err.contains("cannot read"),
+        "{err}"
+    );
     home.file("broken.json", "AccessKeyId = AKIA");
-    let err = home.fails(&["sinks", "create", "s3", "s3-bart", "-bn", "bucket-one", "-cf", "broken.json"], 2);
-    assert!(err.contains("broken.json") && err.contains("not JSON"), "{err}");
+    let err = home.fails(
+        &[
+            "sinks",
+            "create",
+            "s3",
+            "s3-bart",
+            "-bn",
+            "bucket-one",
+            "-cf",
+            "broken.json",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("broken.json") && err.contains("not JSON"),
+        "{err}"
+    );
     home.file("wrong.json", r#"{"AccessKey": {"UserName": "x"}}"#);
-    let err = home.fails(&["sinks", "create", "s3", "s3-bart", "-bn", "bucket-one", "-cf", "wrong.json"], 2);
-    assert!(err.contains("wrong.json") && err.contains("AccessKeyId"), "{err}");
+    let err = home.fails(
+        &[
+            "sinks",
+            "create",
+            "s3",
+            "s3-bart",
+            "-bn",
+            "bucket-one",
+            "-cf",
+            "wrong.json",
+        ],
+        2,
+    );
+    assert!(
+        err.contains("wrong.json") && err.contains("AccessKeyId"),
+        "{err}"
+    );
     assert_eq!(home.json(&["sinks", "list"]), json!([]));
 
     // Rules from the model, before anything is sent
     let err = home.fails(&["streams", "create", "Bart_1"], 2);
-    assert!(err.contains("\"Bart_1\"") && err.contains("1-63 characters"), "{err}");
+    assert!(
+        err.contains("\"Bart_1\"") && err.contains("1-63 characters"),
+        "{err}"
+    );
     let err = home.fails(&["outputs", "create", "bart", "none"], 2);
-    assert!(err.contains("consentLevels") && err.contains("is empty"), "{err}");
-    let err = home.fails(&["sinks", "create", "s3", "s3-bart", "-bn", "s3://bucket"], 2);
-    assert!(err.contains("bucketName") && err.contains("scheme"), "{err}");
+    assert!(
+        err.contains("consentLevels") && err.contains("is empty"),
+        "{err}"
+    );
+    let err = home.fails(
+        &["sinks", "create", "s3", "s3-bart", "-bn", "s3://bucket"],
+        2,
+    );
+    assert!(
+        err.contains("bucketName") && err.contains("scheme"),
+        "{err}"
+    );
 
     // The server's refusals: missing resources and dependents
     let err = home.fails(&["streams", "delete", "nope"], 1);
@@ -311,7 +459,20 @@ async fn errors_are_one_clear_line_with_the_right_exit_code() {
     assert_eq!(home.json(&["--read-only", "streams", "list"]), json!([]));
 
     // clap's own usage errors are 2
-    home.fails(&["exporters", "create", "-sn", "s", "-st", "S3", "-i", "30", "bart"], 2);
+    home.fails(
+        &[
+            "exporters",
+            "create",
+            "-sn",
+            "s",
+            "-st",
+            "S3",
+            "-i",
+            "30",
+            "bart",
+        ],
+        2,
+    );
     home.fails(&["sinks", "delete", "x", "azure"], 2);
 
     // A wrong password is the server's 401, and the stored session is kept
@@ -340,16 +501,30 @@ fn completion_scripts_are_produced_and_bash_loads_them() {
         let flag = home.ok(&["--generate-completion", shell]);
         let sub = home.ok(&["completions", shell]);
         assert_eq!(flag, sub, "{shell}");
-        assert!(flag.contains("strm-tui") && flag.contains("exporters"), "{shell}");
+        assert!(
+            flag.contains("strm-tui") && flag.contains("exporters"),
+            "{shell}"
+        );
     }
     let bin = assert_cmd::cargo::cargo_bin("strm-tui");
     let script = format!(
         "source <('{}' --generate-completion bash) && complete -p strm-tui",
         bin.display()
     );
-    let out = std::process::Command::new("bash").args(["-c", &script]).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = std::process::Command::new("bash")
+        .args(["-c", &script])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("strm-tui"));
 }
 
@@ -374,7 +549,13 @@ async fn interactive_login_offers_the_last_email_and_hides_the_password() {
     term.send(format!("{PASSWORD}\r")).unwrap();
     let rest = term.expect(expectrl::Eof).unwrap();
     let shown = String::from_utf8_lossy(rest.before()).into_owned();
-    assert!(shown.contains(&format!("Successfully logged in as {EMAIL}")), "{shown:?}");
-    assert!(!shown.contains(PASSWORD), "the password was echoed: {shown:?}");
+    assert!(
+        shown.contains(&format!("Successfully logged in as {EMAIL}")),
+        "{shown:?}"
+    );
+    assert!(
+        !shown.contains(PASSWORD),
+        "the password was echoed: {shown:?}"
+    );
     server.shutdown().await;
 }

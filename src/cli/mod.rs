@@ -88,15 +88,13 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
         Command::Serve(args) => return slots::serve(args, &paths).await,
         Command::Simulate(args) => return slots::simulate(args, &paths, api_url).await,
         Command::Demo(args) => return slots::demo(args, &paths, api_url).await,
-        // Logging out must work even when the stored file is broken, so it does not
-        // load it first.
-        Command::Auth(AuthCommand::Logout) if api_url.is_some() => {
-            let url = api_url.unwrap_or_default();
-            crate::client::parse_base_url(url)?;
-            CredentialStore::for_api(&paths, url).delete()?;
-            return output::print_line(&format!("Logged out of {url}"));
-        }
         _ => {}
+    }
+    // Logging out must work even when the stored file is broken, so it does not load it.
+    if let (Command::Auth(AuthCommand::Logout), Some(url)) = (&command, api_url) {
+        crate::client::parse_base_url(url)?;
+        CredentialStore::for_api(&paths, url).delete()?;
+        return output::print_line(&format!("Logged out of {url}"));
     }
     let backend = slots::connect(&paths, api_url).await?;
     match command {
