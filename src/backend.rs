@@ -3,7 +3,7 @@
 
 use color_eyre::eyre::{Result, WrapErr};
 
-use crate::client::{ApiClient, CredentialStore, now_epoch_secs};
+use crate::client::{ApiClient, CredentialStore};
 use crate::paths::Paths;
 use crate::server::ServerHandle;
 use crate::server::embedded::start_or_join;
@@ -58,10 +58,9 @@ pub async fn connect(paths: &Paths, api_url: Option<&str>) -> Result<Backend> {
         .await
         .wrap_err_with(|| format!("cannot start the local server in {}", server_dir.display()))?;
     let client = ApiClient::with_store(&local.url, CredentialStore::for_api(paths, &local.url))?;
-    // A stored session survives only while its refresh token is still known to this
-    // server; refresh proves it, and a failed refresh means signing in again.
+    // A stored session is only good while this server still knows its refresh token
+    // (the database may be new); refreshing proves it, else sign in again.
     let valid = match client.session().await {
-        Some(s) if s.email == local.account.email && s.expires_at > now_epoch_secs() => true,
         Some(s) if s.email == local.account.email => client.refresh().await.is_ok(),
         _ => false,
     };

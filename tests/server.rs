@@ -921,7 +921,7 @@ mod embedded {
             .await
             .unwrap();
         assert_eq!(client.list_streams().await.unwrap()[0].name, "kept");
-        let _ = old_url;
+        assert_eq!(third.url, old_url, "the free previous port is reused");
         third.handle.unwrap().shutdown().await;
     }
 

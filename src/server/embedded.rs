@@ -67,10 +67,27 @@ async fn run(server_dir: &Path, lock: File) -> Result<LocalBackend, ServerError>
     let account = load_or_create_account(server_dir)?;
     let mut config = ServerConfig::new(server_dir.to_path_buf());
     config.users = vec![account.clone()];
-    let mut handle = super::start(config).await?;
+    let file = server_dir.join(SERVER_FILE);
+    // The previous port, when still free, keeps the URL (and with it the credentials
+    // file, which is named after host and port) the same across restarts.
+    let previous_port = read_server_file(&file).ok().and_then(|url| {
+        url.rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+    });
+    let mut handle = match previous_port {
+        Some(port) => {
+            let mut again = config.clone();
+            again.addr.set_port(port);
+            match super::start(again).await {
+                Ok(handle) => handle,
+                Err(ServerError::Bind { .. }) => super::start(config).await?,
+                Err(e) => return Err(e),
+            }
+        }
+        None => super::start(config).await?,
+    };
     handle.hold_lock(lock);
     let url = handle.url();
-    let file = server_dir.join(SERVER_FILE);
     let json = serde_json::to_vec(&ServerFile { url: url.clone() }).expect("serialises");
     crate::paths::write_private_file(&file, &json).map_err(|e| ServerError::io(&file, e))?;
     Ok(LocalBackend {

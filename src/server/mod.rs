@@ -169,7 +169,6 @@ pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> 
 
 /// Binds `config.addr`, serves in a background task of the current runtime, returns.
 pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
-    let state = open_state(&config).await?;
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServerError::Bind {
@@ -180,6 +179,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         addr: config.addr,
         source,
     })?;
+    let state = open_state(&config).await?;
     let (stop, stopped) = oneshot::channel::<()>();
     let app = router(state);
     let task = tokio::spawn(async move {
