@@ -6,7 +6,7 @@ use time::macros::format_description;
 use super::args::AuthCommand;
 use super::output::{CliError, CliResult, print_json, print_line};
 use super::prompt;
-use super::slots::Backend;
+use crate::backend::Backend;
 use crate::model::{AuthResponse, rules};
 
 pub async fn run(cmd: AuthCommand, backend: &Backend) -> CliResult {

@@ -8,6 +8,7 @@ pub mod help;
 mod output;
 mod prompt;
 mod resources;
+mod serve;
 pub mod shorts;
 mod slots;
 
@@ -17,6 +18,7 @@ use std::process::ExitCode;
 use clap::{CommandFactory, FromArgMatches};
 use clap_complete::Shell;
 
+use crate::backend::Backend;
 use crate::client::CredentialStore;
 use crate::paths::Paths;
 use args::{AuthCommand, Cli, Command};
@@ -85,7 +87,7 @@ fn execute(cli: Cli) -> CliResult {
 async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> CliResult {
     let api_url = api_url.as_deref();
     match command {
-        Command::Serve(args) => return slots::serve(args, &paths).await,
+        Command::Serve(args) => return serve::run(args, &paths).await,
         Command::Simulate(args) => return slots::simulate(args, &paths, api_url).await,
         Command::Demo(args) => return slots::demo(args, &paths, api_url).await,
         _ => {}
@@ -96,7 +98,7 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
         CredentialStore::for_api(&paths, url).delete()?;
         return output::print_line(&format!("Logged out of {url}"));
     }
-    let backend = slots::connect(&paths, api_url).await?;
+    let backend = connect(&paths, api_url).await?;
     match command {
         Command::Auth(cmd) => auth::run(cmd, &backend).await,
         Command::Streams(cmd) => resources::streams(cmd, &backend, &paths).await,
@@ -111,6 +113,17 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
             unreachable!("handled above")
         }
     }
+}
+
+/// The API by URL, or the local server (started for this command or joined).
+async fn connect(paths: &Paths, api_url: Option<&str>) -> Result<Backend, CliError> {
+    crate::backend::connect(paths, api_url).await.map_err(|e| {
+        // A client error (a bad URL, a broken credentials file) keeps its exit code.
+        match e.downcast_ref::<crate::client::ClientError>() {
+            Some(client_error) => CliError::from(client_error.clone()),
+            None => CliError::Failed(format!("{e:#}")),
+        }
+    })
 }
 
 fn changes_data(command: &Command) -> bool {

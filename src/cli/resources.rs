@@ -8,7 +8,7 @@ use super::args::{
     ConsentLevelsCommand, ExportersCommand, OutputsCommand, SinksCommand, StreamsCommand,
 };
 use super::output::{CliError, CliResult, print_json, print_line};
-use super::slots::Backend;
+use crate::backend::Backend;
 use crate::client::secrets::{SavedSecret, SecretStore};
 use crate::model::{
     ConsentLevel, Credentials, ExporterCreate, ExporterType, OutputCreate, SinkCreate, SinkType,

@@ -1,0 +1,70 @@
+//! `strm-tui serve`: the local Stream Machine on its own, for the 2021 drivers, curl and
+//! scripts.
+
+use super::args::ServeArgs;
+use super::output::{CliError, CliResult};
+use crate::model::rules;
+use crate::paths::Paths;
+use crate::server::embedded::LocalAccount;
+use crate::server::{self, ServerConfig};
+
+pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
+    // Not the embedded server's directory: that one is guarded by the console's lock, and
+    // two servers must never share a database.
+    let data_dir = args
+        .data_dir
+        .unwrap_or_else(|| paths.data_dir.join("serve"));
+    let mut config = ServerConfig::new(data_dir);
+    if let Some(addr) = args.addr {
+        config.addr = addr;
+    }
+    config.users = args
+        .users
+        .iter()
+        .map(|u| parse_user(u))
+        .collect::<Result<_, _>>()?;
+    server::serve(config)
+        .await
+        .map_err(|e| CliError::Failed(e.to_string()))
+}
+
+/// `EMAIL:PASSWORD`; the password may itself contain ':'. Messages never show it.
+fn parse_user(text: &str) -> Result<LocalAccount, CliError> {
+    let (email, password) = text.split_once(':').ok_or_else(|| {
+        CliError::Usage(
+            "--user: has no ':'; it is EMAIL:PASSWORD, e.g. strm-bart@example.com:secret-pw".into(),
+        )
+    })?;
+    rules::check_email(email)?;
+    rules::check_password(password).map_err(|e| CliError::Usage(format!("--user {email}: {e}")))?;
+    Ok(LocalAccount {
+        email: email.to_string(),
+        password: password.to_string(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn users_are_email_colon_password() {
+        let user = parse_user("strm-bart@example.com:pass:word").unwrap();
+        assert_eq!(user.email, "strm-bart@example.com");
+        assert_eq!(user.password, "pass:word");
+        let err = parse_user("strm-bart@example.com:short").unwrap_err();
+        let msg = err.message();
+        assert!(msg.contains("password") && msg.contains("8-1024"), "{msg}");
+        assert!(
+            !msg.contains("short\""),
+            "the password is never shown: {msg}"
+        );
+        assert!(parse_user("no-colon").is_err());
+        assert!(
+            parse_user("nobody:long-enough-pw")
+                .unwrap_err()
+                .message()
+                .contains("email")
+        );
+    }
+}
