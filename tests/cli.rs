@@ -547,15 +547,19 @@ async fn interactive_login_offers_the_last_email_and_hides_the_password() {
     term.send("\r").unwrap(); // take the offered address
     term.expect("password: ").unwrap();
     term.send(format!("{PASSWORD}\r")).unwrap();
-    let rest = term.expect(expectrl::Eof).unwrap();
-    let shown = String::from_utf8_lossy(rest.before()).into_owned();
-    assert!(
-        shown.contains(&format!("Successfully logged in as {EMAIL}")),
-        "{shown:?}"
-    );
+    // Everything the terminal showed after the password was typed, up to the answer.
+    let after = term.expect("Successfully logged in as ").unwrap();
+    let shown = String::from_utf8_lossy(after.before()).into_owned();
     assert!(
         !shown.contains(PASSWORD),
         "the password was echoed: {shown:?}"
+    );
+    let rest = term.expect(expectrl::Eof).unwrap();
+    let rest = String::from_utf8_lossy(rest.as_bytes()).into_owned();
+    assert!(rest.starts_with(EMAIL), "{rest:?}");
+    assert_eq!(
+        term.get_process().wait().unwrap(),
+        expectrl::process::unix::WaitStatus::Exited(term.get_process().pid(), 0)
     );
     server.shutdown().await;
 }
