@@ -563,3 +563,45 @@ async fn interactive_login_offers_the_last_email_and_hides_the_password() {
     );
     server.shutdown().await;
 }
+
+#[test]
+fn serve_runs_the_local_server_with_the_given_accounts() {
+    use std::io::BufRead;
+    let home = Home::new(None);
+    let err = home.fails(&["serve", "--user", "strm-bart@example.com:short"], 2);
+    assert!(err.contains("password") && !err.contains("short"), "{err}");
+
+    /// Stops the server even when an assertion fails.
+    struct Child(std::process::Child);
+    impl Drop for Child {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let server = std::process::Command::new(assert_cmd::cargo::cargo_bin("strm-tui"))
+        .env("STRM_TUI_CONFIG_DIR", home.config_dir())
+        .env("STRM_TUI_DATA_DIR", home.dir.path().join("data"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--user"])
+        .arg(format!("{EMAIL}:{PASSWORD}"))
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut server = Child(server);
+    let stderr = std::io::BufReader::new(server.0.stderr.take().unwrap());
+    let url = stderr
+        .lines()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split_once("listening on ")
+                .map(|(_, u)| u.trim().to_string())
+        })
+        .expect("serve prints its URL");
+    let remote = Home {
+        dir: home.dir,
+        api: Some(url),
+    };
+    let out = remote.ok(&["auth", "login", "-e", EMAIL, "-p", PASSWORD]);
+    assert!(out.contains(EMAIL), "{out}");
+    assert_eq!(remote.json(&["streams", "list"]), json!([]));
+}
