@@ -588,15 +588,17 @@ fn serve_runs_the_local_server_with_the_given_accounts() {
         .spawn()
         .unwrap();
     let mut server = Child(server);
-    let stderr = std::io::BufReader::new(server.0.stderr.take().unwrap());
-    let url = stderr
-        .lines()
+    let mut lines = std::io::BufReader::new(server.0.stderr.take().unwrap()).lines();
+    let url = lines
+        .by_ref()
         .map_while(Result::ok)
         .find_map(|line| {
             line.split_once("listening on ")
                 .map(|(_, u)| u.trim().to_string())
         })
         .expect("serve prints its URL");
+    // Keep reading so the server's log lines never meet a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
     let remote = Home {
         dir: home.dir,
         api: Some(url),
