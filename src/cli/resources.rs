@@ -9,7 +9,7 @@ use super::args::{
 };
 use super::output::{CliError, CliResult, print_json, print_line};
 use crate::backend::Backend;
-use crate::client::secrets::{SavedSecret, SecretStore};
+use crate::client::secrets::{SavedSecret, SavedSecrets};
 use crate::model::{
     ConsentLevel, Credentials, ExporterCreate, ExporterType, OutputCreate, SinkCreate, SinkType,
     StreamCreate, rules,
@@ -237,12 +237,12 @@ async fn save_secret(backend: &Backend, paths: &Paths, name: &str, credentials: 
     let Some(auth) = backend.client.session().await else {
         return;
     };
-    let store = SecretStore::new(paths);
     let saved = SavedSecret {
         client_id: credentials.client_id.clone(),
         client_secret: secret.clone(),
     };
-    if let Err(e) = store.save(&backend.api_url, &auth.billing_id, name, saved) {
+    let file = paths.saved_secrets_file();
+    if let Err(e) = SavedSecrets::remember(&file, &backend.api_url, &auth.billing_id, name, saved) {
         eprintln!(
             "strm-tui: warning: created {name}, but could not save its secret ({e}); \
              keep the one printed above"

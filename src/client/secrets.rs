@@ -1,6 +1,7 @@
-//! Client secrets seen when a stream or output was created (the API shows them only
-//! then), kept in `Paths::saved_secrets_file()` (0600) as
-//! `{"<api-host-key>": {"<billingId>/<name>": {"clientId", "clientSecret"}}}`.
+//! Stream and output secrets this user saw when creating them (the API shows a secret
+//! only once), kept in `Paths::saved_secrets_file()` so that the console, the CLI and the
+//! simulator can use them later. One file, 0600:
+//! `{"<api-host-key>": {"<billingId>/<name>": {"clientId": ..., "clientSecret": ...}}}`.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -8,7 +9,7 @@ use std::path::{Path, PathBuf};
 use serde::{Deserialize, Serialize};
 
 use super::ClientError;
-use crate::paths::{self, Paths};
+use crate::paths::{self, host_key};
 
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -25,77 +26,82 @@ impl std::fmt::Debug for SavedSecret {
     }
 }
 
-type SecretsFile = BTreeMap<String, BTreeMap<String, SavedSecret>>;
-
-#[derive(Debug, Clone)]
-pub struct SecretStore {
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SavedSecrets {
     path: PathBuf,
+    by_host: BTreeMap<String, BTreeMap<String, SavedSecret>>,
 }
 
-impl SecretStore {
-    pub fn new(paths: &Paths) -> SecretStore {
-        SecretStore {
-            path: paths.saved_secrets_file(),
-        }
+fn entry_key(billing_id: &str, name: &str) -> String {
+    format!("{billing_id}/{name}")
+}
+
+impl SavedSecrets {
+    /// The saved secrets; an absent file is an empty set, a broken one an error naming it.
+    pub fn load(path: &Path) -> Result<SavedSecrets, ClientError> {
+        let fail = |reason: String| ClientError::File {
+            path: path.to_path_buf(),
+            reason,
+        };
+        let by_host = match std::fs::read_to_string(path) {
+            Ok(text) => serde_json::from_str(&text).map_err(|e| {
+                fail(format!(
+                    "is not a saved-secrets file ({e}); it maps API hosts to \
+                     {{\"<billingId>/<name>\": {{\"clientId\", \"clientSecret\"}}}}"
+                ))
+            })?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => BTreeMap::new(),
+            Err(e) => return Err(fail(format!("cannot read: {e}"))),
+        };
+        Ok(SavedSecrets {
+            path: path.to_path_buf(),
+            by_host,
+        })
     }
 
-    pub fn at(path: impl Into<PathBuf>) -> SecretStore {
-        SecretStore { path: path.into() }
+    pub fn save(&self) -> Result<(), ClientError> {
+        let json = serde_json::to_vec_pretty(&self.by_host).expect("secrets serialise");
+        paths::write_private_file(&self.path, &json).map_err(|e| ClientError::File {
+            path: self.path.clone(),
+            reason: format!("cannot write: {e}"),
+        })
     }
 
     pub fn path(&self) -> &Path {
         &self.path
     }
 
-    pub fn get(
-        &self,
-        api_url: &str,
-        billing_id: &str,
-        name: &str,
-    ) -> Result<Option<SavedSecret>, ClientError> {
-        Ok(self
-            .load()?
-            .get(&paths::host_key(api_url))
-            .and_then(|m| m.get(&key(billing_id, name)))
-            .cloned())
+    pub fn get(&self, api_url: &str, billing_id: &str, name: &str) -> Option<&SavedSecret> {
+        self.by_host
+            .get(&host_key(api_url))?
+            .get(&entry_key(billing_id, name))
     }
 
-    /// Adds or replaces one secret, keeping every other entry.
-    pub fn save(
-        &self,
+    pub fn insert(&mut self, api_url: &str, billing_id: &str, name: &str, secret: SavedSecret) {
+        self.by_host
+            .entry(host_key(api_url))
+            .or_default()
+            .insert(entry_key(billing_id, name), secret);
+    }
+
+    pub fn remove(&mut self, api_url: &str, billing_id: &str, name: &str) -> Option<SavedSecret> {
+        self.by_host
+            .get_mut(&host_key(api_url))?
+            .remove(&entry_key(billing_id, name))
+    }
+
+    /// Loads, changes and saves in one step.
+    pub fn remember(
+        path: &Path,
         api_url: &str,
         billing_id: &str,
         name: &str,
         secret: SavedSecret,
     ) -> Result<(), ClientError> {
-        let mut all = self.load()?;
-        all.entry(paths::host_key(api_url))
-            .or_default()
-            .insert(key(billing_id, name), secret);
-        let json = serde_json::to_vec_pretty(&all).expect("secrets serialise");
-        paths::write_private_file(&self.path, &json)
-            .map_err(|e| self.error(format!("cannot write: {e}")))
+        let mut all = SavedSecrets::load(path)?;
+        all.insert(api_url, billing_id, name, secret);
+        all.save()
     }
-
-    fn load(&self) -> Result<SecretsFile, ClientError> {
-        match std::fs::read_to_string(&self.path) {
-            Ok(text) => serde_json::from_str(&text)
-                .map_err(|e| self.error(format!("is not a saved-secrets file ({e})"))),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(SecretsFile::new()),
-            Err(e) => Err(self.error(format!("cannot read: {e}"))),
-        }
-    }
-
-    fn error(&self, reason: String) -> ClientError {
-        ClientError::File {
-            path: self.path.clone(),
-            reason,
-        }
-    }
-}
-
-fn key(billing_id: &str, name: &str) -> String {
-    format!("{billing_id}/{name}")
 }
 
 #[cfg(test)]
@@ -110,69 +116,56 @@ mod tests {
     }
 
     #[test]
-    fn saves_in_the_shared_shape_and_keeps_other_entries() {
+    fn round_trip_in_the_agreed_shape() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SecretStore::new(&Paths::under(dir.path()));
-        store
-            .save(
-                "http://127.0.0.1:8642",
-                "bart0000000001",
-                "bart",
-                secret("a"),
-            )
-            .unwrap();
-        store
-            .save(
-                "http://127.0.0.1:8642",
-                "bart0000000001",
-                "level0-1",
-                secret("b"),
-            )
-            .unwrap();
-        let json: serde_json::Value =
-            serde_json::from_slice(&std::fs::read(store.path()).unwrap()).unwrap();
+        let path = dir.path().join("cfg/client-secrets.json");
+        SavedSecrets::remember(
+            &path,
+            "http://127.0.0.1:8642",
+            "bart123",
+            "bart",
+            secret("abc"),
+        )
+        .unwrap();
+        let all = SavedSecrets::load(&path).unwrap();
         assert_eq!(
-            json["127.0.0.1_8642"]["bart0000000001/bart"],
-            serde_json::json!({"clientId": "a", "clientSecret": "S3CRET!"})
+            all.get("http://127.0.0.1:8642/", "bart123", "bart"),
+            Some(&secret("abc"))
         );
         assert_eq!(
-            store
-                .get("http://127.0.0.1:8642/", "bart0000000001", "level0-1")
-                .unwrap(),
-            Some(secret("b"))
+            all.get("https://api.streammachine.io", "bart123", "bart"),
+            None
         );
-        assert!(!format!("{:?}", secret("a")).contains("S3CRET"));
-    }
-
-    #[cfg(unix)]
-    #[test]
-    fn the_file_is_private() {
-        use std::os::unix::fs::PermissionsExt;
-        let dir = tempfile::tempdir().unwrap();
-        let store = SecretStore::at(dir.path().join("s.json"));
-        store
-            .save("https://api.streammachine.io", "b", "n", secret("a"))
-            .unwrap();
-        let mode = std::fs::metadata(store.path())
-            .unwrap()
-            .permissions()
-            .mode();
-        assert_eq!(mode & 0o777, 0o600);
+        let raw: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        assert_eq!(
+            raw,
+            serde_json::json!({"127.0.0.1_8642": {"bart123/bart":
+                {"clientId": "abc", "clientSecret": "S3CRET!"}}})
+        );
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+            assert_eq!(mode, 0o600);
+        }
     }
 
     #[test]
-    fn a_broken_file_is_named_not_overwritten() {
+    fn missing_is_empty_and_broken_names_the_file() {
         let dir = tempfile::tempdir().unwrap();
-        let store = SecretStore::at(dir.path().join("s.json"));
-        std::fs::write(store.path(), "garbage").unwrap();
-        let err = store
-            .save("http://x", "b", "n", secret("a"))
-            .unwrap_err()
-            .to_string();
+        let path = dir.path().join("client-secrets.json");
+        assert_eq!(SavedSecrets::load(&path).unwrap().get("h", "b", "n"), None);
+        std::fs::write(&path, "[1,2]").unwrap();
+        let err = SavedSecrets::load(&path).unwrap_err().to_string();
         assert!(
-            err.contains("s.json") && err.contains("not a saved-secrets file"),
+            err.contains("client-secrets.json") && err.contains("not a saved-secrets file"),
             "{err}"
         );
-        assert_eq!(std::fs::read_to_string(store.path()).unwrap(), "garbage");
+    }
+
+    #[test]
+    fn debug_hides_the_secret() {
+        assert!(!format!("{:?}", secret("a")).contains("S3CRET"));
     }
 }
