@@ -256,6 +256,17 @@ mod tests {
             .is_ok()
         );
         assert!(parse(&["sinks", "delete", "x", "gcloud"]).is_ok());
+        let cli = parse(&[
+            "outputs", "create", "a", "b", "-cl", "1", "-clt", "granular",
+        ])
+        .unwrap();
+        assert!(matches!(
+            cli.command,
+            Some(Command::Outputs(OutputsCommand::Create {
+                consent_level_type: crate::model::ConsentLevelType::Granular,
+                ..
+            }))
+        ));
         let err = parse(&["sinks", "delete", "x", "azure"]).unwrap_err();
         assert_eq!(err.exit_code(), 2);
         assert!(err.to_string().contains("azure"), "{err}");
