@@ -644,6 +644,19 @@ mod error_rows {
             .unwrap_err();
         assert_eq!(api_status(&err), 404);
         assert!(err.to_string().contains("\"nope\""), "{err}");
+        // An output is not a stream to hang outputs on; the message says what it is.
+        api.create_output("bart", &output("view", &[0]))
+            .await
+            .unwrap();
+        let err = api
+            .create_output("view", &output("o", &[0]))
+            .await
+            .unwrap_err();
+        assert_eq!(api_status(&err), 404);
+        assert!(
+            err.to_string().contains("is an output of stream \"bart\""),
+            "{err}"
+        );
         // Bad consent levels.
         let err = api
             .create_output("bart", &output("o", &[]))
