@@ -67,7 +67,12 @@ fn execute(cli: Cli) -> CliResult {
         return print_paths(&paths, cli.api_url.as_deref());
     }
     let Some(command) = cli.command else {
-        return slots::console(cli.api_url, cli.read_only, cli.mouse, paths);
+        let options = slots::ConsoleOptions {
+            api_url: cli.api_url,
+            read_only: cli.read_only,
+            mouse: cli.mouse,
+        };
+        return Ok(slots::console_run(options, paths)?);
     };
     if let Command::Completions { shell } = command {
         return print_completion(shell);
@@ -88,8 +93,20 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
     let api_url = api_url.as_deref();
     match command {
         Command::Serve(args) => return serve::run(args, &paths).await,
-        Command::Simulate(args) => return slots::simulate(args, &paths, api_url).await,
-        Command::Demo(args) => return slots::demo(args, &paths, api_url).await,
+        Command::Simulate(args) => {
+            let mut out = std::io::stdout();
+            slots::simulate_command(&paths, api_url, &args, &mut out).await?;
+            return Ok(());
+        }
+        Command::Demo(args) => {
+            if api_url.is_some() {
+                return Err(CliError::Usage(
+                    "demo sets up the local server; run it without --api-url".into(),
+                ));
+            }
+            slots::demo(&paths, &args, &mut std::io::stdout()).await?;
+            return Ok(());
+        }
         _ => {}
     }
     // Logging out must work even when the stored file is broken, so it does not load it.
@@ -117,13 +134,7 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
 
 /// The API by URL, or the local server (started for this command or joined).
 async fn connect(paths: &Paths, api_url: Option<&str>) -> Result<Backend, CliError> {
-    crate::backend::connect(paths, api_url).await.map_err(|e| {
-        // A client error (a bad URL, a broken credentials file) keeps its exit code.
-        match e.downcast_ref::<crate::client::ClientError>() {
-            Some(client_error) => CliError::from(client_error.clone()),
-            None => CliError::Failed(format!("{e:#}")),
-        }
-    })
+    Ok(crate::backend::connect(paths, api_url).await?)
 }
 
 fn changes_data(command: &Command) -> bool {

@@ -63,6 +63,20 @@ impl From<ClientError> for CliError {
     }
 }
 
+impl From<color_eyre::Report> for CliError {
+    /// Reports from the backend, console and simulator keep the exit code of the error
+    /// inside them (a rule or a bad URL is a usage error).
+    fn from(e: color_eyre::Report) -> Self {
+        if let Some(client_error) = e.downcast_ref::<ClientError>() {
+            return CliError::from(client_error.clone());
+        }
+        if let Some(invalid) = e.downcast_ref::<Invalid>() {
+            return CliError::from(invalid.clone());
+        }
+        CliError::Failed(format!("{e:#}"))
+    }
+}
+
 pub type CliResult = Result<(), CliError>;
 
 /// Prints `value` as pretty JSON; a closed pipe (`| head`) is not an error.

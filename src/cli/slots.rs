@@ -1,44 +1,51 @@
-//! TEMPORARY stand-ins for parts that other branches land on main (console, simulate,
-//! demo). Each says what replaces it; the lead swaps them at merge.
-//! Nothing else in `cli` needs to change then.
+//! TEMPORARY stand-ins, with the exact signatures of what other branches bring, so that
+//! the lead swaps each for the real item at merge and nothing else in `cli` changes:
+//! - `ConsoleOptions`, `console_run` → `crate::console::{ConsoleOptions, run}`
+//!   (add `..Default::default()` for its other fields);
+//! - `SimulateArgs`, `DemoArgs`, `simulate_command`, `demo` → `crate::simulate::*`.
+
+use std::io::Write;
 
 use clap::Args;
+use color_eyre::eyre::{Result, eyre};
 
-use super::output::{CliError, CliResult};
 use crate::paths::Paths;
 
-/// TEMPORARY: replaced by `console::run(ConsoleOptions { api_url, read_only, mouse }, paths)`.
-pub fn console(
-    _api_url: Option<String>,
-    _read_only: bool,
-    _mouse: bool,
-    _paths: Paths,
-) -> CliResult {
-    Err(CliError::Failed(
-        "console not built yet; use the subcommands (strm-tui --help)".into(),
+#[derive(Debug, Clone, Default)]
+#[allow(dead_code, reason = "read by the real console")]
+pub struct ConsoleOptions {
+    pub api_url: Option<String>,
+    pub read_only: bool,
+    pub mouse: bool,
+}
+
+pub fn console_run(_opts: ConsoleOptions, _paths: Paths) -> Result<()> {
+    Err(eyre!(
+        "console not built yet; use the subcommands (strm-tui --help)"
     ))
 }
 
-/// TEMPORARY: replaced by the data-plane engineer's `SimulateArgs`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct SimulateArgs {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
     pub rest: Vec<String>,
 }
 
-/// TEMPORARY: replaced by the data-plane engineer's `DemoArgs`.
-#[derive(Debug, Args)]
+#[derive(Debug, Clone, Args)]
 pub struct DemoArgs {
     #[arg(trailing_var_arg = true, allow_hyphen_values = true, hide = true)]
     pub rest: Vec<String>,
 }
 
-/// TEMPORARY: replaced by the data-plane engineer's simulate function.
-pub async fn simulate(_args: SimulateArgs, _paths: &Paths, _api_url: Option<&str>) -> CliResult {
-    Err(CliError::Failed("simulate is not built yet".into()))
+pub async fn simulate_command(
+    _paths: &Paths,
+    _api_url: Option<&str>,
+    _args: &SimulateArgs,
+    _out: &mut (dyn Write + Send),
+) -> Result<()> {
+    Err(eyre!("simulate is not built yet"))
 }
 
-/// TEMPORARY: replaced by the data-plane engineer's demo function.
-pub async fn demo(_args: DemoArgs, _paths: &Paths, _api_url: Option<&str>) -> CliResult {
-    Err(CliError::Failed("demo is not built yet".into()))
+pub async fn demo(_paths: &Paths, _args: &DemoArgs, _out: &mut (dyn Write + Send)) -> Result<()> {
+    Err(eyre!("demo is not built yet"))
 }
