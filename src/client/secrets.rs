@@ -109,10 +109,17 @@ mod tests {
             .save("http://127.0.0.1:9", "bart0000000001", "s1", secret.clone())
             .unwrap();
         assert_eq!(
-            store.get("http://127.0.0.1:9/", "bart0000000001", "s1").unwrap(),
+            store
+                .get("http://127.0.0.1:9/", "bart0000000001", "s1")
+                .unwrap(),
             Some(secret.clone())
         );
-        assert_eq!(store.get("http://127.0.0.1:9", "bart0000000001", "s2").unwrap(), None);
+        assert_eq!(
+            store
+                .get("http://127.0.0.1:9", "bart0000000001", "s2")
+                .unwrap(),
+            None
+        );
         let raw: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(store.path()).unwrap()).unwrap();
         assert_eq!(

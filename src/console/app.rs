@@ -373,9 +373,10 @@ impl App {
     pub fn recompute(&mut self, tab: Tab) {
         let data = &self.data;
         let view = &self.tables[tab.index()];
-        let keep = view.rows.get(view.selected).and_then(|&i| {
-            (i < data.len(tab)).then(|| data.key(tab, i))
-        });
+        let keep = view
+            .rows
+            .get(view.selected)
+            .and_then(|&i| (i < data.len(tab)).then(|| data.key(tab, i)));
         let needle = view.filter.to_lowercase();
         let scope = self.scope.as_deref().filter(|_| tab.scoped());
         let mut rows: Vec<(usize, Vec<String>)> = (0..data.len(tab))

@@ -107,6 +107,10 @@ mod tests {
         assert_eq!(cb.copy("secret", &mut out), Ok(Method::Osc52));
         assert_eq!(out, osc52("secret", false).into_bytes());
         let big = "x".repeat(OSC52_MAX_BYTES);
-        assert!(cb.copy(&big, &mut Vec::new()).unwrap_err().contains("too large"));
+        assert!(
+            cb.copy(&big, &mut Vec::new())
+                .unwrap_err()
+                .contains("too large")
+        );
     }
 }

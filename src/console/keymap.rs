@@ -53,6 +53,25 @@ pub enum Action {
 }
 
 impl Action {
+    /// The one or two words of the hint line.
+    pub fn short(self) -> &'static str {
+        match self {
+            Action::Command => "cmd",
+            Action::Open => "open",
+            Action::Sort => "sort",
+            Action::CopyId => "copy",
+            Action::Create => "new",
+            Action::ShowCredentials => "creds",
+            Action::CopyBillingId => "billingId",
+            Action::CopyClientId => "clientId",
+            Action::CopyClientSecret => "secret",
+            Action::CopyJson => "JSON",
+            Action::CopyExports => "exports",
+            Action::Reveal => "reveal",
+            other => other.help(),
+        }
+    }
+
     /// The name used in the config file's `[keys]` table.
     pub fn name(self) -> String {
         match self {
@@ -313,7 +332,7 @@ impl Default for Keymap {
                 b(M, A::Quit, &[ch('q'), ctrl('c')], true),
                 b(M, A::Help, &[ch('?')], true),
                 b(M, A::Command, &[ch(':')], true),
-                b(M, A::Refresh, &[ch('r'), ctrl('r')], true),
+                b(M, A::Refresh, &[ch('r'), ctrl('r')], false),
                 b(M, A::NextTab, &[code(K::Tab)], false),
                 b(M, A::PrevTab, &[code(K::BackTab)], false),
                 b(M, A::Tab(1), &[ch('1')], false),
@@ -330,14 +349,14 @@ impl Default for Keymap {
                 b(M, A::Open, &[code(K::Enter), ch('l')], true),
                 b(M, A::Back, &[code(K::Esc), ch('h')], false),
                 b(M, A::Filter, &[ch('/')], true),
-                b(M, A::Sort, &[ch('s')], true),
+                b(M, A::Sort, &[ch('s')], false),
                 b(M, A::SortReverse, &[ch('S')], false),
                 b(M, A::Create, &[ch('n')], true),
                 b(M, A::Delete, &[ch('d'), code(K::Delete)], true),
                 b(M, A::CopyId, &[ch('y')], true),
                 b(M, A::CopySecret, &[ch('Y')], false),
                 b(M, A::CopyToken, &[ch('T')], false),
-                b(M, A::ShowCredentials, &[ch('c')], false),
+                b(M, A::ShowCredentials, &[ch('c')], true),
                 b(M, A::ErrorLog, &[ch('E')], false),
                 b(M, A::Login, &[ch('L')], false),
                 b(C, A::CopyBillingId, &[ch('b')], true),
@@ -430,11 +449,11 @@ impl Keymap {
             .unwrap_or_default()
     }
 
-    /// `key action` pairs for the hint line.
+    /// `key action` pairs for the hint line, in short words.
     pub fn hints(&self, context: Context) -> Vec<(String, &'static str)> {
         self.bindings(context)
             .filter(|b| b.hint && !b.keys.is_empty())
-            .map(|b| (b.keys[0].to_string(), b.action.help()))
+            .map(|b| (b.keys[0].to_string(), b.action.short()))
             .collect()
     }
 }
@@ -450,9 +469,18 @@ mod tests {
     #[test]
     fn defaults_dispatch_vim_and_arrow_keys() {
         let map = Keymap::default();
-        assert_eq!(map.action(Context::Main, &press(KeyCode::Char('j'))), Some(Action::Down));
-        assert_eq!(map.action(Context::Main, &press(KeyCode::Down)), Some(Action::Down));
-        assert_eq!(map.action(Context::Main, &press(KeyCode::Char('3'))), Some(Action::Tab(3)));
+        assert_eq!(
+            map.action(Context::Main, &press(KeyCode::Char('j'))),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            map.action(Context::Main, &press(KeyCode::Down)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            map.action(Context::Main, &press(KeyCode::Char('3'))),
+            Some(Action::Tab(3))
+        );
         assert_eq!(
             map.action(Context::Credentials, &press(KeyCode::Char('s'))),
             Some(Action::CopyClientSecret)
@@ -469,12 +497,20 @@ mod tests {
         let ctrl_q = KeyEvent::new(KeyCode::Char('q'), KeyModifiers::CONTROL);
         assert_eq!(map.action(Context::Main, &ctrl_q), Some(Action::Quit));
         assert_eq!(map.action(Context::Main, &press(KeyCode::Char('q'))), None);
-        assert!(problems.iter().any(|p| p.contains("nosuch")), "{problems:?}");
         assert!(
-            problems.iter().any(|p| p.contains("j is bound to both refresh and down")),
+            problems.iter().any(|p| p.contains("nosuch")),
             "{problems:?}"
         );
-        assert_eq!(map.action(Context::Main, &press(KeyCode::Char('j'))), Some(Action::Refresh));
+        assert!(
+            problems
+                .iter()
+                .any(|p| p.contains("j is bound to both refresh and down")),
+            "{problems:?}"
+        );
+        assert_eq!(
+            map.action(Context::Main, &press(KeyCode::Char('j'))),
+            Some(Action::Refresh)
+        );
     }
 
     #[test]

@@ -250,3 +250,6 @@ fn to_msg(ev: Event) -> Option<Msg> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests;

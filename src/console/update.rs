@@ -5,9 +5,7 @@ use std::time::{Duration, Instant};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers, MouseEvent, MouseEventKind};
 
-use super::app::{
-    App, CommandLine, Confirm, Conn, CredentialsView, Level, Pending, Popup, Tab,
-};
+use super::app::{App, CommandLine, Confirm, Conn, CredentialsView, Level, Pending, Popup, Tab};
 use super::clipboard::Method;
 use super::forms::{self, FormEvent, FormKind};
 use super::keymap::{Action, Context};
@@ -186,7 +184,11 @@ impl App {
                 let show = action == Action::ShowCredentials;
                 match self.selected_credentials() {
                     Some((name, _)) => {
-                        self.send(out, Request::SavedSecret { name: name.clone() }, Pending::Secret { name, show });
+                        self.send(
+                            out,
+                            Request::SavedSecret { name: name.clone() },
+                            Pending::Secret { name, show },
+                        );
                     }
                     None => self.flash(Level::Warning, "Select a stream or an output first"),
                 }
@@ -200,7 +202,9 @@ impl App {
     }
 
     fn page(&self) -> usize {
-        (self.table_area.get().height as usize).saturating_sub(3).max(1)
+        (self.table_area.get().height as usize)
+            .saturating_sub(3)
+            .max(1)
     }
 
     fn move_selection(&mut self, by: isize) {
@@ -218,7 +222,9 @@ impl App {
         if self.tab != Tab::Streams {
             return;
         }
-        let Some(i) = self.selected_index() else { return };
+        let Some(i) = self.selected_index() else {
+            return;
+        };
         let name = self.data.streams[i].name.clone();
         self.stack.push((self.tab, self.scope.clone()));
         self.scope = Some(name);
@@ -259,8 +265,13 @@ impl App {
         if self.form().is_some_and(|f| f.kind == FormKind::Login) {
             return;
         }
-        let email = self.session.as_ref().map(|s| s.email.clone()).unwrap_or_default();
-        self.popups.push(Popup::Form(Box::new(forms::resources::login_form(&email))));
+        let email = self
+            .session
+            .as_ref()
+            .map(|s| s.email.clone())
+            .unwrap_or_default();
+        self.popups
+            .push(Popup::Form(Box::new(forms::resources::login_form(&email))));
     }
 
     fn open_create_form(&mut self) {
@@ -292,7 +303,13 @@ impl App {
                 forms::resources::exporter_form(sources, sinks, selected_stream.as_deref())
             }
             Tab::ConsentLevels => {
-                let next = self.data.consent_levels.iter().map(|c| c.id + 1).max().unwrap_or(0);
+                let next = self
+                    .data
+                    .consent_levels
+                    .iter()
+                    .map(|c| c.id + 1)
+                    .max()
+                    .unwrap_or(0);
                 forms::resources::consent_level_form(next)
             }
         };
@@ -303,18 +320,29 @@ impl App {
         if self.read_only {
             return self.flash(Level::Warning, "Read-only console: deleting is off");
         }
-        let Some(i) = self.selected_index() else { return };
+        let Some(i) = self.selected_index() else {
+            return;
+        };
         let d = &self.data;
         let confirm = match self.tab {
             Tab::Streams => {
                 let name = d.streams[i].name.clone();
-                let outputs: Vec<String> = d.outputs_of(&name).iter().map(|o| o.name.clone()).collect();
+                let outputs: Vec<String> =
+                    d.outputs_of(&name).iter().map(|o| o.name.clone()).collect();
                 let exporters: Vec<String> = (0..d.exporters.len())
                     .filter(|&e| d.in_scope(Tab::Exporters, e, &name))
-                    .map(|e| format!("{} (on {})", d.exporters[e].name, d.exporters[e].linked_stream))
+                    .map(|e| {
+                        format!(
+                            "{} (on {})",
+                            d.exporters[e].name, d.exporters[e].linked_stream
+                        )
+                    })
                     .collect();
                 let mut lines = vec![format!("Delete stream {name}?")];
-                let plain = Request::DeleteStream { name: name.clone(), recursive: false };
+                let plain = Request::DeleteStream {
+                    name: name.clone(),
+                    recursive: false,
+                };
                 let actions = if outputs.is_empty() && exporters.is_empty() {
                     vec![("Delete".to_string(), plain)]
                 } else {
@@ -327,7 +355,10 @@ impl App {
                     lines.push("They are deleted with it.".into());
                     vec![(
                         "Delete all".to_string(),
-                        Request::DeleteStream { name: name.clone(), recursive: true },
+                        Request::DeleteStream {
+                            name: name.clone(),
+                            recursive: true,
+                        },
                     )]
                 };
                 confirm("Delete stream", lines, Some(name), actions)
@@ -340,7 +371,10 @@ impl App {
                     .filter(|e| e.linked_stream == o.name)
                     .map(|e| e.name.clone())
                     .collect();
-                let mut lines = vec![format!("Delete output {} of stream {}?", o.name, o.linked_stream)];
+                let mut lines = vec![format!(
+                    "Delete output {} of stream {}?",
+                    o.name, o.linked_stream
+                )];
                 let recursive = !exporters.is_empty();
                 if recursive {
                     lines.push(format!("Exporters: {}", exporters.join(", ")));
@@ -367,8 +401,16 @@ impl App {
                     lines.push(format!("Used by exporters: {}", users.join(", ")));
                     lines.push("The server refuses until they are deleted.".into());
                 }
-                let req = Request::DeleteSink { name: s.sink_name.clone(), sink_type: s.sink_type };
-                confirm("Delete sink", lines, Some(s.sink_name.clone()), vec![("Delete".into(), req)])
+                let req = Request::DeleteSink {
+                    name: s.sink_name.clone(),
+                    sink_type: s.sink_type,
+                };
+                confirm(
+                    "Delete sink",
+                    lines,
+                    Some(s.sink_name.clone()),
+                    vec![("Delete".into(), req)],
+                )
             }
             Tab::Exporters => {
                 let e = &d.exporters[i];
@@ -377,16 +419,24 @@ impl App {
                     name: e.name.clone(),
                     export_keys: e.export_keys,
                 };
-                let lines = vec![format!("Delete exporter {} of {}?", e.name, e.linked_stream)];
+                let lines = vec![format!(
+                    "Delete exporter {} of {}?",
+                    e.name, e.linked_stream
+                )];
                 confirm("Delete exporter", lines, None, vec![("Delete".into(), req)])
             }
             Tab::ConsentLevels => {
                 let c = &d.consent_levels[i];
-                let lines = vec![format!("Delete the name {:?} of consent level {}?", c.name, c.id)];
-                confirm("Delete consent-level name", lines, None, vec![(
-                    "Delete".into(),
-                    Request::DeleteConsentLevel(c.id),
-                )])
+                let lines = vec![format!(
+                    "Delete the name {:?} of consent level {}?",
+                    c.name, c.id
+                )];
+                confirm(
+                    "Delete consent-level name",
+                    lines,
+                    None,
+                    vec![("Delete".into(), Request::DeleteConsentLevel(c.id))],
+                )
             }
         };
         self.popups.push(Popup::Confirm(confirm));
@@ -395,7 +445,9 @@ impl App {
     // ---- popups -----------------------------------------------------------------------
 
     fn popup_key(&mut self, key: KeyEvent, out: &mut Outgoing) {
-        let Some(top) = self.popups.last_mut() else { return };
+        let Some(top) = self.popups.last_mut() else {
+            return;
+        };
         match top {
             Popup::Help { scroll } | Popup::ErrorLog { scroll } => match key.code {
                 KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter => {
@@ -479,11 +531,15 @@ impl App {
                             v.revealed = !v.revealed;
                         }
                     }
-                    Action::CopyBillingId => self.copy_out.push(("billingId".into(), view.billing_id)),
+                    Action::CopyBillingId => {
+                        self.copy_out.push(("billingId".into(), view.billing_id))
+                    }
                     Action::CopyClientId => self.copy_out.push(("clientId".into(), view.client_id)),
                     Action::CopyClientSecret => match secret {
                         Some(s) => self.copy_out.push(("clientSecret".into(), s)),
-                        None => self.flash(Level::Warning, "This console has no saved secret for it"),
+                        None => {
+                            self.flash(Level::Warning, "This console has no saved secret for it")
+                        }
                     },
                     Action::CopyJson => {
                         let mut json = serde_json::json!({
@@ -493,7 +549,8 @@ impl App {
                         if let Some(s) = secret {
                             json["clientSecret"] = s.into();
                         }
-                        self.copy_out.push(("credentials JSON".into(), json.to_string()));
+                        self.copy_out
+                            .push(("credentials JSON".into(), json.to_string()));
                     }
                     Action::CopyExports => {
                         let mut lines = format!(
@@ -502,7 +559,10 @@ impl App {
                             shell_quote(&view.client_id)
                         );
                         if let Some(s) = secret {
-                            lines.push_str(&format!("export STRM_CLIENT_SECRET={}\n", shell_quote(&s)));
+                            lines.push_str(&format!(
+                                "export STRM_CLIENT_SECRET={}\n",
+                                shell_quote(&s)
+                            ));
                         }
                         self.copy_out.push(("export lines".into(), lines));
                     }
@@ -629,7 +689,10 @@ impl App {
         }
         if self.conn == Conn::Online
             && self.next_refresh.is_none()
-            && !self.in_flight.values().any(|p| matches!(p, Pending::Load(_)))
+            && !self
+                .in_flight
+                .values()
+                .any(|p| matches!(p, Pending::Load(_)))
         {
             self.next_refresh = self.refresh_every.map(|d| self.now + d);
         }
@@ -640,7 +703,11 @@ impl App {
             self.conn = Conn::Online;
         }
         match answer {
-            Answer::Connected { api_url, local, session } => {
+            Answer::Connected {
+                api_url,
+                local,
+                session,
+            } => {
                 self.api_url = Some(api_url);
                 self.local = local;
                 self.session = session;
@@ -699,23 +766,35 @@ impl App {
             }
             Answer::OutputCreated(o) => {
                 self.close_form();
-                self.flash(Level::Info, format!("Created output {} of {}", o.name, o.linked_stream));
+                self.flash(
+                    Level::Info,
+                    format!("Created output {} of {}", o.name, o.linked_stream),
+                );
                 self.show_created(&o.name, &o.credentials);
                 self.refresh_all(out);
             }
             Answer::SinkCreated(s) => {
                 self.close_form();
-                self.flash(Level::Info, format!("Created {} sink {}", s.sink_type, s.sink_name));
+                self.flash(
+                    Level::Info,
+                    format!("Created {} sink {}", s.sink_type, s.sink_name),
+                );
                 self.refresh_all(out);
             }
             Answer::ExporterCreated(e) => {
                 self.close_form();
-                self.flash(Level::Info, format!("Created exporter {} on {}", e.name, e.linked_stream));
+                self.flash(
+                    Level::Info,
+                    format!("Created exporter {} on {}", e.name, e.linked_stream),
+                );
                 self.refresh_all(out);
             }
             Answer::ConsentLevelCreated(c) => {
                 self.close_form();
-                self.flash(Level::Info, format!("Consent level {} is named {}", c.id, c.name));
+                self.flash(
+                    Level::Info,
+                    format!("Consent level {} is named {}", c.id, c.name),
+                );
                 self.refresh_all(out);
             }
             Answer::Deleted => {
@@ -725,7 +804,9 @@ impl App {
                 self.refresh_all(out);
             }
             Answer::SavedSecret(secret) => {
-                let Pending::Secret { name, show } = pending else { return };
+                let Pending::Secret { name, show } = pending else {
+                    return;
+                };
                 let client_id = self
                     .selected_credentials()
                     .filter(|(n, _)| *n == name)
@@ -754,7 +835,10 @@ impl App {
     }
 
     fn billing_id(&self) -> String {
-        self.session.as_ref().map(|s| s.billing_id.clone()).unwrap_or_default()
+        self.session
+            .as_ref()
+            .map(|s| s.billing_id.clone())
+            .unwrap_or_default()
     }
 
     fn show_created(&mut self, name: &str, creds: &crate::model::Credentials) {
@@ -769,7 +853,11 @@ impl App {
     }
 
     fn close_form(&mut self) {
-        if let Some(pos) = self.popups.iter().rposition(|p| matches!(p, Popup::Form(_))) {
+        if let Some(pos) = self
+            .popups
+            .iter()
+            .rposition(|p| matches!(p, Popup::Form(_)))
+        {
             self.popups.remove(pos);
         }
     }
@@ -790,20 +878,33 @@ impl App {
             return;
         }
         match pending {
-            Pending::Connect | Pending::Load(_) if e.is_offline() || matches!(pending, Pending::Connect) => {
+            Pending::Connect | Pending::Load(_)
+                if e.is_offline() || matches!(pending, Pending::Connect) =>
+            {
                 let attempt = match self.conn {
                     Conn::Offline { attempt, .. } => attempt + 1,
                     _ => 1,
                 };
                 let wait = Duration::from_secs(1u64 << attempt.min(5)).min(MAX_BACKOFF);
-                self.conn = Conn::Offline { attempt, retry_at: self.now + wait };
+                self.conn = Conn::Offline {
+                    attempt,
+                    retry_at: self.now + wait,
+                };
                 // One message per outage, not one per tab.
                 if attempt == 1 || matches!(pending, Pending::Connect) {
-                    self.flash(Level::Error, format!("{e}; retrying in {} s", wait.as_secs()));
+                    self.flash(
+                        Level::Error,
+                        format!("{e}; retrying in {} s", wait.as_secs()),
+                    );
                 }
             }
             Pending::Submit => {
-                if let Some(Popup::Form(form)) = self.popups.iter_mut().rev().find(|p| matches!(p, Popup::Form(_))) {
+                if let Some(Popup::Form(form)) = self
+                    .popups
+                    .iter_mut()
+                    .rev()
+                    .find(|p| matches!(p, Popup::Form(_)))
+                {
                     form.pending = None;
                     form.server_error = Some(e.to_string());
                 }
@@ -833,7 +934,10 @@ impl App {
             }
             // Keep the attempt count; the answer decides what comes next.
             if let Conn::Offline { attempt, .. } = self.conn {
-                self.conn = Conn::Offline { attempt, retry_at: self.now + MAX_BACKOFF * 10 };
+                self.conn = Conn::Offline {
+                    attempt,
+                    retry_at: self.now + MAX_BACKOFF * 10,
+                };
             }
         }
         if self.form().is_none()
@@ -859,7 +963,12 @@ impl App {
     }
 }
 
-fn confirm(title: &str, lines: Vec<String>, type_name: Option<String>, actions: Vec<(String, Request)>) -> Confirm {
+fn confirm(
+    title: &str,
+    lines: Vec<String>,
+    type_name: Option<String>,
+    actions: Vec<(String, Request)>,
+) -> Confirm {
     Confirm {
         title: title.into(),
         lines,
@@ -872,7 +981,11 @@ fn confirm(title: &str, lines: Vec<String>, type_name: Option<String>, actions: 
 }
 
 fn complete(text: &str) -> String {
-    let matches: Vec<&str> = COMMANDS.iter().copied().filter(|c| c.starts_with(text)).collect();
+    let matches: Vec<&str> = COMMANDS
+        .iter()
+        .copied()
+        .filter(|c| c.starts_with(text))
+        .collect();
     match matches.as_slice() {
         [] => text.to_string(),
         [one] => one.to_string(),

@@ -31,7 +31,10 @@ impl std::fmt::Debug for Secret {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Request {
     Connect,
-    Login { email: String, password: Secret },
+    Login {
+        email: String,
+        password: Secret,
+    },
     Logout,
     ListStreams,
     /// Outputs of one stream, or of every stream when `None`.
@@ -44,13 +47,29 @@ pub enum Request {
     CreateSink(SinkCreate),
     CreateExporter(String, ExporterCreate),
     CreateConsentLevel(ConsentLevel),
-    DeleteStream { name: String, recursive: bool },
-    DeleteOutput { stream: String, name: String, recursive: bool },
-    DeleteSink { name: String, sink_type: SinkType },
-    DeleteExporter { stream: String, name: String, export_keys: bool },
+    DeleteStream {
+        name: String,
+        recursive: bool,
+    },
+    DeleteOutput {
+        stream: String,
+        name: String,
+        recursive: bool,
+    },
+    DeleteSink {
+        name: String,
+        sink_type: SinkType,
+    },
+    DeleteExporter {
+        stream: String,
+        name: String,
+        export_keys: bool,
+    },
     DeleteConsentLevel(i64),
     /// A secret this console saved when it created the stream or output.
-    SavedSecret { name: String },
+    SavedSecret {
+        name: String,
+    },
     AccessToken,
 }
 
@@ -181,7 +200,10 @@ async fn run(
                 }
                 Ok(Err(e)) => Err(connect_error(&config, e.to_string())),
                 Err(_) => Err(ClientError::Timeout {
-                    api: config.api_url.clone().unwrap_or_else(|| "the local server".into()),
+                    api: config
+                        .api_url
+                        .clone()
+                        .unwrap_or_else(|| "the local server".into()),
                     secs: config.timeout.as_secs(),
                 }),
             };
@@ -269,10 +291,9 @@ async fn execute(
         }
         Request::ListOutputs(None) => {
             let streams = client.list_streams().await?;
-            let lists = futures::future::join_all(
-                streams.iter().map(|s| client.list_outputs(&s.name)),
-            )
-            .await;
+            let lists =
+                futures::future::join_all(streams.iter().map(|s| client.list_outputs(&s.name)))
+                    .await;
             let mut all = Vec::new();
             for list in lists {
                 match list {

@@ -68,7 +68,12 @@ impl Field {
         f
     }
 
-    pub fn choice(label: &'static str, help: &'static str, options: Vec<String>, index: usize) -> Field {
+    pub fn choice(
+        label: &'static str,
+        help: &'static str,
+        options: Vec<String>,
+        index: usize,
+    ) -> Field {
         let index = index.min(options.len().saturating_sub(1));
         Field {
             label,

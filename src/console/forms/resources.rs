@@ -55,7 +55,10 @@ pub fn output_form(streams: Vec<String>, preselect: Option<&str>) -> Form {
             Field::choice(
                 "consent type",
                 "←/→: CUMULATIVE uses the highest level",
-                ConsentLevelType::ALL.iter().map(|t| t.to_string()).collect(),
+                ConsentLevelType::ALL
+                    .iter()
+                    .map(|t| t.to_string())
+                    .collect(),
                 0,
             ),
             Field::text("consent levels", "e.g. 0,1,2", ""),
@@ -101,12 +104,27 @@ pub fn exporter_form(
     Form::new(
         FormKind::Exporter,
         vec![
-            Field::choice("stream or output", "←/→ to pick", choice_or_none(sources), index),
+            Field::choice(
+                "stream or output",
+                "←/→ to pick",
+                choice_or_none(sources),
+                index,
+            ),
             Field::text("name", "lower-case letters, digits, '-'", ""),
-            Field::choice("sink", "←/→; the type follows the sink", choice_or_none(sink_labels), 0),
+            Field::choice(
+                "sink",
+                "←/→; the type follows the sink",
+                choice_or_none(sink_labels),
+                0,
+            ),
             Field::text("interval (s)", "30 to 3600", "60"),
             Field::text("path prefix", "optional", ""),
-            Field::choice("export keys", "yes exports encryption keys", vec!["no".into(), "yes".into()], 0),
+            Field::choice(
+                "export keys",
+                "yes exports encryption keys",
+                vec!["no".into(), "yes".into()],
+                0,
+            ),
         ],
         context,
     )
@@ -116,7 +134,11 @@ pub fn consent_level_form(next_id: i64) -> Form {
     Form::new(
         FormKind::ConsentLevel,
         vec![
-            Field::text("id", "0 to 4095; an existing id is renamed", &next_id.to_string()),
+            Field::text(
+                "id",
+                "0 to 4095; an existing id is renamed",
+                &next_id.to_string(),
+            ),
             Field::text("name", "e.g. analytics", ""),
         ],
         FormContext::default(),
@@ -159,7 +181,11 @@ fn whole_number(field: &str, text: &str, rule: &str) -> Result<i64, Invalid> {
 
 fn must_pick(field: &str, value: &str, what: &str) -> Result<(), Invalid> {
     if value == NONE_YET || value.is_empty() {
-        Err(Invalid::new(field, "nothing to pick", format!("create {what} first")))
+        Err(Invalid::new(
+            field,
+            "nothing to pick",
+            format!("create {what} first"),
+        ))
     } else {
         Ok(())
     }
@@ -299,13 +325,19 @@ pub fn build(form: &Form) -> (Vec<Option<String>>, Option<Request>) {
             let errors = vec![
                 msg(must_pick("stream", &source, "a stream")),
                 msg(rules::check_name("name", &name)),
-                msg(must_pick("sinkName", sink.as_ref().map_or("", |s| s.0.as_str()), "a sink")),
+                msg(must_pick(
+                    "sinkName",
+                    sink.as_ref().map_or("", |s| s.0.as_str()),
+                    "a sink",
+                )),
                 msg(interval.clone()),
                 msg(rules::check_path_prefix(prefix.as_deref())),
                 None,
             ];
             let request = match (sink, interval) {
-                (Some((sink_name, sink_type)), Ok(interval_secs)) if errors.iter().all(Option::is_none) => {
+                (Some((sink_name, sink_type)), Ok(interval_secs))
+                    if errors.iter().all(Option::is_none) =>
+                {
                     let req = ExporterCreate {
                         name,
                         sink_name,
@@ -315,7 +347,9 @@ pub fn build(form: &Form) -> (Vec<Option<String>>, Option<Request>) {
                         path_prefix: prefix,
                         export_keys: f("export keys") == "yes",
                     };
-                    req.validate().is_ok().then(|| Request::CreateExporter(source, req))
+                    req.validate()
+                        .is_ok()
+                        .then(|| Request::CreateExporter(source, req))
                 }
                 _ => None,
             };
@@ -328,7 +362,10 @@ pub fn build(form: &Form) -> (Vec<Option<String>>, Option<Request>) {
             let errors = vec![msg(id.clone()), msg(rules::check_consent_level_name(&name))];
             let request = id.ok().and_then(|id| {
                 let level = ConsentLevel { id, name };
-                level.validate().is_ok().then(|| Request::CreateConsentLevel(level))
+                level
+                    .validate()
+                    .is_ok()
+                    .then(|| Request::CreateConsentLevel(level))
             });
             (errors, request)
         }
@@ -340,10 +377,13 @@ pub fn build(form: &Form) -> (Vec<Option<String>>, Option<Request>) {
                 msg(rules::check_password(&password)),
             ];
             let ok = errors.iter().all(Option::is_none);
-            (errors, ok.then_some(Request::Login {
-                email,
-                password: crate::console::worker::Secret(password),
-            }))
+            (
+                errors,
+                ok.then_some(Request::Login {
+                    email,
+                    password: crate::console::worker::Secret(password),
+                }),
+            )
         }
     };
     (errors, request)
@@ -359,7 +399,10 @@ mod tests {
         assert!(form.validate().is_none());
         form.set_field("name", "Bad_Name");
         let err = form.fields[0].error.clone().unwrap();
-        assert!(err.contains("name") && err.contains(rules::NAME_RULE), "{err}");
+        assert!(
+            err.contains("name") && err.contains(rules::NAME_RULE),
+            "{err}"
+        );
         form.set_field("name", "good-name");
         form.set_field("tags", "a, b");
         assert_eq!(
@@ -382,7 +425,13 @@ mod tests {
         form.set_field("name", "s3");
         form.set_field("interval (s)", "10");
         assert!(form.validate().is_none());
-        assert!(form.fields[3].error.as_ref().unwrap().contains("30 to 3600"));
+        assert!(
+            form.fields[3]
+                .error
+                .as_ref()
+                .unwrap()
+                .contains("30 to 3600")
+        );
         form.set_field("interval (s)", "30");
         match form.validate() {
             Some(Request::CreateExporter(stream, req)) => {
@@ -405,18 +454,29 @@ mod tests {
         form.set_field("credentials file", path.to_str().unwrap());
         assert!(form.validate().is_none());
         let err = form.fields[3].error.clone().unwrap();
-        assert!(err.contains("creds.json") && err.contains("AccessKeyId"), "{err}");
+        assert!(
+            err.contains("creds.json") && err.contains("AccessKeyId"),
+            "{err}"
+        );
         std::fs::write(
             &path,
             "{\"AccessKey\": {\"AccessKeyId\": \"A\", \"SecretAccessKey\": \"S\"}}",
         )
         .unwrap();
         match form.validate() {
-            Some(Request::CreateSink(req)) => assert!(req.credentials.unwrap().contains("AccessKeyId")),
+            Some(Request::CreateSink(req)) => {
+                assert!(req.credentials.unwrap().contains("AccessKeyId"))
+            }
             other => panic!("{other:?}"),
         }
         form.set_field("credentials file", "/nonexistent/x.json");
-        assert!(form.fields[3].error.clone().unwrap().contains("/nonexistent/x.json"));
+        assert!(
+            form.fields[3]
+                .error
+                .clone()
+                .unwrap()
+                .contains("/nonexistent/x.json")
+        );
     }
 
     #[test]
@@ -425,7 +485,13 @@ mod tests {
         form.set_field("name", "level0-1");
         form.set_field("consent levels", "1, x");
         assert!(form.validate().is_none());
-        assert!(form.fields[3].error.clone().unwrap().contains("consentLevels"));
+        assert!(
+            form.fields[3]
+                .error
+                .clone()
+                .unwrap()
+                .contains("consentLevels")
+        );
         form.set_field("consent levels", "1,0,1");
         match form.validate() {
             Some(Request::CreateOutput(stream, req)) => {

@@ -31,7 +31,10 @@ fn render(
 ) {
     let mut head = vec![Span::raw(" ".repeat(indent))];
     if let Some(k) = key {
-        head.push(Span::styled(Value::String(k.into()).to_string(), theme.json_key));
+        head.push(Span::styled(
+            Value::String(k.into()).to_string(),
+            theme.json_key,
+        ));
         head.push(Span::raw(": "));
     }
     let tail = if comma { "," } else { "" };
@@ -45,7 +48,9 @@ fn render(
             }
             out.push(Line::from(format!("{}}}{tail}", " ".repeat(indent))));
         }
-        Value::Array(items) if !items.is_empty() && items.iter().any(|v| v.is_object() || v.is_array()) => {
+        Value::Array(items)
+            if !items.is_empty() && items.iter().any(|v| v.is_object() || v.is_array()) =>
+        {
             head.push(Span::raw("["));
             out.push(Line::from(head));
             let n = items.len();

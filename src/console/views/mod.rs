@@ -27,7 +27,10 @@ pub fn draw(frame: &mut Frame, app: &App) {
             "Terminal too small: {}×{}; strm-tui needs {MIN_WIDTH}×{MIN_HEIGHT}",
             area.width, area.height
         );
-        frame.render_widget(Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }), area);
+        frame.render_widget(
+            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
         return;
     }
     let [header, tabs, body, message, hints] = Layout::vertical([
@@ -70,7 +73,10 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         Conn::Connecting => spans.push(Span::styled("  connecting…", t.dim)),
         Conn::Offline { retry_at, .. } => {
             let secs = retry_at.saturating_duration_since(app.now).as_secs();
-            spans.push(Span::styled(format!("  OFFLINE (retry in {secs} s)"), t.error));
+            spans.push(Span::styled(
+                format!("  OFFLINE (retry in {secs} s)"),
+                t.error,
+            ));
         }
         Conn::Online => {}
     }
@@ -155,8 +161,12 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
             ("enter", "submit"),
             ("esc", "cancel"),
         ]),
-        Some(Popup::Confirm(_)) => fixed(&[("←/→", "choose"), ("enter", "confirm"), ("esc", "cancel")]),
-        Some(Popup::Command(_)) => fixed(&[("tab", "complete"), ("enter", "run"), ("esc", "close")]),
+        Some(Popup::Confirm(_)) => {
+            fixed(&[("←/→", "choose"), ("enter", "confirm"), ("esc", "cancel")])
+        }
+        Some(Popup::Command(_)) => {
+            fixed(&[("tab", "complete"), ("enter", "run"), ("esc", "close")])
+        }
         Some(Popup::Help { .. } | Popup::ErrorLog { .. }) => {
             fixed(&[("j/k", "scroll"), ("esc", "close")])
         }

@@ -43,10 +43,18 @@ fn boxed<'a>(title: &str, app: &App) -> Block<'a> {
 fn help(frame: &mut Frame, app: &App, body: Rect, scroll: u16) {
     let t = &app.theme;
     let mut lines = Vec::new();
-    for (context, title) in [(Context::Main, "Main screen"), (Context::Credentials, "Credentials popup")] {
+    for (context, title) in [
+        (Context::Main, "Main screen"),
+        (Context::Credentials, "Credentials popup"),
+    ] {
         lines.push(Line::styled(title, t.title));
         for b in app.keymap.bindings(context) {
-            let keys = b.keys.iter().map(|k| k.to_string()).collect::<Vec<_>>().join(" ");
+            let keys = b
+                .keys
+                .iter()
+                .map(|k| k.to_string())
+                .collect::<Vec<_>>()
+                .join(" ");
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys:<16}"), t.key),
                 Span::raw(b.action.help()),
@@ -61,7 +69,10 @@ fn help(frame: &mut Frame, app: &App, body: Rect, scroll: u16) {
         ("enter", "submit (refused while a field is invalid)"),
         ("esc", "cancel"),
     ] {
-        lines.push(Line::from(vec![Span::styled(format!("  {k:<16}"), t.key), Span::raw(h)]));
+        lines.push(Line::from(vec![
+            Span::styled(format!("  {k:<16}"), t.key),
+            Span::raw(h),
+        ]));
     }
     lines.push(Line::default());
     lines.push(Line::styled("Commands (:)", t.title));
@@ -69,18 +80,28 @@ fn help(frame: &mut Frame, app: &App, body: Rect, scroll: u16) {
     let area = centered(body, 64, body.height);
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines).block(boxed("Help — keys from the live keymap", app)).scroll((scroll, 0)),
+        Paragraph::new(lines)
+            .block(boxed("Help — keys from the live keymap", app))
+            .scroll((scroll, 0)),
         area,
     );
 }
 
 fn error_log(frame: &mut Frame, app: &App, body: Rect, scroll: u16) {
     let lines: Vec<Line> = if app.errors.is_empty() {
-        vec![Line::styled("Nothing went wrong this session.", app.theme.dim)]
+        vec![Line::styled(
+            "Nothing went wrong this session.",
+            app.theme.dim,
+        )]
     } else {
         app.errors
             .iter()
-            .map(|e| Line::from(vec![Span::styled(format!("{} ", e.at), app.theme.dim), Span::raw(e.text.clone())]))
+            .map(|e| {
+                Line::from(vec![
+                    Span::styled(format!("{} ", e.at), app.theme.dim),
+                    Span::raw(e.text.clone()),
+                ])
+            })
             .collect()
     };
     let area = centered(body, body.width.saturating_sub(4), body.height);
@@ -96,11 +117,27 @@ fn error_log(frame: &mut Frame, app: &App, body: Rect, scroll: u16) {
 
 const LABEL_WIDTH: u16 = 19;
 
+/// Rows under a field for its message: errors wrap over up to three lines.
+fn message_rows(form: &Form, i: usize, width: u16) -> u16 {
+    match &form.fields[i].error {
+        Some(e) if form.shows_error(i) => {
+            let len = e.chars().count() as u16 + 2;
+            len.div_ceil(width.max(1)).clamp(1, 3)
+        }
+        _ => 1,
+    }
+}
+
 fn draw_form(frame: &mut Frame, app: &App, body: Rect, form: &Form, top: bool) {
     let t = &app.theme;
+    let width = 76.min(body.width);
+    let message_width = width.saturating_sub(2 + LABEL_WIDTH);
+    let heights: Vec<u16> = (0..form.fields.len())
+        .map(|i| 1 + message_rows(form, i, message_width))
+        .collect();
     let extra = if form.server_error.is_some() { 3 } else { 0 };
-    let height = form.fields.len() as u16 * 2 + 3 + extra;
-    let area = centered(body, 76.min(body.width), height);
+    let height = heights.iter().sum::<u16>() + 3 + extra;
+    let area = centered(body, width, height);
     frame.render_widget(Clear, area);
     let title = if form.pending.is_some() {
         format!("{} — sending…", form.kind.title())
@@ -110,7 +147,7 @@ fn draw_form(frame: &mut Frame, app: &App, body: Rect, form: &Form, top: bool) {
     let block = boxed(&title, app);
     let inner = block.inner(area);
     frame.render_widget(block, area);
-    let mut rows = vec![Constraint::Length(2); form.fields.len()];
+    let mut rows: Vec<Constraint> = heights.iter().map(|&h| Constraint::Length(h)).collect();
     if form.server_error.is_some() {
         rows.insert(0, Constraint::Length(3));
     }
@@ -120,40 +157,56 @@ fn draw_form(frame: &mut Frame, app: &App, body: Rect, form: &Form, top: bool) {
     if let Some(err) = &form.server_error {
         let a = areas.next().unwrap_or_default();
         frame.render_widget(
-            Paragraph::new(Line::styled(format!("Server: {err}"), t.error)).wrap(Wrap { trim: true }),
+            Paragraph::new(Line::styled(format!("Server: {err}"), t.error))
+                .wrap(Wrap { trim: true }),
             a,
         );
     }
     for (i, field) in form.fields.iter().enumerate() {
         let a = areas.next().unwrap_or_default();
         let [input_row, message_row] =
-            Layout::vertical([Constraint::Length(1), Constraint::Length(1)]).areas(a);
+            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(a);
         let [label, value] =
-            Layout::horizontal([Constraint::Length(LABEL_WIDTH), Constraint::Min(1)]).areas(input_row);
+            Layout::horizontal([Constraint::Length(LABEL_WIDTH), Constraint::Min(1)])
+                .areas(input_row);
         let focused = top && i == form.focus;
         let label_style = if focused { t.selected } else { t.title };
-        frame.render_widget(Paragraph::new(Span::styled(format!("{:>17} ", field.label), label_style)), label);
+        frame.render_widget(
+            Paragraph::new(Span::styled(format!("{:>17} ", field.label), label_style)),
+            label,
+        );
         match &field.input {
             Input::Text(area) if focused => frame.render_widget(area, value),
             Input::Text(_) => {
                 let text = field.value();
-                let shown = if field.is_secret() { "•".repeat(text.chars().count()) } else { text };
+                let shown = if field.is_secret() {
+                    "•".repeat(text.chars().count())
+                } else {
+                    text
+                };
                 frame.render_widget(Paragraph::new(shown), value);
             }
             Input::Choice { options, index } => {
                 let v = options.get(*index).cloned().unwrap_or_default();
-                let style = if focused { t.selected } else { ratatui::style::Style::new() };
-                frame.render_widget(Paragraph::new(Span::styled(format!("◀ {v} ▶"), style)), value);
+                let style = if focused {
+                    t.selected
+                } else {
+                    ratatui::style::Style::new()
+                };
+                frame.render_widget(
+                    Paragraph::new(Span::styled(format!("◀ {v} ▶"), style)),
+                    value,
+                );
             }
         }
-        let [_, msg] =
-            Layout::horizontal([Constraint::Length(LABEL_WIDTH), Constraint::Min(1)]).areas(message_row);
+        let [_, msg] = Layout::horizontal([Constraint::Length(LABEL_WIDTH), Constraint::Min(1)])
+            .areas(message_row);
         let line = match &field.error {
             Some(e) if form.shows_error(i) => Line::styled(format!("✗ {e}"), t.error),
             _ if focused && !field.help.is_empty() => Line::styled(field.help, t.dim),
             _ => Line::default(),
         };
-        frame.render_widget(Paragraph::new(line), msg);
+        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), msg);
     }
     if let Some(a) = areas.next() {
         let status = if form.submitted && !form.is_valid() {
@@ -167,9 +220,14 @@ fn draw_form(frame: &mut Frame, app: &App, body: Rect, form: &Form, top: bool) {
 
 fn buttons(app: &App, c: &Confirm) -> Line<'static> {
     let mut spans = Vec::new();
-    let labels = std::iter::once("Cancel".to_string()).chain(c.actions.iter().map(|(l, _)| l.clone()));
+    let labels =
+        std::iter::once("Cancel".to_string()).chain(c.actions.iter().map(|(l, _)| l.clone()));
     for (i, label) in labels.enumerate() {
-        let style = if i == c.selected { app.theme.selected } else { ratatui::style::Style::new() };
+        let style = if i == c.selected {
+            app.theme.selected
+        } else {
+            ratatui::style::Style::new()
+        };
         spans.push(Span::styled(format!("[ {label} ]"), style));
         spans.push(Span::raw("  "));
     }
@@ -194,7 +252,9 @@ fn confirm(frame: &mut Frame, app: &App, body: Rect, c: &Confirm) {
     let area = centered(body, 70, lines.len() as u16 + 4);
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines).block(boxed(&c.title, app)).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(boxed(&c.title, app))
+            .wrap(Wrap { trim: false }),
         area,
     );
 }
@@ -207,8 +267,14 @@ fn credentials(frame: &mut Frame, app: &App, body: Rect, c: &CredentialsView) {
         (None, _) => Span::styled("not saved by this console", t.dim),
     };
     let mut lines = vec![
-        Line::from(vec![Span::styled("   billingId  ", t.title), Span::raw(c.billing_id.clone())]),
-        Line::from(vec![Span::styled("    clientId  ", t.title), Span::raw(c.client_id.clone())]),
+        Line::from(vec![
+            Span::styled("   billingId  ", t.title),
+            Span::raw(c.billing_id.clone()),
+        ]),
+        Line::from(vec![
+            Span::styled("    clientId  ", t.title),
+            Span::raw(c.client_id.clone()),
+        ]),
         Line::from(vec![Span::styled("clientSecret  ", t.title), secret]),
         Line::default(),
     ];
@@ -238,7 +304,11 @@ fn credentials(frame: &mut Frame, app: &App, body: Rect, c: &CredentialsView) {
 
 fn command(frame: &mut Frame, app: &App, message: Rect, c: &CommandLine) {
     let t = &app.theme;
-    let matches: Vec<&str> = COMMANDS.iter().copied().filter(|m| m.starts_with(c.text.as_str())).collect();
+    let matches: Vec<&str> = COMMANDS
+        .iter()
+        .copied()
+        .filter(|m| m.starts_with(c.text.as_str()))
+        .collect();
     let second = match &c.problem {
         Some(p) => Line::styled(p.clone(), t.error),
         None => Line::styled(matches.join("  "), t.dim),
@@ -251,7 +321,10 @@ fn command(frame: &mut Frame, app: &App, message: Rect, c: &CommandLine) {
     frame.render_widget(Clear, area);
     frame.render_widget(
         Paragraph::new(vec![
-            Line::from(vec![Span::styled(":", t.key), Span::raw(format!("{}▏", c.text))]),
+            Line::from(vec![
+                Span::styled(":", t.key),
+                Span::raw(format!("{}▏", c.text)),
+            ]),
             second,
         ])
         .block(Block::new().borders(ratatui::widgets::Borders::TOP)),

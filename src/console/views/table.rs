@@ -22,12 +22,17 @@ pub fn title(app: &App) -> String {
     let view = app.table();
     let mut title = String::from(" ");
     match (&app.scope, app.tab.scoped()) {
-        (Some(stream), true) => title.push_str(&format!("Streams › {stream} › {}", app.tab.title())),
+        (Some(stream), true) => {
+            title.push_str(&format!("Streams › {stream} › {}", app.tab.title()))
+        }
         _ => title.push_str(app.tab.title()),
     }
     let total = if app.tab.scoped() && app.scope.is_some() {
         (0..app.data.len(app.tab))
-            .filter(|&i| app.data.in_scope(app.tab, i, app.scope.as_deref().unwrap_or_default()))
+            .filter(|&i| {
+                app.data
+                    .in_scope(app.tab, i, app.scope.as_deref().unwrap_or_default())
+            })
             .count()
     } else {
         app.data.len(app.tab)
@@ -85,8 +90,13 @@ pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
             format!("Nothing matches /{}", view.filter)
         } else {
             match app.tab {
-                Tab::ConsentLevels => "No consent-level names yet — press n to name one".to_string(),
-                tab => format!("No {} yet — press n to create one", tab.title().to_lowercase()),
+                Tab::ConsentLevels => {
+                    "No consent-level names yet — press n to name one".to_string()
+                }
+                tab => format!(
+                    "No {} yet — press n to create one",
+                    tab.title().to_lowercase()
+                ),
             }
         };
         frame.render_widget(Paragraph::new(text).style(app.theme.dim), inner);
@@ -100,7 +110,9 @@ pub fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         None => vec![Line::styled("Nothing selected", app.theme.dim)],
     };
     frame.render_widget(
-        Paragraph::new(lines).block(block).wrap(Wrap { trim: false }),
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
         area,
     );
 }
