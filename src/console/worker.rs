@@ -211,12 +211,14 @@ async fn run(
                 Ok(Answer::Connected { session, .. }) => session.clone(),
                 _ => None,
             };
-            let _ = replies.send(Response {
-                id,
-                result,
-                session,
-            });
-            if req == Request::Connect {
+            // A request that connected on the way answers only for itself, unless the
+            // connection failed.
+            if req == Request::Connect || result.is_err() {
+                let _ = replies.send(Response {
+                    id,
+                    result,
+                    session,
+                });
                 continue;
             }
         }
@@ -385,5 +387,81 @@ async fn save_secret(
     };
     if let Err(e) = secrets.save(api_url, &session.billing_id, name, saved) {
         tracing::warn!("could not save the client secret of {name}: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::client::CredentialStore;
+
+    /// An API that accepts connections and never answers.
+    async fn silent_api() -> (String, tokio::task::JoinHandle<()>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            let mut held = Vec::new();
+            while let Ok((sock, _)) = listener.accept().await {
+                held.push(sock);
+            }
+        });
+        (url, task)
+    }
+
+    fn signed_in(paths: &Paths, url: &str) {
+        CredentialStore::for_api(paths, url)
+            .save(&AuthResponse {
+                email: "a@b.c".into(),
+                billing_id: "a0000000001".into(),
+                expires_at: crate::client::now_epoch_secs() + 3600,
+                id_token: "id".into(),
+                refresh_token: "rt".into(),
+            })
+            .unwrap();
+    }
+
+    #[tokio::test]
+    async fn read_only_is_refused_in_the_worker() {
+        let dir = tempfile::tempdir().unwrap();
+        let (url, _api) = silent_api().await;
+        let (tx, mut rx) = spawn(WorkerConfig {
+            paths: Paths::under(dir.path()),
+            api_url: Some(url),
+            read_only: true,
+            timeout: Duration::from_secs(2),
+        });
+        tx.send((7, Request::DeleteStream { name: "bart".into(), recursive: true }))
+            .unwrap();
+        let resp = rx.recv().await.unwrap();
+        assert_eq!(resp.id, 7);
+        match resp.result {
+            Err(ClientError::Refused(msg)) => assert!(msg.contains("read-only"), "{msg}"),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_hanging_api_does_not_hold_up_other_requests() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let (url, _api) = silent_api().await;
+        signed_in(&paths, &url);
+        let (tx, mut rx) = spawn(WorkerConfig {
+            paths,
+            api_url: Some(url),
+            read_only: false,
+            timeout: Duration::from_secs(2),
+        });
+        tx.send((1, Request::ListStreams)).unwrap();
+        tx.send((2, Request::SavedSecret { name: "x".into() })).unwrap();
+        let second = rx.recv().await.unwrap();
+        assert_eq!(second.id, 2, "the quick request answers while the list hangs");
+        assert_eq!(second.result.unwrap(), Answer::SavedSecret(None));
+        let third = tokio::time::timeout(Duration::from_secs(10), rx.recv())
+            .await
+            .expect("the hanging request times out")
+            .unwrap();
+        assert_eq!(third.id, 1);
+        assert!(third.result.unwrap_err().is_offline());
     }
 }
