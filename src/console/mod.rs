@@ -120,11 +120,15 @@ fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerG
     Some(guard)
 }
 
-/// Undoes the modes the console turns on beyond ratatui's own (raw mode, alternate
-/// screen): bracketed paste and mouse capture.
+/// Undoes what the console turns on beyond ratatui's own restore (raw mode, alternate
+/// screen): bracketed paste, mouse capture and the hidden cursor.
 fn leave_extra_modes(mouse: bool) {
     let mut out = std::io::stdout();
-    let _ = crossterm::execute!(out, crossterm::event::DisableBracketedPaste);
+    let _ = crossterm::execute!(
+        out,
+        crossterm::event::DisableBracketedPaste,
+        crossterm::cursor::Show
+    );
     if mouse {
         let _ = crossterm::execute!(out, crossterm::event::DisableMouseCapture);
     }

@@ -367,6 +367,7 @@ fn delete_defaults_to_cancel_and_streams_need_their_name_typed() {
 #[test]
 fn offline_answers_back_off_and_retry() {
     let mut app = fixed_app();
+    app.local = false;
     let out = app.update(ch('r'));
     app.update(reply(
         out[0].0,
@@ -388,6 +389,25 @@ fn offline_answers_back_off_and_retry() {
     let retry = app.update(Msg::Tick);
     assert_eq!(retry.len(), 5);
     assert!(!app.errors.is_empty(), "the outage is in the error log");
+    // Every list of the retry fails: one more attempt, a longer wait.
+    for (id, _) in &retry {
+        app.update(reply(
+            *id,
+            Err(ClientError::Timeout {
+                api: "x".into(),
+                secs: 20,
+            }),
+        ));
+    }
+    match app.conn {
+        Conn::Offline {
+            attempt: 2,
+            retry_at,
+        } => {
+            assert_eq!(retry_at - app.now, Duration::from_secs(4))
+        }
+        other => panic!("{other:?}"),
+    }
 }
 
 #[test]

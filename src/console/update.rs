@@ -882,6 +882,8 @@ impl App {
                 if e.is_offline() || matches!(pending, Pending::Connect) =>
             {
                 let attempt = match self.conn {
+                    // Another answer of the round already scheduled the retry.
+                    Conn::Offline { retry_at, .. } if retry_at <= self.now + MAX_BACKOFF => return,
                     Conn::Offline { attempt, .. } => attempt + 1,
                     _ => 1,
                 };
@@ -927,7 +929,9 @@ impl App {
             && retry_at <= self.now
             && !self.busy()
         {
-            if self.api_url.is_none() {
+            // The local server may have gone with the console that ran it: connecting
+            // again starts or joins one.
+            if self.api_url.is_none() || self.local {
                 self.send(out, Request::Connect, Pending::Connect);
             } else {
                 self.refresh_all(out);

@@ -430,8 +430,14 @@ mod tests {
             read_only: true,
             timeout: Duration::from_secs(2),
         });
-        tx.send((7, Request::DeleteStream { name: "bart".into(), recursive: true }))
-            .unwrap();
+        tx.send((
+            7,
+            Request::DeleteStream {
+                name: "bart".into(),
+                recursive: true,
+            },
+        ))
+        .unwrap();
         let resp = rx.recv().await.unwrap();
         assert_eq!(resp.id, 7);
         match resp.result {
@@ -453,9 +459,13 @@ mod tests {
             timeout: Duration::from_secs(2),
         });
         tx.send((1, Request::ListStreams)).unwrap();
-        tx.send((2, Request::SavedSecret { name: "x".into() })).unwrap();
+        tx.send((2, Request::SavedSecret { name: "x".into() }))
+            .unwrap();
         let second = rx.recv().await.unwrap();
-        assert_eq!(second.id, 2, "the quick request answers while the list hangs");
+        assert_eq!(
+            second.id, 2,
+            "the quick request answers while the list hangs"
+        );
         assert_eq!(second.result.unwrap(), Answer::SavedSecret(None));
         let third = tokio::time::timeout(Duration::from_secs(10), rx.recv())
             .await
