@@ -5,3 +5,4 @@ pub mod client;
 pub mod console;
 pub mod model;
 pub mod paths;
+pub mod server;
