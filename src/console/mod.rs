@@ -18,7 +18,7 @@ use std::time::Duration;
 
 use color_eyre::eyre::WrapErr;
 use crossterm::event::{Event, EventStream, KeyEventKind};
-use futures::{FutureExt, StreamExt};
+use futures::StreamExt;
 
 use crate::client::now_epoch_secs;
 use crate::paths::{API_URL_ENV, Paths};
@@ -216,8 +216,10 @@ async fn event_loop(
             // Drain whatever else is ready before drawing once.
             next = match replies.try_recv() {
                 Ok(reply) => Some(Msg::Reply(reply)),
-                Err(_) => match events.next().now_or_never() {
-                    Some(Some(Ok(ev))) => match to_msg(ev) {
+                // Polled with this task's own waker: crossterm's stream keeps the waker
+                // of a poll that found nothing, so a no-op waker would lose input.
+                Err(_) => match futures::poll!(events.next()) {
+                    std::task::Poll::Ready(Some(Ok(ev))) => match to_msg(ev) {
                         Some(m) => Some(m),
                         None => continue,
                     },

@@ -513,9 +513,10 @@ fn snapshot_forms_empty_invalid_and_server_error() {
         snap(&format!("form_{name}_server_error"), &app);
     }
     app.popups.clear();
+    app.session = None;
     app.update(ch('L'));
     snap("form_login_empty", &app);
-    type_text(&mut app, "x");
+    type_text(&mut app, "no-at-sign");
     app.update(key(KeyCode::Tab));
     type_text(&mut app, "short");
     app.update(key(KeyCode::Enter));
