@@ -30,8 +30,9 @@ impl Method {
 pub fn osc52(text: &str, tmux: bool) -> String {
     let b64 = base64::engine::general_purpose::STANDARD.encode(text);
     if tmux {
-        // tmux passes a sequence through when wrapped in DCS with ESCs doubled.
-        format!("\x1bPtmux;\x1b\x1b]52;c;{b64}\x07\x1b\\")
+        // tmux keeps a plain OSC 52 in its own buffer (set-clipboard on) and passes the
+        // DCS-wrapped copy, ESCs doubled, to the outer terminal (allow-passthrough on).
+        format!("\x1b]52;c;{b64}\x07\x1bPtmux;\x1b\x1b]52;c;{b64}\x07\x1b\\")
     } else {
         format!("\x1b]52;c;{b64}\x07")
     }
@@ -93,7 +94,10 @@ mod tests {
     #[test]
     fn osc52_carries_base64_and_wraps_for_tmux() {
         assert_eq!(osc52("hi", false), "\x1b]52;c;aGk=\x07");
-        assert_eq!(osc52("hi", true), "\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\");
+        assert_eq!(
+            osc52("hi", true),
+            "\x1b]52;c;aGk=\x07\x1bPtmux;\x1b\x1b]52;c;aGk=\x07\x1b\\"
+        );
     }
 
     #[test]

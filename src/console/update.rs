@@ -292,8 +292,18 @@ impl App {
             Tab::Outputs => forms::resources::output_form(streams, selected_stream.as_deref()),
             Tab::Sinks => forms::resources::sink_form(),
             Tab::Exporters => {
-                let mut sources = streams;
-                sources.extend(self.data.outputs.iter().map(|o| o.name.clone()));
+                // Drilled into a stream: offer it and its outputs only.
+                let mut sources = match &self.scope {
+                    Some(s) => vec![s.clone()],
+                    None => streams,
+                };
+                sources.extend(
+                    self.data
+                        .outputs
+                        .iter()
+                        .filter(|o| self.scope.as_ref().is_none_or(|s| *s == o.linked_stream))
+                        .map(|o| o.name.clone()),
+                );
                 let sinks = self
                     .data
                     .sinks

@@ -44,6 +44,8 @@ pub struct Field {
     pub input: Input,
     pub touched: bool,
     pub error: Option<String>,
+    /// A suggested value that the first typed character replaces (like a selection).
+    pub suggested: bool,
 }
 
 impl Field {
@@ -57,6 +59,15 @@ impl Field {
             input: Input::Text(area),
             touched: false,
             error: None,
+            suggested: false,
+        }
+    }
+
+    /// A text field holding a default that typing replaces.
+    pub fn suggested(label: &'static str, help: &'static str, value: &str) -> Field {
+        Field {
+            suggested: true,
+            ..Field::text(label, help, value)
         }
     }
 
@@ -81,6 +92,7 @@ impl Field {
             input: Input::Choice { options, index },
             touched: false,
             error: None,
+            suggested: false,
         }
     }
 
@@ -208,6 +220,11 @@ impl Form {
                 {
                     false
                 } else {
+                    if field.suggested && matches!(key.code, KeyCode::Char(_)) {
+                        area.select_all();
+                        area.cut();
+                    }
+                    field.suggested = false;
                     area.input(*key)
                 }
             }

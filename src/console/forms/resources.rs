@@ -117,7 +117,7 @@ pub fn exporter_form(
                 choice_or_none(sink_labels),
                 0,
             ),
-            Field::text("interval (s)", "30 to 3600", "60"),
+            Field::suggested("interval (s)", "30 to 3600", "60"),
             Field::text("path prefix", "optional", ""),
             Field::choice(
                 "export keys",
