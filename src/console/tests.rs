@@ -460,6 +460,20 @@ fn snapshot_filter_drill_and_small() {
     insta::assert_snapshot!("too_small", screen(&app, 40, 10));
 }
 
+#[test]
+fn snapshot_read_only_and_offline() {
+    let mut app = fixed_app();
+    app.read_only = true;
+    app.conn = Conn::Offline {
+        attempt: 1,
+        retry_at: app.now + Duration::from_secs(2),
+    };
+    app.update(ch('n'));
+    assert!(app.popups.is_empty(), "no create form in read-only mode");
+    app.update(ch('3'));
+    snap("read_only_offline", &app);
+}
+
 fn open_form(app: &mut App, tab: char) {
     app.popups.clear();
     app.update(ch(tab));

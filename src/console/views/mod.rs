@@ -12,7 +12,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Tabs};
 
 use super::app::{App, Conn, Level, Popup, Tab};
-use super::keymap::Context;
+use super::keymap::{Action, Context};
 
 pub use json::highlight;
 
@@ -71,12 +71,9 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     }
     match app.conn {
         Conn::Connecting => spans.push(Span::styled("  connecting…", t.dim)),
-        Conn::Offline { retry_at, .. } => {
-            let secs = retry_at.saturating_duration_since(app.now).as_secs();
-            spans.push(Span::styled(
-                format!("  OFFLINE (retry in {secs} s)"),
-                t.error,
-            ));
+        Conn::Offline { .. } => {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(" OFFLINE ", t.badge.patch(t.error)));
         }
         Conn::Online => {}
     }
@@ -152,7 +149,14 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
             .collect::<Vec<_>>()
     };
     let pairs = match app.popups.last() {
-        None => app.keymap.hints(Context::Main),
+        None => {
+            let mut pairs = app.keymap.hints(Context::Main);
+            if app.read_only {
+                let off = [Action::Create.short(), Action::Delete.short()];
+                pairs.retain(|(_, h)| !off.contains(h));
+            }
+            pairs
+        }
         Some(Popup::Credentials(_)) => app.keymap.hints(Context::Credentials),
         Some(Popup::Form(_)) => fixed(&[
             ("tab", "next field"),

@@ -88,6 +88,8 @@ pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
         };
         let text = if !view.filter.is_empty() {
             format!("Nothing matches /{}", view.filter)
+        } else if app.read_only {
+            format!("No {} yet", app.tab.title().to_lowercase())
         } else {
             match app.tab {
                 Tab::ConsentLevels => {
