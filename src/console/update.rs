@@ -44,6 +44,8 @@ pub const COMMANDS: &[&str] = &[
 ];
 
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Up to this many streams the Outputs tab lists the outputs of all of them.
+pub const OUTPUTS_OVERVIEW_MAX: usize = 200;
 
 impl App {
     pub fn update(&mut self, msg: Msg) -> Outgoing {
@@ -80,15 +82,25 @@ impl App {
 
     fn refresh_all(&mut self, out: &mut Outgoing) {
         self.next_refresh = None;
-        let outputs = Request::ListOutputs(self.scope.clone());
+        // The API lists outputs per stream only; with many streams the overview would
+        // cost one request each, so then outputs are listed per drilled-into stream.
+        let outputs = match &self.scope {
+            Some(stream) => Some(Request::ListOutputs(Some(stream.clone()))),
+            None if self.data.streams.len() <= OUTPUTS_OVERVIEW_MAX => {
+                Some(Request::ListOutputs(None))
+            }
+            None => None,
+        };
         for (tab, req) in [
-            (Tab::Streams, Request::ListStreams),
+            (Tab::Streams, Some(Request::ListStreams)),
             (Tab::Outputs, outputs),
-            (Tab::Sinks, Request::ListSinks),
-            (Tab::Exporters, Request::ListExporters),
-            (Tab::ConsentLevels, Request::ListConsentLevels),
+            (Tab::Sinks, Some(Request::ListSinks)),
+            (Tab::Exporters, Some(Request::ListExporters)),
+            (Tab::ConsentLevels, Some(Request::ListConsentLevels)),
         ] {
-            self.send(out, req, Pending::Load(tab));
+            if let Some(req) = req {
+                self.send(out, req, Pending::Load(tab));
+            }
         }
     }
 
@@ -218,7 +230,7 @@ impl App {
         self.filter_editing = false;
     }
 
-    fn drill_in(&mut self, _out: &mut Outgoing) {
+    fn drill_in(&mut self, out: &mut Outgoing) {
         if self.tab != Tab::Streams {
             return;
         }
@@ -227,8 +239,13 @@ impl App {
         };
         let name = self.data.streams[i].name.clone();
         self.stack.push((self.tab, self.scope.clone()));
-        self.scope = Some(name);
+        self.scope = Some(name.clone());
         self.tab = Tab::Outputs;
+        self.send(
+            out,
+            Request::ListOutputs(Some(name)),
+            Pending::Load(Tab::Outputs),
+        );
         for t in [Tab::Outputs, Tab::Exporters] {
             self.tables[t.index()].filter.clear();
             self.tables[t.index()].selected = 0;

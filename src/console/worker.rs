@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use futures::StreamExt;
 use tokio::sync::mpsc;
 
 use crate::backend::{self, Backend};
@@ -17,6 +18,8 @@ use crate::model::{
 use crate::paths::Paths;
 
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// Parallel `list_outputs` calls when listing the outputs of every stream.
+const OUTPUTS_PARALLEL: usize = 8;
 
 /// A password or token: compared and cloned like a string, never shown by Debug.
 #[derive(Clone, PartialEq, Eq)]
@@ -293,9 +296,16 @@ async fn execute(
         }
         Request::ListOutputs(None) => {
             let streams = client.list_streams().await?;
-            let lists =
-                futures::future::join_all(streams.iter().map(|s| client.list_outputs(&s.name)))
-                    .await;
+            // A few at a time: thousands of parallel requests cost memory and sockets.
+            let names: Vec<String> = streams.into_iter().map(|s| s.name).collect();
+            let lists: Vec<_> = futures::stream::iter(names)
+                .map(|name| {
+                    let client = client.clone();
+                    async move { client.list_outputs(&name).await }
+                })
+                .buffer_unordered(OUTPUTS_PARALLEL)
+                .collect()
+                .await;
             let mut all = Vec::new();
             for list in lists {
                 match list {

@@ -37,6 +37,12 @@ pub fn title(app: &App) -> String {
     } else {
         app.data.len(app.tab)
     };
+    if app.tab == Tab::Outputs
+        && app.scope.is_none()
+        && app.data.streams.len() > crate::console::update::OUTPUTS_OVERVIEW_MAX
+    {
+        title.push_str(" of opened streams (enter on a stream lists its outputs)");
+    }
     if view.filter.is_empty() {
         title.push_str(&format!(" ({total})"));
     } else {
