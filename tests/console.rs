@@ -49,7 +49,7 @@ impl Screen {
             .filter(|&i| !complete_escape(&text[i..]))
             .unwrap_or(text.len());
         self.apply(&text[..cut]);
-        let rest = text[cut..].as_bytes().to_vec();
+        let rest = text.as_bytes()[cut..].to_vec();
         let tail = self.pending[valid..].to_vec();
         self.pending = [rest, tail].concat();
     }

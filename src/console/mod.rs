@@ -201,7 +201,7 @@ async fn event_loop(
                 Some(Err(e)) => return Err(e).wrap_err("cannot read the terminal"),
                 None => return Ok(()),
             },
-            Some(reply) = replies.recv() => Some(Msg::Reply(reply)),
+            Some(reply) = replies.recv() => Some(Msg::Reply(Box::new(reply))),
             _ = timer => Some(Msg::Tick),
             _ = term => return Ok(()),
         };
@@ -215,7 +215,7 @@ async fn event_loop(
             }
             // Drain whatever else is ready before drawing once.
             next = match replies.try_recv() {
-                Ok(reply) => Some(Msg::Reply(reply)),
+                Ok(reply) => Some(Msg::Reply(Box::new(reply))),
                 // Polled with this task's own waker: crossterm's stream keeps the waker
                 // of a poll that found nothing, so a no-op waker would lose input.
                 Err(_) => match futures::poll!(events.next()) {

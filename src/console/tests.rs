@@ -113,11 +113,11 @@ fn type_text(app: &mut App, text: &str) -> Vec<(u64, Request)> {
 }
 
 fn reply(id: u64, result: Result<Answer, ClientError>) -> Msg {
-    Msg::Reply(Response {
+    Msg::Reply(Box::new(Response {
         id,
         result,
         session: Some(session()),
-    })
+    }))
 }
 
 fn screen(app: &App, w: u16, h: u16) -> String {

@@ -17,7 +17,7 @@ pub enum Msg {
     Paste(String),
     Mouse(MouseEvent),
     Resize,
-    Reply(Response),
+    Reply(Box<Response>),
     /// The timer fired (or the loop woke): expire, animate, retry, refresh.
     Tick,
 }
@@ -55,7 +55,7 @@ impl App {
             Msg::Paste(text) => self.on_paste(&text),
             Msg::Mouse(ev) => self.on_mouse(ev),
             Msg::Resize => {}
-            Msg::Reply(resp) => self.on_reply(resp, &mut out),
+            Msg::Reply(resp) => self.on_reply(*resp, &mut out),
             Msg::Tick => self.on_tick(&mut out),
         }
         out

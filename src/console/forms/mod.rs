@@ -34,7 +34,7 @@ impl FormKind {
 }
 
 pub enum Input {
-    Text(TextArea<'static>),
+    Text(Box<TextArea<'static>>),
     Choice { options: Vec<String>, index: usize },
 }
 
@@ -56,7 +56,7 @@ impl Field {
         Field {
             label,
             help,
-            input: Input::Text(area),
+            input: Input::Text(Box::new(area)),
             touched: false,
             error: None,
             suggested: false,

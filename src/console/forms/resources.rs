@@ -237,7 +237,7 @@ pub fn build(form: &Form) -> (Vec<Option<String>>, Option<Request>) {
                 msg(rules::check_tags(&req.tags)),
             ];
             let ok = req.validate().is_ok();
-            (errors, ok.then(|| Request::CreateStream(req)))
+            (errors, ok.then_some(Request::CreateStream(req)))
         }
         FormKind::Output => {
             let stream = f("stream");
@@ -265,7 +265,7 @@ pub fn build(form: &Form) -> (Vec<Option<String>>, Option<Request>) {
                         decrypter_name: None,
                     };
                     (req.validate().is_ok() && errors[0].is_none())
-                        .then(|| Request::CreateOutput(stream, req))
+                        .then_some(Request::CreateOutput(stream, req))
                 }
                 _ => None,
             };
@@ -307,7 +307,7 @@ pub fn build(form: &Form) -> (Vec<Option<String>>, Option<Request>) {
             };
             let request = credentials.and_then(|credentials| {
                 let req = SinkCreate { credentials, ..req };
-                req.validate().is_ok().then(|| Request::CreateSink(req))
+                req.validate().is_ok().then_some(Request::CreateSink(req))
             });
             (errors, request)
         }
@@ -349,7 +349,7 @@ pub fn build(form: &Form) -> (Vec<Option<String>>, Option<Request>) {
                     };
                     req.validate()
                         .is_ok()
-                        .then(|| Request::CreateExporter(source, req))
+                        .then_some(Request::CreateExporter(source, req))
                 }
                 _ => None,
             };
@@ -365,7 +365,7 @@ pub fn build(form: &Form) -> (Vec<Option<String>>, Option<Request>) {
                 level
                     .validate()
                     .is_ok()
-                    .then(|| Request::CreateConsentLevel(level))
+                    .then_some(Request::CreateConsentLevel(level))
             });
             (errors, request)
         }

@@ -176,7 +176,7 @@ fn draw_form(frame: &mut Frame, app: &App, body: Rect, form: &Form, top: bool) {
             label,
         );
         match &field.input {
-            Input::Text(area) if focused => frame.render_widget(area, value),
+            Input::Text(area) if focused => frame.render_widget(area.as_ref(), value),
             Input::Text(_) => {
                 let text = field.value();
                 let shown = if field.is_secret() {

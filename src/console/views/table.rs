@@ -68,7 +68,7 @@ pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
     } else if height > 0 && view.selected >= offset + height {
         offset = view.selected + 1 - height;
     }
-    offset = offset.min(view.rows.len().saturating_sub(height.max(1)).max(0));
+    offset = offset.min(view.rows.len().saturating_sub(height.max(1)));
     view.offset.set(offset);
     let end = (offset + height).min(view.rows.len());
     let rows = view.rows[offset.min(end)..end]
