@@ -341,7 +341,13 @@ fn keys_work_while_the_api_never_answers() {
     c.keys("?");
     c.wait_for("Help — keys from the live keymap");
     c.keys(ESC);
-    c.keys(":q");
-    c.keys(ENTER);
+    // SIGTERM leaves the terminal as it found it, even with requests hanging.
+    let before = c.screen.raw.len();
+    let pid = c.session.get_process().pid().to_string();
+    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
+    assert!(killed.success());
     c.wait_exit();
+    let tail = String::from_utf8_lossy(&c.screen.raw[before..]).into_owned();
+    assert!(tail.contains("\x1b[?1049l"), "alternate screen left: {tail:?}");
+    assert!(tail.contains("\x1b[?25h"), "cursor shown again: {tail:?}");
 }

@@ -431,6 +431,7 @@ impl App {
     }
 
     pub fn log_error(&mut self, text: String) {
+        tracing::warn!("{text}");
         let secs = self.epoch.rem_euclid(86_400);
         let at = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
         self.errors.push(LoggedError { at, text });

@@ -182,6 +182,8 @@ async fn event_loop(
     let mut clipboard = clipboard::Clipboard::from_env();
     #[cfg(unix)]
     let mut sigterm = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    #[cfg(unix)]
+    let mut sighup = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup())?;
 
     loop {
         let deadline = app.next_deadline();
@@ -191,10 +193,16 @@ async fn event_loop(
                 None => std::future::pending().await,
             }
         };
+        // SIGTERM, or SIGHUP when the terminal goes away: leave cleanly either way.
         #[cfg(unix)]
-        let term = sigterm.recv();
+        let term = async {
+            tokio::select! {
+                _ = sigterm.recv() => {}
+                _ = sighup.recv() => {}
+            }
+        };
         #[cfg(not(unix))]
-        let term = std::future::pending::<Option<()>>();
+        let term = std::future::pending::<()>();
         let first = tokio::select! {
             ev = events.next() => match ev {
                 Some(Ok(ev)) => to_msg(ev),
