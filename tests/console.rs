@@ -348,6 +348,9 @@ fn keys_work_while_the_api_never_answers() {
     assert!(killed.success());
     c.wait_exit();
     let tail = String::from_utf8_lossy(&c.screen.raw[before..]).into_owned();
-    assert!(tail.contains("\x1b[?1049l"), "alternate screen left: {tail:?}");
+    assert!(
+        tail.contains("\x1b[?1049l"),
+        "alternate screen left: {tail:?}"
+    );
     assert!(tail.contains("\x1b[?25h"), "cursor shown again: {tail:?}");
 }

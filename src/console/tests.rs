@@ -564,3 +564,110 @@ fn snapshot_confirm_credentials_help_errors() {
     app.update(ch('E'));
     snap("error_log", &app);
 }
+
+#[test]
+fn a_suggested_value_is_replaced_by_typing() {
+    let mut app = fixed_app();
+    app.update(ch('4'));
+    app.update(ch('n'));
+    for _ in 0..3 {
+        app.update(key(KeyCode::Tab));
+    }
+    type_text(&mut app, "45");
+    assert_eq!(app.form().unwrap().field("interval (s)"), "45");
+}
+
+#[test]
+fn saved_secret_and_token_are_copied_through_the_worker() {
+    let mut app = fixed_app();
+    let out = app.update(ch('Y'));
+    assert_eq!(
+        out[0].1,
+        Request::SavedSecret {
+            name: "bart".into()
+        }
+    );
+    app.update(reply(
+        out[0].0,
+        Ok(Answer::SavedSecret(Some("s3cr3t".into()))),
+    ));
+    assert_eq!(app.copy_out, vec![("clientSecret".into(), "s3cr3t".into())]);
+    app.copy_out.clear();
+    let out = app.update(ch('Y'));
+    app.update(reply(out[0].0, Ok(Answer::SavedSecret(None))));
+    assert!(app.copy_out.is_empty());
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("No saved secret for bart")
+    );
+    let out = app.update(ch('T'));
+    assert_eq!(out[0].1, Request::AccessToken);
+    app.update(reply(
+        out[0].0,
+        Ok(Answer::Token(super::worker::Secret("tok".into()))),
+    ));
+    assert_eq!(app.copy_out, vec![("access token".into(), "tok".into())]);
+    app.copied("access token", Ok(super::clipboard::Method::Osc52));
+    assert_eq!(
+        app.flash.as_ref().unwrap().text,
+        "Copied access token (OSC 52 terminal clipboard)"
+    );
+}
+
+#[test]
+fn mouse_wheel_and_click_select_rows() {
+    use crossterm::event::{MouseButton, MouseEvent, MouseEventKind};
+    let mut app = fixed_app();
+    screen(&app, 120, 40); // lays out the table
+    let at = |kind, row| {
+        Msg::Mouse(MouseEvent {
+            kind,
+            column: 5,
+            row,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.update(at(MouseEventKind::ScrollDown, 10));
+    assert_eq!(app.table().selected, 2);
+    // Rows start under the tabs (2), the border (1) and the header (1).
+    app.update(at(MouseEventKind::Down(MouseButton::Left), 5));
+    assert_eq!(app.table().selected, 1);
+}
+
+#[test]
+fn config_file_keys_drive_dispatch_help_and_hints() {
+    let dir = tempfile::tempdir().unwrap();
+    let paths = crate::paths::Paths::under(dir.path());
+    std::fs::create_dir_all(&paths.config_dir).unwrap();
+    std::fs::write(
+        paths.config_file(),
+        "refresh_secs = 0\n[keys]\nquit = \"ctrl-q\"\nhelp = \"j\"\n",
+    )
+    .unwrap();
+    let (mut app, _) = super::build_app(&super::ConsoleOptions::default(), &paths);
+    assert_eq!(app.refresh_every, None);
+    assert!(
+        app.errors
+            .iter()
+            .any(|e| e.text.contains("j is bound to both help and down")),
+        "{:?}",
+        app.errors
+    );
+    app.update(ch('q'));
+    assert!(!app.quit);
+    app.epoch = EPOCH;
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("ctrl-q quit"), "{shown}");
+    app.update(ch('j'));
+    let shown = screen(&app, 120, 40);
+    assert!(shown.contains("ctrl-q"), "help lists the override");
+    app.popups.clear();
+    app.update(Msg::Key(KeyEvent::new(
+        KeyCode::Char('q'),
+        KeyModifiers::CONTROL,
+    )));
+    assert!(app.quit);
+}
