@@ -109,7 +109,7 @@ impl Action {
             Action::PageDown => "page down",
             Action::Top => "first row",
             Action::Bottom => "last row",
-            Action::Open => "open stream",
+            Action::Open => "open stream / output credentials",
             Action::Back => "back / clear filter",
             Action::Filter => "filter",
             Action::Sort => "sort by next column",

@@ -231,6 +231,10 @@ impl App {
     }
 
     fn drill_in(&mut self, out: &mut Outgoing) {
+        if self.tab == Tab::Outputs {
+            // An output has nothing to open but its credentials.
+            return self.main_action(Action::ShowCredentials, out);
+        }
         if self.tab != Tab::Streams {
             return;
         }

@@ -57,7 +57,13 @@ pub fn draw(frame: &mut Frame, app: &App) {
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let mut spans = vec![Span::styled(" strm-tui ", t.title)];
+    // Narrow terminals keep what matters: badges, host, account and token.
+    let compact = area.width < 100;
+    let mut spans = if compact {
+        vec![Span::raw(" ")]
+    } else {
+        vec![Span::styled(" strm-tui ", t.title)]
+    };
     if app.local {
         spans.push(Span::styled(" LOCAL ", t.badge));
         spans.push(Span::raw(" "));
@@ -67,7 +73,12 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
         spans.push(Span::raw(" "));
     }
     if let Some(url) = &app.api_url {
-        spans.push(Span::raw(url.clone()));
+        let shown = if compact {
+            url.split_once("://").map_or(url.as_str(), |(_, rest)| rest)
+        } else {
+            url.as_str()
+        };
+        spans.push(Span::raw(shown.to_string()));
     }
     match app.conn {
         Conn::Connecting => spans.push(Span::styled("  connecting…", t.dim)),
