@@ -144,7 +144,19 @@ pub async fn run_async(opts: ConsoleOptions, paths: Paths) -> color_eyre::Result
         "console starting"
     );
 
-    let mut terminal = ratatui::init();
+    use std::io::IsTerminal;
+    if !std::io::stdout().is_terminal() || !std::io::stdin().is_terminal() {
+        color_eyre::eyre::bail!(
+            "the console needs a terminal on stdin and stdout; use the CLI subcommands in scripts"
+        );
+    }
+    let mut terminal = match ratatui::try_init() {
+        Ok(t) => t,
+        Err(e) => {
+            ratatui::restore();
+            return Err(e).wrap_err("cannot set up the terminal");
+        }
+    };
     let mouse = app.mouse;
     let previous = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
