@@ -3,6 +3,7 @@
 pub mod backend;
 pub mod cli;
 pub mod client;
+pub mod console;
 pub mod model;
 pub mod paths;
 pub mod server;

@@ -30,6 +30,12 @@ pub struct Cli {
     /// Let the console use the mouse.
     #[arg(long)]
     pub mouse: bool,
+    /// The console's auto-refresh interval in seconds (0 turns it off).
+    #[arg(long, value_name = "INT")]
+    pub refresh_secs: Option<u64>,
+    /// The console's colours: default, light or mono.
+    #[arg(long, value_name = "TEXT")]
+    pub theme: Option<String>,
     /// Print where configuration, credentials, secrets, data and logs are kept.
     #[arg(long)]
     pub print_paths: bool,

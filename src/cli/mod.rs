@@ -20,6 +20,7 @@ use clap_complete::Shell;
 
 use crate::backend::Backend;
 use crate::client::CredentialStore;
+use crate::console::ConsoleOptions;
 use crate::paths::Paths;
 use args::{AuthCommand, Cli, Command};
 pub use output::CliError;
@@ -67,12 +68,14 @@ fn execute(cli: Cli) -> CliResult {
         return print_paths(&paths, cli.api_url.as_deref());
     }
     let Some(command) = cli.command else {
-        let options = slots::ConsoleOptions {
+        let options = ConsoleOptions {
             api_url: cli.api_url,
             read_only: cli.read_only,
             mouse: cli.mouse,
+            refresh_secs: cli.refresh_secs,
+            theme: cli.theme,
         };
-        return Ok(slots::console_run(options, paths)?);
+        return Ok(crate::console::run(options, paths)?);
     };
     if let Command::Completions { shell } = command {
         return print_completion(shell);
@@ -160,30 +163,15 @@ fn print_completion(shell: Shell) -> CliResult {
 
 fn print_paths(paths: &Paths, api_url: Option<&str>) -> CliResult {
     let credentials = match api_url {
-        Some(url) => paths.credentials_file(url).display().to_string(),
-        None => paths
-            .config_dir
-            .join("<local-server-host>-credentials.json")
-            .display()
-            .to_string(),
+        Some(url) => paths.credentials_file(url),
+        None => paths.config_dir.join("<local-server>-credentials.json"),
     };
-    let lines = [
-        ("config dir", paths.config_dir.display().to_string()),
-        ("config file", paths.config_file().display().to_string()),
-        ("credentials", credentials),
-        (
-            "saved secrets",
-            paths.saved_secrets_file().display().to_string(),
-        ),
-        ("data dir", paths.data_dir.display().to_string()),
-        ("server dir", paths.server_dir().display().to_string()),
-        ("log dir", paths.log_dir().display().to_string()),
-    ];
-    let text: Vec<String> = lines
-        .iter()
-        .map(|(k, v)| format!("{k:<13} = {v}"))
-        .collect();
-    output::print_line(&text.join("\n"))
+    output::print_line(&format!(
+        "{}credentials:   {}\nserver dir:    {}",
+        crate::console::describe_paths(paths),
+        credentials.display(),
+        paths.server_dir().display()
+    ))
 }
 
 #[cfg(test)]

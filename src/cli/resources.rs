@@ -9,7 +9,7 @@ use super::args::{
 };
 use super::output::{CliError, CliResult, print_json, print_line};
 use crate::backend::Backend;
-use crate::client::secrets::{SavedSecret, SavedSecrets};
+use crate::client::secrets::{SavedSecret, SecretStore};
 use crate::model::{
     ConsentLevel, Credentials, ExporterCreate, ExporterType, OutputCreate, SinkCreate, SinkType,
     StreamCreate, rules,
@@ -241,8 +241,7 @@ async fn save_secret(backend: &Backend, paths: &Paths, name: &str, credentials: 
         client_id: credentials.client_id.clone(),
         client_secret: secret.clone(),
     };
-    let file = paths.saved_secrets_file();
-    if let Err(e) = SavedSecrets::remember(&file, &backend.api_url, &auth.billing_id, name, saved) {
+    if let Err(e) = SecretStore::new(paths).save(&backend.api_url, &auth.billing_id, name, saved) {
         eprintln!(
             "strm-tui: warning: created {name}, but could not save its secret ({e}); \
              keep the one printed above"

@@ -1,8 +1,6 @@
-//! TEMPORARY stand-ins, with the exact signatures of what other branches bring, so that
-//! the lead swaps each for the real item at merge and nothing else in `cli` changes:
-//! - `ConsoleOptions`, `console_run` → `crate::console::{ConsoleOptions, run}`
-//!   (add `..Default::default()` for its other fields);
-//! - `SimulateArgs`, `DemoArgs`, `simulate_command`, `demo` → `crate::simulate::*`.
+//! TEMPORARY stand-ins, with the exact signatures of what the data-plane branch brings,
+//! so that the lead swaps each for the real item at merge and nothing else in `cli`
+//! changes: `SimulateArgs`, `DemoArgs`, `simulate_command`, `demo` → `crate::simulate::*`.
 
 use std::io::Write;
 
@@ -10,20 +8,6 @@ use clap::Args;
 use color_eyre::eyre::{Result, eyre};
 
 use crate::paths::Paths;
-
-#[derive(Debug, Clone, Default)]
-#[allow(dead_code, reason = "read by the real console")]
-pub struct ConsoleOptions {
-    pub api_url: Option<String>,
-    pub read_only: bool,
-    pub mouse: bool,
-}
-
-pub fn console_run(_opts: ConsoleOptions, _paths: Paths) -> Result<()> {
-    Err(eyre!(
-        "console not built yet; use the subcommands (strm-tui --help)"
-    ))
-}
 
 #[derive(Debug, Clone, Args)]
 pub struct SimulateArgs {
