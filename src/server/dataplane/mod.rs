@@ -1,0 +1,9 @@
+//! The data plane of the local server (`shared/spec/data-plane.md`): events in through
+//! `/event`, personal data encrypted per key-field value, consent-filtered and decrypted
+//! views for outputs, live egress over websockets and batch exports to buckets.
+
+pub mod avro_json;
+pub mod consent;
+pub mod crypto;
+pub mod decode;
+pub mod schemas;

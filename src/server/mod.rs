@@ -1,0 +1,3 @@
+//! The local Stream Machine server.
+
+pub mod dataplane;
