@@ -258,11 +258,7 @@ fn convert(
                     None => match &field.default {
                         Some(d) => convert(&field.schema, d, path, false)?,
                         None => {
-                            return Err(Invalid::new(
-                                path_text(path),
-                                "is missing",
-                                SCHEMA_RULE,
-                            ));
+                            return Err(Invalid::new(path_text(path), "is missing", SCHEMA_RULE));
                         }
                     },
                 };
@@ -273,7 +269,10 @@ fn convert(
         }
         AvroSchema::Ref { name } => Err(Invalid::new(
             path_text(path),
-            format!("uses named type {} that this server cannot resolve", name.name),
+            format!(
+                "uses named type {} that this server cannot resolve",
+                name.name
+            ),
             SCHEMA_RULE,
         )),
         _ => Err(Invalid::new(
@@ -381,7 +380,10 @@ mod tests {
         let mut missing = plain_event();
         missing["customer"] = json!({});
         let err = from_json(&click().avro, &missing).unwrap_err();
-        assert_eq!(err.to_string(), format!("customer/id: is missing; {SCHEMA_RULE}"));
+        assert_eq!(
+            err.to_string(),
+            format!("customer/id: is missing; {SCHEMA_RULE}")
+        );
 
         let mut extra = plain_event();
         extra["color"] = json!("red");

@@ -24,7 +24,13 @@ pub fn format_of(
     serialization_type: Option<&str>,
     content_type: Option<&str>,
 ) -> Result<Format, Invalid> {
-    let essence = |t: &str| t.split(';').next().unwrap_or_default().trim().to_lowercase();
+    let essence = |t: &str| {
+        t.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_lowercase()
+    };
     match serialization_type.map(essence) {
         Some(t) if t == "application/x-avro-binary" => Ok(Format::AvroBinary),
         Some(t) if t == "application/json" => Ok(Format::Json),
@@ -84,15 +90,14 @@ pub fn decode(schema: &EventSchema, format: Format, body: &[u8]) -> Result<Value
     match format {
         Format::AvroBinary => {
             let mut rest = body;
-            let value = apache_avro::from_avro_datum(&schema.avro, &mut rest, None).map_err(
-                |e| {
+            let value =
+                apache_avro::from_avro_datum(&schema.avro, &mut rest, None).map_err(|e| {
                     Invalid::new(
                         "body",
                         format!("is not a {} Avro datum ({e})", schema.id),
                         SCHEMA_RULE,
                     )
-                },
-            )?;
+                })?;
             if !rest.is_empty() {
                 return Err(Invalid::new(
                     "body",
@@ -107,9 +112,8 @@ pub fn decode(schema: &EventSchema, format: Format, body: &[u8]) -> Result<Value
             Ok(value)
         }
         Format::Json => {
-            let json: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
-                Invalid::new("body", format!("is not JSON ({e})"), SCHEMA_RULE)
-            })?;
+            let json: serde_json::Value = serde_json::from_slice(body)
+                .map_err(|e| Invalid::new("body", format!("is not JSON ({e})"), SCHEMA_RULE))?;
             avro_json::from_json(&schema.avro, &json)
         }
     }
@@ -200,11 +204,7 @@ pub fn check(schema: &EventSchema, event: &Value) -> Result<(), Invalid> {
                 ));
             }
             _ => {
-                return Err(Invalid::new(
-                    v.field.to_string(),
-                    "is not a string",
-                    rule(),
-                ));
+                return Err(Invalid::new(v.field.to_string(), "is not a string", rule()));
             }
         }
     }
@@ -282,12 +282,12 @@ mod tests {
         )
         .unwrap();
         let bytes = apache_avro::to_avro_datum(&schema.avro, value.clone()).unwrap();
-        assert_eq!(
-            decode(schema, Format::AvroBinary, &bytes).unwrap(),
-            value
-        );
+        assert_eq!(decode(schema, Format::AvroBinary, &bytes).unwrap(), value);
         let err = decode(schema, Format::AvroBinary, &bytes[..bytes.len() - 3]).unwrap_err();
-        assert!(err.problem.contains("is not a clickstream Avro datum"), "{err}");
+        assert!(
+            err.problem.contains("is not a clickstream Avro datum"),
+            "{err}"
+        );
         let mut longer = bytes.clone();
         longer.push(0);
         let err = decode(schema, Format::AvroBinary, &longer).unwrap_err();
@@ -302,15 +302,17 @@ mod tests {
         let schema = reg.get("clickstream").unwrap();
         let ok = avro_json::from_json(&schema.avro, &event_json("https://x.io/a", "c")).unwrap();
         check(schema, &ok).unwrap();
-        let bad_url =
-            avro_json::from_json(&schema.avro, &event_json("mailto:me", "c")).unwrap();
+        let bad_url = avro_json::from_json(&schema.avro, &event_json("mailto:me", "c")).unwrap();
         let err = check(schema, &bad_url).unwrap_err();
         assert_eq!(err.field, "url");
         assert!(err.problem.contains("\"mailto:me\" does not match"));
         assert!(err.rule.contains("^(https?|ftp|file)://"));
         let empty_customer =
             avro_json::from_json(&schema.avro, &event_json("https://x.io/a", "")).unwrap();
-        assert_eq!(check(schema, &empty_customer).unwrap_err().field, "customer/id");
+        assert_eq!(
+            check(schema, &empty_customer).unwrap_err().field,
+            "customer/id"
+        );
     }
 
     #[test]

@@ -7,3 +7,4 @@ pub mod consent;
 pub mod crypto;
 pub mod decode;
 pub mod schemas;
+pub mod store;

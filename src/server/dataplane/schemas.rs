@@ -196,7 +196,10 @@ impl SchemaRegistry {
         let schemas = sources
             .into_iter()
             .map(|(id, avsc, contract)| {
-                Ok((id.to_owned(), Arc::new(EventSchema::parse(id, avsc, contract)?)))
+                Ok((
+                    id.to_owned(),
+                    Arc::new(EventSchema::parse(id, avsc, contract)?),
+                ))
             })
             .collect::<Result<HashMap<_, _>, SchemaError>>()?;
         Ok(SchemaRegistry {
@@ -234,11 +237,7 @@ mod tests {
         let click = reg.get("clickstream").unwrap();
         assert_eq!(click.key_field.to_string(), "producerSessionId");
         assert_eq!(click.key_link, KeyLinkKind::String);
-        let pii: Vec<(String, u32)> = click
-            .pii
-            .iter()
-            .map(|(p, l)| (p.to_string(), *l))
-            .collect();
+        let pii: Vec<(String, u32)> = click.pii.iter().map(|(p, l)| (p.to_string(), *l)).collect();
         assert_eq!(
             pii,
             vec![("customer/id".into(), 0), ("producerSessionId".into(), 1)]
@@ -298,8 +297,8 @@ mod tests {
             {"name":"a","type":"string"}]}"#;
         let ok = EventSchema::parse("e", avsc, r#"{"keyField":"a","piiFields":{"a":0}}"#);
         assert!(ok.is_ok(), "{ok:?}");
-        let err = EventSchema::parse("e", avsc, r#"{"keyField":"a","piiFields":{"b":0}}"#)
-            .unwrap_err();
+        let err =
+            EventSchema::parse("e", avsc, r#"{"keyField":"a","piiFields":{"b":0}}"#).unwrap_err();
         assert!(err.to_string().contains("names b"), "{err}");
     }
 

@@ -1,0 +1,653 @@
+//! Durable data-plane state in SQLite, in tables of its own (`dp_*`) next to the control
+//! plane's in the same database file: events with sequence numbers, encryption keys,
+//! event tokens (hashed) and exporter positions.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::Mutex;
+
+use rusqlite::{Connection, OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use super::crypto::{DataKey, KEY_BYTES};
+
+/// The data plane's schema. Idempotent, so it runs on every open, whichever part of the
+/// server opened the database first.
+pub const MIGRATION: &str = "
+CREATE TABLE IF NOT EXISTS dp_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    ts_ms INTEGER NOT NULL,
+    schema_id TEXT NOT NULL,
+    consent TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dp_events_by_stream ON dp_events (account, stream, seq);
+CREATE INDEX IF NOT EXISTS dp_events_by_time ON dp_events (ts_ms);
+CREATE TABLE IF NOT EXISTS dp_keys (
+    account TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    schema_id TEXT NOT NULL,
+    key_field_hash BLOB NOT NULL,
+    key_id INTEGER NOT NULL,
+    key_link TEXT NOT NULL,
+    material BLOB NOT NULL,
+    created_ms INTEGER NOT NULL,
+    UNIQUE (account, stream, key_id)
+);
+CREATE INDEX IF NOT EXISTS dp_keys_by_value
+    ON dp_keys (account, stream, schema_id, key_field_hash, created_ms);
+CREATE TABLE IF NOT EXISTS dp_tokens (
+    token_hash BLOB PRIMARY KEY,
+    refresh INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    output TEXT,
+    expires_ms INTEGER
+);
+CREATE TABLE IF NOT EXISTS dp_exports (
+    account TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    name TEXT NOT NULL,
+    export_keys INTEGER NOT NULL,
+    uuid TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (account, stream, name, export_keys)
+);
+";
+
+pub type Result<T> = std::result::Result<T, rusqlite::Error>;
+
+/// One stored event: its body is the Avro datum of the event as the source stream holds
+/// it (all PII encrypted).
+#[derive(Debug, Clone)]
+pub struct StoredEvent {
+    pub seq: i64,
+    pub ts_ms: i64,
+    pub schema_id: String,
+    pub consent: Vec<i32>,
+    pub body: Vec<u8>,
+}
+
+/// Who an event token belongs to: a source stream, or an output of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Principal {
+    pub account: String,
+    pub stream: String,
+    pub output: Option<String>,
+}
+
+/// A key row's identity for the rotation rule.
+pub struct KeyRequest<'a> {
+    pub account: &'a str,
+    pub stream: &'a str,
+    pub schema_id: &'a str,
+    pub key_field_value: &'a str,
+}
+
+pub struct DataStore {
+    conn: Mutex<Connection>,
+    /// Keys by (account, stream, key id); keys never change once written.
+    key_cache: Mutex<HashMap<(String, String, u32), DataKey>>,
+}
+
+const KEY_CACHE_MAX: usize = 100_000;
+
+fn hash(bytes: &[u8]) -> Vec<u8> {
+    Sha256::digest(bytes).to_vec()
+}
+
+fn consent_text(levels: &[i32]) -> String {
+    serde_json::to_string(levels).unwrap_or_else(|_| "[]".into())
+}
+
+fn parse_consent(text: &str) -> Vec<i32> {
+    serde_json::from_str(text).unwrap_or_default()
+}
+
+fn row_key(row: &rusqlite::Row<'_>) -> Result<DataKey> {
+    let material: Vec<u8> = row.get("material")?;
+    let material: [u8; KEY_BYTES] = material.try_into().map_err(|_| {
+        rusqlite::Error::InvalidColumnType(0, "material".into(), rusqlite::types::Type::Blob)
+    })?;
+    Ok(DataKey {
+        key_id: row.get::<_, i64>("key_id")? as u32,
+        key_link: row.get("key_link")?,
+        material,
+        created_ms: row.get("created_ms")?,
+    })
+}
+
+impl DataStore {
+    pub fn open(path: &Path) -> Result<DataStore> {
+        let conn = Connection::open(path)?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        Self::with_connection(conn)
+    }
+
+    pub fn with_connection(conn: Connection) -> Result<DataStore> {
+        conn.execute_batch(MIGRATION)?;
+        Ok(DataStore {
+            conn: Mutex::new(conn),
+            key_cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The key for a key-field value: the newest one younger than `ttl_ms`, or a new one
+    /// made by `make` (which picks the key link's form for the schema).
+    pub fn key_for(
+        &self,
+        req: &KeyRequest<'_>,
+        now_ms: i64,
+        ttl_ms: i64,
+        make: impl Fn() -> DataKey,
+    ) -> Result<DataKey> {
+        let value_hash = hash(req.key_field_value.as_bytes());
+        let conn = self.conn();
+        let existing = conn
+            .query_row(
+                "SELECT key_id, key_link, material, created_ms FROM dp_keys
+                 WHERE account = ?1 AND stream = ?2 AND schema_id = ?3 AND key_field_hash = ?4
+                   AND created_ms > ?5
+                 ORDER BY created_ms DESC LIMIT 1",
+                params![
+                    req.account,
+                    req.stream,
+                    req.schema_id,
+                    value_hash,
+                    now_ms - ttl_ms
+                ],
+                row_key,
+            )
+            .optional()?;
+        if let Some(key) = existing {
+            return Ok(key);
+        }
+        loop {
+            let key = make();
+            let inserted = conn.execute(
+                "INSERT OR IGNORE INTO dp_keys
+                 (account, stream, schema_id, key_field_hash, key_id, key_link, material, created_ms)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                params![
+                    req.account,
+                    req.stream,
+                    req.schema_id,
+                    value_hash,
+                    key.key_id as i64,
+                    key.key_link,
+                    key.material.as_slice(),
+                    key.created_ms
+                ],
+            )?;
+            // A clash of random key ids within one stream: draw again.
+            if inserted == 1 {
+                return Ok(key);
+            }
+        }
+    }
+
+    pub fn key_by_id(&self, account: &str, stream: &str, key_id: u32) -> Result<Option<DataKey>> {
+        let cache_key = (account.to_owned(), stream.to_owned(), key_id);
+        if let Some(k) = self
+            .key_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&cache_key)
+        {
+            return Ok(Some(k.clone()));
+        }
+        let key = self
+            .conn()
+            .query_row(
+                "SELECT key_id, key_link, material, created_ms FROM dp_keys
+                 WHERE account = ?1 AND stream = ?2 AND key_id = ?3",
+                params![account, stream, key_id as i64],
+                row_key,
+            )
+            .optional()?;
+        if let Some(k) = &key {
+            let mut cache = self.key_cache.lock().unwrap_or_else(|e| e.into_inner());
+            if cache.len() >= KEY_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(cache_key, k.clone());
+        }
+        Ok(key)
+    }
+
+    /// Keys of a stream after a position (the row id), oldest first, with their row ids.
+    pub fn keys_after(
+        &self,
+        account: &str,
+        stream: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, DataKey)>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT rowid, key_id, key_link, material, created_ms FROM dp_keys
+             WHERE account = ?1 AND stream = ?2 AND rowid > ?3 ORDER BY rowid LIMIT ?4",
+        )?;
+        stmt.query_map(params![account, stream, after, limit as i64], |row| {
+            Ok((row.get(0)?, row_key(row)?))
+        })?
+        .collect()
+    }
+
+    /// Appends an event. The acceptance time is taken under the write lock and never
+    /// goes backwards, so sequence order and time order agree; exporters rely on it.
+    pub fn append(
+        &self,
+        account: &str,
+        stream: &str,
+        schema_id: &str,
+        consent: &[i32],
+        now_ms: i64,
+        make_body: impl FnOnce(i64) -> Vec<u8>,
+    ) -> Result<StoredEvent> {
+        let conn = self.conn();
+        let last: i64 = conn
+            .query_row(
+                "SELECT ts_ms FROM dp_events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0);
+        let ts_ms = now_ms.max(last);
+        let body = make_body(ts_ms);
+        conn.prepare_cached(
+            "INSERT INTO dp_events (account, stream, ts_ms, schema_id, consent, body)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        )?
+        .execute(params![
+            account,
+            stream,
+            ts_ms,
+            schema_id,
+            consent_text(consent),
+            body
+        ])?;
+        Ok(StoredEvent {
+            seq: conn.last_insert_rowid(),
+            ts_ms,
+            schema_id: schema_id.to_owned(),
+            consent: consent.to_vec(),
+            body,
+        })
+    }
+
+    /// Events of a stream after `after_seq`, oldest first.
+    pub fn events_after(
+        &self,
+        account: &str,
+        stream: &str,
+        after_seq: i64,
+        limit: usize,
+    ) -> Result<Vec<StoredEvent>> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT seq, ts_ms, schema_id, consent, body FROM dp_events
+             WHERE account = ?1 AND stream = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
+        )?;
+        stmt.query_map(params![account, stream, after_seq, limit as i64], |row| {
+            Ok(StoredEvent {
+                seq: row.get(0)?,
+                ts_ms: row.get(1)?,
+                schema_id: row.get(2)?,
+                consent: parse_consent(&row.get::<_, String>(3)?),
+                body: row.get(4)?,
+            })
+        })?
+        .collect()
+    }
+
+    pub fn event_count(&self, account: &str, stream: &str) -> Result<i64> {
+        self.conn().query_row(
+            "SELECT COUNT(*) FROM dp_events WHERE account = ?1 AND stream = ?2",
+            params![account, stream],
+            |r| r.get(0),
+        )
+    }
+
+    /// The newest sequence number, or 0.
+    pub fn last_seq(&self) -> Result<i64> {
+        self.conn()
+            .query_row("SELECT COALESCE(MAX(seq), 0) FROM dp_events", [], |r| {
+                r.get(0)
+            })
+    }
+
+    /// Removes events older than `events_before_ms` and keys created before
+    /// `keys_before_ms` (callers keep a key as long as events it encrypted may remain).
+    pub fn prune(&self, events_before_ms: i64, keys_before_ms: i64) -> Result<(usize, usize)> {
+        let conn = self.conn();
+        let events = conn.execute(
+            "DELETE FROM dp_events WHERE ts_ms < ?1",
+            params![events_before_ms],
+        )?;
+        let keys = conn.execute(
+            "DELETE FROM dp_keys WHERE created_ms < ?1",
+            params![keys_before_ms],
+        )?;
+        conn.execute(
+            "DELETE FROM dp_tokens WHERE expires_ms IS NOT NULL AND expires_ms < ?1",
+            params![events_before_ms],
+        )?;
+        drop(conn);
+        if keys > 0 {
+            self.key_cache
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clear();
+        }
+        Ok((events, keys))
+    }
+
+    /// Forgets a stream's (or output's) events, keys, tokens and exporter positions.
+    pub fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
+        let conn = self.conn();
+        conn.execute(
+            "DELETE FROM dp_events WHERE account = ?1 AND stream = ?2",
+            params![account, stream],
+        )?;
+        conn.execute(
+            "DELETE FROM dp_keys WHERE account = ?1 AND stream = ?2",
+            params![account, stream],
+        )?;
+        conn.execute(
+            "DELETE FROM dp_tokens WHERE account = ?1 AND (stream = ?2 OR output = ?2)",
+            params![account, stream],
+        )?;
+        conn.execute(
+            "DELETE FROM dp_exports WHERE account = ?1 AND stream = ?2",
+            params![account, stream],
+        )?;
+        drop(conn);
+        self.key_cache
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .retain(|(a, s, _), _| !(a == account && s == stream));
+        Ok(())
+    }
+
+    /// Stores a token (only its hash). `expires_ms` None: a refresh token.
+    pub fn put_token(
+        &self,
+        token: &str,
+        principal: &Principal,
+        expires_ms: Option<i64>,
+    ) -> Result<()> {
+        self.conn().execute(
+            "INSERT OR REPLACE INTO dp_tokens (token_hash, refresh, account, stream, output, expires_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                hash(token.as_bytes()),
+                expires_ms.is_none(),
+                principal.account,
+                principal.stream,
+                principal.output,
+                expires_ms
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// The principal of a live token of the given kind.
+    pub fn token(&self, token: &str, refresh: bool, now_ms: i64) -> Result<Option<Principal>> {
+        self.conn()
+            .query_row(
+                "SELECT account, stream, output FROM dp_tokens
+                 WHERE token_hash = ?1 AND refresh = ?2 AND (expires_ms IS NULL OR expires_ms > ?3)",
+                params![hash(token.as_bytes()), refresh, now_ms],
+                |r| {
+                    Ok(Principal {
+                        account: r.get(0)?,
+                        stream: r.get(1)?,
+                        output: r.get(2)?,
+                    })
+                },
+            )
+            .optional()
+    }
+
+    /// An exporter's stable uuid and committed position, created on first use with the
+    /// position `initial`.
+    pub fn export_state(
+        &self,
+        account: &str,
+        stream: &str,
+        name: &str,
+        export_keys: bool,
+        initial: i64,
+    ) -> Result<(String, i64)> {
+        let conn = self.conn();
+        conn.execute(
+            "INSERT OR IGNORE INTO dp_exports (account, stream, name, export_keys, uuid, position)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                account,
+                stream,
+                name,
+                export_keys,
+                uuid::Uuid::new_v4().to_string(),
+                initial
+            ],
+        )?;
+        conn.query_row(
+            "SELECT uuid, position FROM dp_exports
+             WHERE account = ?1 AND stream = ?2 AND name = ?3 AND export_keys = ?4",
+            params![account, stream, name, export_keys],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+    }
+
+    pub fn commit_export(
+        &self,
+        account: &str,
+        stream: &str,
+        name: &str,
+        export_keys: bool,
+        position: i64,
+    ) -> Result<()> {
+        self.conn().execute(
+            "UPDATE dp_exports SET position = ?5
+             WHERE account = ?1 AND stream = ?2 AND name = ?3 AND export_keys = ?4",
+            params![account, stream, name, export_keys, position],
+        )?;
+        Ok(())
+    }
+
+    pub fn forget_export(
+        &self,
+        account: &str,
+        stream: &str,
+        name: &str,
+        export_keys: bool,
+    ) -> Result<()> {
+        self.conn().execute(
+            "DELETE FROM dp_exports WHERE account = ?1 AND stream = ?2 AND name = ?3 AND export_keys = ?4",
+            params![account, stream, name, export_keys],
+        )?;
+        Ok(())
+    }
+
+    /// Every exporter row, for dropping those the control plane no longer has.
+    pub fn export_rows(&self) -> Result<Vec<(String, String, String, bool)>> {
+        let conn = self.conn();
+        let mut stmt =
+            conn.prepare_cached("SELECT account, stream, name, export_keys FROM dp_exports")?;
+        stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn store() -> (tempfile::TempDir, DataStore) {
+        let dir = tempfile::tempdir().unwrap();
+        let s = DataStore::open(&dir.path().join("db.sqlite")).unwrap();
+        (dir, s)
+    }
+
+    fn req<'a>(value: &'a str) -> KeyRequest<'a> {
+        KeyRequest {
+            account: "acc",
+            stream: "bart",
+            schema_id: "clickstream",
+            key_field_value: value,
+        }
+    }
+
+    const DAY: i64 = 24 * 3600 * 1000;
+
+    #[test]
+    fn one_key_per_value_reused_for_a_day_then_rotated() {
+        let (_d, s) = store();
+        let make = |t: i64| move || DataKey::generate(uuid::Uuid::new_v4().to_string(), t);
+        let a1 = s.key_for(&req("session-1"), 1000, DAY, make(1000)).unwrap();
+        let a2 = s.key_for(&req("session-1"), 2000, DAY, make(2000)).unwrap();
+        assert_eq!(a1, a2);
+        let b = s.key_for(&req("session-2"), 2000, DAY, make(2000)).unwrap();
+        assert_ne!(a1.key_id, b.key_id);
+        let later = 1000 + DAY + 1;
+        let a3 = s
+            .key_for(&req("session-1"), later, DAY, make(later))
+            .unwrap();
+        assert_ne!(a1.key_link, a3.key_link);
+        assert_eq!(s.key_by_id("acc", "bart", a1.key_id).unwrap(), Some(a1));
+        assert_eq!(s.keys_after("acc", "bart", 0, 10).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn keys_survive_a_reopen_and_values_are_not_stored_in_clear() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("db.sqlite");
+        let key = {
+            let s = DataStore::open(&path).unwrap();
+            s.key_for(&req("session-secret-value"), 1, DAY, || {
+                DataKey::generate("l".into(), 1)
+            })
+            .unwrap()
+        };
+        let s = DataStore::open(&path).unwrap();
+        assert_eq!(s.key_by_id("acc", "bart", key.key_id).unwrap(), Some(key));
+        let raw = std::fs::read(&path).unwrap();
+        let needle = b"session-secret-value";
+        assert!(!raw.windows(needle.len()).any(|w| w == needle));
+    }
+
+    #[test]
+    fn events_get_increasing_sequence_numbers_and_monotonic_times() {
+        let (_d, s) = store();
+        let e1 = s
+            .append("acc", "bart", "clickstream", &[0], 5000, |ts| {
+                ts.to_be_bytes().to_vec()
+            })
+            .unwrap();
+        // A clock step back does not reorder acceptance times.
+        let e2 = s
+            .append("acc", "bart", "clickstream", &[], 4000, |ts| {
+                ts.to_be_bytes().to_vec()
+            })
+            .unwrap();
+        assert!(e2.seq > e1.seq);
+        assert_eq!(e2.ts_ms, 5000);
+        assert_eq!(e2.body, 5000i64.to_be_bytes());
+        s.append("acc", "other", "clickstream", &[1], 6000, |_| vec![1])
+            .unwrap();
+        let got = s.events_after("acc", "bart", 0, 10).unwrap();
+        assert_eq!(
+            got.iter().map(|e| e.seq).collect::<Vec<_>>(),
+            vec![e1.seq, e2.seq]
+        );
+        assert_eq!(got[0].consent, vec![0]);
+        assert_eq!(s.events_after("acc", "bart", e1.seq, 10).unwrap().len(), 1);
+        assert_eq!(s.event_count("acc", "other").unwrap(), 1);
+    }
+
+    #[test]
+    fn pruning_removes_old_events_and_expired_keys() {
+        let (_d, s) = store();
+        s.append("acc", "bart", "clickstream", &[0], 1000, |_| vec![1])
+            .unwrap();
+        s.append("acc", "bart", "clickstream", &[0], 9000, |_| vec![2])
+            .unwrap();
+        let old = s
+            .key_for(&req("a"), 1000, DAY, || DataKey::generate("o".into(), 1000))
+            .unwrap();
+        let new = s
+            .key_for(&req("b"), 9000, DAY, || DataKey::generate("n".into(), 9000))
+            .unwrap();
+        assert_eq!(s.prune(5000, 5000).unwrap(), (1, 1));
+        assert_eq!(s.event_count("acc", "bart").unwrap(), 1);
+        assert!(s.key_by_id("acc", "bart", old.key_id).unwrap().is_none());
+        assert!(s.key_by_id("acc", "bart", new.key_id).unwrap().is_some());
+    }
+
+    #[test]
+    fn deleting_a_stream_removes_its_events_keys_and_tokens() {
+        let (_d, s) = store();
+        let p = Principal {
+            account: "acc".into(),
+            stream: "bart".into(),
+            output: None,
+        };
+        s.append("acc", "bart", "clickstream", &[0], 1, |_| vec![1])
+            .unwrap();
+        let k = s
+            .key_for(&req("a"), 1, DAY, || DataKey::generate("o".into(), 1))
+            .unwrap();
+        s.put_token("tok", &p, Some(10_000)).unwrap();
+        assert_eq!(s.token("tok", false, 5).unwrap(), Some(p.clone()));
+        s.delete_stream("acc", "bart").unwrap();
+        assert_eq!(s.event_count("acc", "bart").unwrap(), 0);
+        assert!(s.key_by_id("acc", "bart", k.key_id).unwrap().is_none());
+        assert!(s.token("tok", false, 5).unwrap().is_none());
+    }
+
+    #[test]
+    fn tokens_expire_and_kinds_do_not_mix() {
+        let (_d, s) = store();
+        let p = Principal {
+            account: "acc".into(),
+            stream: "bart".into(),
+            output: Some("o".into()),
+        };
+        s.put_token("id", &p, Some(100)).unwrap();
+        s.put_token("refresh", &p, None).unwrap();
+        assert_eq!(s.token("id", false, 99).unwrap(), Some(p.clone()));
+        assert!(s.token("id", false, 100).unwrap().is_none());
+        assert!(s.token("id", true, 1).unwrap().is_none());
+        assert_eq!(s.token("refresh", true, i64::MAX).unwrap(), Some(p));
+    }
+
+    #[test]
+    fn export_state_is_stable_and_commits() {
+        let (_d, s) = store();
+        let (uuid, pos) = s.export_state("acc", "bart", "s3", false, 7).unwrap();
+        assert_eq!(pos, 7);
+        s.commit_export("acc", "bart", "s3", false, 42).unwrap();
+        assert_eq!(
+            s.export_state("acc", "bart", "s3", false, 0).unwrap(),
+            (uuid.clone(), 42)
+        );
+        let (other, _) = s.export_state("acc", "bart", "s3", true, 0).unwrap();
+        assert_ne!(uuid, other);
+        s.forget_export("acc", "bart", "s3", false).unwrap();
+        assert_ne!(
+            s.export_state("acc", "bart", "s3", false, 0).unwrap().0,
+            uuid
+        );
+    }
+}
