@@ -115,7 +115,7 @@ pub fn apply_view(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use crate::server::dataplane::avro_json::{from_json, to_json_string};
     use crate::server::dataplane::schemas::SchemaRegistry;
@@ -179,7 +179,7 @@ mod tests {
             "customer": {"id": "customer-session-7"}, "abTests": ["t1"]})
     }
 
-    fn nps(levels: &[i32]) -> serde_json::Value {
+    pub(crate) fn nps(levels: &[i32]) -> serde_json::Value {
         let mut e = json!({"strmMeta": {"schemaId": "nps_unified_v1", "consentLevels": levels}});
         for f in [
             "brand_source",

@@ -144,6 +144,23 @@ pub fn get_mut<'a>(event: &'a mut Value, path: &FieldPath) -> Option<&'a mut Val
     Some(unwrap_union_mut(current))
 }
 
+/// The slot of the field at a path itself (a union stays a union), to replace it.
+pub fn slot_mut<'a>(event: &'a mut Value, path: &FieldPath) -> Option<&'a mut Value> {
+    let (last, parents) = path.segments().split_last()?;
+    let mut current = event;
+    for segment in parents {
+        current = unwrap_union_mut(current);
+        let Value::Record(fields) = current else {
+            return None;
+        };
+        current = &mut fields.iter_mut().find(|(k, _)| k == segment)?.1;
+    }
+    let Value::Record(fields) = unwrap_union_mut(current) else {
+        return None;
+    };
+    fields.iter_mut().find(|(k, _)| k == last).map(|(_, v)| v)
+}
+
 fn unwrap_union(v: &Value) -> &Value {
     match v {
         Value::Union(_, inner) => inner,

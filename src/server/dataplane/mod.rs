@@ -6,5 +6,15 @@ pub mod avro_json;
 pub mod consent;
 pub mod crypto;
 pub mod decode;
+pub mod egress;
+pub mod exporter;
+pub mod pipeline;
 pub mod schemas;
 pub mod store;
+#[cfg(test)]
+mod tests;
+
+pub use consent::View;
+pub use exporter::{ExportJob, SinkTarget};
+pub use pipeline::{DataError, DataPlane, DataPlaneConfig, Directory, IngestRequest};
+pub use store::{DataStore, Principal};

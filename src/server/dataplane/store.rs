@@ -251,7 +251,7 @@ impl DataStore {
         schema_id: &str,
         consent: &[i32],
         now_ms: i64,
-        make_body: impl FnOnce(i64) -> Vec<u8>,
+        make_body: impl FnOnce(i64) -> Result<Vec<u8>>,
     ) -> Result<StoredEvent> {
         let conn = self.conn();
         let last: i64 = conn
@@ -263,7 +263,7 @@ impl DataStore {
             .optional()?
             .unwrap_or(0);
         let ts_ms = now_ms.max(last);
-        let body = make_body(ts_ms);
+        let body = make_body(ts_ms)?;
         conn.prepare_cached(
             "INSERT INTO dp_events (account, stream, ts_ms, schema_id, consent, body)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
@@ -552,19 +552,19 @@ mod tests {
         let (_d, s) = store();
         let e1 = s
             .append("acc", "bart", "clickstream", &[0], 5000, |ts| {
-                ts.to_be_bytes().to_vec()
+                Ok(ts.to_be_bytes().to_vec())
             })
             .unwrap();
         // A clock step back does not reorder acceptance times.
         let e2 = s
             .append("acc", "bart", "clickstream", &[], 4000, |ts| {
-                ts.to_be_bytes().to_vec()
+                Ok(ts.to_be_bytes().to_vec())
             })
             .unwrap();
         assert!(e2.seq > e1.seq);
         assert_eq!(e2.ts_ms, 5000);
         assert_eq!(e2.body, 5000i64.to_be_bytes());
-        s.append("acc", "other", "clickstream", &[1], 6000, |_| vec![1])
+        s.append("acc", "other", "clickstream", &[1], 6000, |_| Ok(vec![1]))
             .unwrap();
         let got = s.events_after("acc", "bart", 0, 10).unwrap();
         assert_eq!(
@@ -579,9 +579,9 @@ mod tests {
     #[test]
     fn pruning_removes_old_events_and_expired_keys() {
         let (_d, s) = store();
-        s.append("acc", "bart", "clickstream", &[0], 1000, |_| vec![1])
+        s.append("acc", "bart", "clickstream", &[0], 1000, |_| Ok(vec![1]))
             .unwrap();
-        s.append("acc", "bart", "clickstream", &[0], 9000, |_| vec![2])
+        s.append("acc", "bart", "clickstream", &[0], 9000, |_| Ok(vec![2]))
             .unwrap();
         let old = s
             .key_for(&req("a"), 1000, DAY, || DataKey::generate("o".into(), 1000))
@@ -603,7 +603,7 @@ mod tests {
             stream: "bart".into(),
             output: None,
         };
-        s.append("acc", "bart", "clickstream", &[0], 1, |_| vec![1])
+        s.append("acc", "bart", "clickstream", &[0], 1, |_| Ok(vec![1]))
             .unwrap();
         let k = s
             .key_for(&req("a"), 1, DAY, || DataKey::generate("o".into(), 1))

@@ -1,0 +1,435 @@
+//! The data plane's one entry point for the HTTP routes: event tokens, ingest (decode,
+//! check, encrypt, store, publish) and the views that egress and exporters read.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apache_avro::types::Value;
+use rand::Rng;
+
+use super::avro_json::to_json_string;
+use super::consent::{View, apply_view, encrypt_pii};
+use super::crypto::DataKey;
+use super::decode;
+use super::egress::{Hub, Published, Subscription};
+use super::schemas::{EventSchema, FieldPath, KeyLinkKind, SchemaRegistry};
+use super::store::{DataStore, KeyRequest, Principal, StoredEvent};
+use crate::model::rules::MAX_BODY_BYTES;
+use crate::model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS};
+
+pub use super::exporter::ExportJob;
+
+/// What the data plane needs from the control plane. The server implements it over its
+/// store; tests implement it over a fixed list.
+pub trait Directory: Send + Sync + 'static {
+    /// The stream or output these data-plane credentials belong to.
+    fn authenticate(
+        &self,
+        billing_id: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Option<Principal>;
+    /// What a principal sees now; `None` once its stream or output is gone.
+    fn view(&self, principal: &Principal) -> Option<View>;
+    /// Every exporter of every account, with its sink resolved.
+    fn export_jobs(&self) -> Vec<ExportJob>;
+}
+
+#[derive(Debug, Clone)]
+pub struct DataPlaneConfig {
+    /// Local buckets live in `<data_dir>/buckets/<bucket>/`.
+    pub data_dir: PathBuf,
+    pub retention: Duration,
+    pub key_rotation: Duration,
+    pub token_ttl_secs: i64,
+    /// An S3-compatible endpoint for S3 sinks whose credentials carry none.
+    pub s3_endpoint: Option<String>,
+    /// Events a slow websocket consumer may fall behind before events are dropped.
+    pub egress_buffer: usize,
+    /// How often exporters and retention run.
+    pub tick: Duration,
+}
+
+impl DataPlaneConfig {
+    pub fn new(data_dir: PathBuf) -> DataPlaneConfig {
+        DataPlaneConfig {
+            data_dir,
+            retention: Duration::from_secs(7 * 24 * 3600),
+            key_rotation: Duration::from_secs(24 * 3600),
+            token_ttl_secs: TOKEN_LIFETIME_SECS,
+            s3_endpoint: None,
+            egress_buffer: 1024,
+            tick: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why a data-plane request failed, with the HTTP status it answers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DataError {
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(Invalid),
+    #[error("the event is {0} bytes; an event is at most 1 MiB (1048576 bytes)")]
+    TooLarge(usize),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl DataError {
+    pub fn status(&self) -> u16 {
+        match self {
+            DataError::Unauthorized(_) => 401,
+            DataError::Forbidden(_) => 403,
+            DataError::BadRequest(_) => 400,
+            DataError::TooLarge(_) => 413,
+            DataError::Internal(_) => 500,
+        }
+    }
+}
+
+impl From<Invalid> for DataError {
+    fn from(e: Invalid) -> Self {
+        DataError::BadRequest(e)
+    }
+}
+
+impl From<rusqlite::Error> for DataError {
+    fn from(e: rusqlite::Error) -> Self {
+        tracing::error!(error = %e, "data plane store");
+        DataError::Internal("the server could not store the event; try again".into())
+    }
+}
+
+/// The headers and body of one `POST /event`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IngestRequest<'a> {
+    pub schema_id: Option<&'a str>,
+    pub schema_ref: Option<&'a str>,
+    pub serialization_type: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+#[derive(Clone)]
+pub struct DataPlane {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: SchemaRegistry,
+    store: DataStore,
+    directory: Arc<dyn Directory>,
+    config: DataPlaneConfig,
+    hub: Hub,
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+fn new_token() -> String {
+    use rand::distr::Alphanumeric;
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(48)
+        .map(char::from)
+        .collect()
+}
+
+impl DataPlane {
+    pub fn new(
+        store: DataStore,
+        directory: Arc<dyn Directory>,
+        config: DataPlaneConfig,
+    ) -> Result<DataPlane, super::schemas::SchemaError> {
+        let registry = SchemaRegistry::embedded()?;
+        Ok(DataPlane {
+            inner: Arc::new(Inner {
+                registry,
+                store,
+                directory,
+                hub: Hub::new(config.egress_buffer),
+                config,
+            }),
+        })
+    }
+
+    pub fn registry(&self) -> &SchemaRegistry {
+        &self.inner.registry
+    }
+
+    pub fn store(&self) -> &DataStore {
+        &self.inner.store
+    }
+
+    pub fn config(&self) -> &DataPlaneConfig {
+        &self.inner.config
+    }
+
+    pub fn directory(&self) -> &Arc<dyn Directory> {
+        &self.inner.directory
+    }
+
+    fn issue(
+        &self,
+        principal: &Principal,
+        refresh_token: Option<String>,
+    ) -> Result<EventTokens, DataError> {
+        let expires_at = crate::client::now_epoch_secs() + self.inner.config.token_ttl_secs;
+        let id_token = new_token();
+        self.inner
+            .store
+            .put_token(&id_token, principal, Some(expires_at * 1000))?;
+        let refresh_token = match refresh_token {
+            Some(t) => t,
+            None => {
+                let t = new_token();
+                self.inner.store.put_token(&t, principal, None)?;
+                t
+            }
+        };
+        Ok(EventTokens {
+            id_token,
+            refresh_token,
+            expires_at,
+        })
+    }
+
+    /// `POST /auth`.
+    pub fn auth(&self, req: &EventAuthRequest) -> Result<EventTokens, DataError> {
+        let principal = self
+            .inner
+            .directory
+            .authenticate(&req.billing_id, &req.client_id, &req.client_secret)
+            .ok_or_else(|| {
+                DataError::Unauthorized(
+                    "billingId, clientId and clientSecret do not match a stream or output".into(),
+                )
+            })?;
+        self.issue(&principal, None)
+    }
+
+    /// `POST /refresh`: a new id token; the refresh token stays valid.
+    pub fn refresh(&self, refresh_token: &str) -> Result<EventTokens, DataError> {
+        let principal = self
+            .inner
+            .store
+            .token(refresh_token, true, now_ms())?
+            .filter(|p| self.inner.directory.view(p).is_some())
+            .ok_or_else(|| {
+                DataError::Unauthorized(
+                    "the refresh token is unknown or revoked; authenticate again with POST /auth"
+                        .into(),
+                )
+            })?;
+        self.issue(&principal, Some(refresh_token.to_owned()))
+    }
+
+    /// The principal of a bearer token (the `Authorization` header's value).
+    pub fn authorize(&self, authorization: Option<&str>) -> Result<Principal, DataError> {
+        let token = authorization
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                DataError::Unauthorized(
+                    "Authorization: Bearer <event token> is missing; get one with POST /auth"
+                        .into(),
+                )
+            })?;
+        self.inner
+            .store
+            .token(token, false, now_ms())?
+            .ok_or_else(|| {
+                DataError::Unauthorized(
+                    "the event token is unknown or expired; get a new one with POST /auth or /refresh".into(),
+                )
+            })
+    }
+
+    /// `POST /event`: accepts one event for the principal's source stream.
+    pub fn ingest(&self, principal: &Principal, req: IngestRequest<'_>) -> Result<(), DataError> {
+        if let Some(output) = &principal.output {
+            return Err(DataError::Forbidden(format!(
+                "this token belongs to output {output:?}, which only receives events; send with the credentials of stream {:?}",
+                principal.stream
+            )));
+        }
+        if req.body.len() > MAX_BODY_BYTES {
+            return Err(DataError::TooLarge(req.body.len()));
+        }
+        let inner = &self.inner;
+        let schema = decode::schema_for(&inner.registry, req.schema_id, req.schema_ref)?;
+        let format = decode::format_of(req.serialization_type, req.content_type)?;
+        let mut event = decode::decode(schema, format, req.body)?;
+        decode::check(schema, &event)?;
+        let consent = decode::consent_levels(&event);
+        let key_value = match decode::get(&event, &schema.key_field) {
+            Some(v) => key_text(v),
+            None => String::new(),
+        };
+        let now = now_ms();
+        let key = inner.store.key_for(
+            &KeyRequest {
+                account: &principal.account,
+                stream: &principal.stream,
+                schema_id: &schema.id,
+                key_field_value: &key_value,
+            },
+            now,
+            inner.config.key_rotation.as_millis() as i64,
+            || new_key(schema.key_link, now),
+        )?;
+        encrypt_pii(schema, &mut event, &key);
+        set_meta(schema, &mut event, &key, &principal.account);
+        let stored = inner.store.append(
+            &principal.account,
+            &principal.stream,
+            &schema.id,
+            &consent,
+            now,
+            |ts| {
+                put_meta(schema, &mut event, "timestamp", Value::Long(ts));
+                apache_avro::to_avro_datum(&schema.avro, event.clone())
+                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
+            },
+        )?;
+        inner.hub.publish(
+            &principal.account,
+            &principal.stream,
+            Arc::new(Published {
+                seq: stored.seq,
+                schema: schema.clone(),
+                event,
+            }),
+        );
+        Ok(())
+    }
+
+    /// A live tail of what the principal may see.
+    pub fn subscribe(&self, principal: &Principal) -> Result<Subscription, DataError> {
+        let view = self.inner.directory.view(principal).ok_or_else(|| {
+            DataError::Unauthorized("the stream or output of this token no longer exists".into())
+        })?;
+        let rx = self
+            .inner
+            .hub
+            .subscribe(&principal.account, &principal.stream);
+        Ok(Subscription::new(self.clone(), principal.clone(), view, rx))
+    }
+
+    /// The JSON text a view receives for an event, or `None` when it is filtered out.
+    pub fn render(
+        &self,
+        account: &str,
+        stream: &str,
+        schema: &EventSchema,
+        event: Value,
+        view: &View,
+    ) -> Option<String> {
+        let store = &self.inner.store;
+        let lookup = |id: u32| store.key_by_id(account, stream, id).ok().flatten();
+        apply_view(schema, event, view, &lookup).map(|v| to_json_string(&v))
+    }
+
+    /// A stored event as the view sees it. Events of a schema the server no longer knows
+    /// are skipped rather than failing an export.
+    pub fn render_stored(
+        &self,
+        account: &str,
+        stream: &str,
+        stored: &StoredEvent,
+        view: &View,
+    ) -> Option<String> {
+        let schema = self.inner.registry.get(&stored.schema_id)?;
+        if !view.admits(&stored.consent) {
+            return None;
+        }
+        let event =
+            apache_avro::from_avro_datum(&schema.avro, &mut stored.body.as_slice(), None).ok()?;
+        self.render(account, stream, schema, event, view)
+    }
+
+    /// Removes a deleted stream's (or output's) events, keys, tokens and positions.
+    pub fn delete_stream(&self, account: &str, stream: &str) -> Result<(), DataError> {
+        self.inner.store.delete_stream(account, stream)?;
+        Ok(())
+    }
+
+    /// Applies retention: events older than the retention, and keys no remaining event
+    /// can use (a key encrypts for at most one rotation period).
+    pub fn prune(&self, now: i64) -> Result<(usize, usize), DataError> {
+        let retention = self.inner.config.retention.as_millis() as i64;
+        let rotation = self.inner.config.key_rotation.as_millis() as i64;
+        Ok(self
+            .inner
+            .store
+            .prune(now - retention, now - retention - rotation)?)
+    }
+}
+
+fn key_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => to_json_string(other),
+    }
+}
+
+fn new_key(kind: KeyLinkKind, now: i64) -> DataKey {
+    let link = match kind {
+        KeyLinkKind::String => uuid::Uuid::new_v4().to_string(),
+        KeyLinkKind::Int => rand::rng().random::<i32>().to_string(),
+    };
+    DataKey::generate(link, now)
+}
+
+/// Sets a `strmMeta` field in the type the schema declares, wrapping it in the union
+/// branch where the schema has a union (`["null", "string"]`).
+fn put_meta(schema: &EventSchema, event: &mut Value, name: &str, plain: Value) {
+    use apache_avro::schema::SchemaKind;
+    let path = FieldPath::parse(&format!("strmMeta/{name}"));
+    let wrapped = match super::schemas::field_schema(&schema.avro, &path) {
+        Some(apache_avro::Schema::Union(u)) => {
+            let want = SchemaKind::from(&plain);
+            match u
+                .variants()
+                .iter()
+                .position(|s| SchemaKind::from(s) == want)
+            {
+                Some(i) => Value::Union(i as u32, Box::new(plain)),
+                None => return,
+            }
+        }
+        _ => plain,
+    };
+    if let Some(slot) = decode::slot_mut(event, &path) {
+        *slot = wrapped;
+    }
+}
+
+/// Fills the `strmMeta` fields the server owns but the timestamp, which the store sets.
+fn set_meta(schema: &EventSchema, event: &mut Value, key: &DataKey, billing_id: &str) {
+    put_meta(schema, event, "nonce", Value::Int(rand::rng().random()));
+    put_meta(
+        schema,
+        event,
+        "billingId",
+        Value::String(billing_id.to_owned()),
+    );
+    let link = match schema.key_link {
+        KeyLinkKind::Int => Value::Int(key.key_link.parse().unwrap_or_default()),
+        KeyLinkKind::String => Value::String(key.key_link.clone()),
+    };
+    put_meta(schema, event, "keyLink", link);
+}
