@@ -5,6 +5,8 @@
 //! refresh it once, not once each.
 
 mod credentials;
+pub mod events;
+pub mod secrets;
 mod error;
 
 use std::sync::Arc;

@@ -140,7 +140,7 @@ mod tests {
         let raw = B64.decode(&ct).unwrap();
         assert_eq!(&raw[..5], &[1, 1, 2, 3, 4]);
         assert_eq!(raw.len(), 5 + 16 + "customer-1".len());
-        assert!(ct.ends_with('=') || ct.len() % 4 == 0);
+        assert!(ct.ends_with("=="), "31 bytes encode with padding: {ct}");
         assert_eq!(key.decrypt(&ct).unwrap(), "customer-1");
     }
 

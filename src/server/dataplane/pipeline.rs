@@ -183,7 +183,7 @@ impl DataPlane {
         principal: &Principal,
         refresh_token: Option<String>,
     ) -> Result<EventTokens, DataError> {
-        let expires_at = crate::client::now_epoch_secs() + self.inner.config.token_ttl_secs;
+        let expires_at = now_ms() / 1000 + self.inner.config.token_ttl_secs;
         let id_token = new_token();
         self.inner
             .store
