@@ -4,3 +4,4 @@ pub mod client;
 pub mod model;
 pub mod paths;
 pub mod server;
+pub mod simulate;
