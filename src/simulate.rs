@@ -37,7 +37,12 @@ pub struct SimulateArgs {
     #[arg(long, requires = "client_secret")]
     pub client_id: Option<String>,
     /// The stream's client secret.
-    #[arg(long, requires = "client_id", env = "STRM_CLIENT_SECRET", hide_env_values = true)]
+    #[arg(
+        long,
+        requires = "client_id",
+        env = "STRM_CLIENT_SECRET",
+        hide_env_values = true
+    )]
     pub client_secret: Option<String>,
     /// Send plain JSON instead of Avro binary.
     #[arg(long)]
@@ -161,11 +166,9 @@ pub async fn simulate(
         },
     )?;
     client.authenticate().await?;
-    let registry = SchemaRegistry::embedded().map_err(|e| crate::client::ClientError::Refused(e.to_string()))?;
-    let schema = registry
-        .get(&args.schema)
-        .expect("checked above")
-        .clone();
+    let registry = SchemaRegistry::embedded()
+        .map_err(|e| crate::client::ClientError::Refused(e.to_string()))?;
+    let schema = registry.get(&args.schema).expect("checked above").clone();
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut report = SimulationReport::default();
@@ -242,8 +245,14 @@ mod tests {
     fn credentials_come_from_arguments_or_saved_secrets() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("s.json");
-        let err = Target::resolve(&args(), "http://e", "http://a", "b1", &SavedSecrets::load(&path).unwrap())
-            .unwrap_err();
+        let err = Target::resolve(
+            &args(),
+            "http://e",
+            "http://a",
+            "b1",
+            &SavedSecrets::load(&path).unwrap(),
+        )
+        .unwrap_err();
         assert!(err.problem.contains("\"bart\""), "{err}");
         SavedSecrets::remember(
             &path,
@@ -256,13 +265,29 @@ mod tests {
             },
         )
         .unwrap();
-        let t = Target::resolve(&args(), "http://e", "http://a", "b1", &SavedSecrets::load(&path).unwrap())
-            .unwrap();
-        assert_eq!((t.client_id.as_str(), t.client_secret.as_str()), ("id", "sec"));
+        let t = Target::resolve(
+            &args(),
+            "http://e",
+            "http://a",
+            "b1",
+            &SavedSecrets::load(&path).unwrap(),
+        )
+        .unwrap();
+        assert_eq!(
+            (t.client_id.as_str(), t.client_secret.as_str()),
+            ("id", "sec")
+        );
         let mut explicit = args();
         explicit.client_id = Some("x".into());
         explicit.client_secret = Some("y".into());
-        let t = Target::resolve(&explicit, "http://e", "http://a", "b1", &SavedSecrets::default()).unwrap();
+        let t = Target::resolve(
+            &explicit,
+            "http://e",
+            "http://a",
+            "b1",
+            &SavedSecrets::default(),
+        )
+        .unwrap();
         assert_eq!(t.client_id, "x");
     }
 

@@ -157,7 +157,12 @@ impl EventClient {
     }
 
     /// `POST /event` of one serialized event. A 401 triggers one re-authentication.
-    pub async fn send(&self, schema_id: &str, serialization: Serialization, body: Vec<u8>) -> Result<()> {
+    pub async fn send(
+        &self,
+        schema_id: &str,
+        serialization: Serialization,
+        body: Vec<u8>,
+    ) -> Result<()> {
         let url = join(&self.hosts.ingest, "event");
         for attempt in 0..2 {
             let token = self.id_token().await?;
@@ -191,8 +196,12 @@ impl EventClient {
     }
 
     pub async fn send_json(&self, schema_id: &str, event: &serde_json::Value) -> Result<()> {
-        self.send(schema_id, Serialization::Json, event.to_string().into_bytes())
-            .await
+        self.send(
+            schema_id,
+            Serialization::Json,
+            event.to_string().into_bytes(),
+        )
+        .await
     }
 
     /// The live tail: every event this token's stream or output receives from now on.
@@ -204,16 +213,18 @@ impl EventClient {
             url.set_query(Some("asJson=true"));
         }
         let token = self.id_token().await?;
-        let mut request = url
-            .as_str()
-            .into_client_request()
-            .map_err(|e| ClientError::Unreachable {
-                api: url.to_string(),
-                reason: e.to_string(),
-            })?;
+        let mut request =
+            url.as_str()
+                .into_client_request()
+                .map_err(|e| ClientError::Unreachable {
+                    api: url.to_string(),
+                    reason: e.to_string(),
+                })?;
         request.headers_mut().insert(
             "Authorization",
-            format!("Bearer {token}").parse().expect("token is header-safe"),
+            format!("Bearer {token}")
+                .parse()
+                .expect("token is header-safe"),
         );
         let (ws, _) = tokio_tungstenite::connect_async(request)
             .await

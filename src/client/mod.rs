@@ -5,9 +5,9 @@
 //! refresh it once, not once each.
 
 mod credentials;
+mod error;
 pub mod events;
 pub mod secrets;
-mod error;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -119,14 +119,23 @@ mod tests {
     fn round_trip_in_the_agreed_shape() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("cfg/client-secrets.json");
-        SavedSecrets::remember(&path, "http://127.0.0.1:8642", "bart123", "bart", secret("abc"))
-            .unwrap();
+        SavedSecrets::remember(
+            &path,
+            "http://127.0.0.1:8642",
+            "bart123",
+            "bart",
+            secret("abc"),
+        )
+        .unwrap();
         let all = SavedSecrets::load(&path).unwrap();
         assert_eq!(
             all.get("http://127.0.0.1:8642/", "bart123", "bart"),
             Some(&secret("abc"))
         );
-        assert_eq!(all.get("https://api.streammachine.io", "bart123", "bart"), None);
+        assert_eq!(
+            all.get("https://api.streammachine.io", "bart123", "bart"),
+            None
+        );
         let raw: serde_json::Value =
             serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
         assert_eq!(
@@ -149,7 +158,10 @@ mod tests {
         assert_eq!(SavedSecrets::load(&path).unwrap().get("h", "b", "n"), None);
         std::fs::write(&path, "[1,2]").unwrap();
         let err = SavedSecrets::load(&path).unwrap_err().to_string();
-        assert!(err.contains("client-secrets.json") && err.contains("not a saved-secrets file"), "{err}");
+        assert!(
+            err.contains("client-secrets.json") && err.contains("not a saved-secrets file"),
+            "{err}"
+        );
     }
 
     #[test]

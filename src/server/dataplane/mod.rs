@@ -9,6 +9,7 @@ pub mod decode;
 pub mod egress;
 pub mod exporter;
 pub mod pipeline;
+pub mod routes;
 pub mod schemas;
 pub mod store;
 #[cfg(test)]

@@ -540,3 +540,88 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
         "bucketName"
     );
 }
+
+mod over_http {
+    use super::*;
+    use crate::client::events::{EventClient, EventHosts, Serialization};
+
+    async fn serve(f: &Fixture) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = super::super::routes::router(f.plane.clone());
+        tokio::spawn(async move { axum::serve(listener, app).await.unwrap() });
+        format!("http://{addr}")
+    }
+
+    fn client(url: &str, id: &str) -> EventClient {
+        EventClient::new(EventHosts::single(url).unwrap(), creds(id)).unwrap()
+    }
+
+    #[tokio::test]
+    async fn send_and_tail_through_the_routes() {
+        let f = fixture();
+        let url = serve(&f).await;
+        let sender = client(&url, "stream");
+        let receiver = client(&url, "granular");
+        let mut tail = receiver.receive(true).await.unwrap();
+        sender
+            .send_json("clickstream", &click(4, &[0, 1]))
+            .await
+            .unwrap();
+        let got: Json = serde_json::from_str(&tail.next().await.unwrap().unwrap()).unwrap();
+        assert_eq!(got["producerSessionId"], "session-4");
+
+        let err = receiver
+            .send_json("clickstream", &click(4, &[0, 1]))
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(403));
+        let err = sender
+            .send(
+                "clickstream",
+                Serialization::AvroBinary,
+                vec![0xff, 0xff, 0xff],
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(400));
+        assert!(err.to_string().contains("Avro datum"), "{err}");
+        let err = sender
+            .send(
+                "clickstream",
+                Serialization::Json,
+                vec![b' '; 1024 * 1024 + 10],
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), Some(413));
+        let http = reqwest::Client::new();
+        let alive = http.get(format!("{url}/is-alive")).send().await.unwrap();
+        assert_eq!(alive.status(), 200);
+        assert_eq!(alive.text().await.unwrap(), "ok");
+        let resp = http
+            .post(format!("{url}/event"))
+            .bearer_auth("forged")
+            .body("{}")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        let resp = http
+            .post(format!("{url}/auth"))
+            .body(r#"{"billingId": "x", "clientId": "y", "clientSecret": "z"}"#)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(resp.status(), 401);
+        let body: serde_json::Value = resp.json().await.unwrap();
+        assert_eq!(body["error"]["code"], 401);
+        // Still serving after all of that.
+        sender
+            .send_json("clickstream", &click(5, &[0, 1]))
+            .await
+            .unwrap();
+        let got: Json = serde_json::from_str(&tail.next().await.unwrap().unwrap()).unwrap();
+        assert_eq!(got["producerSessionId"], "session-5");
+    }
+}
