@@ -41,16 +41,21 @@ fn text_error(e: &DataError) -> Response {
         .into_response()
 }
 
-fn parse_json<T: serde::de::DeserializeOwned>(body: &[u8], shape: &str) -> Result<T, Response> {
+fn parse_json<T: serde::de::DeserializeOwned>(
+    body: &[u8],
+    shape: &str,
+) -> Result<T, Box<Response>> {
     serde_json::from_slice(body).map_err(|e| {
-        (
-            StatusCode::BAD_REQUEST,
-            Json(ErrorBody::new(
-                400,
-                format!("body: is not {shape} ({e}); send JSON with exactly those fields"),
-            )),
+        Box::new(
+            (
+                StatusCode::BAD_REQUEST,
+                Json(ErrorBody::new(
+                    400,
+                    format!("body: is not {shape} ({e}); send JSON with exactly those fields"),
+                )),
+            )
+                .into_response(),
         )
-            .into_response()
     })
 }
 
@@ -68,14 +73,14 @@ async fn auth(State(plane): State<DataPlane>, body: axum::body::Bytes) -> Respon
                 .await
                 .unwrap_or_else(|e| Err(DataError::Internal(e.to_string()))),
         ),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
 async fn refresh(State(plane): State<DataPlane>, body: axum::body::Bytes) -> Response {
     match parse_json::<RefreshRequest>(&body, "{\"refreshToken\"}") {
         Ok(req) => tokens_response(plane.refresh(&req.refresh_token)),
-        Err(r) => r,
+        Err(r) => *r,
     }
 }
 
