@@ -1,5 +1,6 @@
 //! strm-tui: a terminal console, a scriptable CLI and a local server for Stream Machine.
 
+pub mod backend;
 pub mod client;
 pub mod model;
 pub mod paths;

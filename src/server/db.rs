@@ -1,0 +1,165 @@
+//! The server's SQLite database: opening it (WAL, foreign keys), versioned migrations
+//! (`PRAGMA user_version`), and running queries off the async runtime.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::Connection;
+
+use super::error::{ApiError, ApiResult};
+
+pub const DB_FILE: &str = "strm.db";
+
+/// Each entry moves the schema one version up; never edit a released entry, append one.
+const MIGRATIONS: &[&str] = &[
+    // 1: accounts, tokens and the control-plane resources.
+    "CREATE TABLE accounts (
+        id INTEGER PRIMARY KEY,
+        email TEXT NOT NULL UNIQUE,
+        billing_id TEXT NOT NULL UNIQUE,
+        password_hash TEXT NOT NULL,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE refresh_tokens (
+        token_hash TEXT PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        created_at INTEGER NOT NULL
+    );
+    CREATE TABLE id_tokens (
+        token_hash TEXT PRIMARY KEY,
+        refresh_hash TEXT NOT NULL REFERENCES refresh_tokens(token_hash) ON DELETE CASCADE,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        expires_at INTEGER NOT NULL
+    );
+    CREATE INDEX id_tokens_by_expiry ON id_tokens(expires_at);
+    -- Streams and outputs share one table, hence one namespace per account.
+    CREATE TABLE streams (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        description TEXT,
+        tags TEXT NOT NULL,
+        client_id TEXT NOT NULL UNIQUE,
+        secret_hash TEXT NOT NULL,
+        linked_stream_id INTEGER REFERENCES streams(id) ON DELETE RESTRICT,
+        consent_level_type TEXT,
+        consent_levels TEXT,
+        decrypter_name TEXT,
+        created_at INTEGER NOT NULL,
+        UNIQUE (account_id, name)
+    );
+    CREATE INDEX streams_by_link ON streams(linked_stream_id);
+    CREATE TABLE sinks (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        name TEXT NOT NULL,
+        sink_type TEXT NOT NULL,
+        bucket_name TEXT NOT NULL,
+        credentials TEXT,
+        UNIQUE (account_id, name, sink_type)
+    );
+    CREATE TABLE exporters (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        stream_id INTEGER NOT NULL REFERENCES streams(id) ON DELETE RESTRICT,
+        name TEXT NOT NULL,
+        sink_id INTEGER NOT NULL REFERENCES sinks(id) ON DELETE RESTRICT,
+        interval_secs INTEGER NOT NULL,
+        exporter_type TEXT NOT NULL,
+        path_prefix TEXT,
+        export_keys INTEGER NOT NULL,
+        UNIQUE (stream_id, name, export_keys)
+    );
+    CREATE INDEX exporters_by_sink ON exporters(sink_id);
+    CREATE TABLE consent_levels (
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        id INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        PRIMARY KEY (account_id, id)
+    );",
+];
+
+/// The schema version this build writes.
+pub fn schema_version() -> i64 {
+    MIGRATIONS.len() as i64
+}
+
+/// Opens (creating) the database and brings its schema up to date.
+pub fn open(path: &Path) -> rusqlite::Result<Connection> {
+    let mut conn = Connection::open(path)?;
+    conn.busy_timeout(std::time::Duration::from_secs(5))?;
+    conn.pragma_update(None, "journal_mode", "WAL")?;
+    conn.pragma_update(None, "synchronous", "NORMAL")?;
+    conn.pragma_update(None, "foreign_keys", "ON")?;
+    migrate(&mut conn)?;
+    Ok(conn)
+}
+
+fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}
+
+/// A shared connection; every query runs on the blocking pool so that the async
+/// runtime keeps serving while SQLite works.
+#[derive(Clone)]
+pub struct Db {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Db {
+    pub fn new(conn: Connection) -> Db {
+        Db {
+            conn: Arc::new(Mutex::new(conn)),
+        }
+    }
+
+    pub async fn call<R, F>(&self, f: F) -> ApiResult<R>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> ApiResult<R> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            // A panic in an earlier query leaves the connection usable; SQLite rolls
+            // back the open transaction when it is dropped.
+            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+            f(&mut guard)
+        })
+        .await
+        .map_err(|e| ApiError::internal("database task", e))?
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn migrations_run_once_and_set_the_version() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        let conn = open(&path).unwrap();
+        let v: i64 = conn
+            .query_row("PRAGMA user_version", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(v, schema_version());
+        drop(conn);
+        // Reopening must not re-run (it would fail on CREATE TABLE).
+        let conn = open(&path).unwrap();
+        let fk: i64 = conn
+            .query_row("PRAGMA foreign_keys", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fk, 1);
+        let mode: String = conn
+            .query_row("PRAGMA journal_mode", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(mode, "wal");
+    }
+}

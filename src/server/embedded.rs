@@ -1,0 +1,218 @@
+//! The embedded local server: the first strm-tui process on a data directory runs it and
+//! holds `server.lock`; later ones find it through `server.json` and join it. The local
+//! account it signs in to is created once and kept in `local-account.json` (0600).
+
+use std::fs::{File, OpenOptions, TryLockError};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::db::Db;
+use super::{ServerConfig, ServerError, ServerHandle, accounts, secrets};
+
+pub const LOCK_FILE: &str = "server.lock";
+pub const SERVER_FILE: &str = "server.json";
+pub const ACCOUNT_FILE: &str = "local-account.json";
+pub const LOCAL_EMAIL: &str = "local@strm.local";
+/// How long a joining process waits for the lock holder to publish a live server.
+const JOIN_WAIT: Duration = Duration::from_secs(10);
+
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LocalAccount {
+    pub email: String,
+    pub password: String,
+}
+
+impl std::fmt::Debug for LocalAccount {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LocalAccount")
+            .field("email", &self.email)
+            .field("password", &"<redacted>")
+            .finish()
+    }
+}
+
+#[derive(Debug)]
+pub struct LocalBackend {
+    pub url: String,
+    pub account: LocalAccount,
+    /// `Some` in the process that runs the server; `None` when it joined another's.
+    pub handle: Option<ServerHandle>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct ServerFile {
+    url: String,
+}
+
+/// Runs the local server for `server_dir`, or joins the one another process runs.
+pub async fn start_or_join(server_dir: &Path) -> Result<LocalBackend, ServerError> {
+    crate::paths::create_private_dir(server_dir).map_err(|e| ServerError::io(server_dir, e))?;
+    let lock_path = server_dir.join(LOCK_FILE);
+    let lock = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&lock_path)
+        .map_err(|e| ServerError::io(&lock_path, e))?;
+    match lock.try_lock() {
+        Ok(()) => run(server_dir, lock).await,
+        Err(TryLockError::WouldBlock) => join(server_dir).await,
+        Err(TryLockError::Error(e)) => Err(ServerError::io(&lock_path, e)),
+    }
+}
+
+async fn run(server_dir: &Path, lock: File) -> Result<LocalBackend, ServerError> {
+    let account = load_or_create_account(server_dir)?;
+    let mut config = ServerConfig::new(server_dir.to_path_buf());
+    config.users = vec![account.clone()];
+    let file = server_dir.join(SERVER_FILE);
+    // The previous port, when still free, keeps the URL (and with it the credentials
+    // file, which is named after host and port) the same across restarts.
+    let previous_port = read_server_file(&file).ok().and_then(|url| {
+        url.rsplit_once(':')
+            .and_then(|(_, p)| p.parse::<u16>().ok())
+    });
+    let mut handle = match previous_port {
+        Some(port) => {
+            let mut again = config.clone();
+            again.addr.set_port(port);
+            match super::start(again).await {
+                Ok(handle) => handle,
+                Err(ServerError::Bind { .. }) => super::start(config).await?,
+                Err(e) => return Err(e),
+            }
+        }
+        None => super::start(config).await?,
+    };
+    handle.hold_lock(lock);
+    let url = handle.url();
+    let json = serde_json::to_vec(&ServerFile { url: url.clone() }).expect("serialises");
+    crate::paths::write_private_file(&file, &json).map_err(|e| ServerError::io(&file, e))?;
+    Ok(LocalBackend {
+        url,
+        account,
+        handle: Some(handle),
+    })
+}
+
+async fn join(server_dir: &Path) -> Result<LocalBackend, ServerError> {
+    let file = server_dir.join(SERVER_FILE);
+    let deadline = tokio::time::Instant::now() + JOIN_WAIT;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .map_err(|e| ServerError::Other(e.to_string()))?;
+    // The lock holder may still be starting: wait for a server.json that answers.
+    let mut last_problem;
+    loop {
+        match read_server_file(&file) {
+            Ok(url) => match http.get(format!("{url}/openapi.json")).send().await {
+                Ok(r) if r.status().is_success() => {
+                    let account = read_account(&server_dir.join(ACCOUNT_FILE))?;
+                    return Ok(LocalBackend {
+                        url,
+                        account,
+                        handle: None,
+                    });
+                }
+                Ok(r) => last_problem = (url, format!("it answered HTTP {}", r.status())),
+                Err(e) => last_problem = (url, e.to_string()),
+            },
+            Err(e) => last_problem = (String::from("(none yet)"), e),
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ServerError::Unreachable {
+                url: last_problem.0,
+                file,
+                reason: format!(
+                    "{}; another strm-tui process holds {} but its server is not answering",
+                    last_problem.1,
+                    server_dir.join(LOCK_FILE).display()
+                ),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+fn read_server_file(file: &Path) -> Result<String, String> {
+    let text = std::fs::read_to_string(file).map_err(|e| e.to_string())?;
+    serde_json::from_str::<ServerFile>(&text)
+        .map(|f| f.url)
+        .map_err(|e| format!("not a server file ({e})"))
+}
+
+fn read_account(path: &Path) -> Result<LocalAccount, ServerError> {
+    let text = std::fs::read_to_string(path).map_err(|e| ServerError::io(path, e))?;
+    serde_json::from_str(&text).map_err(|e| ServerError::Account {
+        email: LOCAL_EMAIL.into(),
+        reason: format!(
+            "{} is not a local account file ({e}); delete it to make a new one",
+            path.display()
+        ),
+    })
+}
+
+fn load_or_create_account(server_dir: &Path) -> Result<LocalAccount, ServerError> {
+    let path: PathBuf = server_dir.join(ACCOUNT_FILE);
+    if path.exists() {
+        return read_account(&path);
+    }
+    let account = LocalAccount {
+        email: LOCAL_EMAIL.into(),
+        password: secrets::token(),
+    };
+    let json = serde_json::to_vec_pretty(&account).expect("serialises");
+    crate::paths::write_private_file(&path, &json).map_err(|e| ServerError::io(&path, e))?;
+    Ok(account)
+}
+
+/// Creates the account, or resets its password to the configured one.
+pub async fn ensure_account(db: &Db, user: &LocalAccount) -> Result<(), ServerError> {
+    let fail = |reason: String| ServerError::Account {
+        email: user.email.clone(),
+        reason,
+    };
+    crate::model::rules::check_email(&user.email).map_err(|e| fail(e.to_string()))?;
+    crate::model::rules::check_password(&user.password).map_err(|e| fail(e.to_string()))?;
+    let email = user.email.clone();
+    let existing = db
+        .call(move |c| Ok(accounts::find_account(c, &email)?))
+        .await
+        .map_err(|e| fail(e.message))?;
+    let password = user.password.clone();
+    let hash = existing.as_ref().map(|a| a.password_hash.clone());
+    let new_hash = tokio::task::spawn_blocking(move || match hash {
+        Some(h) if secrets::verify_password(&password, &h) => Ok(None),
+        _ => secrets::hash_password(&password).map(Some),
+    })
+    .await
+    .map_err(|e| fail(e.to_string()))?
+    .map_err(|e| fail(e.to_string()))?;
+    let Some(new_hash) = new_hash else {
+        return Ok(());
+    };
+    let email = user.email.clone();
+    db.call(move |c| match existing {
+        Some(a) => Ok(accounts::set_password_hash(c, a.id, &new_hash)?),
+        None => accounts::create_account(c, &email, &new_hash).map(drop),
+    })
+    .await
+    .map_err(|e| fail(e.message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_the_password() {
+        let a = LocalAccount {
+            email: "local@strm.local".into(),
+            password: "hunter2-hunter2".into(),
+        };
+        assert!(!format!("{a:?}").contains("hunter2"));
+    }
+}

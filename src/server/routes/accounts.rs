@@ -1,0 +1,102 @@
+//! `POST /v1/accounts` (local extension), `/v1/auth`, `/v1/refresh`, `/v1/revoke`.
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+
+use super::Route;
+use crate::model::{AuthResponse, LoginRequest, RefreshRequest, rules};
+use crate::server::AppState;
+use crate::server::accounts::{self, WRONG_LOGIN};
+use crate::server::error::{ApiError, ApiResult};
+use crate::server::extract::JsonBody;
+use crate::server::secrets;
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new("/v1/accounts", &["POST"], post(create_account)),
+        Route::new("/v1/auth", &["POST"], post(login)),
+        Route::new("/v1/refresh", &["POST"], post(refresh)),
+        Route::new("/v1/revoke", &["POST"], post(revoke)),
+    ]
+}
+
+async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> ApiResult<R> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| ApiError::internal("password hashing", e))
+}
+
+async fn create_account(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> ApiResult<Json<AuthResponse>> {
+    rules::check_email(&req.email)?;
+    rules::check_password(&req.password)?;
+    let password = req.password;
+    let hash = blocking(move || secrets::hash_password(&password))
+        .await?
+        .map_err(|e| ApiError::internal("password hashing", e))?;
+    let ttl = state.token_ttl_secs;
+    let auth = state
+        .db
+        .call(move |conn| {
+            let tx = conn.transaction()?;
+            let account = accounts::create_account(&tx, &req.email, &hash)?;
+            let auth = accounts::start_session(&tx, &account, ttl)?;
+            tx.commit()?;
+            Ok(auth)
+        })
+        .await?;
+    tracing::info!(billing_id = %auth.billing_id, "account created");
+    Ok(Json(auth))
+}
+
+async fn login(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<LoginRequest>,
+) -> ApiResult<Json<AuthResponse>> {
+    let email = req.email.clone();
+    let account = state
+        .db
+        .call(move |conn| Ok(accounts::find_account(conn, &email)?))
+        .await?;
+    let Some(account) = account else {
+        return Err(ApiError::unauthorized(WRONG_LOGIN));
+    };
+    let stored = account.password_hash.clone();
+    let ok = blocking(move || secrets::verify_password(&req.password, &stored)).await?;
+    if !ok {
+        return Err(ApiError::unauthorized(WRONG_LOGIN));
+    }
+    let ttl = state.token_ttl_secs;
+    let auth = state
+        .db
+        .call(move |conn| Ok(accounts::start_session(conn, &account, ttl)?))
+        .await?;
+    Ok(Json(auth))
+}
+
+async fn refresh(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<RefreshRequest>,
+) -> ApiResult<Json<AuthResponse>> {
+    let ttl = state.token_ttl_secs;
+    let auth = state
+        .db
+        .call(move |conn| accounts::refresh_session(conn, &req.refresh_token, ttl))
+        .await?;
+    Ok(Json(auth))
+}
+
+async fn revoke(
+    State(state): State<AppState>,
+    JsonBody(req): JsonBody<RefreshRequest>,
+) -> ApiResult<StatusCode> {
+    state
+        .db
+        .call(move |conn| Ok(accounts::revoke(conn, &req.refresh_token)?))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

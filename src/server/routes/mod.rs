@@ -1,0 +1,154 @@
+//! The one route table of the server. The router is built from it, and a test checks it
+//! against `assets/openapi.json` in both directions. Each area adds its own table in
+//! `table()`; the data plane appends its routes the same way.
+
+mod accounts;
+mod consent;
+mod exporters;
+mod openapi;
+mod sinks;
+mod streams;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::MethodRouter;
+
+use super::AppState;
+use super::error::ApiError;
+
+pub use openapi::OPENAPI_JSON;
+
+/// One path of the API: the methods it declares (as the OpenAPI document lists them)
+/// and the handlers that answer them.
+pub struct Route {
+    pub path: &'static str,
+    pub methods: &'static [&'static str],
+    pub handler: MethodRouter<AppState>,
+}
+
+impl Route {
+    pub fn new(
+        path: &'static str,
+        methods: &'static [&'static str],
+        handler: MethodRouter<AppState>,
+    ) -> Route {
+        Route {
+            path,
+            methods,
+            handler,
+        }
+    }
+}
+
+/// Every route the server answers.
+pub fn table() -> Vec<Route> {
+    [
+        openapi::routes(),
+        accounts::routes(),
+        streams::routes(),
+        sinks::routes(),
+        exporters::routes(),
+        consent::routes(),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
+/// The routes of `table()` with the JSON fallback (404) and the JSON error mapping for
+/// everything axum or tower answer by themselves (405, 413, 408, path rejections).
+pub fn build(state: AppState) -> Router {
+    let mut router = Router::new();
+    for route in table() {
+        router = router.route(route.path, route.handler);
+    }
+    let timeout = state.request_timeout;
+    let routes = router
+        .fallback(not_found)
+        .with_state(state)
+        .layer(axum::extract::DefaultBodyLimit::max(
+            crate::model::rules::MAX_BODY_BYTES,
+        ))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            StatusCode::REQUEST_TIMEOUT,
+            timeout,
+        ));
+    // Wrapped whole, not per route: axum adds the Allow header of a 405 outside the
+    // per-route layers, and the message names the allowed methods.
+    Router::new()
+        .fallback_service(routes)
+        .layer(axum::middleware::from_fn(json_errors))
+        .layer(
+            // Method and path only: headers carry tokens and bodies carry secrets.
+            tower_http::trace::TraceLayer::new_for_http().make_span_with(
+                |req: &Request| {
+                    tracing::info_span!("request", method = %req.method(), path = %req.uri().path())
+                },
+            ),
+        )
+}
+
+async fn not_found(req: Request) -> ApiError {
+    ApiError::not_found(format!(
+        "there is no {} {}; the API is described at GET /openapi.json",
+        req.method(),
+        req.uri().path()
+    ))
+}
+
+/// Errors that axum and tower produce themselves come without the contract's JSON body;
+/// this gives them one, so every non-204 answer is JSON.
+async fn json_errors(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let response = next.run(req).await;
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    if !(status.is_client_error() || status.is_server_error()) || is_json {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let text = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .map(|b| String::from_utf8_lossy(&b).trim().to_string())
+        .unwrap_or_default();
+    let message = match status {
+        StatusCode::METHOD_NOT_ALLOWED => {
+            let allowed = parts
+                .headers
+                .get(header::ALLOW)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("none");
+            format!("{method} is not allowed on {path}; allowed methods: {allowed}")
+        }
+        StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large().message,
+        StatusCode::REQUEST_TIMEOUT => {
+            format!("{method} {path} took too long and was stopped; try again")
+        }
+        _ if !text.is_empty() => text,
+        _ => crate::model::reason_phrase(status.as_u16()).to_string(),
+    };
+    let mut fixed = ApiError::new(status, message).into_response();
+    if let Some(allow) = parts.headers.get(header::ALLOW) {
+        fixed.headers_mut().insert(header::ALLOW, allow.clone());
+    }
+    fixed
+}
+
+/// For responses built outside this module that need the JSON content type.
+pub fn json_response(body: &'static str) -> Response {
+    let mut r = Response::new(Body::from(body));
+    r.headers_mut().insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    r
+}

@@ -1,0 +1,122 @@
+//! `/v1/streams` and `/v1/streams/{stream}/outputs`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::get;
+
+use super::Route;
+use crate::model::{Output, OutputCreate, Stream, StreamCreate};
+use crate::server::AppState;
+use crate::server::accounts::Caller;
+use crate::server::error::ApiResult;
+use crate::server::extract::{JsonBody, QueryMap, query_flag};
+use crate::server::store::streams as store;
+
+pub fn routes() -> Vec<Route> {
+    vec![
+        Route::new(
+            "/v1/streams",
+            &["GET", "PUT"],
+            get(list_streams).put(create_stream),
+        ),
+        Route::new(
+            "/v1/streams/{stream}",
+            &["GET", "DELETE"],
+            get(get_stream).delete(delete_stream),
+        ),
+        Route::new(
+            "/v1/streams/{stream}/outputs",
+            &["GET", "PUT"],
+            get(list_outputs).put(create_output),
+        ),
+        Route::new(
+            "/v1/streams/{stream}/outputs/{output}",
+            &["GET", "DELETE"],
+            get(get_output).delete(delete_output),
+        ),
+    ]
+}
+
+async fn list_streams(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Stream>>> {
+    s.db.call(move |c| store::list_streams(c, caller.account_id))
+        .await
+        .map(Json)
+}
+
+async fn get_stream(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+) -> ApiResult<Json<Stream>> {
+    s.db.call(move |c| Ok(store::get_stream_row(c, caller.account_id, &name)?.to_stream(None)))
+        .await
+        .map(Json)
+}
+
+async fn create_stream(
+    State(s): State<AppState>,
+    caller: Caller,
+    JsonBody(req): JsonBody<StreamCreate>,
+) -> ApiResult<Json<Stream>> {
+    s.db.call(move |c| store::create_stream(c, caller.account_id, &req))
+        .await
+        .map(Json)
+}
+
+async fn delete_stream(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(name): Path<String>,
+    query: QueryMap,
+) -> ApiResult<StatusCode> {
+    let recursive = query_flag(&query, "recursive")?;
+    s.db.call(move |c| store::delete_stream(c, caller.account_id, &name, recursive))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+async fn list_outputs(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(stream): Path<String>,
+) -> ApiResult<Json<Vec<Output>>> {
+    s.db.call(move |c| store::list_outputs(c, caller.account_id, &stream))
+        .await
+        .map(Json)
+}
+
+async fn get_output(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((stream, output)): Path<(String, String)>,
+) -> ApiResult<Json<Output>> {
+    s.db.call(move |c| {
+        Ok(store::get_output_row(c, caller.account_id, &stream, &output)?.to_output(None))
+    })
+    .await
+    .map(Json)
+}
+
+async fn create_output(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path(stream): Path<String>,
+    JsonBody(req): JsonBody<OutputCreate>,
+) -> ApiResult<Json<Output>> {
+    s.db.call(move |c| store::create_output(c, caller.account_id, &stream, &req))
+        .await
+        .map(Json)
+}
+
+async fn delete_output(
+    State(s): State<AppState>,
+    caller: Caller,
+    Path((stream, output)): Path<(String, String)>,
+    query: QueryMap,
+) -> ApiResult<StatusCode> {
+    let recursive = query_flag(&query, "recursive")?;
+    s.db.call(move |c| store::delete_output(c, caller.account_id, &stream, &output, recursive))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}
