@@ -51,6 +51,11 @@ impl Hub {
         }
     }
 
+    /// Ends every live tail (server shutdown): subscribers see the end of the stream.
+    pub fn close_all(&self) {
+        self.channels().clear();
+    }
+
     pub fn subscribe(&self, account: &str, stream: &str) -> broadcast::Receiver<Arc<Published>> {
         self.channels()
             .entry((account.to_owned(), stream.to_owned()))

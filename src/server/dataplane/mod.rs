@@ -6,6 +6,7 @@ pub mod avro_json;
 pub mod consent;
 pub mod crypto;
 pub mod decode;
+pub mod directory;
 pub mod egress;
 pub mod exporter;
 pub mod pipeline;

@@ -34,6 +34,12 @@ pub trait Directory: Send + Sync + 'static {
     fn view(&self, principal: &Principal) -> Option<View>;
     /// Every exporter of every account, with its sink resolved.
     fn export_jobs(&self) -> Vec<ExportJob>;
+    /// One exporter, by the account, its linked stream, its name and kind.
+    fn export_job(&self, account: &str, linked_stream: &str, name: &str, export_keys: bool) -> Option<ExportJob> {
+        self.export_jobs().into_iter().find(|j| {
+            j.account == account && j.linked_stream == linked_stream && j.name == name && j.export_keys == export_keys
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -315,6 +321,11 @@ impl DataPlane {
             }),
         );
         Ok(())
+    }
+
+    /// Closes every websocket tail, for shutdown.
+    pub fn close_egress(&self) {
+        self.inner.hub.close_all();
     }
 
     /// A live tail of what the principal may see.

@@ -5,24 +5,44 @@ use axum::Json;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
-use axum::extract::{DefaultBodyLimit, State};
+use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{get, post};
+use axum::routing::{MethodRouter, get, post};
 
 use super::pipeline::{DataError, DataPlane, IngestRequest};
 use crate::model::rules::MAX_BODY_BYTES;
 use crate::model::{ErrorBody, EventAuthRequest, EventTokens, RefreshRequest};
 
-pub fn router(plane: DataPlane) -> Router {
-    Router::new()
-        .route("/auth", post(auth))
-        .route("/refresh", post(refresh))
+/// Paths whose errors are plain text, as the 2021 gateway answered (`/event`).
+pub const PLAIN_TEXT_PATHS: [&str; 1] = ["/event"];
+
+/// The data plane's routes: path, methods (as the OpenAPI document lists them), handler.
+pub fn routes<S>() -> Vec<(&'static str, &'static [&'static str], MethodRouter<S>)>
+where
+    S: Clone + Send + Sync + 'static,
+    DataPlane: FromRef<S>,
+{
+    vec![
+        ("/auth", &["POST"], post(auth)),
+        ("/refresh", &["POST"], post(refresh)),
         // The handler reads the body itself so that an oversized event gets the data
         // plane's own plain-text 413.
-        .route("/event", post(event).layer(DefaultBodyLimit::disable()))
-        .route("/ws", get(egress))
-        .route("/is-alive", get(|| async { "ok" }))
+        (
+            "/event",
+            &["POST"],
+            post(event).layer(DefaultBodyLimit::disable()),
+        ),
+        ("/ws", &["GET"], get(egress)),
+        ("/is-alive", &["GET"], get(|| async { "ok" })),
+    ]
+}
+
+/// The data plane alone (tests of this module).
+pub fn router(plane: DataPlane) -> Router {
+    routes::<DataPlane>()
+        .into_iter()
+        .fold(Router::new(), |r, (path, _, handler)| r.route(path, handler))
         .with_state(plane)
 }
 

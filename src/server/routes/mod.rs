@@ -53,6 +53,10 @@ pub fn table() -> Vec<Route> {
         sinks::routes(),
         exporters::routes(),
         consent::routes(),
+        crate::server::dataplane::routes::routes()
+            .into_iter()
+            .map(|(path, methods, handler)| Route::new(path, methods, handler))
+            .collect(),
     ]
     .into_iter()
     .flatten()
@@ -106,6 +110,9 @@ async fn json_errors(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let response = next.run(req).await;
+    if crate::server::dataplane::routes::PLAIN_TEXT_PATHS.contains(&path.as_str()) {
+        return response;
+    }
     let status = response.status();
     let is_json = response
         .headers()
