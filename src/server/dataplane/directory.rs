@@ -106,7 +106,6 @@ impl DbDirectory {
             )
             .collect()
     }
-
 }
 
 fn output_view(kind: Option<&str>, levels: Option<&str>) -> View {
@@ -118,7 +117,12 @@ fn output_view(kind: Option<&str>, levels: Option<&str>) -> View {
 }
 
 impl Directory for DbDirectory {
-    fn authenticate(&self, billing_id: &str, client_id: &str, client_secret: &str) -> Option<Principal> {
+    fn authenticate(
+        &self,
+        billing_id: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Option<Principal> {
         let found = self
             .db
             .blocking(|c| clients::authenticate(c, billing_id, client_id, client_secret));
@@ -174,7 +178,13 @@ impl Directory for DbDirectory {
         self.db.blocking(|c| self.jobs(c, None))
     }
 
-    fn export_job(&self, account: &str, linked_stream: &str, name: &str, export_keys: bool) -> Option<ExportJob> {
+    fn export_job(
+        &self,
+        account: &str,
+        linked_stream: &str,
+        name: &str,
+        export_keys: bool,
+    ) -> Option<ExportJob> {
         self.db.blocking(|c| {
             self.jobs(c, Some((account, linked_stream, name, export_keys)))
                 .into_iter()

@@ -35,9 +35,18 @@ pub trait Directory: Send + Sync + 'static {
     /// Every exporter of every account, with its sink resolved.
     fn export_jobs(&self) -> Vec<ExportJob>;
     /// One exporter, by the account, its linked stream, its name and kind.
-    fn export_job(&self, account: &str, linked_stream: &str, name: &str, export_keys: bool) -> Option<ExportJob> {
+    fn export_job(
+        &self,
+        account: &str,
+        linked_stream: &str,
+        name: &str,
+        export_keys: bool,
+    ) -> Option<ExportJob> {
         self.export_jobs().into_iter().find(|j| {
-            j.account == account && j.linked_stream == linked_stream && j.name == name && j.export_keys == export_keys
+            j.account == account
+                && j.linked_stream == linked_stream
+                && j.name == name
+                && j.export_keys == export_keys
         })
     }
 }

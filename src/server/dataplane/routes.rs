@@ -42,7 +42,9 @@ where
 pub fn router(plane: DataPlane) -> Router {
     routes::<DataPlane>()
         .into_iter()
-        .fold(Router::new(), |r, (path, _, handler)| r.route(path, handler))
+        .fold(Router::new(), |r, (path, _, handler)| {
+            r.route(path, handler)
+        })
         .with_state(plane)
 }
 

@@ -107,9 +107,8 @@ async fn create(
     target: Target,
     JsonBody(req): JsonBody<ExporterCreate>,
 ) -> ApiResult<Json<Exporter>> {
-    let created = s
-        .db
-        .call(move |c| {
+    let created =
+        s.db.call(move |c| {
             let stream = target.resolve(c, caller.account_id)?;
             store::create(c, caller.account_id, &stream, &req)
         })
@@ -139,8 +138,9 @@ async fn create(
             created.export_keys,
         );
         s.db.call(move |c| {
-            let stream = streams::find_any(c, caller.account_id, &linked)?
-                .ok_or_else(|| ApiError::not_found(format!("no stream or output named {linked:?}")))?;
+            let stream = streams::find_any(c, caller.account_id, &linked)?.ok_or_else(|| {
+                ApiError::not_found(format!("no stream or output named {linked:?}"))
+            })?;
             store::delete(c, &stream, &name, keys)
         })
         .await?;
@@ -173,16 +173,19 @@ async fn delete(
 ) -> ApiResult<StatusCode> {
     let keys = query_flag(&query, "exportKeys")?;
     let exporter = name.clone();
-    let linked = s
-        .db
-        .call(move |c| {
+    let linked =
+        s.db.call(move |c| {
             let stream = target.resolve(c, caller.account_id)?;
             store::delete(c, &stream, &exporter, keys)?;
             Ok(stream.name)
         })
         .await?;
     // A new exporter of the same name starts afresh, with a new object-name uuid.
-    if let Err(e) = s.data.store().forget_export(&caller.billing_id, &linked, &name, keys) {
+    if let Err(e) = s
+        .data
+        .store()
+        .forget_export(&caller.billing_id, &linked, &name, keys)
+    {
         tracing::warn!(exporter = %name, error = %e, "forgetting an exporter's position failed");
     }
     Ok(StatusCode::NO_CONTENT)

@@ -110,10 +110,17 @@ async fn json_errors(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let response = next.run(req).await;
-    if crate::server::dataplane::routes::PLAIN_TEXT_PATHS.contains(&path.as_str()) {
+    let status = response.status();
+    let is_plain_text = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("text/plain"));
+    // The ingest gateway's own answers stay plain text, as the 2021 drivers expect.
+    if is_plain_text && crate::server::dataplane::routes::PLAIN_TEXT_PATHS.contains(&path.as_str())
+    {
         return response;
     }
-    let status = response.status();
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)

@@ -72,10 +72,9 @@ async fn delete_stream(
 ) -> ApiResult<StatusCode> {
     let recursive = query_flag(&query, "recursive")?;
     let stream = name.clone();
-    let outputs = s
-        .db
-        .call(move |c| store::delete_stream(c, caller.account_id, &stream, recursive))
-        .await?;
+    let outputs =
+        s.db.call(move |c| store::delete_stream(c, caller.account_id, &stream, recursive))
+            .await?;
     // The stream's events, keys and tokens go with it, and its outputs' tokens.
     let data = s.data.clone();
     let billing_id = caller.billing_id.clone();
