@@ -204,6 +204,164 @@ pub async fn simulate(
     Ok(report)
 }
 
+/// The names the demo creates (the seed's walkthrough).
+pub const DEMO_STREAM: &str = "bart";
+pub const DEMO_OUTPUT: &str = "level0-1";
+pub const DEMO_SINK: &str = "s3-bart";
+pub const DEMO_BUCKET: &str = "strm-demo-bucket";
+pub const DEMO_EXPORTER: &str = "s3";
+
+/// The credentials of a stream or output: created now (and saved), or saved earlier.
+async fn demo_credentials(
+    secrets: &mut SavedSecrets,
+    api_url: &str,
+    billing_id: &str,
+    name: &str,
+    create: impl std::future::Future<Output = Result<crate::model::Credentials, crate::client::ClientError>>,
+    exists: bool,
+) -> color_eyre::Result<SavedSecret> {
+    if let Some(saved) = secrets.get(api_url, billing_id, name) {
+        return Ok(saved.clone());
+    }
+    if exists {
+        color_eyre::eyre::bail!(
+            "{name:?} exists but its secret is not saved in {}; delete it (strm-tui delete) and run the demo again",
+            secrets.path().display()
+        );
+    }
+    let creds = create.await?;
+    let saved = SavedSecret {
+        client_id: creds.client_id,
+        client_secret: creds.client_secret.unwrap_or_default(),
+    };
+    secrets.insert(api_url, billing_id, name, saved.clone());
+    secrets.save()?;
+    Ok(saved)
+}
+
+/// `strm-tui demo`: the seed's scenario in the local account (stream `bart`, output
+/// `level0-1` GRANULAR [0, 1], a local sink, an exporter every 30 s), then the simulator.
+pub async fn demo(
+    paths: &crate::paths::Paths,
+    args: &DemoArgs,
+    out: &mut (dyn Write + Send),
+) -> color_eyre::Result<SimulationReport> {
+    use crate::model::{
+        ConsentLevelType, ExporterCreate, ExporterType, OutputCreate, SinkCreate, SinkType,
+        StreamCreate,
+    };
+    let backend = crate::backend::connect(paths, None).await?;
+    let api = &backend.client;
+    let session = api
+        .session()
+        .await
+        .ok_or_else(|| color_eyre::eyre::eyre!("not signed in to the local server"))?;
+    let billing_id = session.billing_id.clone();
+    let mut secrets = SavedSecrets::load(&paths.saved_secrets_file())?;
+    let streams = api.list_streams().await?;
+    let stream_exists = streams.iter().any(|s| s.name == DEMO_STREAM);
+    let stream = demo_credentials(
+        &mut secrets,
+        &backend.api_url,
+        &billing_id,
+        DEMO_STREAM,
+        async {
+            let s = api
+                .create_stream(&StreamCreate {
+                    name: DEMO_STREAM.into(),
+                    description: Some("strm-tui demo: simulated clickstream events".into()),
+                    tags: vec!["demo".into()],
+                })
+                .await?;
+            Ok(s.credentials)
+        },
+        stream_exists,
+    )
+    .await?;
+    let output_exists = stream_exists
+        && api
+            .list_outputs(DEMO_STREAM)
+            .await?
+            .iter()
+            .any(|o| o.name == DEMO_OUTPUT);
+    demo_credentials(
+        &mut secrets,
+        &backend.api_url,
+        &billing_id,
+        DEMO_OUTPUT,
+        async {
+            let o = api
+                .create_output(
+                    DEMO_STREAM,
+                    &OutputCreate {
+                        name: DEMO_OUTPUT.into(),
+                        consent_level_type: ConsentLevelType::Granular,
+                        consent_levels: vec![0, 1],
+                        ..Default::default()
+                    },
+                )
+                .await?;
+            Ok(o.credentials)
+        },
+        output_exists,
+    )
+    .await?;
+    api.create_sink(&SinkCreate {
+        sink_type: SinkType::S3,
+        sink_name: DEMO_SINK.into(),
+        bucket_name: DEMO_BUCKET.into(),
+        credentials: None,
+    })
+    .await?;
+    let has_exporter = api
+        .list_exporters()
+        .await?
+        .iter()
+        .any(|e| e.linked_stream == DEMO_OUTPUT && e.name == DEMO_EXPORTER);
+    if !has_exporter {
+        api.create_exporter(
+            DEMO_OUTPUT,
+            &ExporterCreate {
+                name: DEMO_EXPORTER.into(),
+                sink_name: DEMO_SINK.into(),
+                sink_type: SinkType::S3,
+                interval_secs: 30,
+                exporter_type: ExporterType::Batch,
+                path_prefix: Some("level01".into()),
+                export_keys: false,
+            },
+        )
+        .await?;
+    }
+    let _ = writeln!(
+        out,
+        "demo ready on {}: stream {DEMO_STREAM}, output {DEMO_OUTPUT} (GRANULAR 0,1), exporter \
+         {DEMO_EXPORTER} every 30 s to {}",
+        backend.api_url,
+        crate::server::dataplane::exporter::buckets_dir(&paths.server_dir())
+            .join(DEMO_BUCKET)
+            .display()
+    );
+    let sim = SimulateArgs {
+        stream: DEMO_STREAM.into(),
+        rate: args.rate,
+        count: args.count,
+        schema: "clickstream".into(),
+        client_id: Some(stream.client_id.clone()),
+        client_secret: Some(stream.client_secret.clone()),
+        json: false,
+    };
+    let target = Target {
+        events_url: backend.api_url.clone(),
+        billing_id,
+        client_id: stream.client_id,
+        client_secret: stream.client_secret,
+    };
+    let report = simulate(&sim, &target, out).await?;
+    backend.shutdown().await;
+    Ok(report)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
