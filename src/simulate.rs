@@ -217,7 +217,9 @@ async fn demo_credentials(
     api_url: &str,
     billing_id: &str,
     name: &str,
-    create: impl std::future::Future<Output = Result<crate::model::Credentials, crate::client::ClientError>>,
+    create: impl std::future::Future<
+        Output = Result<crate::model::Credentials, crate::client::ClientError>,
+    >,
     exists: bool,
 ) -> color_eyre::Result<SavedSecret> {
     if let Some(saved) = secrets.get(api_url, billing_id, name) {

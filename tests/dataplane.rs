@@ -124,7 +124,12 @@ async fn next_json(rx: &mut strm_tui::client::events::EventReceiver) -> Value {
 }
 
 /// Raw `POST /event` for the error rows: status and body text.
-async fn post_event(url: &str, token: &str, headers: &[(&str, &str)], body: Vec<u8>) -> (u16, String) {
+async fn post_event(
+    url: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (u16, String) {
     let mut req = reqwest::Client::new()
         .post(format!("{url}/event"))
         .bearer_auth(token)
@@ -177,11 +182,16 @@ async fn events_go_in_encrypted_and_come_out_per_view() {
             ("Strm-Schema-Ref", "streammachine/clickstream/1.0.0"),
             ("Content-Type", "application/json"),
         ],
-        click("session-3", &[0, 1], "https://a.io/3").to_string().into_bytes(),
+        click("session-3", &[0, 1], "https://a.io/3")
+            .to_string()
+            .into_bytes(),
     )
     .await;
     assert_eq!((status, text.as_str()), (204, ""));
-    assert_eq!(next_json(&mut output_tail).await["producerSessionId"], "session-3");
+    assert_eq!(
+        next_json(&mut output_tail).await["producerSessionId"],
+        "session-3"
+    );
     server.shutdown().await;
 }
 
@@ -189,7 +199,8 @@ fn avro_click(session: &str, levels: &[i32]) -> Vec<u8> {
     use strm_tui::server::dataplane::{avro_json, schemas::SchemaRegistry};
     let reg = SchemaRegistry::embedded().unwrap();
     let schema = reg.get("clickstream").unwrap();
-    let value = avro_json::from_json(&schema.avro, &click(session, levels, "https://a.io/b")).unwrap();
+    let value =
+        avro_json::from_json(&schema.avro, &click(session, levels, "https://a.io/b")).unwrap();
     apache_avro::to_avro_datum(&schema.avro, value).unwrap()
 }
 
@@ -212,26 +223,53 @@ async fn bad_input_gets_the_right_status_and_a_message_and_the_server_keeps_serv
     keys.sort();
     assert_eq!(keys, ["expiresAt", "idToken", "refreshToken"]);
     let token = tokens["idToken"].as_str().unwrap().to_string();
-    let json_headers = [("Strm-Schema-Id", "clickstream"), ("Strm-Serialization-Type", "application/json")];
-    let good = || click("session-9", &[0], "https://a.io/ok").to_string().into_bytes();
+    let json_headers = [
+        ("Strm-Schema-Id", "clickstream"),
+        ("Strm-Serialization-Type", "application/json"),
+    ];
+    let good = || {
+        click("session-9", &[0], "https://a.io/ok")
+            .to_string()
+            .into_bytes()
+    };
 
     let (st, text) = post_event(&s.url, &token, &[("Strm-Schema-Id", "pageviews")], good()).await;
     assert_eq!(st, 400);
-    assert!(text.contains("\"pageviews\" is not a known schema") && text.contains("clickstream"), "{text}");
+    assert!(
+        text.contains("\"pageviews\" is not a known schema") && text.contains("clickstream"),
+        "{text}"
+    );
 
-    let (st, text) = post_event(&s.url, &token, &[("Strm-Schema-Id", "clickstream")], vec![0x02, 0x80]).await;
+    let (st, text) = post_event(
+        &s.url,
+        &token,
+        &[("Strm-Schema-Id", "clickstream")],
+        vec![0x02, 0x80],
+    )
+    .await;
     assert_eq!(st, 400);
     assert!(text.contains("is not a clickstream Avro datum"), "{text}");
 
-    let bad_url = click("session-9", &[0], "javascript:alert(1)").to_string().into_bytes();
+    let bad_url = click("session-9", &[0], "javascript:alert(1)")
+        .to_string()
+        .into_bytes();
     let (st, text) = post_event(&s.url, &token, &json_headers, bad_url).await;
     assert_eq!(st, 400);
-    assert!(text.starts_with("url: \"javascript:alert(1)\" does not match"), "{text}");
+    assert!(
+        text.starts_with("url: \"javascript:alert(1)\" does not match"),
+        "{text}"
+    );
     assert!(text.contains("^(https?|ftp|file)://"), "{text}");
 
     let mut other_schema = click("session-9", &[0], "https://a.io/");
     other_schema["strmMeta"]["schemaId"] = json!("nps_unified_v1");
-    let (st, text) = post_event(&s.url, &token, &json_headers, other_schema.to_string().into_bytes()).await;
+    let (st, text) = post_event(
+        &s.url,
+        &token,
+        &json_headers,
+        other_schema.to_string().into_bytes(),
+    )
+    .await;
     assert_eq!(st, 400);
     assert!(text.starts_with("strmMeta/schemaId"), "{text}");
 
@@ -272,7 +310,13 @@ async fn bad_input_gets_the_right_status_and_a_message_and_the_server_keeps_serv
         .await
         .unwrap();
     assert_eq!(refreshed.as_object().unwrap().len(), 3);
-    let (st, _) = post_event(&s.url, refreshed["idToken"].as_str().unwrap(), &json_headers, good()).await;
+    let (st, _) = post_event(
+        &s.url,
+        refreshed["idToken"].as_str().unwrap(),
+        &json_headers,
+        good(),
+    )
+    .await;
     assert_eq!(st, 204);
     server.shutdown().await;
 }
@@ -316,7 +360,13 @@ async fn exporters_write_batches_and_keys_to_the_bucket_directory() {
     let bucket = dir.path().join("server/buckets/bart-bucket/level01");
     let probes: Vec<_> = files_in(&bucket)
         .into_iter()
-        .filter(|p| p.file_name().unwrap().to_str().unwrap().starts_with(".strm_test_"))
+        .filter(|p| {
+            p.file_name()
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with(".strm_test_")
+        })
         .collect();
     assert_eq!(probes.len(), 2, "{probes:?}");
     assert_eq!(std::fs::metadata(&probes[0]).unwrap().len(), 0);
@@ -341,12 +391,21 @@ async fn exporters_write_batches_and_keys_to_the_bucket_directory() {
     })
     .await;
     let text = std::fs::read_to_string(bucket.join(&events)).unwrap();
-    let lines: Vec<Value> = text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
-    let sessions: Vec<&str> = lines.iter().map(|l| l["producerSessionId"].as_str().unwrap()).collect();
+    let lines: Vec<Value> = text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let sessions: Vec<&str> = lines
+        .iter()
+        .map(|l| l["producerSessionId"].as_str().unwrap())
+        .collect();
     assert_eq!(sessions, ["session-1", "session-3"], "{text}");
     assert_eq!(lines[0]["customer"]["id"], "customer-session-1");
     let keys_text = std::fs::read_to_string(bucket.join(&keys)).unwrap();
-    let key_lines: Vec<Value> = keys_text.lines().map(|l| serde_json::from_str(l).unwrap()).collect();
+    let key_lines: Vec<Value> = keys_text
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
     assert_eq!(key_lines.len(), 3, "{keys_text}");
     assert_eq!(
         key_lines[0]["tinkKey"]["key"][0]["keyData"]["keyMaterialType"],
@@ -357,7 +416,11 @@ async fn exporters_write_batches_and_keys_to_the_bucket_directory() {
     s.api.delete_stream("bart", true).await.unwrap();
     let db = rusqlite::Connection::open(dir.path().join("server/strm.db")).unwrap();
     let left: i64 = db
-        .query_row("SELECT (SELECT COUNT(*) FROM dp_events) + (SELECT COUNT(*) FROM dp_keys)", [], |r| r.get(0))
+        .query_row(
+            "SELECT (SELECT COUNT(*) FROM dp_events) + (SELECT COUNT(*) FROM dp_keys)",
+            [],
+            |r| r.get(0),
+        )
         .unwrap();
     assert_eq!(left, 0);
     server.shutdown().await;
@@ -382,7 +445,11 @@ async fn an_unwritable_bucket_refuses_the_exporter_naming_bucket_and_error() {
         .unwrap();
     let err = s.exporter("bart", "nowhere", false).await.unwrap_err();
     assert_eq!(err.status(), Some(400));
-    assert!(err.to_string().contains("bucket \"no-such-bucket\" cannot be written"), "{err}");
+    assert!(
+        err.to_string()
+            .contains("bucket \"no-such-bucket\" cannot be written"),
+        "{err}"
+    );
     assert!(s.api.list_exporters().await.unwrap().is_empty());
     server.shutdown().await;
 }
@@ -420,7 +487,10 @@ impl Drop for Child {
 
 async fn wait_listening(port: u16) {
     wait_for(30, async || {
-        tokio::net::TcpStream::connect(("127.0.0.1", port)).await.ok().map(|_| ())
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .ok()
+            .map(|_| ())
     })
     .await;
 }
@@ -463,7 +533,10 @@ async fn exporters_write_to_an_s3_compatible_store() {
     s.exporter("level0-1", "s3-bart", false).await.unwrap();
     let sender = s.client(&s.stream);
     sender
-        .send_json("clickstream", &click("session-7", &[0, 1], "https://a.io/m"))
+        .send_json(
+            "clickstream",
+            &click("session-7", &[0, 1], "https://a.io/m"),
+        )
         .await
         .unwrap();
 
@@ -488,7 +561,11 @@ async fn exporters_write_to_an_s3_compatible_store() {
     })
     .await;
     let listed: Vec<_> = store.list(Some(&prefix)).try_collect().await.unwrap();
-    assert!(listed.iter().any(|m| m.location.as_ref().contains(".strm_test_") && m.size == 0));
+    assert!(
+        listed
+            .iter()
+            .any(|m| m.location.as_ref().contains(".strm_test_") && m.size == 0)
+    );
     let body = store.get(&batch).await.unwrap().bytes().await.unwrap();
     let line: Value = serde_json::from_slice(body.strip_suffix(b"\n").unwrap()).unwrap();
     assert_eq!(line["customer"]["id"], "customer-session-7");
@@ -508,9 +585,15 @@ async fn the_2021_python_driver_round_trips() {
         .env("STRM_HOST", server.addr().to_string())
         .env("STRM_BILLING_ID", &s.billing_id)
         .env("STRM_STREAM_CLIENT_ID", &s.stream.client_id)
-        .env("STRM_STREAM_CLIENT_SECRET", s.stream.client_secret.as_ref().unwrap())
+        .env(
+            "STRM_STREAM_CLIENT_SECRET",
+            s.stream.client_secret.as_ref().unwrap(),
+        )
         .env("STRM_OUTPUT_CLIENT_ID", &s.output.client_id)
-        .env("STRM_OUTPUT_CLIENT_SECRET", s.output.client_secret.as_ref().unwrap())
+        .env(
+            "STRM_OUTPUT_CLIENT_SECRET",
+            s.output.client_secret.as_ref().unwrap(),
+        )
         .kill_on_drop(true)
         .output();
     let out = tokio::time::timeout(Duration::from_secs(60), child)
@@ -525,4 +608,115 @@ async fn the_2021_python_driver_round_trips() {
         out.status
     );
     server.shutdown().await;
+}
+
+/// `strm-tui serve` on a data directory and port, as its own process. Until the binary
+/// has the subcommand, the `serve` example (the same `server::serve`) stands in.
+fn spawn_serve(data_dir: &Path, port: u16) -> Child {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let serve = profile_dir.join("examples/serve");
+    let status = std::process::Command::new(env!("CARGO"))
+        .args(["build", "--quiet", "--example", "serve"])
+        .args(if cfg!(debug_assertions) {
+            &[][..]
+        } else {
+            &["--release"][..]
+        })
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .status()
+        .unwrap();
+    assert!(status.success(), "building the serve example failed");
+    Child(
+        std::process::Command::new(serve)
+            .arg(data_dir)
+            .arg(port.to_string())
+            .env("RUST_LOG", "warn")
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("serve starts"),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn after_a_sigkill_every_accepted_event_is_exported_exactly_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("server");
+    let port = free_port();
+    let url = format!("http://127.0.0.1:{port}");
+    let mut server = spawn_serve(&data, port);
+    wait_listening(port).await;
+    let s = Scenario::new(&url, dir.path(), "crash@example.com").await;
+    s.api
+        .create_sink(&SinkCreate {
+            sink_type: SinkType::S3,
+            sink_name: "local".into(),
+            bucket_name: "crash-bucket".into(),
+            credentials: None,
+        })
+        .await
+        .unwrap();
+    s.exporter("bart", "local", false).await.unwrap();
+    let sender = s.client(&s.stream);
+    let mut accepted = std::collections::BTreeSet::new();
+    let send = async |n: u32, accepted: &mut std::collections::BTreeSet<u32>| {
+        let e = click(
+            &format!("session-{}", n % 7),
+            &[0],
+            &format!("https://a.io/{n}"),
+        );
+        if sender.send_json("clickstream", &e).await.is_ok() {
+            accepted.insert(n);
+        }
+    };
+    for n in 0..150 {
+        send(n, &mut accepted).await;
+    }
+    // SIGKILL: no shutdown, no flush.
+    server.0.kill().unwrap();
+    server.0.wait().unwrap();
+    for n in 150..155 {
+        send(n, &mut accepted).await;
+    }
+    assert_eq!(
+        accepted.len(),
+        150,
+        "nothing is accepted while the server is down"
+    );
+    server = spawn_serve(&data, port);
+    wait_listening(port).await;
+    // The event token survives the restart.
+    for n in 155..300 {
+        send(n, &mut accepted).await;
+    }
+    assert_eq!(accepted.len(), 295);
+
+    let bucket = data.join("buckets/crash-bucket/level01");
+    let counts = wait_for(90, async || {
+        let mut counts = std::collections::BTreeMap::<u32, u32>::new();
+        for file in files_in(&bucket) {
+            let name = file.file_name().unwrap().to_string_lossy().into_owned();
+            if !name.contains("-stream-") {
+                continue;
+            }
+            for line in std::fs::read_to_string(&file).ok()?.lines() {
+                let e: Value = serde_json::from_str(line).ok()?;
+                let n: u32 = e["url"].as_str()?.rsplit('/').next()?.parse().ok()?;
+                *counts.entry(n).or_default() += 1;
+            }
+        }
+        accepted
+            .iter()
+            .all(|n| counts.contains_key(n))
+            .then_some(counts)
+    })
+    .await;
+    let doubled: Vec<_> = counts.iter().filter(|(_, c)| **c > 1).collect();
+    assert!(doubled.is_empty(), "exported more than once: {doubled:?}");
+    let unaccepted: Vec<_> = counts.keys().filter(|n| !accepted.contains(n)).collect();
+    assert!(
+        unaccepted.is_empty(),
+        "exported but never accepted: {unaccepted:?}"
+    );
+    drop(server);
 }
