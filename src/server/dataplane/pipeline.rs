@@ -14,7 +14,7 @@ use super::crypto::DataKey;
 use super::decode;
 use super::egress::{Hub, Published, Subscription};
 use super::schemas::{EventSchema, FieldPath, KeyLinkKind, SchemaRegistry};
-use super::store::{DataStore, KeyRequest, Principal, StoredEvent};
+use super::store::{DataStore, KeyRequest, NewEvent, Principal, StoredEvent};
 use crate::model::rules::MAX_BODY_BYTES;
 use crate::model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS};
 
@@ -274,7 +274,11 @@ impl DataPlane {
     }
 
     /// `POST /event`: accepts one event for the principal's source stream.
-    pub fn ingest(&self, principal: &Principal, req: IngestRequest<'_>) -> Result<(), DataError> {
+    pub async fn ingest(
+        &self,
+        principal: &Principal,
+        req: IngestRequest<'_>,
+    ) -> Result<(), DataError> {
         if let Some(output) = &principal.output {
             return Err(DataError::Forbidden(format!(
                 "this token belongs to output {output:?}, which only receives events; send with the credentials of stream {:?}",
@@ -308,18 +312,27 @@ impl DataPlane {
         )?;
         encrypt_pii(schema, &mut event, &key);
         set_meta(schema, &mut event, &key, &principal.account);
-        let stored = inner.store.append(
-            &principal.account,
-            &principal.stream,
-            &schema.id,
-            &consent,
-            now,
-            |ts| {
-                put_meta(schema, &mut event, "timestamp", Value::Long(ts));
-                apache_avro::to_avro_datum(&schema.avro, event.clone())
-                    .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))
-            },
-        )?;
+        let encoded_schema = schema.clone();
+        let mut stamped = event.clone();
+        let stored = inner
+            .store
+            .append(NewEvent {
+                account: principal.account.clone(),
+                stream: principal.stream.clone(),
+                schema_id: schema.id.clone(),
+                consent,
+                encode: Box::new(move |ts| {
+                    put_meta(&encoded_schema, &mut stamped, "timestamp", Value::Long(ts));
+                    apache_avro::to_avro_datum(&encoded_schema.avro, stamped)
+                        .map_err(|e| e.to_string())
+                }),
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "storing an event failed");
+                DataError::Internal("the server could not store the event; try again".into())
+            })?;
+        put_meta(schema, &mut event, "timestamp", Value::Long(stored.ts_ms));
         inner.hub.publish(
             &principal.account,
             &principal.stream,

@@ -130,7 +130,7 @@ async fn event(State(plane): State<DataPlane>, headers: HeaderMap, body: Body) -
         content_type: header(&headers, "content-type"),
         body: &body,
     };
-    match plane.ingest(&principal, request) {
+    match plane.ingest(&principal, request).await {
         Ok(()) => StatusCode::NO_CONTENT.into_response(),
         Err(e) => text_error(&e),
     }

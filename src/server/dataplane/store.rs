@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
 use sha2::{Digest, Sha256};
@@ -87,9 +87,119 @@ pub struct KeyRequest<'a> {
 }
 
 pub struct DataStore {
-    conn: Mutex<Connection>,
+    conn: Arc<Mutex<Connection>>,
     /// Keys by (account, stream, key id); keys never change once written.
     key_cache: Mutex<HashMap<(String, String, u32), DataKey>>,
+    /// The current key per (account, stream, schema, key-field hash).
+    active_keys: Mutex<HashMap<ActiveKey, DataKey>>,
+    writer: std::sync::mpsc::Sender<WriteJob>,
+}
+
+type ActiveKey = (String, String, String, Vec<u8>);
+
+/// An event for `append`: its body is encoded once the acceptance time is known.
+pub struct NewEvent {
+    pub account: String,
+    pub stream: String,
+    pub schema_id: String,
+    pub consent: Vec<i32>,
+    pub encode: Box<dyn FnOnce(i64) -> std::result::Result<Vec<u8>, String> + Send>,
+}
+
+type WriteJob = (
+    NewEvent,
+    tokio::sync::oneshot::Sender<std::result::Result<StoredEvent, String>>,
+);
+
+/// Events committed per transaction at most.
+const WRITE_BATCH: usize = 512;
+
+fn writer_loop(conn: Arc<Mutex<Connection>>, jobs: std::sync::mpsc::Receiver<WriteJob>) {
+    let mut last_ts: Option<i64> = None;
+    while let Ok(first) = jobs.recv() {
+        let mut batch = vec![first];
+        while batch.len() < WRITE_BATCH {
+            match jobs.try_recv() {
+                Ok(job) => batch.push(job),
+                Err(_) => break,
+            }
+        }
+        let mut guard = conn.lock().unwrap_or_else(|e| e.into_inner());
+        let (events, replies): (Vec<NewEvent>, Vec<_>) = batch.into_iter().unzip();
+        let results = write_batch(&mut guard, &mut last_ts, events);
+        drop(guard);
+        for (reply, result) in replies.into_iter().zip(results) {
+            let _ = reply.send(result);
+        }
+    }
+}
+
+fn write_batch(
+    conn: &mut Connection,
+    last_ts: &mut Option<i64>,
+    events: Vec<NewEvent>,
+) -> Vec<std::result::Result<StoredEvent, String>> {
+    let fail_all = |n: usize, e: &dyn std::fmt::Display| {
+        tracing::error!(error = %e, "writing events failed");
+        (0..n)
+            .map(|_| Err(format!("the event store failed: {e}")))
+            .collect()
+    };
+    let n = events.len();
+    let tx = match conn.transaction() {
+        Ok(tx) => tx,
+        Err(e) => return fail_all(n, &e),
+    };
+    let mut last = match *last_ts {
+        Some(t) => t,
+        None => tx
+            .query_row(
+                "SELECT ts_ms FROM dp_events ORDER BY seq DESC LIMIT 1",
+                [],
+                |r| r.get(0),
+            )
+            .optional()
+            .ok()
+            .flatten()
+            .unwrap_or(0),
+    };
+    let mut results = Vec::with_capacity(n);
+    for e in events {
+        let ts_ms = super::pipeline::now_ms().max(last);
+        let result = (e.encode)(ts_ms).and_then(|body| {
+            tx.prepare_cached(
+                "INSERT INTO dp_events (account, stream, ts_ms, schema_id, consent, body)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )
+            .and_then(|mut stmt| {
+                stmt.execute(params![
+                    e.account,
+                    e.stream,
+                    ts_ms,
+                    e.schema_id,
+                    consent_text(&e.consent),
+                    body
+                ])
+            })
+            .map_err(|err| err.to_string())?;
+            Ok(StoredEvent {
+                seq: tx.last_insert_rowid(),
+                ts_ms,
+                schema_id: e.schema_id,
+                consent: e.consent,
+                body,
+            })
+        });
+        if result.is_ok() {
+            last = ts_ms;
+        }
+        results.push(result);
+    }
+    if let Err(e) = tx.commit() {
+        return fail_all(n, &e);
+    }
+    *last_ts = Some(last);
+    results
 }
 
 const KEY_CACHE_MAX: usize = 100_000;
@@ -130,9 +240,19 @@ impl DataStore {
 
     pub fn with_connection(conn: Connection) -> Result<DataStore> {
         conn.execute_batch(MIGRATION)?;
+        let conn = Arc::new(Mutex::new(conn));
+        let (writer, jobs) = std::sync::mpsc::channel();
+        let shared = conn.clone();
+        // Ends when the store (the only sender) is dropped.
+        std::thread::Builder::new()
+            .name("strm-event-writer".into())
+            .spawn(move || writer_loop(shared, jobs))
+            .map_err(|e| rusqlite::Error::ToSqlConversionFailure(Box::new(e)))?;
         Ok(DataStore {
-            conn: Mutex::new(conn),
+            conn,
             key_cache: Mutex::new(HashMap::new()),
+            active_keys: Mutex::new(HashMap::new()),
+            writer,
         })
     }
 
@@ -150,6 +270,37 @@ impl DataStore {
         make: impl Fn() -> DataKey,
     ) -> Result<DataKey> {
         let value_hash = hash(req.key_field_value.as_bytes());
+        let active: ActiveKey = (
+            req.account.to_owned(),
+            req.stream.to_owned(),
+            req.schema_id.to_owned(),
+            value_hash.clone(),
+        );
+        let fresh = |k: &DataKey| k.created_ms > now_ms - ttl_ms;
+        if let Some(k) = self.active_keys().get(&active).filter(|k| fresh(k)) {
+            return Ok(k.clone());
+        }
+        let key = self.key_from_db(req, &value_hash, now_ms, ttl_ms, make)?;
+        let mut cache = self.active_keys();
+        if cache.len() >= KEY_CACHE_MAX {
+            cache.clear();
+        }
+        cache.insert(active, key.clone());
+        Ok(key)
+    }
+
+    fn active_keys(&self) -> std::sync::MutexGuard<'_, HashMap<ActiveKey, DataKey>> {
+        self.active_keys.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn key_from_db(
+        &self,
+        req: &KeyRequest<'_>,
+        value_hash: &[u8],
+        now_ms: i64,
+        ttl_ms: i64,
+        make: impl Fn() -> DataKey,
+    ) -> Result<DataKey> {
         let conn = self.conn();
         let existing = conn
             .query_row(
@@ -242,47 +393,18 @@ impl DataStore {
         .collect()
     }
 
-    /// Appends an event. The acceptance time is taken under the write lock and never
-    /// goes backwards, so sequence order and time order agree; exporters rely on it.
-    pub fn append(
-        &self,
-        account: &str,
-        stream: &str,
-        schema_id: &str,
-        consent: &[i32],
-        now_ms: i64,
-        make_body: impl FnOnce(i64) -> Result<Vec<u8>>,
-    ) -> Result<StoredEvent> {
-        let conn = self.conn();
-        let last: i64 = conn
-            .query_row(
-                "SELECT ts_ms FROM dp_events ORDER BY seq DESC LIMIT 1",
-                [],
-                |r| r.get(0),
-            )
-            .optional()?
-            .unwrap_or(0);
-        let ts_ms = now_ms.max(last);
-        let body = make_body(ts_ms)?;
-        conn.prepare_cached(
-            "INSERT INTO dp_events (account, stream, ts_ms, schema_id, consent, body)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-        )?
-        .execute(params![
-            account,
-            stream,
-            ts_ms,
-            schema_id,
-            consent_text(consent),
-            body
-        ])?;
-        Ok(StoredEvent {
-            seq: conn.last_insert_rowid(),
-            ts_ms,
-            schema_id: schema_id.to_owned(),
-            consent: consent.to_vec(),
-            body,
-        })
+    /// Appends an event. One writer thread takes the acceptance time under the database
+    /// lock, never going backwards, so sequence order and time order agree (exporters
+    /// rely on it); it commits whatever arrived meanwhile in one transaction. The answer
+    /// comes after the commit.
+    pub async fn append(&self, event: NewEvent) -> std::result::Result<StoredEvent, String> {
+        let (reply, answer) = tokio::sync::oneshot::channel();
+        self.writer
+            .send((event, reply))
+            .map_err(|_| "the event writer has stopped".to_string())?;
+        answer
+            .await
+            .map_err(|_| "the event writer has stopped".to_string())?
     }
 
     /// Events of a stream after `after_seq`, oldest first.
@@ -348,6 +470,7 @@ impl DataStore {
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .clear();
+            self.active_keys().clear();
         }
         Ok((events, keys))
     }
@@ -376,6 +499,8 @@ impl DataStore {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|(a, s, _), _| !(a == account && s == stream));
+        self.active_keys()
+            .retain(|(a, s, _, _), _| !(a == account && s == stream));
         Ok(())
     }
 
@@ -547,25 +672,30 @@ mod tests {
         assert!(!raw.windows(needle.len()).any(|w| w == needle));
     }
 
-    #[test]
-    fn events_get_increasing_sequence_numbers_and_monotonic_times() {
+    fn event(stream: &str, consent: &[i32], body: Vec<u8>) -> NewEvent {
+        NewEvent {
+            account: "acc".into(),
+            stream: stream.into(),
+            schema_id: "clickstream".into(),
+            consent: consent.to_vec(),
+            encode: Box::new(move |_| Ok(body)),
+        }
+    }
+
+    #[tokio::test]
+    async fn events_get_increasing_sequence_numbers_and_monotonic_times() {
         let (_d, s) = store();
-        let e1 = s
-            .append("acc", "bart", "clickstream", &[0], 5000, |ts| {
-                Ok(ts.to_be_bytes().to_vec())
-            })
-            .unwrap();
-        // A clock step back does not reorder acceptance times.
-        let e2 = s
-            .append("acc", "bart", "clickstream", &[], 4000, |ts| {
-                Ok(ts.to_be_bytes().to_vec())
-            })
-            .unwrap();
+        let stamped = |consent: &[i32]| NewEvent {
+            encode: Box::new(|ts| Ok(ts.to_be_bytes().to_vec())),
+            ..event("bart", consent, vec![])
+        };
+        let e1 = s.append(stamped(&[0])).await.unwrap();
+        let e2 = s.append(stamped(&[])).await.unwrap();
         assert!(e2.seq > e1.seq);
-        assert_eq!(e2.ts_ms, 5000);
-        assert_eq!(e2.body, 5000i64.to_be_bytes());
-        s.append("acc", "other", "clickstream", &[1], 6000, |_| Ok(vec![1]))
-            .unwrap();
+        assert!(e2.ts_ms >= e1.ts_ms);
+        // The body is encoded with the acceptance time the row carries.
+        assert_eq!(e2.body, e2.ts_ms.to_be_bytes());
+        s.append(event("other", &[1], vec![1])).await.unwrap();
         let got = s.events_after("acc", "bart", 0, 10).unwrap();
         assert_eq!(
             got.iter().map(|e| e.seq).collect::<Vec<_>>(),
@@ -576,35 +706,56 @@ mod tests {
         assert_eq!(s.event_count("acc", "other").unwrap(), 1);
     }
 
-    #[test]
-    fn pruning_removes_old_events_and_expired_keys() {
+    #[tokio::test]
+    async fn concurrent_appends_commit_together_in_time_order() {
         let (_d, s) = store();
-        s.append("acc", "bart", "clickstream", &[0], 1000, |_| Ok(vec![1]))
-            .unwrap();
-        s.append("acc", "bart", "clickstream", &[0], 9000, |_| Ok(vec![2]))
-            .unwrap();
+        let s = std::sync::Arc::new(s);
+        let handles: Vec<_> = (0..200u8)
+            .map(|i| {
+                let s = s.clone();
+                tokio::spawn(async move { s.append(event("bart", &[0], vec![i])).await.unwrap() })
+            })
+            .collect();
+        for h in handles {
+            h.await.unwrap();
+        }
+        let all = s.events_after("acc", "bart", 0, 1000).unwrap();
+        assert_eq!(all.len(), 200);
+        assert!(
+            all.windows(2)
+                .all(|w| w[0].seq < w[1].seq && w[0].ts_ms <= w[1].ts_ms)
+        );
+    }
+
+    #[tokio::test]
+    async fn pruning_removes_old_events_and_expired_keys() {
+        let (_d, s) = store();
+        let e = s.append(event("bart", &[0], vec![1])).await.unwrap();
         let old = s
             .key_for(&req("a"), 1000, DAY, || DataKey::generate("o".into(), 1000))
             .unwrap();
         let new = s
-            .key_for(&req("b"), 9000, DAY, || DataKey::generate("n".into(), 9000))
+            .key_for(&req("b"), e.ts_ms, DAY, || {
+                DataKey::generate("n".into(), e.ts_ms)
+            })
             .unwrap();
-        assert_eq!(s.prune(5000, 5000).unwrap(), (1, 1));
+        assert_eq!(s.prune(e.ts_ms, 5000).unwrap(), (0, 1));
         assert_eq!(s.event_count("acc", "bart").unwrap(), 1);
         assert!(s.key_by_id("acc", "bart", old.key_id).unwrap().is_none());
         assert!(s.key_by_id("acc", "bart", new.key_id).unwrap().is_some());
+        assert_eq!(s.prune(e.ts_ms + 1, 0).unwrap(), (1, 0));
+        assert_eq!(s.event_count("acc", "bart").unwrap(), 0);
     }
 
-    #[test]
-    fn deleting_a_stream_removes_its_events_keys_and_tokens() {
+    #[tokio::test]
+    async fn deleting_a_stream_removes_its_events_keys_and_tokens() {
         let (_d, s) = store();
         let p = Principal {
             account: "acc".into(),
             stream: "bart".into(),
             output: None,
         };
-        s.append("acc", "bart", "clickstream", &[0], 1, |_| Ok(vec![1]))
-            .unwrap();
+        s.append(event("bart", &[0], vec![1])).await.unwrap();
         let k = s
             .key_for(&req("a"), 1, DAY, || DataKey::generate("o".into(), 1))
             .unwrap();

@@ -100,17 +100,19 @@ fn click(session: u32, levels: &[i32]) -> Json {
         "customer": {"id": format!("customer-session-{session}")}, "abTests": []})
 }
 
-fn send_json(plane: &DataPlane, p: &Principal, event: &Json) -> Result<(), DataError> {
+async fn send_json(plane: &DataPlane, p: &Principal, event: &Json) -> Result<(), DataError> {
     let body = event.to_string();
-    plane.ingest(
-        p,
-        IngestRequest {
-            schema_id: Some(event["strmMeta"]["schemaId"].as_str().unwrap()),
-            serialization_type: Some("application/json"),
-            body: body.as_bytes(),
-            ..Default::default()
-        },
-    )
+    plane
+        .ingest(
+            p,
+            IngestRequest {
+                schema_id: Some(event["strmMeta"]["schemaId"].as_str().unwrap()),
+                serialization_type: Some("application/json"),
+                body: body.as_bytes(),
+                ..Default::default()
+            },
+        )
+        .await
 }
 
 fn cipher(v: &Json) -> bool {
@@ -148,20 +150,24 @@ fn auth_gives_tokens_that_identify_the_principal_and_refresh_keeps_it() {
     assert_eq!(f.plane.authorize(None).unwrap_err().status(), 401);
 }
 
-#[test]
-fn an_output_token_cannot_send() {
+#[tokio::test]
+async fn an_output_token_cannot_send() {
     let f = fixture();
-    let err = send_json(&f.plane, &principal(Some("level0-1")), &click(1, &[0])).unwrap_err();
+    let err = send_json(&f.plane, &principal(Some("level0-1")), &click(1, &[0]))
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), 403);
     assert!(err.to_string().contains("level0-1"), "{err}");
 }
 
-#[test]
-fn bad_events_get_400_naming_the_problem() {
+#[tokio::test]
+async fn bad_events_get_400_naming_the_problem() {
     let f = fixture();
     let mut bad = click(1, &[0]);
     bad["url"] = json!("not a url");
-    let err = send_json(&f.plane, &principal(None), &bad).unwrap_err();
+    let err = send_json(&f.plane, &principal(None), &bad)
+        .await
+        .unwrap_err();
     assert_eq!(err.status(), 400);
     assert!(
         err.to_string()
@@ -178,6 +184,7 @@ fn bad_events_get_400_naming_the_problem() {
                 ..Default::default()
             },
         )
+        .await
         .unwrap_err();
     assert_eq!(err.status(), 400);
     assert!(err.to_string().contains("Avro datum"), "{err}");
@@ -192,6 +199,7 @@ fn bad_events_get_400_naming_the_problem() {
                 ..Default::default()
             },
         )
+        .await
         .unwrap_err();
     assert_eq!(err.status(), 413);
     assert_eq!(f.plane.store().event_count(ACCOUNT, "bart").unwrap(), 0);
@@ -203,9 +211,15 @@ async fn egress_views_encrypt_for_the_stream_and_decrypt_for_outputs() {
     let mut source = f.plane.subscribe(&principal(None)).unwrap();
     let mut granular = f.plane.subscribe(&principal(Some("level0-1"))).unwrap();
     let mut level0 = f.plane.subscribe(&principal(Some("level0"))).unwrap();
-    send_json(&f.plane, &principal(None), &click(1, &[])).unwrap();
-    send_json(&f.plane, &principal(None), &click(2, &[0])).unwrap();
-    send_json(&f.plane, &principal(None), &click(3, &[0, 1, 2])).unwrap();
+    send_json(&f.plane, &principal(None), &click(1, &[]))
+        .await
+        .unwrap();
+    send_json(&f.plane, &principal(None), &click(2, &[0]))
+        .await
+        .unwrap();
+    send_json(&f.plane, &principal(None), &click(3, &[0, 1, 2]))
+        .await
+        .unwrap();
 
     for _ in 0..3 {
         let text = source.next().await.unwrap();
@@ -241,9 +255,15 @@ async fn egress_views_encrypt_for_the_stream_and_decrypt_for_outputs() {
 async fn one_key_per_session_and_nps_gets_an_int_key_link() {
     let f = fixture();
     let mut source = f.plane.subscribe(&principal(None)).unwrap();
-    send_json(&f.plane, &principal(None), &click(1, &[0])).unwrap();
-    send_json(&f.plane, &principal(None), &click(1, &[1])).unwrap();
-    send_json(&f.plane, &principal(None), &click(2, &[1])).unwrap();
+    send_json(&f.plane, &principal(None), &click(1, &[0]))
+        .await
+        .unwrap();
+    send_json(&f.plane, &principal(None), &click(1, &[1]))
+        .await
+        .unwrap();
+    send_json(&f.plane, &principal(None), &click(2, &[1]))
+        .await
+        .unwrap();
     let mut seen = Vec::new();
     for _ in 0..3 {
         let e: Json = serde_json::from_str(&source.next().await.unwrap()).unwrap();
@@ -261,7 +281,7 @@ async fn one_key_per_session_and_nps_gets_an_int_key_link() {
     );
 
     let nps = super::consent::tests::nps(&[0, 1]);
-    send_json(&f.plane, &principal(None), &nps).unwrap();
+    send_json(&f.plane, &principal(None), &nps).await.unwrap();
     let e: Json = serde_json::from_str(&source.next().await.unwrap()).unwrap();
     assert!(e["strmMeta"]["keyLink"].is_i64(), "{e}");
     assert!(cipher(&e["session_id"]) && cipher(&e["device_id"]));
@@ -284,6 +304,7 @@ async fn avro_binary_events_come_out_as_json() {
                 ..Default::default()
             },
         )
+        .await
         .unwrap();
     let g: Json = serde_json::from_str(&granular.next().await.unwrap()).unwrap();
     assert_eq!(g["customer"]["id"], "customer-session-9");
@@ -306,7 +327,9 @@ async fn a_slow_consumer_loses_events_and_counts_them() {
     .unwrap();
     let mut slow = plane.subscribe(&principal(None)).unwrap();
     for n in 0..10 {
-        send_json(&plane, &principal(None), &click(n, &[0])).unwrap();
+        send_json(&plane, &principal(None), &click(n, &[0]))
+            .await
+            .unwrap();
     }
     let mut got = 0;
     while got < 4 {
@@ -362,8 +385,12 @@ async fn exporters_write_closed_batches_once_named_by_their_boundary() {
         .unwrap();
     assert_eq!(bucket_files(&f), vec![format!(".strm_test_{uuid}.jsonl")]);
 
-    send_json(&f.plane, &principal(None), &click(1, &[0, 1])).unwrap();
-    send_json(&f.plane, &principal(None), &click(2, &[0])).unwrap();
+    send_json(&f.plane, &principal(None), &click(1, &[0, 1]))
+        .await
+        .unwrap();
+    send_json(&f.plane, &principal(None), &click(2, &[0]))
+        .await
+        .unwrap();
     let first = f
         .plane
         .store()
@@ -412,7 +439,9 @@ async fn an_uncommitted_batch_is_rewritten_under_the_same_name() {
     let out = job(&f, "src", "bart", View::Source, false);
     exporter::probe(&f.plane, &out).await.unwrap();
     for n in 0..5 {
-        send_json(&f.plane, &principal(None), &click(n, &[0])).unwrap();
+        send_json(&f.plane, &principal(None), &click(n, &[0]))
+            .await
+            .unwrap();
     }
     let far = super::pipeline::now_ms() + 120_000;
     let (_, before) = f
@@ -456,7 +485,9 @@ async fn a_failed_write_does_not_move_the_position() {
         .store()
         .export_state(ACCOUNT, "bart", "broken", false, 0)
         .unwrap();
-    send_json(&f.plane, &principal(None), &click(1, &[0])).unwrap();
+    send_json(&f.plane, &principal(None), &click(1, &[0]))
+        .await
+        .unwrap();
     let far = super::pipeline::now_ms() + 120_000;
     assert!(exporter::export_due(&f.plane, &out, far).await.is_err());
     let (_, after) = f
@@ -471,8 +502,12 @@ async fn a_failed_write_does_not_move_the_position() {
 async fn key_exporters_write_tink_keysets() {
     let f = fixture();
     let keys = job(&f, "keys", "bart", View::Source, true);
-    send_json(&f.plane, &principal(None), &click(1, &[0])).unwrap();
-    send_json(&f.plane, &principal(None), &click(2, &[0])).unwrap();
+    send_json(&f.plane, &principal(None), &click(1, &[0]))
+        .await
+        .unwrap();
+    send_json(&f.plane, &principal(None), &click(2, &[0]))
+        .await
+        .unwrap();
     exporter::probe(&f.plane, &keys).await.unwrap();
     let far = super::pipeline::now_ms() + 120_000;
     assert_eq!(exporter::export_due(&f.plane, &keys, far).await.unwrap(), 1);
@@ -501,7 +536,9 @@ async fn key_exporters_write_tink_keysets() {
 #[tokio::test]
 async fn deleting_a_stream_forgets_its_events() {
     let f = fixture();
-    send_json(&f.plane, &principal(None), &click(1, &[0])).unwrap();
+    send_json(&f.plane, &principal(None), &click(1, &[0]))
+        .await
+        .unwrap();
     f.plane.delete_stream(ACCOUNT, "bart").unwrap();
     assert_eq!(f.plane.store().event_count(ACCOUNT, "bart").unwrap(), 0);
     let _ = &f.directory;
