@@ -92,6 +92,8 @@ pub struct DataStore {
     key_cache: Mutex<HashMap<(String, String, u32), DataKey>>,
     /// The current key per (account, stream, schema, key-field hash).
     active_keys: Mutex<HashMap<ActiveKey, DataKey>>,
+    /// Id tokens seen, by hash, with their principal and expiry.
+    id_tokens: Mutex<HashMap<Vec<u8>, (Principal, i64)>>,
     writer: std::sync::mpsc::Sender<WriteJob>,
 }
 
@@ -252,6 +254,7 @@ impl DataStore {
             conn,
             key_cache: Mutex::new(HashMap::new()),
             active_keys: Mutex::new(HashMap::new()),
+            id_tokens: Mutex::new(HashMap::new()),
             writer,
         })
     }
@@ -465,6 +468,8 @@ impl DataStore {
             params![events_before_ms],
         )?;
         drop(conn);
+        self.id_tokens()
+            .retain(|_, (_, expires)| *expires >= events_before_ms);
         if keys > 0 {
             self.key_cache
                 .lock()
@@ -501,6 +506,9 @@ impl DataStore {
             .retain(|(a, s, _), _| !(a == account && s == stream));
         self.active_keys()
             .retain(|(a, s, _, _), _| !(a == account && s == stream));
+        self.id_tokens().retain(|_, (p, _)| {
+            !(p.account == account && (p.stream == stream || p.output.as_deref() == Some(stream)))
+        });
         Ok(())
     }
 
@@ -526,22 +534,43 @@ impl DataStore {
         Ok(())
     }
 
-    /// The principal of a live token of the given kind.
+    fn id_tokens(&self) -> std::sync::MutexGuard<'_, HashMap<Vec<u8>, (Principal, i64)>> {
+        self.id_tokens.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The principal of a live token of the given kind. Id tokens are looked up on
+    /// every event, so the ones seen are kept in memory too.
     pub fn token(&self, token: &str, refresh: bool, now_ms: i64) -> Result<Option<Principal>> {
-        self.conn()
+        let token_hash = hash(token.as_bytes());
+        if !refresh && let Some((p, expires)) = self.id_tokens().get(&token_hash) {
+            return Ok((*expires > now_ms).then(|| p.clone()));
+        }
+        let found = self
+            .conn()
             .query_row(
-                "SELECT account, stream, output FROM dp_tokens
+                "SELECT account, stream, output, expires_ms FROM dp_tokens
                  WHERE token_hash = ?1 AND refresh = ?2 AND (expires_ms IS NULL OR expires_ms > ?3)",
-                params![hash(token.as_bytes()), refresh, now_ms],
+                params![token_hash, refresh, now_ms],
                 |r| {
-                    Ok(Principal {
+                    let p = Principal {
                         account: r.get(0)?,
                         stream: r.get(1)?,
                         output: r.get(2)?,
-                    })
+                    };
+                    Ok((p, r.get::<_, Option<i64>>(3)?))
                 },
             )
-            .optional()
+            .optional()?;
+        Ok(found.map(|(p, expires)| {
+            if let (false, Some(expires)) = (refresh, expires) {
+                let mut cache = self.id_tokens();
+                if cache.len() >= KEY_CACHE_MAX {
+                    cache.retain(|_, (_, e)| *e > now_ms);
+                }
+                cache.insert(token_hash, (p.clone(), expires));
+            }
+            p
+        }))
     }
 
     /// An exporter's stable uuid and committed position, created on first use with the
