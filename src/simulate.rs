@@ -47,6 +47,10 @@ pub struct SimulateArgs {
     /// Send plain JSON instead of Avro binary.
     #[arg(long)]
     pub json: bool,
+    /// Where the data plane is (`/auth`, `/event`); default: the API's own address, as
+    /// on the local server.
+    #[arg(long, env = "STRM_EVENTS_URL")]
+    pub events_url: Option<String>,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -204,6 +208,39 @@ pub async fn simulate(
     Ok(report)
 }
 
+/// `strm-tui simulate`: the billing id from the session of `api_url` (or the local
+/// server when `None`), the stream's secret from the arguments or the saved secrets.
+pub async fn simulate_command(
+    paths: &crate::paths::Paths,
+    api_url: Option<&str>,
+    args: &SimulateArgs,
+    out: &mut (dyn Write + Send),
+) -> color_eyre::Result<SimulationReport> {
+    let backend = crate::backend::connect(paths, api_url).await?;
+    // Proves the session (refreshing it when due) and yields the billing id.
+    backend.client.access_token().await?;
+    let session = backend
+        .client
+        .session()
+        .await
+        .ok_or_else(|| color_eyre::eyre::eyre!("not logged in to {}", backend.api_url))?;
+    let secrets = SavedSecrets::load(&paths.saved_secrets_file())?;
+    let events_url = args
+        .events_url
+        .clone()
+        .unwrap_or_else(|| backend.api_url.clone());
+    let target = Target::resolve(
+        args,
+        &events_url,
+        &backend.api_url,
+        &session.billing_id,
+        &secrets,
+    )?;
+    let report = simulate(args, &target, out).await?;
+    backend.shutdown().await;
+    Ok(report)
+}
+
 /// The names the demo creates (the seed's walkthrough).
 pub const DEMO_STREAM: &str = "bart";
 pub const DEMO_OUTPUT: &str = "level0-1";
@@ -352,6 +389,7 @@ pub async fn demo(
         client_id: Some(stream.client_id.clone()),
         client_secret: Some(stream.client_secret.clone()),
         json: false,
+        events_url: None,
     };
     let target = Target {
         events_url: backend.api_url.clone(),
@@ -398,6 +436,7 @@ mod tests {
             client_id: None,
             client_secret: None,
             json: false,
+            events_url: None,
         }
     }
 
