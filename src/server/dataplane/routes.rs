@@ -14,9 +14,6 @@ use super::pipeline::{DataError, DataPlane, IngestRequest};
 use crate::model::rules::MAX_BODY_BYTES;
 use crate::model::{ErrorBody, EventAuthRequest, EventTokens, RefreshRequest};
 
-/// Paths whose errors are plain text, as the 2021 gateway answered (`/event`).
-pub const PLAIN_TEXT_PATHS: [&str; 1] = ["/event"];
-
 /// The data plane's routes: path, methods (as the OpenAPI document lists them), handler.
 pub fn routes<S>() -> Vec<(&'static str, &'static [&'static str], MethodRouter<S>)>
 where
@@ -53,14 +50,19 @@ fn json_error(e: &DataError) -> Response {
     (status, Json(ErrorBody::new(e.status(), e.to_string()))).into_response()
 }
 
+/// `/event` answers errors in plain text, as the 2021 gateway did and its drivers log.
 fn text_error(e: &DataError) -> Response {
     let status = StatusCode::from_u16(e.status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-    (
+    let mut response = (
         status,
         [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
         format!("{e}\n"),
     )
-        .into_response()
+        .into_response();
+    response
+        .extensions_mut()
+        .insert(crate::server::routes::KeepErrorBody);
+    response
 }
 
 fn parse_json<T: serde::de::DeserializeOwned>(

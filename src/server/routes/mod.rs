@@ -104,23 +104,21 @@ async fn not_found(req: Request) -> ApiError {
     ))
 }
 
+/// A response extension for handlers whose error bodies must stay as they are (the data
+/// plane's `POST /event` answers 400 with a plain-text reason, as the 2021 drivers expect).
+#[derive(Debug, Clone, Copy)]
+pub struct KeepErrorBody;
+
 /// Errors that axum and tower produce themselves come without the contract's JSON body;
 /// this gives them one, so every non-204 answer is JSON.
 async fn json_errors(req: Request, next: Next) -> Response {
     let method = req.method().clone();
     let path = req.uri().path().to_string();
     let response = next.run(req).await;
-    let status = response.status();
-    let is_plain_text = response
-        .headers()
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("text/plain"));
-    // The ingest gateway's own answers stay plain text, as the 2021 drivers expect.
-    if is_plain_text && crate::server::dataplane::routes::PLAIN_TEXT_PATHS.contains(&path.as_str())
-    {
+    if response.extensions().get::<KeepErrorBody>().is_some() {
         return response;
     }
+    let status = response.status();
     let is_json = response
         .headers()
         .get(header::CONTENT_TYPE)
@@ -165,4 +163,62 @@ pub fn json_response(body: &'static str) -> Response {
         HeaderValue::from_static("application/json"),
     );
     r
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::routing::get;
+    use tower::ServiceExt;
+
+    async fn call(router: Router, path: &str) -> (StatusCode, String, String) {
+        let resp = router
+            .oneshot(Request::get(path).body(Body::empty()).unwrap())
+            .await
+            .unwrap();
+        let status = resp.status();
+        let ctype = resp
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .map(|v| v.to_str().unwrap().to_string())
+            .unwrap_or_default();
+        let body = axum::body::to_bytes(resp.into_body(), 1 << 16)
+            .await
+            .unwrap();
+        (status, ctype, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    fn router() -> Router {
+        Router::new()
+            .route(
+                "/plain",
+                get(|| async { (StatusCode::BAD_REQUEST, "field x: bad") }),
+            )
+            .route(
+                "/kept",
+                get(|| async {
+                    let mut r = (StatusCode::BAD_REQUEST, "schema mismatch").into_response();
+                    r.extensions_mut().insert(KeepErrorBody);
+                    r
+                }),
+            )
+            .layer(axum::middleware::from_fn(json_errors))
+    }
+
+    #[tokio::test]
+    async fn plain_errors_become_the_json_error_body_keeping_their_text() {
+        let (status, ctype, body) = call(router(), "/plain").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(ctype.starts_with("application/json"), "{ctype}");
+        let parsed: crate::model::ErrorBody = serde_json::from_str(&body).unwrap();
+        assert_eq!(parsed, crate::model::ErrorBody::new(400, "field x: bad"));
+    }
+
+    #[tokio::test]
+    async fn a_handler_can_keep_its_plain_text_error() {
+        let (status, ctype, body) = call(router(), "/kept").await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(ctype.starts_with("text/plain"), "{ctype}");
+        assert_eq!(body, "schema mismatch");
+    }
 }

@@ -110,7 +110,11 @@ pub fn stream_not_found(name: &str) -> ApiError {
 pub fn get_stream_row(conn: &Connection, account_id: i64, name: &str) -> ApiResult<StreamRow> {
     match find_any(conn, account_id, name)? {
         Some(row) if !row.is_output() => Ok(row),
-        _ => Err(stream_not_found(name)),
+        Some(row) => Err(ApiError::not_found(format!(
+            "stream {name:?} not found: {name:?} is an output of stream {:?}",
+            row.linked_stream.unwrap_or_default()
+        ))),
+        None => Err(stream_not_found(name)),
     }
 }
 
