@@ -192,6 +192,29 @@ async fn events_go_in_encrypted_and_come_out_per_view() {
         next_json(&mut output_tail).await["producerSessionId"],
         "session-3"
     );
+
+    // HTTP/2 (cleartext, prior knowledge) works as well as HTTP/1.1 keep-alive.
+    let h2 = reqwest::Client::builder()
+        .http2_prior_knowledge()
+        .build()
+        .unwrap();
+    let resp = h2
+        .post(format!("{}/event", s.url))
+        .bearer_auth(&token)
+        .header("Strm-Schema-Id", "clickstream")
+        .header("Content-Type", "application/json")
+        .body(click("session-4", &[0, 1], "https://a.io/4").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        (resp.version(), resp.status().as_u16()),
+        (reqwest::Version::HTTP_2, 204)
+    );
+    assert_eq!(
+        next_json(&mut output_tail).await["producerSessionId"],
+        "session-4"
+    );
     server.shutdown().await;
 }
 
