@@ -47,8 +47,8 @@ pub fn format_of(
 }
 
 /// The schema a request names. `Strm-Schema-Ref` (driver 1.0.0) may carry a full
-/// reference such as `strmprivacy/clickstream/1.0.2`; the schema id is then looked up by
-/// its name part.
+/// reference such as `streammachine/clickstream/1.0.0`; the schema is then found by its
+/// name part.
 pub fn schema_for<'a>(
     registry: &'a SchemaRegistry,
     schema_id: Option<&str>,
@@ -72,10 +72,9 @@ pub fn schema_for<'a>(
     if let Some(s) = registry.get(value) {
         return Ok(s);
     }
-    let parts: Vec<&str> = value.split('/').collect();
-    if parts.len() == 3
-        && let Some(s) = registry.get(parts[1])
-    {
+    // A reference is `<handle>/<name>/<version>` (or `<name>/<version>`): the name is
+    // the segment the server knows.
+    if let Some(s) = value.split('/').find_map(|part| registry.get(part)) {
         return Ok(s);
     }
     Err(Invalid::new(
@@ -280,6 +279,12 @@ mod tests {
                 .id,
             "nps_unified_v1"
         );
+        assert_eq!(
+            schema_for(&reg, None, Some("clickstream/1.0.0")).unwrap().id,
+            "clickstream"
+        );
+        let err = schema_for(&reg, None, Some("acme/pageviews/1.0.0")).unwrap_err();
+        assert_eq!(err.field, "Strm-Schema-Ref");
         let err = schema_for(&reg, Some("pageviews"), None).unwrap_err();
         assert_eq!(
             err.to_string(),
