@@ -680,39 +680,68 @@ async fn after_a_sigkill_every_accepted_event_is_exported_exactly_once() {
         .await
         .unwrap();
     s.exporter("bart", "local", false).await.unwrap();
-    let sender = s.client(&s.stream);
-    let mut accepted = std::collections::BTreeSet::new();
-    let send = async |n: u32, accepted: &mut std::collections::BTreeSet<u32>| {
-        let e = click(
-            &format!("session-{}", n % 7),
-            &[0],
-            &format!("https://a.io/{n}"),
-        );
-        if sender.send_json("clickstream", &e).await.is_ok() {
-            accepted.insert(n);
-        }
+    let sender = std::sync::Arc::new(s.client(&s.stream));
+    let accepted = std::sync::Arc::new(std::sync::Mutex::new(std::collections::BTreeSet::new()));
+    let next = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let failed = std::sync::Arc::new(std::sync::atomic::AtomicU32::new(0));
+    let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    use std::sync::atomic::Ordering::SeqCst;
+    // Eight senders at once, so that the kill lands while requests are in flight.
+    let senders = |last: u32| {
+        (0..8)
+            .map(|_| {
+                let (sender, accepted) = (sender.clone(), accepted.clone());
+                let (next, failed, stop) = (next.clone(), failed.clone(), stop.clone());
+                tokio::spawn(async move {
+                    while !stop.load(SeqCst) {
+                        let n = next.fetch_add(1, SeqCst);
+                        if n >= last {
+                            return;
+                        }
+                        let e = click(
+                            &format!("session-{}", n % 7),
+                            &[0],
+                            &format!("https://a.io/{n}"),
+                        );
+                        match sender.send_json("clickstream", &e).await {
+                            Ok(()) => {
+                                accepted.lock().unwrap().insert(n);
+                            }
+                            Err(_) => {
+                                failed.fetch_add(1, SeqCst);
+                            }
+                        }
+                    }
+                })
+            })
+            .collect::<Vec<_>>()
     };
-    for n in 0..150 {
-        send(n, &mut accepted).await;
-    }
-    // SIGKILL: no shutdown, no flush.
+    let first = senders(u32::MAX);
+    wait_for(30, async || {
+        (accepted.lock().unwrap().len() >= 150).then_some(())
+    })
+    .await;
+    // SIGKILL: no shutdown, no flush, requests cut off half-way.
     server.0.kill().unwrap();
     server.0.wait().unwrap();
-    for n in 150..155 {
-        send(n, &mut accepted).await;
+    wait_for(10, async || (failed.load(SeqCst) >= 8).then_some(())).await;
+    stop.store(true, SeqCst);
+    for task in first {
+        task.await.unwrap();
     }
-    assert_eq!(
-        accepted.len(),
-        150,
-        "nothing is accepted while the server is down"
-    );
+    let before_restart = accepted.lock().unwrap().len();
     server = spawn_serve(&data, port);
     wait_listening(port).await;
     // The event token survives the restart.
-    for n in 155..300 {
-        send(n, &mut accepted).await;
+    stop.store(false, SeqCst);
+    next.store(1_000_000, SeqCst);
+    failed.store(0, SeqCst);
+    for task in senders(1_000_200) {
+        task.await.unwrap();
     }
-    assert_eq!(accepted.len(), 295);
+    assert_eq!(failed.load(SeqCst), 0, "sends after the restart succeed");
+    let accepted = accepted.lock().unwrap().clone();
+    assert_eq!(accepted.len(), before_restart + 200);
 
     let bucket = data.join("buckets/crash-bucket/level01");
     let counts = wait_for(90, async || {
@@ -736,11 +765,8 @@ async fn after_a_sigkill_every_accepted_event_is_exported_exactly_once() {
     .await;
     let doubled: Vec<_> = counts.iter().filter(|(_, c)| **c > 1).collect();
     assert!(doubled.is_empty(), "exported more than once: {doubled:?}");
-    let unaccepted: Vec<_> = counts.keys().filter(|n| !accepted.contains(n)).collect();
-    assert!(
-        unaccepted.is_empty(),
-        "exported but never accepted: {unaccepted:?}"
-    );
+    // A request cut off by the kill may or may not have been stored before it; either
+    // way it is in the buckets at most once (checked above).
     drop(server);
 }
 

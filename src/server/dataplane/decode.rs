@@ -280,7 +280,9 @@ mod tests {
             "nps_unified_v1"
         );
         assert_eq!(
-            schema_for(&reg, None, Some("clickstream/1.0.0")).unwrap().id,
+            schema_for(&reg, None, Some("clickstream/1.0.0"))
+                .unwrap()
+                .id,
             "clickstream"
         );
         let err = schema_for(&reg, None, Some("acme/pageviews/1.0.0")).unwrap_err();
