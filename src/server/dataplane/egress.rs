@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use apache_avro::types::Value;
 use tokio::sync::broadcast;
 
 use super::consent::View;
@@ -13,12 +12,13 @@ use super::pipeline::DataPlane;
 use super::schemas::EventSchema;
 use super::store::Principal;
 
-/// An accepted event as the source stream holds it (all PII encrypted).
+/// An accepted event as the source stream holds it (all PII encrypted), as JSON text.
 #[derive(Debug)]
 pub struct Published {
     pub seq: i64,
     pub schema: Arc<EventSchema>,
-    pub event: Value,
+    pub consent: Vec<i32>,
+    pub text: Arc<str>,
 }
 
 type Channel = broadcast::Sender<Arc<Published>>;
@@ -103,7 +103,8 @@ impl Subscription {
                         &self.principal.account,
                         &self.principal.stream,
                         &p.schema,
-                        p.event.clone(),
+                        &p.consent,
+                        &p.text,
                         &self.view,
                     );
                     if let Some(text) = rendered {

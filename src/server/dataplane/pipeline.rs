@@ -313,7 +313,6 @@ impl DataPlane {
         encrypt_pii(schema, &mut event, &key);
         set_meta(schema, &mut event, &key, &principal.account);
         let encoded_schema = schema.clone();
-        let mut stamped = event.clone();
         let stored = inner
             .store
             .append(NewEvent {
@@ -322,9 +321,8 @@ impl DataPlane {
                 schema_id: schema.id.clone(),
                 consent,
                 encode: Box::new(move |ts| {
-                    put_meta(&encoded_schema, &mut stamped, "timestamp", Value::Long(ts));
-                    apache_avro::to_avro_datum(&encoded_schema.avro, stamped)
-                        .map_err(|e| e.to_string())
+                    put_meta(&encoded_schema, &mut event, "timestamp", Value::Long(ts));
+                    Ok(to_json_string(&event).into_bytes())
                 }),
             })
             .await
@@ -332,14 +330,15 @@ impl DataPlane {
                 tracing::error!(error = %e, "storing an event failed");
                 DataError::Internal("the server could not store the event; try again".into())
             })?;
-        put_meta(schema, &mut event, "timestamp", Value::Long(stored.ts_ms));
+        let text = String::from_utf8(stored.body).unwrap_or_default();
         inner.hub.publish(
             &principal.account,
             &principal.stream,
             Arc::new(Published {
                 seq: stored.seq,
                 schema: schema.clone(),
-                event,
+                consent: stored.consent,
+                text: text.into(),
             }),
         );
         Ok(())
@@ -362,15 +361,25 @@ impl DataPlane {
         Ok(Subscription::new(self.clone(), principal.clone(), view, rx))
     }
 
-    /// The JSON text a view receives for an event, or `None` when it is filtered out.
+    /// The JSON text a view receives for an event as the source stream holds it (all PII
+    /// encrypted), or `None` when the view does not admit it.
     pub fn render(
         &self,
         account: &str,
         stream: &str,
         schema: &EventSchema,
-        event: Value,
+        consent: &[i32],
+        text: &str,
         view: &View,
     ) -> Option<String> {
+        if !view.admits(consent) {
+            return None;
+        }
+        if *view == View::Source {
+            return Some(text.to_owned());
+        }
+        let json: serde_json::Value = serde_json::from_str(text).ok()?;
+        let event = super::avro_json::from_json(&schema.avro, &json).ok()?;
         let store = &self.inner.store;
         let lookup = |id: u32| store.key_by_id(account, stream, id).ok().flatten();
         apply_view(schema, event, view, &lookup).map(|v| to_json_string(&v))
@@ -386,12 +395,8 @@ impl DataPlane {
         view: &View,
     ) -> Option<String> {
         let schema = self.inner.registry.get(&stored.schema_id)?;
-        if !view.admits(&stored.consent) {
-            return None;
-        }
-        let event =
-            apache_avro::from_avro_datum(&schema.avro, &mut stored.body.as_slice(), None).ok()?;
-        self.render(account, stream, schema, event, view)
+        let text = std::str::from_utf8(&stored.body).ok()?;
+        self.render(account, stream, schema, &stored.consent, text, view)
     }
 
     /// Removes a deleted stream's (or output's) events, keys, tokens and positions.

@@ -59,8 +59,9 @@ CREATE TABLE IF NOT EXISTS dp_exports (
 
 pub type Result<T> = std::result::Result<T, rusqlite::Error>;
 
-/// One stored event: its body is the Avro datum of the event as the source stream holds
-/// it (all PII encrypted).
+/// One stored event: its body is the event as the source stream holds it (all PII
+/// encrypted), as compact JSON in the schema's field order, the form egress and exports
+/// deliver.
 #[derive(Debug, Clone)]
 pub struct StoredEvent {
     pub seq: i64,
