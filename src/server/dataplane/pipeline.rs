@@ -320,10 +320,7 @@ impl DataPlane {
                 stream: principal.stream.clone(),
                 schema_id: schema.id.clone(),
                 consent,
-                encode: Box::new(move |ts| {
-                    put_meta(&encoded_schema, &mut event, "timestamp", Value::Long(ts));
-                    Ok(to_json_string(&event).into_bytes())
-                }),
+                encode: timestamped_json(encoded_schema, event),
             })
             .await
             .map_err(|e| {
@@ -432,6 +429,30 @@ fn new_key(kind: KeyLinkKind, now: i64) -> DataKey {
     DataKey::generate(link, now)
 }
 
+/// The encoder of an event's stored JSON, given the acceptance time. The text is made
+/// here, on the request's thread, with a placeholder where the time goes; the store's
+/// writer only splices the time in.
+fn timestamped_json(schema: Arc<EventSchema>, mut event: Value) -> super::store::Encoder {
+    const PLACEHOLDER: &str = ":-9223372036854775808";
+    put_meta(&schema, &mut event, "timestamp", Value::Long(i64::MIN));
+    let text = to_json_string(&event);
+    let mut found = text.match_indices(PLACEHOLDER).map(|(i, _)| i);
+    match (found.next(), found.next()) {
+        (Some(at), None) => {
+            drop(event);
+            Box::new(move |ts| {
+                let (head, tail) = (&text[..=at], &text[at + PLACEHOLDER.len()..]);
+                Ok(format!("{head}{ts}{tail}").into_bytes())
+            })
+        }
+        // The placeholder's digits also occur elsewhere: encode it whole, later.
+        _ => Box::new(move |ts| {
+            put_meta(&schema, &mut event, "timestamp", Value::Long(ts));
+            Ok(to_json_string(&event).into_bytes())
+        }),
+    }
+}
+
 /// Sets a `strmMeta` field in the type the schema declares, wrapping it in the union
 /// branch where the schema has a union (`["null", "string"]`).
 fn put_meta(schema: &EventSchema, event: &mut Value, name: &str, plain: Value) {
@@ -470,4 +491,30 @@ fn set_meta(schema: &EventSchema, event: &mut Value, key: &DataKey, billing_id: 
         KeyLinkKind::String => Value::String(key.key_link.clone()),
     };
     put_meta(schema, event, "keyLink", link);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(url: &str) -> (Arc<EventSchema>, Value) {
+        let reg = SchemaRegistry::embedded().unwrap();
+        let schema = reg.get("clickstream").unwrap().clone();
+        let json = serde_json::json!({"strmMeta": {"schemaId": "clickstream", "consentLevels": []},
+            "producerSessionId": "s", "url": url, "eventType": "", "referrer": "",
+            "userAgent": "", "conversion": 0, "customer": {"id": "c"}, "abTests": []});
+        let value = super::super::avro_json::from_json(&schema.avro, &json).unwrap();
+        (schema, value)
+    }
+
+    #[test]
+    fn the_acceptance_time_is_spliced_into_the_stored_json() {
+        for url in ["https://a.io/", "https://a.io/:-9223372036854775808"] {
+            let (schema, value) = event(url);
+            let body = timestamped_json(schema, value)(1_610_704_326_171).unwrap();
+            let stored: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(stored["strmMeta"]["timestamp"], 1_610_704_326_171i64);
+            assert_eq!(stored["url"], url);
+        }
+    }
 }

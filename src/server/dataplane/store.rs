@@ -106,8 +106,11 @@ pub struct NewEvent {
     pub stream: String,
     pub schema_id: String,
     pub consent: Vec<i32>,
-    pub encode: Box<dyn FnOnce(i64) -> std::result::Result<Vec<u8>, String> + Send>,
+    pub encode: Encoder,
 }
+
+/// Makes an event's body once its acceptance time is known.
+pub type Encoder = Box<dyn FnOnce(i64) -> std::result::Result<Vec<u8>, String> + Send>;
 
 type WriteJob = (
     NewEvent,
