@@ -42,6 +42,9 @@ impl Hub {
 
     pub fn publish(&self, account: &str, stream: &str, event: Arc<Published>) {
         let mut channels = self.channels();
+        if channels.is_empty() {
+            return;
+        }
         let key = (account.to_owned(), stream.to_owned());
         if let Some(tx) = channels.get(&key)
             && tx.send(event).is_err()

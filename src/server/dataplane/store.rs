@@ -24,7 +24,6 @@ CREATE TABLE IF NOT EXISTS dp_events (
     body BLOB NOT NULL
 );
 CREATE INDEX IF NOT EXISTS dp_events_by_stream ON dp_events (account, stream, seq);
-CREATE INDEX IF NOT EXISTS dp_events_by_time ON dp_events (ts_ms);
 CREATE TABLE IF NOT EXISTS dp_keys (
     account TEXT NOT NULL,
     stream TEXT NOT NULL,
@@ -459,8 +458,12 @@ impl DataStore {
     /// `keys_before_ms` (callers keep a key as long as events it encrypted may remain).
     pub fn prune(&self, events_before_ms: i64, keys_before_ms: i64) -> Result<(usize, usize)> {
         let conn = self.conn();
+        // Acceptance times grow with sequence numbers, so the expired events are the
+        // oldest ones: found by walking from the start, no index on the time needed.
         let events = conn.execute(
-            "DELETE FROM dp_events WHERE ts_ms < ?1",
+            "DELETE FROM dp_events WHERE seq < COALESCE(
+                (SELECT seq FROM dp_events WHERE ts_ms >= ?1 ORDER BY seq LIMIT 1),
+                (SELECT MAX(seq) + 1 FROM dp_events))",
             params![events_before_ms],
         )?;
         let keys = conn.execute(
