@@ -2,6 +2,7 @@
 
 pub mod backend;
 pub mod client;
+pub mod console;
 pub mod model;
 pub mod paths;
 pub mod server;

@@ -9,8 +9,9 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
+use crate::client::ClientError;
 use crate::client::events::{EventClient, EventHosts, Serialization};
-use crate::client::secrets::{SavedSecret, SavedSecrets};
+use crate::client::secrets::{SavedSecret, SecretStore};
 use crate::model::{EventAuthRequest, Invalid};
 use crate::server::dataplane::avro_json;
 use crate::server::dataplane::schemas::SchemaRegistry;
@@ -97,16 +98,15 @@ impl Target {
         events_url: &str,
         api_url: &str,
         billing_id: &str,
-        secrets: &SavedSecrets,
-    ) -> Result<Target, Invalid> {
+        secrets: &SecretStore,
+    ) -> Result<Target, ClientError> {
         let saved = match (&args.client_id, &args.client_secret) {
             (Some(id), Some(secret)) => SavedSecret {
                 client_id: id.clone(),
                 client_secret: secret.clone(),
             },
             _ => secrets
-                .get(api_url, billing_id, &args.stream)
-                .cloned()
+                .get(api_url, billing_id, &args.stream)?
                 .ok_or_else(|| {
                     Invalid::new(
                         "--client-id",
@@ -224,7 +224,7 @@ pub async fn simulate_command(
         .session()
         .await
         .ok_or_else(|| color_eyre::eyre::eyre!("not logged in to {}", backend.api_url))?;
-    let secrets = SavedSecrets::load(&paths.saved_secrets_file())?;
+    let secrets = SecretStore::new(paths);
     let events_url = args
         .events_url
         .clone()
@@ -250,7 +250,7 @@ pub const DEMO_EXPORTER: &str = "s3";
 
 /// The credentials of a stream or output: created now (and saved), or saved earlier.
 async fn demo_credentials(
-    secrets: &mut SavedSecrets,
+    secrets: &SecretStore,
     api_url: &str,
     billing_id: &str,
     name: &str,
@@ -259,8 +259,8 @@ async fn demo_credentials(
     >,
     exists: bool,
 ) -> color_eyre::Result<SavedSecret> {
-    if let Some(saved) = secrets.get(api_url, billing_id, name) {
-        return Ok(saved.clone());
+    if let Some(saved) = secrets.get(api_url, billing_id, name)? {
+        return Ok(saved);
     }
     if exists {
         color_eyre::eyre::bail!(
@@ -273,8 +273,7 @@ async fn demo_credentials(
         client_id: creds.client_id,
         client_secret: creds.client_secret.unwrap_or_default(),
     };
-    secrets.insert(api_url, billing_id, name, saved.clone());
-    secrets.save()?;
+    secrets.save(api_url, billing_id, name, saved.clone())?;
     Ok(saved)
 }
 
@@ -296,11 +295,11 @@ pub async fn demo(
         .await
         .ok_or_else(|| color_eyre::eyre::eyre!("not signed in to the local server"))?;
     let billing_id = session.billing_id.clone();
-    let mut secrets = SavedSecrets::load(&paths.saved_secrets_file())?;
+    let secrets = SecretStore::new(paths);
     let streams = api.list_streams().await?;
     let stream_exists = streams.iter().any(|s| s.name == DEMO_STREAM);
     let stream = demo_credentials(
-        &mut secrets,
+        &secrets,
         &backend.api_url,
         &billing_id,
         DEMO_STREAM,
@@ -324,7 +323,7 @@ pub async fn demo(
             .iter()
             .any(|o| o.name == DEMO_OUTPUT);
     demo_credentials(
-        &mut secrets,
+        &secrets,
         &backend.api_url,
         &billing_id,
         DEMO_OUTPUT,
@@ -443,35 +442,21 @@ mod tests {
     #[test]
     fn credentials_come_from_arguments_or_saved_secrets() {
         let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("s.json");
-        let err = Target::resolve(
-            &args(),
-            "http://e",
-            "http://a",
-            "b1",
-            &SavedSecrets::load(&path).unwrap(),
-        )
-        .unwrap_err();
-        assert!(err.problem.contains("\"bart\""), "{err}");
-        SavedSecrets::remember(
-            &path,
-            "http://a",
-            "b1",
-            "bart",
-            SavedSecret {
-                client_id: "id".into(),
-                client_secret: "sec".into(),
-            },
-        )
-        .unwrap();
-        let t = Target::resolve(
-            &args(),
-            "http://e",
-            "http://a",
-            "b1",
-            &SavedSecrets::load(&path).unwrap(),
-        )
-        .unwrap();
+        let store = SecretStore::at(dir.path().join("s.json"));
+        let err = Target::resolve(&args(), "http://e", "http://a", "b1", &store).unwrap_err();
+        assert!(err.to_string().contains("\"bart\""), "{err}");
+        store
+            .save(
+                "http://a",
+                "b1",
+                "bart",
+                SavedSecret {
+                    client_id: "id".into(),
+                    client_secret: "sec".into(),
+                },
+            )
+            .unwrap();
+        let t = Target::resolve(&args(), "http://e", "http://a", "b1", &store).unwrap();
         assert_eq!(
             (t.client_id.as_str(), t.client_secret.as_str()),
             ("id", "sec")
@@ -479,14 +464,8 @@ mod tests {
         let mut explicit = args();
         explicit.client_id = Some("x".into());
         explicit.client_secret = Some("y".into());
-        let t = Target::resolve(
-            &explicit,
-            "http://e",
-            "http://a",
-            "b1",
-            &SavedSecrets::default(),
-        )
-        .unwrap();
+        let empty = SecretStore::at(dir.path().join("none.json"));
+        let t = Target::resolve(&explicit, "http://e", "http://a", "b1", &empty).unwrap();
         assert_eq!(t.client_id, "x");
     }
 

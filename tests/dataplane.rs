@@ -772,7 +772,7 @@ async fn after_a_sigkill_every_accepted_event_is_exported_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_sets_up_the_seed_scenario_and_the_simulator_uses_saved_secrets() {
-    use strm_tui::client::secrets::SavedSecrets;
+    use strm_tui::client::secrets::SecretStore;
     use strm_tui::simulate::{DemoArgs, SimulateArgs, demo, simulate_command};
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::under(dir.path());
@@ -834,13 +834,9 @@ async fn the_demo_sets_up_the_seed_scenario_and_the_simulator_uses_saved_secrets
         ("level0-1", 30)
     );
     let billing = backend.client.session().await.unwrap().billing_id;
-    let secrets = SavedSecrets::load(&paths.saved_secrets_file()).unwrap();
-    assert!(secrets.get(&backend.api_url, &billing, "bart").is_some());
-    assert!(
-        secrets
-            .get(&backend.api_url, &billing, "level0-1")
-            .is_some()
-    );
+    let secrets = SecretStore::new(&paths);
+    let saved = |name: &str| secrets.get(&backend.api_url, &billing, name).unwrap();
+    assert!(saved("bart").is_some() && saved("level0-1").is_some());
     let db = rusqlite::Connection::open(paths.server_dir().join("strm.db")).unwrap();
     let events: i64 = db
         .query_row(

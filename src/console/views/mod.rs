@@ -1,0 +1,193 @@
+//! Drawing. Pure functions of `App`: header, tabs, the table with its detail pane, the
+//! message and hint lines, then the popup stack on top.
+
+mod json;
+mod popups;
+mod table;
+
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::style::Style;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Paragraph, Tabs};
+
+use super::app::{App, Conn, Level, Popup, Tab};
+use super::keymap::{Action, Context};
+
+pub use json::highlight;
+
+pub const MIN_WIDTH: u16 = 60;
+pub const MIN_HEIGHT: u16 = 12;
+const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
+
+pub fn draw(frame: &mut Frame, app: &App) {
+    let area = frame.area();
+    if area.width < MIN_WIDTH || area.height < MIN_HEIGHT {
+        let msg = format!(
+            "Terminal too small: {}×{}; strm-tui needs {MIN_WIDTH}×{MIN_HEIGHT}",
+            area.width, area.height
+        );
+        frame.render_widget(
+            Paragraph::new(msg).wrap(ratatui::widgets::Wrap { trim: true }),
+            area,
+        );
+        return;
+    }
+    let [header, tabs, body, message, hints] = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(4),
+        Constraint::Length(1),
+        Constraint::Length(1),
+    ])
+    .areas(area);
+    draw_header(frame, app, header);
+    draw_tabs(frame, app, tabs);
+    let [list, detail] = if body.width >= 110 {
+        Layout::horizontal([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body)
+    } else {
+        Layout::vertical([Constraint::Percentage(60), Constraint::Percentage(40)]).areas(body)
+    };
+    table::draw_table(frame, app, list);
+    table::draw_detail(frame, app, detail);
+    draw_message(frame, app, message);
+    draw_hints(frame, app, hints);
+    popups::draw(frame, app, body, message);
+}
+
+fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    // Narrow terminals keep what matters: badges, host, account and token.
+    let compact = area.width < 100;
+    let mut spans = if compact {
+        vec![Span::raw(" ")]
+    } else {
+        vec![Span::styled(" strm-tui ", t.title)]
+    };
+    if app.local {
+        spans.push(Span::styled(" LOCAL ", t.badge));
+        spans.push(Span::raw(" "));
+    }
+    if app.read_only {
+        spans.push(Span::styled(" READ-ONLY ", t.badge));
+        spans.push(Span::raw(" "));
+    }
+    if let Some(url) = &app.api_url {
+        let shown = if compact {
+            url.split_once("://").map_or(url.as_str(), |(_, rest)| rest)
+        } else {
+            url.as_str()
+        };
+        spans.push(Span::raw(shown.to_string()));
+    }
+    match app.conn {
+        Conn::Connecting => spans.push(Span::styled("  connecting…", t.dim)),
+        Conn::Offline { .. } => {
+            spans.push(Span::raw("  "));
+            spans.push(Span::styled(" OFFLINE ", t.badge.patch(t.error)));
+        }
+        Conn::Online => {}
+    }
+    if let Some(s) = &app.session {
+        spans.push(Span::raw(format!("  {}  {}  ", s.email, s.billing_id)));
+        let left = s.expires_at - app.epoch;
+        if left > 0 {
+            spans.push(Span::styled(format!("token {}m", (left + 59) / 60), t.dim));
+        } else {
+            spans.push(Span::styled("token expired", t.warning));
+        }
+    } else if app.conn == Conn::Online {
+        spans.push(Span::styled("  not logged in", t.warning));
+    }
+    let spinner = if app.busy() {
+        SPINNER[app.spinner % SPINNER.len()].to_string()
+    } else {
+        String::new()
+    };
+    let [left, right] = Layout::horizontal([Constraint::Min(1), Constraint::Length(2)]).areas(area);
+    frame.render_widget(Paragraph::new(Line::from(spans)), left);
+    frame.render_widget(Paragraph::new(spinner), right);
+}
+
+fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
+    let titles = Tab::ALL
+        .iter()
+        .enumerate()
+        .map(|(i, tab)| format!("{} {}", i + 1, tab.title()));
+    let tabs = Tabs::new(titles)
+        .select(app.tab.index())
+        .highlight_style(app.theme.selected)
+        .divider("│");
+    frame.render_widget(tabs, area);
+}
+
+fn draw_message(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let line = if app.filter_editing {
+        Line::from(vec![
+            Span::styled(" filter: ", t.key),
+            Span::raw(format!("{}▏", app.table().filter)),
+            Span::styled("  enter keeps · esc clears", t.dim),
+        ])
+    } else if let Some(f) = &app.flash {
+        let style = match f.level {
+            Level::Info => t.info,
+            Level::Warning => t.warning,
+            Level::Error => t.error,
+        };
+        Line::from(Span::styled(format!(" {}", f.text), style))
+    } else {
+        Line::default()
+    };
+    frame.render_widget(Paragraph::new(line), area);
+}
+
+fn hint_line(pairs: &[(String, &str)], t: &super::theme::Theme) -> Line<'static> {
+    let mut spans = vec![Span::raw(" ")];
+    for (key, help) in pairs {
+        spans.push(Span::styled(key.clone(), t.key));
+        spans.push(Span::raw(format!(" {help}  ")));
+    }
+    Line::from(spans)
+}
+
+fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
+    let t = &app.theme;
+    let fixed = |pairs: &[(&str, &'static str)]| {
+        pairs
+            .iter()
+            .map(|(k, h)| (k.to_string(), *h))
+            .collect::<Vec<_>>()
+    };
+    let pairs = match app.popups.last() {
+        None => {
+            let mut pairs = app.keymap.hints(Context::Main);
+            if app.read_only {
+                let off = [Action::Create.short(), Action::Delete.short()];
+                pairs.retain(|(_, h)| !off.contains(h));
+            }
+            pairs
+        }
+        Some(Popup::Credentials(_)) => app.keymap.hints(Context::Credentials),
+        Some(Popup::Form(_)) => fixed(&[
+            ("tab", "next field"),
+            ("shift-tab", "previous"),
+            ("←/→", "choose"),
+            ("enter", "submit"),
+            ("esc", "cancel"),
+        ]),
+        Some(Popup::Confirm(_)) => {
+            fixed(&[("←/→", "choose"), ("enter", "confirm"), ("esc", "cancel")])
+        }
+        Some(Popup::Command(_)) => {
+            fixed(&[("tab", "complete"), ("enter", "run"), ("esc", "close")])
+        }
+        Some(Popup::Help { .. } | Popup::ErrorLog { .. }) => {
+            fixed(&[("j/k", "scroll"), ("esc", "close")])
+        }
+    };
+    frame.render_widget(
+        Paragraph::new(hint_line(&pairs, t)).style(Style::new()),
+        area,
+    );
+}
