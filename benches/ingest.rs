@@ -149,6 +149,11 @@ fn ingest(c: &mut Criterion) {
     });
     group.finish();
 
+    // `cargo test --all-targets` runs benches once as a smoke test (no `--bench`): the
+    // long measurements below are for `cargo bench` only.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
     // One figure for the report: the ratio over equal, large batches in the same run.
     let n = 20_000;
     let event = rt.block_on(send_many(&s, &s.event_url, 10_000_000, n));
