@@ -7,3 +7,4 @@ pub mod console;
 pub mod model;
 pub mod paths;
 pub mod server;
+pub mod simulate;

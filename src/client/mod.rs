@@ -6,6 +6,7 @@
 
 mod credentials;
 mod error;
+pub mod events;
 pub mod secrets;
 
 use std::sync::Arc;

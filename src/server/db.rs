@@ -77,6 +77,8 @@ const MIGRATIONS: &[&str] = &[
         name TEXT NOT NULL,
         PRIMARY KEY (account_id, id)
     );",
+    // 2: the data plane's events, keys, event tokens and exporter positions.
+    crate::server::dataplane::store::MIGRATION,
 ];
 
 /// The schema version this build writes.
@@ -134,6 +136,13 @@ impl Db {
         })
         .await
         .map_err(|e| ApiError::internal("database task", e))?
+    }
+
+    /// Runs `f` on the calling thread; for callers already off the async runtime (the
+    /// data plane's directory lookups run on the blocking pool or are short reads).
+    pub fn blocking<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
+        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
+        f(&mut guard)
     }
 }
 

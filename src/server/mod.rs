@@ -3,6 +3,7 @@
 //! embedded server, tests); `serve` runs it on its own until Ctrl-C or SIGTERM.
 
 pub mod accounts;
+pub mod dataplane;
 pub mod db;
 pub mod embedded;
 pub mod error;
@@ -33,6 +34,12 @@ pub struct ServerConfig {
     pub users: Vec<LocalAccount>,
     pub token_ttl: Duration,
     pub request_timeout: Duration,
+    /// How long the data plane keeps events (and the keys they need).
+    pub retention: Duration,
+    /// An S3-compatible endpoint for S3 sinks whose credentials name none.
+    pub s3_endpoint: Option<String>,
+    /// How often exporters look for closed batches.
+    pub export_tick: Duration,
 }
 
 impl ServerConfig {
@@ -43,6 +50,9 @@ impl ServerConfig {
             users: Vec::new(),
             token_ttl: Duration::from_secs(crate::model::TOKEN_LIFETIME_SECS as u64),
             request_timeout: Duration::from_secs(30),
+            retention: Duration::from_secs(7 * 24 * 3600),
+            s3_endpoint: None,
+            export_tick: Duration::from_secs(1),
         }
     }
 }
@@ -88,6 +98,13 @@ pub struct AppState {
     pub db: Db,
     pub token_ttl_secs: i64,
     pub request_timeout: Duration,
+    pub data: dataplane::DataPlane,
+}
+
+impl axum::extract::FromRef<AppState> for dataplane::DataPlane {
+    fn from_ref(state: &AppState) -> Self {
+        state.data.clone()
+    }
 }
 
 pub fn router(state: AppState) -> axum::Router {
@@ -156,15 +173,48 @@ pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> 
             path: path.clone(),
             reason: e.to_string(),
         })?;
+    let db = Db::new(conn);
+    let data = open_data_plane(config, &path, db.clone()).await?;
     let state = AppState {
-        db: Db::new(conn),
+        db,
         token_ttl_secs: config.token_ttl.as_secs() as i64,
         request_timeout: config.request_timeout,
+        data,
     };
     for user in &config.users {
         embedded::ensure_account(&state.db, user).await?;
     }
     Ok(state)
+}
+
+/// The data plane over its own connection to the same database, so that ingest does not
+/// queue behind control-plane queries.
+async fn open_data_plane(
+    config: &ServerConfig,
+    path: &std::path::Path,
+    db: Db,
+) -> Result<dataplane::DataPlane, ServerError> {
+    let db_error = |reason: String| ServerError::Database {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let owned = path.to_path_buf();
+    let store = tokio::task::spawn_blocking(move || dataplane::DataStore::open(&owned))
+        .await
+        .map_err(|e| ServerError::Other(e.to_string()))?
+        .map_err(|e| db_error(e.to_string()))?;
+    let mut settings = dataplane::DataPlaneConfig::new(config.data_dir.clone());
+    settings.retention = config.retention;
+    settings.token_ttl_secs = config.token_ttl.as_secs() as i64;
+    settings.s3_endpoint = config.s3_endpoint.clone();
+    settings.tick = config.export_tick;
+    let directory = dataplane::directory::DbDirectory::new(
+        db,
+        config.data_dir.clone(),
+        config.s3_endpoint.clone(),
+    );
+    dataplane::DataPlane::new(store, std::sync::Arc::new(directory), settings)
+        .map_err(|e| ServerError::Other(e.to_string()))
 }
 
 /// Binds `config.addr`, serves in a background task of the current runtime, returns.
@@ -181,16 +231,22 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
     })?;
     let state = open_state(&config).await?;
     let (stop, stopped) = oneshot::channel::<()>();
+    let (stop_exports, exports_stopped) = tokio::sync::watch::channel(false);
+    let exports = dataplane::exporter::spawn_scheduler(state.data.clone(), exports_stopped);
+    let data = state.data.clone();
     let app = router(state);
     let task = tokio::spawn(async move {
         let result = axum::serve(listener, app)
             .with_graceful_shutdown(async move {
                 let _ = stopped.await;
+                data.close_egress();
             })
             .await;
         if let Err(e) = result {
             tracing::error!("server stopped: {e}");
         }
+        let _ = stop_exports.send(true);
+        let _ = exports.await;
     });
     tracing::info!(%addr, "Stream Machine server listening");
     Ok(ServerHandle {

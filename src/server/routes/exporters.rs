@@ -107,12 +107,48 @@ async fn create(
     target: Target,
     JsonBody(req): JsonBody<ExporterCreate>,
 ) -> ApiResult<Json<Exporter>> {
-    s.db.call(move |c| {
-        let stream = target.resolve(c, caller.account_id)?;
-        store::create(c, caller.account_id, &stream, &req)
+    let created =
+        s.db.call(move |c| {
+            let stream = target.resolve(c, caller.account_id)?;
+            store::create(c, caller.account_id, &stream, &req)
+        })
+        .await?;
+    // Prove the sink works before answering; a sink that cannot be written takes the
+    // exporter back out.
+    let data = s.data.clone();
+    let (billing, linked, name, keys) = (
+        caller.billing_id.clone(),
+        created.linked_stream.clone(),
+        created.name.clone(),
+        created.export_keys,
+    );
+    let job = tokio::task::spawn_blocking(move || {
+        data.directory().export_job(&billing, &linked, &name, keys)
     })
     .await
-    .map(Json)
+    .map_err(|e| ApiError::internal("data plane", e))?;
+    let probed = match &job {
+        Some(job) => crate::server::dataplane::exporter::probe(&s.data, job).await,
+        None => Err("the exporter's sink cannot be used".to_string()),
+    };
+    if let Err(problem) = probed {
+        let (linked, name, keys) = (
+            created.linked_stream.clone(),
+            created.name.clone(),
+            created.export_keys,
+        );
+        s.db.call(move |c| {
+            let stream = streams::find_any(c, caller.account_id, &linked)?.ok_or_else(|| {
+                ApiError::not_found(format!("no stream or output named {linked:?}"))
+            })?;
+            store::delete(c, &stream, &name, keys)
+        })
+        .await?;
+        return Err(ApiError::bad_request(format!(
+            "sinkName: {problem}; the exporter was not created"
+        )));
+    }
+    Ok(Json(created))
 }
 
 async fn one(
@@ -136,7 +172,21 @@ async fn delete(
     query: QueryMap,
 ) -> ApiResult<StatusCode> {
     let keys = query_flag(&query, "exportKeys")?;
-    s.db.call(move |c| store::delete(c, &target.resolve(c, caller.account_id)?, &name, keys))
+    let exporter = name.clone();
+    let linked =
+        s.db.call(move |c| {
+            let stream = target.resolve(c, caller.account_id)?;
+            store::delete(c, &stream, &exporter, keys)?;
+            Ok(stream.name)
+        })
         .await?;
+    // A new exporter of the same name starts afresh, with a new object-name uuid.
+    if let Err(e) = s
+        .data
+        .store()
+        .forget_export(&caller.billing_id, &linked, &name, keys)
+    {
+        tracing::warn!(exporter = %name, error = %e, "forgetting an exporter's position failed");
+    }
     Ok(StatusCode::NO_CONTENT)
 }

@@ -53,6 +53,10 @@ pub fn table() -> Vec<Route> {
         sinks::routes(),
         exporters::routes(),
         consent::routes(),
+        crate::server::dataplane::routes::routes()
+            .into_iter()
+            .map(|(path, methods, handler)| Route::new(path, methods, handler))
+            .collect(),
     ]
     .into_iter()
     .flatten()

@@ -71,8 +71,22 @@ async fn delete_stream(
     query: QueryMap,
 ) -> ApiResult<StatusCode> {
     let recursive = query_flag(&query, "recursive")?;
-    s.db.call(move |c| store::delete_stream(c, caller.account_id, &name, recursive))
-        .await?;
+    let stream = name.clone();
+    let outputs =
+        s.db.call(move |c| store::delete_stream(c, caller.account_id, &stream, recursive))
+            .await?;
+    // The stream's events, keys and tokens go with it, and its outputs' tokens.
+    let data = s.data.clone();
+    let billing_id = caller.billing_id.clone();
+    tokio::task::spawn_blocking(move || {
+        for gone in std::iter::once(&name).chain(&outputs) {
+            if let Err(e) = data.delete_stream(&billing_id, gone) {
+                tracing::warn!(stream = %gone, error = %e, "forgetting a deleted stream's data failed");
+            }
+        }
+    })
+    .await
+    .map_err(|e| crate::server::error::ApiError::internal("data plane", e))?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -116,7 +130,15 @@ async fn delete_output(
     query: QueryMap,
 ) -> ApiResult<StatusCode> {
     let recursive = query_flag(&query, "recursive")?;
-    s.db.call(move |c| store::delete_output(c, caller.account_id, &stream, &output, recursive))
+    let name = output.clone();
+    s.db.call(move |c| store::delete_output(c, caller.account_id, &stream, &name, recursive))
         .await?;
+    // Its tokens stop working and its exporters' positions go.
+    let data = s.data.clone();
+    let billing_id = caller.billing_id.clone();
+    tokio::task::spawn_blocking(move || data.delete_stream(&billing_id, &output))
+        .await
+        .map_err(|e| crate::server::error::ApiError::internal("data plane", e))?
+        .map_err(|e| crate::server::error::ApiError::internal("data plane", e))?;
     Ok(StatusCode::NO_CONTENT)
 }

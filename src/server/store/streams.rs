@@ -279,12 +279,14 @@ fn delete_rows(conn: &Connection, stream_ids: &[i64]) -> rusqlite::Result<()> {
     Ok(())
 }
 
+/// Deletes a stream (with `recursive`, its outputs and exporters too) and returns the
+/// names of the outputs that went with it, for the data plane to forget.
 pub fn delete_stream(
     conn: &mut Connection,
     account_id: i64,
     name: &str,
     recursive: bool,
-) -> ApiResult<()> {
+) -> ApiResult<Vec<String>> {
     let tx = conn.transaction()?;
     let row = get_stream_row(&tx, account_id, name)?;
     let outputs: Vec<(i64, String)> = tx
@@ -312,7 +314,7 @@ pub fn delete_stream(
     }
     delete_rows(&tx, &ids)?;
     tx.commit()?;
-    Ok(())
+    Ok(outputs.into_iter().map(|(_, n)| n).collect())
 }
 
 pub fn delete_output(

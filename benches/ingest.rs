@@ -1,0 +1,232 @@
+//! Data-plane throughput and latency on 127.0.0.1 (see BENCHMARKS.md):
+//! - `ingest/event` vs `ingest/bare_204`: the same requests over keep-alive connections
+//!   (32 in flight) to the real `POST /event` and to an axum handler that only answers
+//!   204, in one run; the ratio of their throughputs is the figure that matters.
+//! - `egress/latency`: from sending an event to receiving it decrypted on an output's
+//!   websocket while the ingest load runs; p50 and p99 are printed.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::http::StatusCode;
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use futures::StreamExt;
+use serde_json::json;
+use strm_tui::client::events::{EventClient, EventHosts};
+use strm_tui::client::{ApiClient, CredentialStore};
+use strm_tui::model::{ConsentLevelType, EventAuthRequest, OutputCreate, StreamCreate};
+use strm_tui::paths::Paths;
+use strm_tui::server::{ServerConfig, ServerHandle, start};
+
+const IN_FLIGHT: usize = 32;
+
+struct Setup {
+    _dir: tempfile::TempDir,
+    _server: ServerHandle,
+    event_url: String,
+    bare_url: String,
+    token: String,
+    output: EventClient,
+    http: reqwest::Client,
+}
+
+fn event_body(n: u64) -> Vec<u8> {
+    json!({"strmMeta": {"schemaId": "clickstream", "consentLevels": [0, 1]},
+        "producerSessionId": format!("session-{}", n % 1000), "url": format!("https://a.io/{n}"),
+        "eventType": "", "referrer": "", "userAgent": "", "conversion": 0,
+        "customer": {"id": format!("customer-session-{}", n % 1000)}, "abTests": []})
+    .to_string()
+    .into_bytes()
+}
+
+async fn setup() -> Setup {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start(ServerConfig::new(dir.path().join("server")))
+        .await
+        .unwrap();
+    let url = server.url();
+    let paths = Paths::under(dir.path());
+    let api = ApiClient::with_store(&url, CredentialStore::for_api(&paths, &url)).unwrap();
+    let auth = api
+        .create_account("bench@example.com", "bench password")
+        .await
+        .unwrap();
+    let stream = api
+        .create_stream(&StreamCreate {
+            name: "bench".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .credentials;
+    let output = api
+        .create_output(
+            "bench",
+            &OutputCreate {
+                name: "all".into(),
+                consent_level_type: ConsentLevelType::Cumulative,
+                consent_levels: vec![1],
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .credentials;
+    let client = |c: strm_tui::model::Credentials| {
+        EventClient::new(
+            EventHosts::single(&url).unwrap(),
+            EventAuthRequest {
+                billing_id: auth.billing_id.clone(),
+                client_id: c.client_id,
+                client_secret: c.client_secret.unwrap(),
+            },
+        )
+        .unwrap()
+    };
+    let token = client(stream).authenticate().await.unwrap().id_token;
+
+    let bare = axum::Router::new().route(
+        "/event",
+        axum::routing::post(|_body: axum::body::Bytes| async { StatusCode::NO_CONTENT }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let bare_addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, bare).await.unwrap() });
+
+    Setup {
+        _dir: dir,
+        _server: server,
+        event_url: format!("{url}/event"),
+        bare_url: format!("http://{bare_addr}/event"),
+        token,
+        output: client(output),
+        http: reqwest::Client::builder()
+            .pool_max_idle_per_host(IN_FLIGHT)
+            .build()
+            .unwrap(),
+    }
+}
+
+/// Sends `count` events with `IN_FLIGHT` requests at a time; panics on any non-204.
+async fn send_many(s: &Setup, url: &str, first: u64, count: u64) -> Duration {
+    let start = Instant::now();
+    futures::stream::iter(first..first + count)
+        .map(|n| {
+            let req = s
+                .http
+                .post(url)
+                .bearer_auth(&s.token)
+                .header("Strm-Schema-Id", "clickstream")
+                .header("Strm-Serialization-Type", "application/json")
+                .body(event_body(n));
+            async move {
+                let status = req.send().await.unwrap().status();
+                assert_eq!(status, 204);
+            }
+        })
+        .buffer_unordered(IN_FLIGHT)
+        .collect::<Vec<()>>()
+        .await;
+    start.elapsed()
+}
+
+fn ingest(c: &mut Criterion) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let s = Arc::new(rt.block_on(setup()));
+    let mut counter = 0u64;
+    let mut group = c.benchmark_group("ingest");
+    group.throughput(Throughput::Elements(1));
+    group.sample_size(20);
+    group.measurement_time(Duration::from_secs(8));
+    group.bench_function("event", |b| {
+        b.iter_custom(|iters| {
+            counter += iters;
+            rt.block_on(send_many(&s, &s.event_url, counter, iters))
+        })
+    });
+    group.bench_function("bare_204", |b| {
+        b.iter_custom(|iters| rt.block_on(send_many(&s, &s.bare_url, 0, iters)))
+    });
+    group.finish();
+
+    // `cargo test --all-targets` runs benches once as a smoke test (no `--bench`): the
+    // long measurements below are for `cargo bench` only.
+    if !std::env::args().any(|a| a == "--bench") {
+        return;
+    }
+    // One figure for the report: the ratio over equal, large batches in the same run.
+    let n = 20_000;
+    let event = rt.block_on(send_many(&s, &s.event_url, 10_000_000, n));
+    let bare = rt.block_on(send_many(&s, &s.bare_url, 0, n));
+    let (ev, br) = (
+        n as f64 / event.as_secs_f64(),
+        n as f64 / bare.as_secs_f64(),
+    );
+    eprintln!(
+        "ingest: {ev:.0} events/s via /event, {br:.0} requests/s bare 204, ratio {:.2}",
+        ev / br
+    );
+
+    // Egress latency under load: a background sender keeps ingest busy while probes
+    // measure send-to-receive on the output's websocket.
+    let samples = rt.block_on(async {
+        let mut tail = s.output.receive(true).await.unwrap();
+        let load = {
+            let s = s.clone();
+            tokio::spawn(async move {
+                let mut k = 20_000_000u64;
+                loop {
+                    send_many(&s, &s.event_url, k, 500).await;
+                    k += 500;
+                }
+            })
+        };
+        let mut samples = Vec::new();
+        for probe in 0..300u64 {
+            let marker = 90_000_000 + probe;
+            let sent = Instant::now();
+            send_many(&s, &s.event_url, marker, 1).await;
+            let needle = format!("https://a.io/{marker}\"");
+            loop {
+                let text = tail.next().await.unwrap().unwrap();
+                if text.contains(&needle) {
+                    break;
+                }
+            }
+            samples.push(sent.elapsed());
+        }
+        load.abort();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        samples
+    });
+    let mut sorted = samples.clone();
+    sorted.sort();
+    let pct = |p: f64| sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)];
+    eprintln!(
+        "egress latency under load: p50 {:?}, p99 {:?} ({} probes)",
+        pct(0.50),
+        pct(0.99),
+        sorted.len()
+    );
+    let mut group = c.benchmark_group("egress");
+    group.sample_size(10);
+    group.bench_function("latency_idle", |b| {
+        b.iter_custom(|iters| {
+            rt.block_on(async {
+                let mut tail = s.output.receive(true).await.unwrap();
+                let start = Instant::now();
+                for i in 0..iters {
+                    let marker = 80_000_000 + i;
+                    send_many(&s, &s.event_url, marker, 1).await;
+                    let needle = format!("https://a.io/{marker}\"");
+                    while !tail.next().await.unwrap().unwrap().contains(&needle) {}
+                }
+                start.elapsed()
+            })
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, ingest);
+criterion_main!(benches);

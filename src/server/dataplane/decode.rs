@@ -1,0 +1,363 @@
+//! From an HTTP request's body and headers to a checked event: which schema, which
+//! serialization, the Avro value, the contract's validations and `strmMeta.schemaId`.
+
+use apache_avro::types::Value;
+
+use super::avro_json::{self, SCHEMA_RULE};
+use super::schemas::{EventSchema, FieldPath, SchemaRegistry};
+use crate::model::Invalid;
+
+pub const SERIALIZATION_RULE: &str = "Strm-Serialization-Type is application/x-avro-binary \
+     (a bare Avro datum) or application/json (Avro-JSON or plain JSON)";
+pub const VALIDATION_RULE: &str = "the schema's contract requires it to match";
+pub const SCHEMA_ID_RULE: &str =
+    "strmMeta.schemaId equals the Strm-Schema-Id (or Strm-Schema-Ref) header";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    AvroBinary,
+    Json,
+}
+
+/// The serialization of a body, from `Strm-Serialization-Type`, else `Content-Type`.
+pub fn format_of(
+    serialization_type: Option<&str>,
+    content_type: Option<&str>,
+) -> Result<Format, Invalid> {
+    let essence = |t: &str| {
+        t.split(';')
+            .next()
+            .unwrap_or_default()
+            .trim()
+            .to_lowercase()
+    };
+    match serialization_type.map(essence) {
+        Some(t) if t == "application/x-avro-binary" => Ok(Format::AvroBinary),
+        Some(t) if t == "application/json" => Ok(Format::Json),
+        Some(t) => Err(Invalid::new(
+            "Strm-Serialization-Type",
+            format!("{t:?} is not a known serialization"),
+            SERIALIZATION_RULE,
+        )),
+        None if content_type.map(essence).as_deref() == Some("application/json") => {
+            Ok(Format::Json)
+        }
+        None => Ok(Format::AvroBinary),
+    }
+}
+
+/// The schema a request names. `Strm-Schema-Ref` (driver 1.0.0) may carry a full
+/// reference such as `streammachine/clickstream/1.0.0`; the schema is then found by its
+/// name part.
+pub fn schema_for<'a>(
+    registry: &'a SchemaRegistry,
+    schema_id: Option<&str>,
+    schema_ref: Option<&str>,
+) -> Result<&'a std::sync::Arc<EventSchema>, Invalid> {
+    let (header, value) = match (schema_id, schema_ref) {
+        (Some(id), _) => ("Strm-Schema-Id", id.trim()),
+        (None, Some(r)) => ("Strm-Schema-Ref", r.trim()),
+        (None, None) => {
+            return Err(Invalid::new(
+                "Strm-Schema-Id",
+                "is missing",
+                format!(
+                    "every event names its schema in Strm-Schema-Id or Strm-Schema-Ref: one of {}",
+                    registry.ids().join(", ")
+                ),
+            ));
+        }
+    };
+    let rule = || format!("known schemas are {}", registry.ids().join(", "));
+    if let Some(s) = registry.get(value) {
+        return Ok(s);
+    }
+    // A reference is `<handle>/<name>/<version>` (or `<name>/<version>`): the name is
+    // the segment the server knows.
+    if let Some(s) = value.split('/').find_map(|part| registry.get(part)) {
+        return Ok(s);
+    }
+    Err(Invalid::new(
+        header,
+        format!("{value:?} is not a known schema"),
+        rule(),
+    ))
+}
+
+/// Decodes a body into an event of `schema`.
+pub fn decode(schema: &EventSchema, format: Format, body: &[u8]) -> Result<Value, Invalid> {
+    match format {
+        Format::AvroBinary => {
+            let mut rest = body;
+            let value =
+                apache_avro::from_avro_datum(&schema.avro, &mut rest, None).map_err(|e| {
+                    Invalid::new(
+                        "body",
+                        format!("is not a {} Avro datum ({e})", schema.id),
+                        SCHEMA_RULE,
+                    )
+                })?;
+            if !rest.is_empty() {
+                return Err(Invalid::new(
+                    "body",
+                    format!(
+                        "has {} bytes after the {} Avro datum",
+                        rest.len(),
+                        schema.id
+                    ),
+                    SCHEMA_RULE,
+                ));
+            }
+            Ok(value)
+        }
+        Format::Json => {
+            let json: serde_json::Value = serde_json::from_slice(body)
+                .map_err(|e| Invalid::new("body", format!("is not JSON ({e})"), SCHEMA_RULE))?;
+            avro_json::from_json(&schema.avro, &json)
+        }
+    }
+}
+
+/// The value at a path, looking through unions.
+pub fn get<'a>(event: &'a Value, path: &FieldPath) -> Option<&'a Value> {
+    let mut current = event;
+    for segment in path.segments() {
+        current = unwrap_union(current);
+        let Value::Record(fields) = current else {
+            return None;
+        };
+        current = &fields.iter().find(|(k, _)| k == segment)?.1;
+    }
+    Some(unwrap_union(current))
+}
+
+pub fn get_mut<'a>(event: &'a mut Value, path: &FieldPath) -> Option<&'a mut Value> {
+    let mut current = event;
+    for segment in path.segments() {
+        current = unwrap_union_mut(current);
+        let Value::Record(fields) = current else {
+            return None;
+        };
+        current = &mut fields.iter_mut().find(|(k, _)| k == segment)?.1;
+    }
+    Some(unwrap_union_mut(current))
+}
+
+/// The slot of the field at a path itself (a union stays a union), to replace it.
+pub fn slot_mut<'a>(event: &'a mut Value, path: &FieldPath) -> Option<&'a mut Value> {
+    let (last, parents) = path.segments().split_last()?;
+    let mut current = event;
+    for segment in parents {
+        current = unwrap_union_mut(current);
+        let Value::Record(fields) = current else {
+            return None;
+        };
+        current = &mut fields.iter_mut().find(|(k, _)| k == segment)?.1;
+    }
+    let Value::Record(fields) = unwrap_union_mut(current) else {
+        return None;
+    };
+    fields.iter_mut().find(|(k, _)| k == last).map(|(_, v)| v)
+}
+
+fn unwrap_union(v: &Value) -> &Value {
+    match v {
+        Value::Union(_, inner) => inner,
+        other => other,
+    }
+}
+
+fn unwrap_union_mut(v: &mut Value) -> &mut Value {
+    match v {
+        Value::Union(_, inner) => inner,
+        other => other,
+    }
+}
+
+/// `strmMeta.consentLevels` of an event.
+pub fn consent_levels(event: &Value) -> Vec<i32> {
+    match get(event, &FieldPath::parse("strmMeta/consentLevels")) {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|v| match unwrap_union(v) {
+                Value::Int(i) => Some(*i),
+                Value::Long(i) => i32::try_from(*i).ok(),
+                _ => None,
+            })
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The contract's checks: `strmMeta.schemaId` and the validation regexes.
+pub fn check(schema: &EventSchema, event: &Value) -> Result<(), Invalid> {
+    match get(event, &FieldPath::parse("strmMeta/schemaId")) {
+        Some(Value::String(id)) if id == &schema.id => {}
+        Some(Value::String(id)) => {
+            return Err(Invalid::new(
+                "strmMeta/schemaId",
+                format!("is {id:?} but the header says {:?}", schema.id),
+                SCHEMA_ID_RULE,
+            ));
+        }
+        _ => {
+            return Err(Invalid::new(
+                "strmMeta/schemaId",
+                "is missing",
+                SCHEMA_ID_RULE,
+            ));
+        }
+    }
+    for v in &schema.validations {
+        let rule = || format!("{VALIDATION_RULE} {}", v.regex.as_str());
+        match get(event, &v.field) {
+            Some(Value::String(s)) if v.regex.is_match(s) => {}
+            Some(Value::String(s)) => {
+                return Err(Invalid::new(
+                    v.field.to_string(),
+                    format!("{s:?} does not match"),
+                    rule(),
+                ));
+            }
+            _ => {
+                return Err(Invalid::new(v.field.to_string(), "is not a string", rule()));
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn registry() -> SchemaRegistry {
+        SchemaRegistry::embedded().unwrap()
+    }
+
+    fn event_json(url: &str, customer: &str) -> serde_json::Value {
+        json!({"strmMeta": {"schemaId": "clickstream", "consentLevels": [0]},
+            "producerSessionId": "session-1", "url": url,
+            "eventType": "", "referrer": "", "userAgent": "", "conversion": 0,
+            "customer": {"id": customer}, "abTests": []})
+    }
+
+    #[test]
+    fn serialization_header_wins_then_content_type() {
+        assert_eq!(
+            format_of(Some("application/x-avro-binary"), Some("application/json")).unwrap(),
+            Format::AvroBinary
+        );
+        assert_eq!(
+            format_of(Some("application/json"), Some("application/octet-stream")).unwrap(),
+            Format::Json
+        );
+        assert_eq!(
+            format_of(None, Some("application/json; charset=utf-8")).unwrap(),
+            Format::Json
+        );
+        assert_eq!(
+            format_of(None, Some("text/plain")).unwrap(),
+            Format::AvroBinary
+        );
+        assert_eq!(format_of(None, None).unwrap(), Format::AvroBinary);
+        let err = format_of(Some("text/csv"), None).unwrap_err();
+        assert_eq!(err.field, "Strm-Serialization-Type");
+    }
+
+    #[test]
+    fn schema_headers_id_and_ref() {
+        let reg = registry();
+        assert_eq!(
+            schema_for(&reg, Some("clickstream"), None).unwrap().id,
+            "clickstream"
+        );
+        assert_eq!(
+            schema_for(&reg, None, Some("strmprivacy/nps_unified_v1/1.0.0"))
+                .unwrap()
+                .id,
+            "nps_unified_v1"
+        );
+        assert_eq!(
+            schema_for(&reg, None, Some("clickstream/1.0.0"))
+                .unwrap()
+                .id,
+            "clickstream"
+        );
+        let err = schema_for(&reg, None, Some("acme/pageviews/1.0.0")).unwrap_err();
+        assert_eq!(err.field, "Strm-Schema-Ref");
+        let err = schema_for(&reg, Some("pageviews"), None).unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "Strm-Schema-Id: \"pageviews\" is not a known schema; known schemas are clickstream, nps_unified_v1"
+        );
+        assert!(schema_for(&reg, None, None).is_err());
+    }
+
+    #[test]
+    fn avro_binary_round_trips_and_corrupt_datums_are_refused() {
+        let reg = registry();
+        let schema = reg.get("clickstream").unwrap();
+        let value = decode(
+            schema,
+            Format::Json,
+            event_json("https://a.b/c", "c1").to_string().as_bytes(),
+        )
+        .unwrap();
+        let bytes = apache_avro::to_avro_datum(&schema.avro, value.clone()).unwrap();
+        assert_eq!(decode(schema, Format::AvroBinary, &bytes).unwrap(), value);
+        let err = decode(schema, Format::AvroBinary, &bytes[..bytes.len() - 3]).unwrap_err();
+        assert!(
+            err.problem.contains("is not a clickstream Avro datum"),
+            "{err}"
+        );
+        let mut longer = bytes.clone();
+        longer.push(0);
+        let err = decode(schema, Format::AvroBinary, &longer).unwrap_err();
+        assert!(err.problem.contains("1 bytes after"), "{err}");
+        let err = decode(schema, Format::Json, b"{nope").unwrap_err();
+        assert!(err.problem.contains("is not JSON"), "{err}");
+    }
+
+    #[test]
+    fn contract_validations_name_field_value_and_regex() {
+        let reg = registry();
+        let schema = reg.get("clickstream").unwrap();
+        let ok = avro_json::from_json(&schema.avro, &event_json("https://x.io/a", "c")).unwrap();
+        check(schema, &ok).unwrap();
+        let bad_url = avro_json::from_json(&schema.avro, &event_json("mailto:me", "c")).unwrap();
+        let err = check(schema, &bad_url).unwrap_err();
+        assert_eq!(err.field, "url");
+        assert!(err.problem.contains("\"mailto:me\" does not match"));
+        assert!(err.rule.contains("^(https?|ftp|file)://"));
+        let empty_customer =
+            avro_json::from_json(&schema.avro, &event_json("https://x.io/a", "")).unwrap();
+        assert_eq!(
+            check(schema, &empty_customer).unwrap_err().field,
+            "customer/id"
+        );
+    }
+
+    #[test]
+    fn schema_id_in_the_event_must_match_the_header() {
+        let reg = registry();
+        let schema = reg.get("clickstream").unwrap();
+        let mut j = event_json("https://x.io/a", "c");
+        j["strmMeta"]["schemaId"] = json!("nps_unified_v1");
+        let v = avro_json::from_json(&schema.avro, &j).unwrap();
+        let err = check(schema, &v).unwrap_err();
+        assert_eq!(err.field, "strmMeta/schemaId");
+        assert!(err.problem.contains("\"nps_unified_v1\""), "{err}");
+    }
+
+    #[test]
+    fn consent_levels_are_read() {
+        let reg = registry();
+        let schema = reg.get("clickstream").unwrap();
+        let mut j = event_json("https://x.io/a", "c");
+        j["strmMeta"]["consentLevels"] = json!([0, 2, 3]);
+        let v = avro_json::from_json(&schema.avro, &j).unwrap();
+        assert_eq!(consent_levels(&v), vec![0, 2, 3]);
+    }
+}

@@ -1,0 +1,22 @@
+//! The data plane of the local server (`shared/spec/data-plane.md`): events in through
+//! `/event`, personal data encrypted per key-field value, consent-filtered and decrypted
+//! views for outputs, live egress over websockets and batch exports to buckets.
+
+pub mod avro_json;
+pub mod consent;
+pub mod crypto;
+pub mod decode;
+pub mod directory;
+pub mod egress;
+pub mod exporter;
+pub mod pipeline;
+pub mod routes;
+pub mod schemas;
+pub mod store;
+#[cfg(test)]
+mod tests;
+
+pub use consent::View;
+pub use exporter::{ExportJob, SinkTarget};
+pub use pipeline::{DataError, DataPlane, DataPlaneConfig, Directory, IngestRequest};
+pub use store::{DataStore, Principal};

@@ -1,0 +1,520 @@
+//! The data plane's one entry point for the HTTP routes: event tokens, ingest (decode,
+//! check, encrypt, store, publish) and the views that egress and exporters read.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use apache_avro::types::Value;
+use rand::Rng;
+
+use super::avro_json::to_json_string;
+use super::consent::{View, apply_view, encrypt_pii};
+use super::crypto::DataKey;
+use super::decode;
+use super::egress::{Hub, Published, Subscription};
+use super::schemas::{EventSchema, FieldPath, KeyLinkKind, SchemaRegistry};
+use super::store::{DataStore, KeyRequest, NewEvent, Principal, StoredEvent};
+use crate::model::rules::MAX_BODY_BYTES;
+use crate::model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS};
+
+pub use super::exporter::ExportJob;
+
+/// What the data plane needs from the control plane. The server implements it over its
+/// store; tests implement it over a fixed list.
+pub trait Directory: Send + Sync + 'static {
+    /// The stream or output these data-plane credentials belong to.
+    fn authenticate(
+        &self,
+        billing_id: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Option<Principal>;
+    /// What a principal sees now; `None` once its stream or output is gone.
+    fn view(&self, principal: &Principal) -> Option<View>;
+    /// Every exporter of every account, with its sink resolved.
+    fn export_jobs(&self) -> Vec<ExportJob>;
+    /// One exporter, by the account, its linked stream, its name and kind.
+    fn export_job(
+        &self,
+        account: &str,
+        linked_stream: &str,
+        name: &str,
+        export_keys: bool,
+    ) -> Option<ExportJob> {
+        self.export_jobs().into_iter().find(|j| {
+            j.account == account
+                && j.linked_stream == linked_stream
+                && j.name == name
+                && j.export_keys == export_keys
+        })
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct DataPlaneConfig {
+    /// Local buckets live in `<data_dir>/buckets/<bucket>/`.
+    pub data_dir: PathBuf,
+    pub retention: Duration,
+    pub key_rotation: Duration,
+    pub token_ttl_secs: i64,
+    /// An S3-compatible endpoint for S3 sinks whose credentials carry none.
+    pub s3_endpoint: Option<String>,
+    /// Events a slow websocket consumer may fall behind before events are dropped.
+    pub egress_buffer: usize,
+    /// How often exporters and retention run.
+    pub tick: Duration,
+}
+
+impl DataPlaneConfig {
+    pub fn new(data_dir: PathBuf) -> DataPlaneConfig {
+        DataPlaneConfig {
+            data_dir,
+            retention: Duration::from_secs(7 * 24 * 3600),
+            key_rotation: Duration::from_secs(24 * 3600),
+            token_ttl_secs: TOKEN_LIFETIME_SECS,
+            s3_endpoint: None,
+            egress_buffer: 1024,
+            tick: Duration::from_secs(1),
+        }
+    }
+}
+
+/// Why a data-plane request failed, with the HTTP status it answers.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DataError {
+    #[error("{0}")]
+    Unauthorized(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0}")]
+    BadRequest(Invalid),
+    #[error("the event is {0} bytes; an event is at most 1 MiB (1048576 bytes)")]
+    TooLarge(usize),
+    #[error("{0}")]
+    Internal(String),
+}
+
+impl DataError {
+    pub fn status(&self) -> u16 {
+        match self {
+            DataError::Unauthorized(_) => 401,
+            DataError::Forbidden(_) => 403,
+            DataError::BadRequest(_) => 400,
+            DataError::TooLarge(_) => 413,
+            DataError::Internal(_) => 500,
+        }
+    }
+}
+
+impl From<Invalid> for DataError {
+    fn from(e: Invalid) -> Self {
+        DataError::BadRequest(e)
+    }
+}
+
+impl From<rusqlite::Error> for DataError {
+    fn from(e: rusqlite::Error) -> Self {
+        tracing::error!(error = %e, "data plane store");
+        DataError::Internal("the server could not store the event; try again".into())
+    }
+}
+
+/// The headers and body of one `POST /event`.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct IngestRequest<'a> {
+    pub schema_id: Option<&'a str>,
+    pub schema_ref: Option<&'a str>,
+    pub serialization_type: Option<&'a str>,
+    pub content_type: Option<&'a str>,
+    pub body: &'a [u8],
+}
+
+#[derive(Clone)]
+pub struct DataPlane {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    registry: SchemaRegistry,
+    store: DataStore,
+    directory: Arc<dyn Directory>,
+    config: DataPlaneConfig,
+    hub: Hub,
+}
+
+pub fn now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as i64)
+        .unwrap_or_default()
+}
+
+fn new_token() -> String {
+    use rand::distr::Alphanumeric;
+    rand::rng()
+        .sample_iter(&Alphanumeric)
+        .take(48)
+        .map(char::from)
+        .collect()
+}
+
+impl DataPlane {
+    pub fn new(
+        store: DataStore,
+        directory: Arc<dyn Directory>,
+        config: DataPlaneConfig,
+    ) -> Result<DataPlane, super::schemas::SchemaError> {
+        let registry = SchemaRegistry::embedded()?;
+        Ok(DataPlane {
+            inner: Arc::new(Inner {
+                registry,
+                store,
+                directory,
+                hub: Hub::new(config.egress_buffer),
+                config,
+            }),
+        })
+    }
+
+    pub fn registry(&self) -> &SchemaRegistry {
+        &self.inner.registry
+    }
+
+    pub fn store(&self) -> &DataStore {
+        &self.inner.store
+    }
+
+    pub fn config(&self) -> &DataPlaneConfig {
+        &self.inner.config
+    }
+
+    pub fn directory(&self) -> &Arc<dyn Directory> {
+        &self.inner.directory
+    }
+
+    fn issue(
+        &self,
+        principal: &Principal,
+        refresh_token: Option<String>,
+    ) -> Result<EventTokens, DataError> {
+        let expires_at = now_ms() / 1000 + self.inner.config.token_ttl_secs;
+        let id_token = new_token();
+        self.inner
+            .store
+            .put_token(&id_token, principal, Some(expires_at * 1000))?;
+        let refresh_token = match refresh_token {
+            Some(t) => t,
+            None => {
+                let t = new_token();
+                self.inner.store.put_token(&t, principal, None)?;
+                t
+            }
+        };
+        Ok(EventTokens {
+            id_token,
+            refresh_token,
+            expires_at,
+        })
+    }
+
+    /// `POST /auth`.
+    pub fn auth(&self, req: &EventAuthRequest) -> Result<EventTokens, DataError> {
+        let principal = self
+            .inner
+            .directory
+            .authenticate(&req.billing_id, &req.client_id, &req.client_secret)
+            .ok_or_else(|| {
+                DataError::Unauthorized(
+                    "billingId, clientId and clientSecret do not match a stream or output".into(),
+                )
+            })?;
+        self.issue(&principal, None)
+    }
+
+    /// `POST /refresh`: a new id token; the refresh token stays valid.
+    pub fn refresh(&self, refresh_token: &str) -> Result<EventTokens, DataError> {
+        let principal = self
+            .inner
+            .store
+            .token(refresh_token, true, now_ms())?
+            .filter(|p| self.inner.directory.view(p).is_some())
+            .ok_or_else(|| {
+                DataError::Unauthorized(
+                    "the refresh token is unknown or revoked; authenticate again with POST /auth"
+                        .into(),
+                )
+            })?;
+        self.issue(&principal, Some(refresh_token.to_owned()))
+    }
+
+    /// The principal of a bearer token (the `Authorization` header's value).
+    pub fn authorize(&self, authorization: Option<&str>) -> Result<Principal, DataError> {
+        let token = authorization
+            .and_then(|h| {
+                h.strip_prefix("Bearer ")
+                    .or_else(|| h.strip_prefix("bearer "))
+            })
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+            .ok_or_else(|| {
+                DataError::Unauthorized(
+                    "Authorization: Bearer <event token> is missing; get one with POST /auth"
+                        .into(),
+                )
+            })?;
+        self.inner
+            .store
+            .token(token, false, now_ms())?
+            .ok_or_else(|| {
+                DataError::Unauthorized(
+                    "the event token is unknown or expired; get a new one with POST /auth or /refresh".into(),
+                )
+            })
+    }
+
+    /// `POST /event`: accepts one event for the principal's source stream.
+    pub async fn ingest(
+        &self,
+        principal: &Principal,
+        req: IngestRequest<'_>,
+    ) -> Result<(), DataError> {
+        if let Some(output) = &principal.output {
+            return Err(DataError::Forbidden(format!(
+                "this token belongs to output {output:?}, which only receives events; send with the credentials of stream {:?}",
+                principal.stream
+            )));
+        }
+        if req.body.len() > MAX_BODY_BYTES {
+            return Err(DataError::TooLarge(req.body.len()));
+        }
+        let inner = &self.inner;
+        let schema = decode::schema_for(&inner.registry, req.schema_id, req.schema_ref)?;
+        let format = decode::format_of(req.serialization_type, req.content_type)?;
+        let mut event = decode::decode(schema, format, req.body)?;
+        decode::check(schema, &event)?;
+        let consent = decode::consent_levels(&event);
+        let key_value = match decode::get(&event, &schema.key_field) {
+            Some(v) => key_text(v),
+            None => String::new(),
+        };
+        let now = now_ms();
+        let key = inner.store.key_for(
+            &KeyRequest {
+                account: &principal.account,
+                stream: &principal.stream,
+                schema_id: &schema.id,
+                key_field_value: &key_value,
+            },
+            now,
+            inner.config.key_rotation.as_millis() as i64,
+            || new_key(schema.key_link, now),
+        )?;
+        encrypt_pii(schema, &mut event, &key);
+        set_meta(schema, &mut event, &key, &principal.account);
+        let encoded_schema = schema.clone();
+        let stored = inner
+            .store
+            .append(NewEvent {
+                account: principal.account.clone(),
+                stream: principal.stream.clone(),
+                schema_id: schema.id.clone(),
+                consent,
+                encode: timestamped_json(encoded_schema, event),
+            })
+            .await
+            .map_err(|e| {
+                tracing::error!(error = %e, "storing an event failed");
+                DataError::Internal("the server could not store the event; try again".into())
+            })?;
+        let text = String::from_utf8(stored.body).unwrap_or_default();
+        inner.hub.publish(
+            &principal.account,
+            &principal.stream,
+            Arc::new(Published {
+                seq: stored.seq,
+                schema: schema.clone(),
+                consent: stored.consent,
+                text: text.into(),
+            }),
+        );
+        Ok(())
+    }
+
+    /// Closes every websocket tail, for shutdown.
+    pub fn close_egress(&self) {
+        self.inner.hub.close_all();
+    }
+
+    /// A live tail of what the principal may see.
+    pub fn subscribe(&self, principal: &Principal) -> Result<Subscription, DataError> {
+        let view = self.inner.directory.view(principal).ok_or_else(|| {
+            DataError::Unauthorized("the stream or output of this token no longer exists".into())
+        })?;
+        let rx = self
+            .inner
+            .hub
+            .subscribe(&principal.account, &principal.stream);
+        Ok(Subscription::new(self.clone(), principal.clone(), view, rx))
+    }
+
+    /// The JSON text a view receives for an event as the source stream holds it (all PII
+    /// encrypted), or `None` when the view does not admit it.
+    pub fn render(
+        &self,
+        account: &str,
+        stream: &str,
+        schema: &EventSchema,
+        consent: &[i32],
+        text: &str,
+        view: &View,
+    ) -> Option<String> {
+        if !view.admits(consent) {
+            return None;
+        }
+        if *view == View::Source {
+            return Some(text.to_owned());
+        }
+        let json: serde_json::Value = serde_json::from_str(text).ok()?;
+        let event = super::avro_json::from_json(&schema.avro, &json).ok()?;
+        let store = &self.inner.store;
+        let lookup = |id: u32| store.key_by_id(account, stream, id).ok().flatten();
+        apply_view(schema, event, view, &lookup).map(|v| to_json_string(&v))
+    }
+
+    /// A stored event as the view sees it. Events of a schema the server no longer knows
+    /// are skipped rather than failing an export.
+    pub fn render_stored(
+        &self,
+        account: &str,
+        stream: &str,
+        stored: &StoredEvent,
+        view: &View,
+    ) -> Option<String> {
+        let schema = self.inner.registry.get(&stored.schema_id)?;
+        let text = std::str::from_utf8(&stored.body).ok()?;
+        self.render(account, stream, schema, &stored.consent, text, view)
+    }
+
+    /// Removes a deleted stream's (or output's) events, keys, tokens and positions.
+    pub fn delete_stream(&self, account: &str, stream: &str) -> Result<(), DataError> {
+        self.inner.store.delete_stream(account, stream)?;
+        Ok(())
+    }
+
+    /// Applies retention: events older than the retention, and keys no remaining event
+    /// can use (a key encrypts for at most one rotation period).
+    pub fn prune(&self, now: i64) -> Result<(usize, usize), DataError> {
+        let retention = self.inner.config.retention.as_millis() as i64;
+        let rotation = self.inner.config.key_rotation.as_millis() as i64;
+        Ok(self
+            .inner
+            .store
+            .prune(now - retention, now - retention - rotation)?)
+    }
+}
+
+fn key_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        other => to_json_string(other),
+    }
+}
+
+fn new_key(kind: KeyLinkKind, now: i64) -> DataKey {
+    let link = match kind {
+        KeyLinkKind::String => uuid::Uuid::new_v4().to_string(),
+        KeyLinkKind::Int => rand::rng().random::<i32>().to_string(),
+    };
+    DataKey::generate(link, now)
+}
+
+/// The encoder of an event's stored JSON, given the acceptance time. The text is made
+/// here, on the request's thread, with a placeholder where the time goes; the store's
+/// writer only splices the time in.
+fn timestamped_json(schema: Arc<EventSchema>, mut event: Value) -> super::store::Encoder {
+    const PLACEHOLDER: &str = ":-9223372036854775808";
+    put_meta(&schema, &mut event, "timestamp", Value::Long(i64::MIN));
+    let text = to_json_string(&event);
+    let mut found = text.match_indices(PLACEHOLDER).map(|(i, _)| i);
+    match (found.next(), found.next()) {
+        (Some(at), None) => {
+            drop(event);
+            Box::new(move |ts| {
+                let (head, tail) = (&text[..=at], &text[at + PLACEHOLDER.len()..]);
+                Ok(format!("{head}{ts}{tail}").into_bytes())
+            })
+        }
+        // The placeholder's digits also occur elsewhere: encode it whole, later.
+        _ => Box::new(move |ts| {
+            put_meta(&schema, &mut event, "timestamp", Value::Long(ts));
+            Ok(to_json_string(&event).into_bytes())
+        }),
+    }
+}
+
+/// Sets a `strmMeta` field in the type the schema declares, wrapping it in the union
+/// branch where the schema has a union (`["null", "string"]`).
+fn put_meta(schema: &EventSchema, event: &mut Value, name: &str, plain: Value) {
+    use apache_avro::schema::SchemaKind;
+    let path = FieldPath::parse(&format!("strmMeta/{name}"));
+    let wrapped = match super::schemas::field_schema(&schema.avro, &path) {
+        Some(apache_avro::Schema::Union(u)) => {
+            let want = SchemaKind::from(&plain);
+            match u
+                .variants()
+                .iter()
+                .position(|s| SchemaKind::from(s) == want)
+            {
+                Some(i) => Value::Union(i as u32, Box::new(plain)),
+                None => return,
+            }
+        }
+        _ => plain,
+    };
+    if let Some(slot) = decode::slot_mut(event, &path) {
+        *slot = wrapped;
+    }
+}
+
+/// Fills the `strmMeta` fields the server owns but the timestamp, which the store sets.
+fn set_meta(schema: &EventSchema, event: &mut Value, key: &DataKey, billing_id: &str) {
+    put_meta(schema, event, "nonce", Value::Int(rand::rng().random()));
+    put_meta(
+        schema,
+        event,
+        "billingId",
+        Value::String(billing_id.to_owned()),
+    );
+    let link = match schema.key_link {
+        KeyLinkKind::Int => Value::Int(key.key_link.parse().unwrap_or_default()),
+        KeyLinkKind::String => Value::String(key.key_link.clone()),
+    };
+    put_meta(schema, event, "keyLink", link);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(url: &str) -> (Arc<EventSchema>, Value) {
+        let reg = SchemaRegistry::embedded().unwrap();
+        let schema = reg.get("clickstream").unwrap().clone();
+        let json = serde_json::json!({"strmMeta": {"schemaId": "clickstream", "consentLevels": []},
+            "producerSessionId": "s", "url": url, "eventType": "", "referrer": "",
+            "userAgent": "", "conversion": 0, "customer": {"id": "c"}, "abTests": []});
+        let value = super::super::avro_json::from_json(&schema.avro, &json).unwrap();
+        (schema, value)
+    }
+
+    #[test]
+    fn the_acceptance_time_is_spliced_into_the_stored_json() {
+        for url in ["https://a.io/", "https://a.io/:-9223372036854775808"] {
+            let (schema, value) = event(url);
+            let body = timestamped_json(schema, value)(1_610_704_326_171).unwrap();
+            let stored: serde_json::Value = serde_json::from_slice(&body).unwrap();
+            assert_eq!(stored["strmMeta"]["timestamp"], 1_610_704_326_171i64);
+            assert_eq!(stored["url"], url);
+        }
+    }
+}
