@@ -492,6 +492,9 @@ fn without_an_api_url_the_local_server_answers() {
     assert_eq!(home.json(&["streams", "list"])[0]["name"], "local-one");
     let show = home.ok(&["auth", "show"]);
     assert!(show.starts_with("Credentials for "), "{show}");
+    // The secret the CLI saved at creation is what the simulator sends with.
+    let sent = home.ok(&["simulate", "local-one", "--count", "3", "--rate", "50"]);
+    assert!(sent.contains("3 events sent to local-one"), "{sent}");
 }
 
 #[test]

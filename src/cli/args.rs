@@ -70,9 +70,9 @@ pub enum Command {
     /// Run the local Stream Machine server until Ctrl-C.
     Serve(ServeArgs),
     /// Send simulated events to a stream.
-    Simulate(super::slots::SimulateArgs),
+    Simulate(crate::simulate::SimulateArgs),
     /// Set up a demo account with streams and events.
-    Demo(super::slots::DemoArgs),
+    Demo(crate::simulate::DemoArgs),
     /// Print the shell completion script.
     Completions {
         #[arg(value_name = "SHELL")]

@@ -10,7 +10,6 @@ mod prompt;
 mod resources;
 mod serve;
 pub mod shorts;
-mod slots;
 
 use std::ffi::OsString;
 use std::process::ExitCode;
@@ -98,7 +97,7 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
         Command::Serve(args) => return serve::run(args, &paths).await,
         Command::Simulate(args) => {
             let mut out = std::io::stdout();
-            slots::simulate_command(&paths, api_url, &args, &mut out).await?;
+            crate::simulate::simulate_command(&paths, api_url, &args, &mut out).await?;
             return Ok(());
         }
         Command::Demo(args) => {
@@ -107,7 +106,7 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
                     "demo sets up the local server; run it without --api-url".into(),
                 ));
             }
-            slots::demo(&paths, &args, &mut std::io::stdout()).await?;
+            crate::simulate::demo(&paths, &args, &mut std::io::stdout()).await?;
             return Ok(());
         }
         _ => {}
