@@ -479,6 +479,17 @@ async fn errors_are_one_clear_line_with_the_right_exit_code() {
     let err = home.fails(&["auth", "login", "-e", EMAIL, "-p", "wrong password"], 1);
     assert!(err.contains("401"), "{err}");
     home.ok(&["auth", "show"]);
+
+    // A broken credentials file is named, and logging in again replaces it
+    std::fs::write(home.credentials_file(), "not json").unwrap();
+    let err = home.fails(&["streams", "list"], 1);
+    assert!(
+        err.contains("-credentials.json") && err.contains("not a credentials file"),
+        "{err}"
+    );
+    home.ok(&["auth", "login", "-e", EMAIL, "-p", PASSWORD]);
+    assert_eq!(home.json(&["streams", "list"]), json!([]));
+    assert_eq!(mode(&home.credentials_file()), 0o600);
     server.shutdown().await;
 }
 

@@ -7,28 +7,14 @@ use super::args::AuthCommand;
 use super::output::{CliError, CliResult, print_json, print_line};
 use super::prompt;
 use crate::backend::Backend;
+use crate::client::ApiClient;
 use crate::model::{AuthResponse, rules};
 
 pub async fn run(cmd: AuthCommand, backend: &Backend) -> CliResult {
     let client = &backend.client;
     match cmd {
         AuthCommand::Login { email, password } => {
-            let last_email = client.session().await.map(|s| s.email);
-            let email = match email {
-                Some(e) => e,
-                None => ask(|| {
-                    prompt::line(
-                        "Enter your Stream Machine portal email address",
-                        last_email.as_deref(),
-                    )
-                })?,
-            };
-            rules::check_email(&email)?;
-            let password = match password {
-                Some(p) => p,
-                None => ask(|| prompt::secret("Please enter your Stream Machine portal password"))?,
-            };
-            let auth = client.login(&email, &password).await?;
+            let auth = login(client, email, password).await?;
             print_line(&format!("Successfully logged in as {}", auth.email))
         }
         AuthCommand::Show { json } => {
@@ -58,6 +44,31 @@ pub async fn run(cmd: AuthCommand, backend: &Backend) -> CliResult {
             print_line(&format!("Logged out of {place}"))
         }
     }
+}
+
+/// Asks for what the command line left out (offering the last e-mail), then logs in;
+/// the client stores the new session.
+pub async fn login(
+    client: &ApiClient,
+    email: Option<String>,
+    password: Option<String>,
+) -> Result<AuthResponse, CliError> {
+    let last_email = client.session().await.map(|s| s.email);
+    let email = match email {
+        Some(e) => e,
+        None => ask(|| {
+            prompt::line(
+                "Enter your Stream Machine portal email address",
+                last_email.as_deref(),
+            )
+        })?,
+    };
+    rules::check_email(&email)?;
+    let password = match password {
+        Some(p) => p,
+        None => ask(|| prompt::secret("Please enter your Stream Machine portal password"))?,
+    };
+    Ok(client.login(&email, &password).await?)
 }
 
 /// Prompts block on the terminal; the runtime's other workers keep serving meanwhile.

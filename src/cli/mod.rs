@@ -18,7 +18,7 @@ use clap::{CommandFactory, FromArgMatches};
 use clap_complete::Shell;
 
 use crate::backend::Backend;
-use crate::client::CredentialStore;
+use crate::client::{ApiClient, CredentialStore};
 use crate::console::ConsoleOptions;
 use crate::paths::Paths;
 use args::{AuthCommand, Cli, Command};
@@ -116,6 +116,16 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
         crate::client::parse_base_url(url)?;
         CredentialStore::for_api(&paths, url).delete()?;
         return output::print_line(&format!("Logged out of {url}"));
+    }
+    // A broken credentials file is replaced by logging in, as its error advises.
+    if let (Command::Auth(AuthCommand::Login { email, password }), Some(url)) = (&command, api_url)
+    {
+        let store = CredentialStore::for_api(&paths, url);
+        if store.load().is_err() {
+            let auth = auth::login(&ApiClient::new(url)?, email.clone(), password.clone()).await?;
+            store.save(&auth)?;
+            return output::print_line(&format!("Successfully logged in as {}", auth.email));
+        }
     }
     let backend = connect(&paths, api_url).await?;
     match command {
