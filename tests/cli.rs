@@ -613,6 +613,17 @@ fn serve_runs_the_local_server_with_the_given_accounts() {
         .expect("serve prints its URL");
     // Keep reading so the server's log lines never meet a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
+    // Commands without --api-url on the same data directory join this server rather
+    // than starting a second one on the same database.
+    assert_eq!(home.json(&["streams", "list"]), json!([]));
+    let published =
+        std::fs::read_to_string(home.dir.path().join("data/server/server.json")).unwrap();
+    assert!(published.contains(&url), "{published} names {url}");
+    let err = home.fails(&["serve", "--addr", "127.0.0.1:0"], 1);
+    assert!(
+        err.contains("already runs the local server") && err.contains(&url),
+        "{err}"
+    );
     let remote = Home {
         dir: home.dir,
         api: Some(url),

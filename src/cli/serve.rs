@@ -5,27 +5,40 @@ use super::args::ServeArgs;
 use super::output::{CliError, CliResult};
 use crate::model::rules;
 use crate::paths::Paths;
-use crate::server::embedded::LocalAccount;
-use crate::server::{self, ServerConfig};
+use crate::server::embedded::{LocalAccount, RunOptions};
+use crate::server::{self, embedded};
 
+/// Runs the server of the same directory the console embeds (or `--data-dir`), holding
+/// its lock: consoles and commands started meanwhile join this server instead of
+/// starting their own.
 pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
-    // Not the embedded server's directory: that one is guarded by the console's lock, and
-    // two servers must never share a database.
-    let data_dir = args
-        .data_dir
-        .unwrap_or_else(|| paths.data_dir.join("serve"));
-    let mut config = ServerConfig::new(data_dir);
-    if let Some(addr) = args.addr {
-        config.addr = addr;
-    }
-    config.users = args
-        .users
-        .iter()
-        .map(|u| parse_user(u))
-        .collect::<Result<_, _>>()?;
-    server::serve(config)
+    let server_dir = args.data_dir.unwrap_or_else(|| paths.server_dir());
+    let options = RunOptions {
+        addr: args.addr,
+        users: args
+            .users
+            .iter()
+            .map(|u| parse_user(u))
+            .collect::<Result<_, _>>()?,
+    };
+    server::log_to_stderr();
+    let local = embedded::start_owned(&server_dir, options)
         .await
-        .map_err(|e| CliError::Failed(e.to_string()))
+        .map_err(|e| CliError::Failed(e.to_string()))?;
+    eprintln!("Stream Machine API listening on {}", local.url);
+    eprintln!(
+        "Data in {}; consoles and commands on this directory join this server. \
+         Local account {} (password in {}).",
+        server_dir.display(),
+        local.account.email,
+        server_dir.join(embedded::ACCOUNT_FILE).display()
+    );
+    server::shutdown_signal().await;
+    tracing::info!("shutting down");
+    if let Some(handle) = local.handle {
+        handle.shutdown().await;
+    }
+    Ok(())
 }
 
 /// `EMAIL:PASSWORD`; the password may itself contain ':'. Messages never show it.

@@ -3,6 +3,7 @@
 //! account it signs in to is created once and kept in `local-account.json` (0600).
 
 use std::fs::{File, OpenOptions, TryLockError};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -46,8 +47,42 @@ struct ServerFile {
     url: String,
 }
 
+/// How the process that takes a server directory's lock runs its server.
+#[derive(Debug, Clone, Default)]
+pub struct RunOptions {
+    /// A fixed address; `None` reuses the previous port when free, else any port.
+    pub addr: Option<SocketAddr>,
+    /// Accounts to create (or whose password to reset) besides the local account.
+    pub users: Vec<LocalAccount>,
+}
+
 /// Runs the local server for `server_dir`, or joins the one another process runs.
 pub async fn start_or_join(server_dir: &Path) -> Result<LocalBackend, ServerError> {
+    match take_lock(server_dir)? {
+        Some(lock) => run(server_dir, lock, RunOptions::default()).await,
+        None => join(server_dir).await,
+    }
+}
+
+/// Runs the local server for `server_dir` in this process (`strm-tui serve`), so that
+/// consoles and commands on the same directory join it. Refused while another process
+/// runs it: two servers must never share a database.
+pub async fn start_owned(
+    server_dir: &Path,
+    options: RunOptions,
+) -> Result<LocalBackend, ServerError> {
+    match take_lock(server_dir)? {
+        Some(lock) => run(server_dir, lock, options).await,
+        None => Err(ServerError::Other(format!(
+            "another strm-tui process already runs the local server of {} at {}; use it, or stop that process first",
+            server_dir.display(),
+            read_server_file(&server_dir.join(SERVER_FILE)).unwrap_or_else(|_| "(starting)".into())
+        ))),
+    }
+}
+
+/// The directory's lock when free; `None` while another process holds it.
+fn take_lock(server_dir: &Path) -> Result<Option<File>, ServerError> {
     crate::paths::create_private_dir(server_dir).map_err(|e| ServerError::io(server_dir, e))?;
     let lock_path = server_dir.join(LOCK_FILE);
     let lock = OpenOptions::new()
@@ -57,16 +92,29 @@ pub async fn start_or_join(server_dir: &Path) -> Result<LocalBackend, ServerErro
         .open(&lock_path)
         .map_err(|e| ServerError::io(&lock_path, e))?;
     match lock.try_lock() {
-        Ok(()) => run(server_dir, lock).await,
-        Err(TryLockError::WouldBlock) => join(server_dir).await,
+        Ok(()) => Ok(Some(lock)),
+        Err(TryLockError::WouldBlock) => Ok(None),
         Err(TryLockError::Error(e)) => Err(ServerError::io(&lock_path, e)),
     }
 }
 
-async fn run(server_dir: &Path, lock: File) -> Result<LocalBackend, ServerError> {
+async fn run(
+    server_dir: &Path,
+    lock: File,
+    options: RunOptions,
+) -> Result<LocalBackend, ServerError> {
     let account = load_or_create_account(server_dir)?;
     let mut config = ServerConfig::new(server_dir.to_path_buf());
     config.users = vec![account.clone()];
+    config.users.extend(options.users);
+    if let Some(addr) = options.addr {
+        let mut handle = super::start(ServerConfig { addr, ..config }).await?;
+        return publish(server_dir, &mut handle, lock).map(|url| LocalBackend {
+            url,
+            account,
+            handle: Some(handle),
+        });
+    }
     let file = server_dir.join(SERVER_FILE);
     // The previous port, when still free, keeps the URL (and with it the credentials
     // file, which is named after host and port) the same across restarts.
@@ -86,15 +134,26 @@ async fn run(server_dir: &Path, lock: File) -> Result<LocalBackend, ServerError>
         }
         None => super::start(config).await?,
     };
-    handle.hold_lock(lock);
-    let url = handle.url();
-    let json = serde_json::to_vec(&ServerFile { url: url.clone() }).expect("serialises");
-    crate::paths::write_private_file(&file, &json).map_err(|e| ServerError::io(&file, e))?;
+    let url = publish(server_dir, &mut handle, lock)?;
     Ok(LocalBackend {
         url,
         account,
         handle: Some(handle),
     })
+}
+
+/// Ties the lock to the running server and tells joiners where it listens.
+fn publish(
+    server_dir: &Path,
+    handle: &mut ServerHandle,
+    lock: File,
+) -> Result<String, ServerError> {
+    handle.hold_lock(lock);
+    let url = handle.url();
+    let file = server_dir.join(SERVER_FILE);
+    let json = serde_json::to_vec(&ServerFile { url: url.clone() }).expect("serialises");
+    crate::paths::write_private_file(&file, &json).map_err(|e| ServerError::io(&file, e))?;
+    Ok(url)
 }
 
 async fn join(server_dir: &Path) -> Result<LocalBackend, ServerError> {

@@ -259,12 +259,7 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
 
 /// `strm-tui serve`: logs to stderr and runs until Ctrl-C or SIGTERM.
 pub async fn serve(config: ServerConfig) -> Result<(), ServerError> {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .try_init();
+    log_to_stderr();
     let handle = start(config).await?;
     eprintln!("Stream Machine API listening on {}", handle.url());
     shutdown_signal().await;
@@ -273,7 +268,18 @@ pub async fn serve(config: ServerConfig) -> Result<(), ServerError> {
     Ok(())
 }
 
-async fn shutdown_signal() {
+/// Server logs for a server run on its own (`RUST_LOG` filters; `info` by default).
+pub fn log_to_stderr() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .try_init();
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
