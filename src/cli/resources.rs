@@ -2,16 +2,15 @@
 //! Every request is checked with the model's rules before it is sent, so a usage error
 //! is reported (exit 2) without a round trip.
 
-use std::path::Path;
-
 use super::args::{
     ConsentLevelsCommand, ExportersCommand, OutputsCommand, SinksCommand, StreamsCommand,
 };
-use super::output::{CliError, CliResult, print_json, print_line};
+use super::output::{CliResult, print_json, print_line};
 use crate::backend::Backend;
 use crate::client::secrets::{SavedSecret, SecretStore};
+use crate::client::sink_credentials::read_sink_credentials;
 use crate::model::{
-    ConsentLevel, Credentials, ExporterCreate, ExporterType, OutputCreate, SinkCreate, SinkType,
+    ConsentLevel, Credentials, ExporterCreate, ExporterType, OutputCreate, SinkCreate,
     StreamCreate, rules,
 };
 use crate::paths::Paths;
@@ -124,7 +123,7 @@ pub async fn sinks(cmd: SinksCommand, backend: &Backend) -> CliResult {
         } => {
             let credentials = match (credentials, credentials_file) {
                 (Some(json), _) => Some(json),
-                (None, Some(file)) => Some(read_credentials_file(&file, sink_type)?),
+                (None, Some(file)) => Some(read_sink_credentials(&file, sink_type)?),
                 (None, None) => None,
             };
             let req = SinkCreate {
@@ -142,20 +141,6 @@ pub async fn sinks(cmd: SinksCommand, backend: &Backend) -> CliResult {
             print_line(&format!("Deleted sink {name} ({sink_type})"))
         }
     }
-}
-
-/// Reads a `-cf` file. A file that cannot be read is an I/O error (exit 1); one that is
-/// not the expected JSON is a usage error (exit 2); both name the file.
-fn read_credentials_file(file: &Path, sink_type: SinkType) -> Result<String, CliError> {
-    let text = std::fs::read_to_string(file).map_err(|e| {
-        CliError::Failed(format!(
-            "cannot read credentials file {}: {e}",
-            file.display()
-        ))
-    })?;
-    rules::check_sink_credentials(sink_type, &text)
-        .map_err(|e| CliError::Usage(format!("credentials file {}: {e}", file.display())))?;
-    Ok(text)
 }
 
 pub async fn exporters(cmd: ExportersCommand, backend: &Backend) -> CliResult {

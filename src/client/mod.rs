@@ -8,6 +8,7 @@ mod credentials;
 mod error;
 pub mod events;
 pub mod secrets;
+pub mod sink_credentials;
 
 use std::sync::Arc;
 use std::time::Duration;

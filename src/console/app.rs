@@ -61,6 +61,9 @@ impl Tab {
     }
 }
 
+/// The newest errors the error log keeps.
+pub const ERROR_LOG_MAX: usize = 500;
+
 #[derive(Debug, Clone, Default)]
 pub struct Resources {
     pub streams: Vec<Stream>,
@@ -435,6 +438,10 @@ impl App {
         let secs = self.epoch.rem_euclid(86_400);
         let at = format!("{:02}:{:02}:{:02}", secs / 3600, secs / 60 % 60, secs % 60);
         self.errors.push(LoggedError { at, text });
+        // A console left open for days against a failing API must not grow without bound.
+        if self.errors.len() > ERROR_LOG_MAX {
+            self.errors.drain(..self.errors.len() - ERROR_LOG_MAX);
+        }
     }
 
     pub fn busy(&self) -> bool {

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::app::{App, Conn, Popup, Tab};
+use super::app::{App, Conn, ERROR_LOG_MAX, Popup, Tab};
 use super::keymap::Keymap;
 use super::theme::{Theme, ThemeName};
 use super::update::Msg;
@@ -670,4 +670,18 @@ fn config_file_keys_drive_dispatch_help_and_hints() {
         KeyModifiers::CONTROL,
     )));
     assert!(app.quit);
+}
+
+#[test]
+fn the_error_log_keeps_the_newest_entries_only() {
+    let mut app = fixed_app();
+    for i in 0..ERROR_LOG_MAX + 25 {
+        app.log_error(format!("failure {i}"));
+    }
+    assert_eq!(app.errors.len(), ERROR_LOG_MAX);
+    assert_eq!(app.errors[0].text, "failure 25");
+    assert_eq!(
+        app.errors.last().unwrap().text,
+        format!("failure {}", ERROR_LOG_MAX + 24)
+    );
 }

@@ -31,8 +31,8 @@ pub const CONSENT_LEVELS_RULE: &str = "consent levels are one or more whole numb
 pub const INTERVAL_RULE: &str = "the interval is a whole number of seconds from 30 to 3600";
 pub const BUCKET_RULE: &str = "a bucket name is 3-63 characters of lower-case letters, digits, \
      '.' and '-', starting and ending with a letter or digit, without a scheme";
-pub const PATH_PREFIX_RULE: &str = "a path prefix is at most 1024 printable characters, \
-     does not start with '/' and has no '..' segment";
+pub const PATH_PREFIX_RULE: &str = "a path prefix is at most 1024 printable characters \
+     of '/'-separated segments, none empty, '.' or '..'";
 pub const CONSENT_NAME_RULE: &str = "a consent-level name is 1-64 printable characters";
 pub const EMAIL_RULE: &str =
     "an e-mail address is local-part@domain with letters in the local part";
@@ -232,8 +232,13 @@ pub fn check_path_prefix(value: Option<&str>) -> Result<(), Invalid> {
     if p.starts_with('/') {
         return fail(format!("{p:?} starts with '/'"));
     }
-    if p.split('/').any(|seg| seg == "..") {
-        return fail(format!("{p:?} has a '..' segment"));
+    if p.split('/').any(|seg| seg == ".." || seg == ".") {
+        return fail(format!("{p:?} has a '.' or '..' segment"));
+    }
+    if p.split('/').any(str::is_empty) && !p.is_empty() {
+        return fail(format!(
+            "{p:?} has an empty segment ('//' or a trailing '/')"
+        ));
     }
     if !p.chars().all(is_printable) || p.contains('\\') {
         return fail(format!("{p:?} has a control character or backslash"));
@@ -290,6 +295,23 @@ pub fn check_password(value: &str) -> Result<(), Invalid> {
     Ok(())
 }
 
+/// Where a credentials document does not fit, without quoting any of its values (serde's
+/// own message for a wrongly typed field would show the value — possibly a secret).
+fn shape_problem(e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let inner = e.inner().to_string();
+    if inner.starts_with("missing field") {
+        let at = e.path().to_string();
+        let inner = inner.split(" at line").next().unwrap_or(&inner);
+        if at == "." {
+            format!("has a {inner}")
+        } else {
+            format!("{at}: {inner}")
+        }
+    } else {
+        format!("{} has the wrong type or shape", e.path())
+    }
+}
+
 /// Checks a sink's credentials document (sent as a string). For S3 it is what
 /// `aws iam create-access-key` prints, optionally with `EndpointUrl`; for GCLOUD a
 /// service-account JSON object.
@@ -310,8 +332,8 @@ pub fn check_sink_credentials(sink_type: SinkType, text: &str) -> Result<(), Inv
     })?;
     match sink_type {
         SinkType::S3 => {
-            let creds: S3Credentials = serde_json::from_value(value)
-                .map_err(|e| Invalid::new("credentials", format!("does not fit ({e})"), S3_RULE))?;
+            let creds: S3Credentials = serde_path_to_error::deserialize(value)
+                .map_err(|e| Invalid::new("credentials", shape_problem(&e), S3_RULE))?;
             if creds.access_key.access_key_id.is_empty()
                 || creds.access_key.secret_access_key.is_empty()
             {
@@ -421,6 +443,9 @@ mod tests {
         assert!(check_path_prefix(None).is_ok());
         assert!(check_path_prefix(Some("/abs")).is_err());
         assert!(check_path_prefix(Some("a/../b")).is_err());
+        for bad in ["a//b", "./x", "a/./b", "a/"] {
+            assert!(check_path_prefix(Some(bad)).is_err(), "{bad}");
+        }
     }
 
     #[test]
@@ -451,6 +476,23 @@ mod tests {
         let err = check_sink_credentials(SinkType::S3, r#"{"AccessKey": {"AccessKeyId": "A"}}"#)
             .unwrap_err();
         assert!(err.problem.contains("SecretAccessKey"), "{err}");
+        let err = check_sink_credentials(
+            SinkType::S3,
+            r#"{"AccessKey": {"AccessKeyId": "A", "SecretAccessKey": ["TOPSECRET"]}}"#,
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            err.contains("AccessKey.SecretAccessKey") && !err.contains("TOPSECRET"),
+            "{err}"
+        );
+        let err = check_sink_credentials(SinkType::S3, r#"{"AccessKey": "TOPSECRET"}"#)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("AccessKey has the wrong type") && !err.contains("TOPSECRET"),
+            "{err}"
+        );
         assert!(
             check_sink_credentials(SinkType::S3, "not json")
                 .unwrap_err()

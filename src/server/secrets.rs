@@ -57,6 +57,15 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
         .to_string())
 }
 
+/// A hash that no password is checked against successfully in practice; verifying
+/// against it makes a login for an unknown e-mail as slow as one for a known e-mail.
+pub fn unknown_account_hash() -> &'static str {
+    static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+        hash_password(&token()).expect("hashing a random token cannot fail")
+    });
+    &HASH
+}
+
 pub fn verify_password(password: &str, stored: &str) -> bool {
     PasswordHash::new(stored)
         .and_then(|h| Argon2::default().verify_password(password.as_bytes(), &h))

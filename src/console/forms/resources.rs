@@ -5,6 +5,8 @@
 use std::path::Path;
 
 use super::{Field, Form, FormKind};
+use crate::client::ClientError;
+use crate::client::sink_credentials::read_sink_credentials;
 use crate::console::worker::Request;
 use crate::model::rules::{self, Invalid};
 use crate::model::{
@@ -191,29 +193,16 @@ fn must_pick(field: &str, value: &str, what: &str) -> Result<(), Invalid> {
     }
 }
 
-/// Reads a sink credentials file and checks it; every problem names the file.
-pub fn read_credentials_file(path: &str, sink_type: SinkType) -> Result<String, Invalid> {
-    let expanded = match path.strip_prefix("~/") {
-        Some(rest) => std::env::var_os("HOME")
-            .map(|h| Path::new(&h).join(rest))
-            .unwrap_or_else(|| Path::new(path).to_path_buf()),
-        None => Path::new(path).to_path_buf(),
-    };
-    let text = std::fs::read_to_string(&expanded).map_err(|e| {
-        Invalid::new(
+/// The shared reader, with an unreadable file shown like any other field problem.
+fn read_credentials_for_form(path: &str, sink_type: SinkType) -> Result<String, Invalid> {
+    read_sink_credentials(Path::new(path), sink_type).map_err(|e| match e {
+        ClientError::Invalid(invalid) => invalid,
+        other => Invalid::new(
             "credentials file",
-            format!("cannot read {}: {e}", expanded.display()),
+            other.to_string(),
             "give the path of a readable JSON file",
-        )
-    })?;
-    rules::check_sink_credentials(sink_type, &text).map_err(|e| {
-        Invalid::new(
-            "credentials file",
-            format!("{}: {}", expanded.display(), e.problem),
-            e.rule,
-        )
-    })?;
-    Ok(text)
+        ),
+    })
 }
 
 fn msg(r: Result<impl Sized, Invalid>) -> Option<String> {
@@ -275,7 +264,7 @@ pub fn build(form: &Form) -> (Vec<Option<String>>, Option<Request>) {
             let sink_type = f("type").parse::<SinkType>().unwrap_or(SinkType::S3);
             let file = f("credentials file").trim().to_string();
             let pasted = f("credentials JSON").trim().to_string();
-            let from_file = (!file.is_empty()).then(|| read_credentials_file(&file, sink_type));
+            let from_file = (!file.is_empty()).then(|| read_credentials_for_form(&file, sink_type));
             let from_paste = if pasted.is_empty() {
                 None
             } else if !file.is_empty() {

@@ -22,7 +22,16 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
+/// Argon2 is deliberately expensive in CPU and memory, and these routes need no token:
+/// bounding how many hashes run at once keeps a flood of logins from exhausting the
+/// server.
+static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
 async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> ApiResult<R> {
+    let _permit = HASHING
+        .acquire()
+        .await
+        .map_err(|e| ApiError::internal("password hashing", e))?;
     tokio::task::spawn_blocking(f)
         .await
         .map_err(|e| ApiError::internal("password hashing", e))
@@ -62,14 +71,20 @@ async fn login(
         .db
         .call(move |conn| Ok(accounts::find_account(conn, &email)?))
         .await?;
-    let Some(account) = account else {
+    // An unknown e-mail costs the same hash as a wrong password, so answer times do not
+    // tell which accounts exist.
+    let stored = account.as_ref().map(|a| a.password_hash.clone());
+    let ok = blocking(move || match stored {
+        Some(stored) => secrets::verify_password(&req.password, &stored),
+        None => {
+            secrets::verify_password(&req.password, secrets::unknown_account_hash());
+            false
+        }
+    })
+    .await?;
+    let Some(account) = account.filter(|_| ok) else {
         return Err(ApiError::unauthorized(WRONG_LOGIN));
     };
-    let stored = account.password_hash.clone();
-    let ok = blocking(move || secrets::verify_password(&req.password, &stored)).await?;
-    if !ok {
-        return Err(ApiError::unauthorized(WRONG_LOGIN));
-    }
     let ttl = state.token_ttl_secs;
     let auth = state
         .db
