@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::client::ClientError;
 use crate::client::events::{EventClient, EventHosts, Serialization};
 use crate::client::secrets::{SavedSecret, SecretStore};
-use crate::model::{EventAuthRequest, Invalid};
+use crate::model::{EventAuthRequest, Invalid, Secret};
 use crate::server::dataplane::avro_json;
 use crate::server::dataplane::schemas::SchemaRegistry;
 
@@ -44,7 +44,7 @@ pub struct SimulateArgs {
         env = "STRM_CLIENT_SECRET",
         hide_env_values = true
     )]
-    pub client_secret: Option<String>,
+    pub client_secret: Option<Secret>,
     /// Send plain JSON instead of Avro binary.
     #[arg(long)]
     pub json: bool,
@@ -82,13 +82,23 @@ pub fn clickstream_event(rng: &mut impl Rng) -> Value {
 }
 
 /// Where and as whom the simulator sends.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct Target {
     /// The data plane's base URL (the local server's address).
     pub events_url: String,
     pub billing_id: String,
     pub client_id: String,
     pub client_secret: String,
+}
+
+impl std::fmt::Debug for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Target")
+            .field("events_url", &self.events_url)
+            .field("billing_id", &self.billing_id)
+            .field("client_id", &self.client_id)
+            .finish_non_exhaustive()
+    }
 }
 
 impl Target {
@@ -103,7 +113,7 @@ impl Target {
         let saved = match (&args.client_id, &args.client_secret) {
             (Some(id), Some(secret)) => SavedSecret {
                 client_id: id.clone(),
-                client_secret: secret.clone(),
+                client_secret: secret.expose().to_owned(),
             },
             _ => secrets
                 .get(api_url, billing_id, &args.stream)?
@@ -386,7 +396,7 @@ pub async fn demo(
         count: args.count,
         schema: "clickstream".into(),
         client_id: Some(stream.client_id.clone()),
-        client_secret: Some(stream.client_secret.clone()),
+        client_secret: Some(Secret::new(stream.client_secret.clone())),
         json: false,
         events_url: None,
     };
@@ -463,7 +473,7 @@ mod tests {
         );
         let mut explicit = args();
         explicit.client_id = Some("x".into());
-        explicit.client_secret = Some("y".into());
+        explicit.client_secret = Some(Secret::new("y"));
         let empty = SecretStore::at(dir.path().join("none.json"));
         let t = Target::resolve(&explicit, "http://e", "http://a", "b1", &empty).unwrap();
         assert_eq!(t.client_id, "x");

@@ -9,7 +9,7 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
-use crate::model::{ConsentLevelType, SinkType};
+use crate::model::{ConsentLevelType, Secret, SinkType};
 use crate::paths::API_URL_ENV;
 
 #[derive(Debug, Parser)]
@@ -89,7 +89,7 @@ pub enum AuthCommand {
         email: Option<String>,
         /// Your password (asked without echo when left out).
         #[arg(short, long, value_name = "TEXT")]
-        password: Option<String>,
+        password: Option<Secret>,
     },
     /// Show who is logged in, the billing id and until when the token is valid.
     Show {
@@ -217,7 +217,7 @@ pub enum SinksCommand {
         bucket_name: String,
         /// The credentials as JSON (for S3 what `aws iam create-access-key` prints).
         #[arg(short, long, value_name = "JSON", conflicts_with = "credentials_file")]
-        credentials: Option<String>,
+        credentials: Option<Secret>,
         /// A file holding the credentials JSON.
         #[arg(long, value_name = "FILE")]
         credentials_file: Option<PathBuf>,
@@ -332,7 +332,7 @@ pub struct ServeArgs {
     pub data_dir: Option<PathBuf>,
     /// An account to create when missing (repeatable).
     #[arg(long = "user", value_name = "EMAIL:PASSWORD")]
-    pub users: Vec<String>,
+    pub users: Vec<Secret>,
 }
 
 /// Sink types by their API names (`S3`, `GCLOUD`), or lower-case as `sinks create s3`

@@ -8,7 +8,7 @@ use super::output::{CliError, CliResult, print_json, print_line};
 use super::prompt;
 use crate::backend::Backend;
 use crate::client::ApiClient;
-use crate::model::{AuthResponse, rules};
+use crate::model::{AuthResponse, Secret, rules};
 
 pub async fn run(cmd: AuthCommand, backend: &Backend) -> CliResult {
     let client = &backend.client;
@@ -51,7 +51,7 @@ pub async fn run(cmd: AuthCommand, backend: &Backend) -> CliResult {
 pub async fn login(
     client: &ApiClient,
     email: Option<String>,
-    password: Option<String>,
+    password: Option<Secret>,
 ) -> Result<AuthResponse, CliError> {
     let last_email = client.session().await.map(|s| s.email);
     let email = match email {
@@ -65,7 +65,7 @@ pub async fn login(
     };
     rules::check_email(&email)?;
     let password = match password {
-        Some(p) => p,
+        Some(p) => p.into_inner(),
         None => ask(|| prompt::secret("Please enter your Stream Machine portal password"))?,
     };
     Ok(client.login(&email, &password).await?)

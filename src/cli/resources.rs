@@ -122,7 +122,7 @@ pub async fn sinks(cmd: SinksCommand, backend: &Backend) -> CliResult {
             credentials_file,
         } => {
             let credentials = match (credentials, credentials_file) {
-                (Some(json), _) => Some(json),
+                (Some(json), _) => Some(json.into_inner()),
                 (None, Some(file)) => Some(read_sink_credentials(&file, sink_type)?),
                 (None, None) => None,
             };

@@ -18,7 +18,7 @@ pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
         users: args
             .users
             .iter()
-            .map(|u| parse_user(u))
+            .map(|u| parse_user(u.expose()))
             .collect::<Result<_, _>>()?,
     };
     server::log_to_stderr();

@@ -6,8 +6,10 @@ mod auth;
 mod error;
 mod resources;
 pub mod rules;
+mod secret;
 
 pub use auth::*;
 pub use error::*;
 pub use resources::*;
 pub use rules::Invalid;
+pub use secret::Secret;
