@@ -38,7 +38,7 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
     )));
     if view.paused {
         spans.push(Span::styled(
-            "  ⏸ PAUSED: new events are counted as dropped",
+            "  ⏸ PAUSED: new events not kept",
             t.warning,
         ));
     }
@@ -58,7 +58,10 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
     };
     let mut area = events;
     if let Some(lines) = message {
-        let rows = (lines.len() as u16 + 1).min(area.height);
+        // Rows the wrapped message takes, and one blank row under it.
+        let w = area.width.max(1) as usize;
+        let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
+        let rows = (rows as u16 + 1).min(area.height);
         let [top, rest] =
             Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(area);
         frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), top);
