@@ -805,8 +805,15 @@ fn a_failing_tail_says_why_and_logs_it() {
         &app.tail().unwrap().state,
         TailState::Failed(e) if e.contains("HTTP 401")
     ));
-    assert!(app.errors.iter().any(|e| e.text.contains("tail of stream bart")));
-    assert!(app.session.is_some(), "a tail error does not log the user out");
+    assert!(
+        app.errors
+            .iter()
+            .any(|e| e.text.contains("tail of stream bart"))
+    );
+    assert!(
+        app.session.is_some(),
+        "a tail error does not log the user out"
+    );
 }
 
 #[test]

@@ -529,4 +529,55 @@ mod tests {
         assert_eq!(third.id, 1);
         assert!(third.result.unwrap_err().is_offline());
     }
+
+    #[tokio::test]
+    async fn a_tail_without_a_usable_saved_secret_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let (url, _api) = silent_api().await;
+        signed_in(&paths, &url);
+        let secrets = SecretStore::new(&paths);
+        let (tx, mut rx) = spawn(WorkerConfig {
+            paths: paths.clone(),
+            api_url: Some(url.clone()),
+            events_url: None,
+            read_only: true,
+            timeout: Duration::from_secs(2),
+        });
+        let target = TailTarget {
+            name: "bart".into(),
+            client_id: "cid-now".into(),
+            output_of: None,
+        };
+        tx.send((1, Request::Tail(target.clone()))).unwrap();
+        let resp = rx.recv().await.unwrap();
+        assert_eq!(resp.id, 1);
+        let file = secrets.path().to_path_buf();
+        assert_eq!(
+            resp.result.unwrap(),
+            Answer::TailNoSecret {
+                file: file.clone(),
+                stale: false
+            }
+        );
+        // A secret saved for an older `bart` (another clientId) is not used.
+        secrets
+            .save(
+                &url,
+                "a0000000001",
+                "bart",
+                SavedSecret {
+                    client_id: "cid-before".into(),
+                    client_secret: "s".into(),
+                },
+            )
+            .unwrap();
+        tx.send((2, Request::Tail(target))).unwrap();
+        let resp = rx.recv().await.unwrap();
+        assert_eq!(resp.id, 2);
+        assert_eq!(
+            resp.result.unwrap(),
+            Answer::TailNoSecret { file, stale: true }
+        );
+    }
 }

@@ -37,10 +37,7 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
         view.lines.len()
     )));
     if view.paused {
-        spans.push(Span::styled(
-            "  ⏸ PAUSED: new events not kept",
-            t.warning,
-        ));
+        spans.push(Span::styled("  ⏸ PAUSED: new events not kept", t.warning));
     }
     if view.scroll > 0 {
         spans.push(Span::styled(format!("  ↑ {} back", view.scroll), t.dim));
