@@ -752,6 +752,22 @@ fn t_opens_a_tail_that_keeps_the_newest_events_and_esc_stops_it() {
     assert_eq!(app.tail().unwrap().scroll, 5);
     app.update(ch('G'));
     assert_eq!(app.tail().unwrap().scroll, 0);
+    let wheel = |kind| {
+        Msg::Mouse(crossterm::event::MouseEvent {
+            kind,
+            column: 5,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.update(wheel(crossterm::event::MouseEventKind::ScrollUp));
+    assert_eq!(app.tail().unwrap().scroll, 3, "the wheel scrolls the tail");
+    app.update(wheel(crossterm::event::MouseEventKind::ScrollDown));
+    assert_eq!(app.tail().unwrap().scroll, 0);
+    assert!(
+        app.update(ch('t')).is_empty(),
+        "t in the tail opens nothing"
+    );
 
     let out = app.update(key(KeyCode::Esc));
     assert_eq!(out.len(), 1);

@@ -34,6 +34,7 @@ pub const COMMANDS: &[&str] = &[
     "consent-levels",
     "create",
     "delete",
+    "tail",
     "refresh",
     "login",
     "logout",
@@ -714,6 +715,7 @@ impl App {
             "consent-levels" | "consent" => Action::Tab(5),
             "create" | "new" => Action::Create,
             "delete" => Action::Delete,
+            "tail" => Action::Tail,
             "refresh" => Action::Refresh,
             "login" => Action::Login,
             "token" => Action::CopyToken,
@@ -755,6 +757,14 @@ impl App {
     }
 
     fn on_mouse(&mut self, ev: MouseEvent) {
+        if let Some(Popup::Tail(view)) = self.popups.last_mut() {
+            match ev.kind {
+                MouseEventKind::ScrollUp => view.scroll_by(3),
+                MouseEventKind::ScrollDown => view.scroll_by(-3),
+                _ => {}
+            }
+            return;
+        }
         if !self.popups.is_empty() {
             return;
         }
