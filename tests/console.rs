@@ -354,3 +354,96 @@ fn keys_work_while_the_api_never_answers() {
     );
     assert!(tail.contains("\x1b[?25h"), "cursor shown again: {tail:?}");
 }
+
+/// The API address, billingId, clientId and clientSecret the console saved for `name`.
+fn saved_triplet(root: &std::path::Path, name: &str) -> (String, String, String, String) {
+    let path = root.join("config").join("client-secrets.json");
+    let all: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let (host, by_name) = all.as_object().unwrap().iter().next().unwrap();
+    let (key, saved) = by_name
+        .as_object()
+        .unwrap()
+        .iter()
+        .find(|(k, _)| k.ends_with(&format!("/{name}")))
+        .unwrap();
+    // The host key is `127.0.0.1_PORT`.
+    let url = format!("http://{}", host.replacen('_', ":", 1));
+    let billing = key.split('/').next().unwrap().to_string();
+    let field = |f: &str| saved[f].as_str().unwrap().to_string();
+    (url, billing, field("clientId"), field("clientSecret"))
+}
+
+/// The text inside the tail's box, rows joined, so that a wrapped event reads whole.
+fn tail_text(screen: &Screen) -> String {
+    screen
+        .text()
+        .lines()
+        .filter_map(|row| row.strip_prefix('│'))
+        .map(|row| row.trim_end().trim_end_matches('│'))
+        .collect()
+}
+
+#[test]
+fn tail_shows_events_sent_to_a_stream_created_in_the_console() {
+    let root = tempfile::tempdir().unwrap();
+    let mut c = Console::spawn(root.path(), &["--refresh-secs", "0"]);
+    c.wait_for("Streams (0)");
+    c.keys("n");
+    c.wait_for("Create stream");
+    c.keys("tail-e2e");
+    c.keys(ENTER);
+    c.wait_for("Credentials of tail-e2e");
+    c.keys(ESC);
+    c.wait_for("┌ Streams (1)");
+
+    c.keys("t");
+    c.wait_for("Tail of stream tail-e2e — encrypted view");
+    c.wait_for("● live");
+    c.keys("w"); // wrap: the url comes after strmMeta
+
+    let (url, billing_id, client_id, client_secret) = saved_triplet(root.path(), "tail-e2e");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        use strm_tui::client::events::{EventClient, EventHosts};
+        let client = EventClient::new(
+            EventHosts::single(&url).unwrap(),
+            strm_tui::model::EventAuthRequest {
+                billing_id,
+                client_id,
+                client_secret,
+            },
+        )
+        .unwrap();
+        let mut event = strm_tui::simulate::clickstream_event(&mut rand::rng());
+        event["url"] = "https://e2e.example/tail-check".into();
+        event["strmMeta"]["consentLevels"] = serde_json::json!([0, 1]);
+        client.send_json("clickstream", &event).await.unwrap();
+    });
+
+    let until = Instant::now() + Duration::from_secs(20);
+    loop {
+        c.pump();
+        let text = tail_text(&c.screen);
+        if text.contains("\"url\":\"https://e2e.example/tail-check\"") {
+            // The stream's view: the customer id is encrypted, not `customer-session-…`.
+            assert!(!text.contains("\"id\":\"customer-session-"), "{text}");
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "the event never showed; the screen shows:\n{}",
+            c.screen.text()
+        );
+        std::thread::sleep(Duration::from_millis(30));
+    }
+    c.wait_for("received 1  dropped 0  kept 1/500");
+
+    c.keys(ESC);
+    c.wait_for("┌ Streams (1)");
+    c.keys("q");
+    c.wait_exit();
+}

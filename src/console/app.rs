@@ -9,6 +9,7 @@ use ratatui::layout::Rect;
 
 use super::forms::Form;
 use super::keymap::Keymap;
+use super::tail::TailView;
 use super::theme::Theme;
 use super::worker::{Request, SessionInfo};
 use crate::model::{ConsentLevel, Exporter, Output, Sink, Stream};
@@ -267,6 +268,7 @@ pub enum Popup {
     Confirm(Confirm),
     Credentials(CredentialsView),
     Command(CommandLine),
+    Tail(Box<TailView>),
 }
 
 /// What an in-flight request was for, to route its answer.
@@ -417,6 +419,21 @@ impl App {
     pub fn form(&self) -> Option<&Form> {
         self.popups.iter().rev().find_map(|p| match p {
             Popup::Form(f) => Some(f.as_ref()),
+            _ => None,
+        })
+    }
+
+    /// The open tail view, wherever it is in the popup stack.
+    pub fn tail(&self) -> Option<&TailView> {
+        self.popups.iter().find_map(|p| match p {
+            Popup::Tail(t) => Some(t.as_ref()),
+            _ => None,
+        })
+    }
+
+    pub fn tail_mut(&mut self) -> Option<&mut TailView> {
+        self.popups.iter_mut().find_map(|p| match p {
+            Popup::Tail(t) => Some(t.as_mut()),
             _ => None,
         })
     }

@@ -6,12 +6,13 @@ use std::fmt;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Where a binding applies. The credentials popup has its own keys; everything else in
-/// the main screen shares `Main`.
+/// Where a binding applies. The credentials popup and the tail view have their own
+/// keys; everything else in the main screen shares `Main`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Context {
     Main,
     Credentials,
+    Tail,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -42,6 +43,12 @@ pub enum Action {
     ShowCredentials,
     ErrorLog,
     Login,
+    Tail,
+    // tail view
+    Pause,
+    ScrollLeft,
+    ScrollRight,
+    Wrap,
     // credentials popup
     CopyBillingId,
     CopyClientId,
@@ -68,6 +75,10 @@ impl Action {
             Action::CopyJson => "JSON",
             Action::CopyExports => "exports",
             Action::Reveal => "reveal",
+            Action::Tail => "tail",
+            Action::Bottom => "newest",
+            Action::ScrollRight => "scroll",
+            Action::Wrap => "wrap",
             other => other.help(),
         }
     }
@@ -122,6 +133,11 @@ impl Action {
             Action::ShowCredentials => "credentials",
             Action::ErrorLog => "error log",
             Action::Login => "log in",
+            Action::Tail => "live tail of the stream / output",
+            Action::Pause => "pause / resume",
+            Action::ScrollLeft => "scroll left",
+            Action::ScrollRight => "scroll right",
+            Action::Wrap => "wrap long events",
             Action::CopyBillingId => "copy billingId",
             Action::CopyClientId => "copy clientId",
             Action::CopyClientSecret => "copy clientSecret",
@@ -318,7 +334,7 @@ fn b(context: Context, action: Action, keys: &[Key], hint: bool) -> Binding {
 impl Default for Keymap {
     fn default() -> Keymap {
         use Action as A;
-        use Context::{Credentials as C, Main as M};
+        use Context::{Credentials as C, Main as M, Tail as Tl};
         use KeyCodeOrd as K;
         let ch = Key::ch;
         let code = Key::code;
@@ -347,6 +363,7 @@ impl Default for Keymap {
                 b(M, A::Top, &[code(K::Home), ch('g')], false),
                 b(M, A::Bottom, &[code(K::End), ch('G')], false),
                 b(M, A::Open, &[code(K::Enter), ch('l')], true),
+                b(M, A::Tail, &[ch('t')], true),
                 b(M, A::Back, &[code(K::Esc), ch('h')], false),
                 b(M, A::Filter, &[ch('/')], true),
                 b(M, A::Sort, &[ch('s')], false),
@@ -366,6 +383,17 @@ impl Default for Keymap {
                 b(C, A::CopyExports, &[ch('e')], true),
                 b(C, A::Reveal, &[ch('v')], true),
                 b(C, A::Close, &[code(K::Esc), ch('q')], true),
+                b(Tl, A::Pause, &[ch('p'), ch(' ')], true),
+                b(Tl, A::Up, &[code(K::Up), ch('k')], false),
+                b(Tl, A::Down, &[code(K::Down), ch('j')], false),
+                b(Tl, A::PageUp, &[code(K::PageUp), ctrl('b')], false),
+                b(Tl, A::PageDown, &[code(K::PageDown), ctrl('f')], false),
+                b(Tl, A::Top, &[code(K::Home), ch('g')], false),
+                b(Tl, A::Bottom, &[ch('G'), code(K::End)], true),
+                b(Tl, A::Wrap, &[ch('w')], true),
+                b(Tl, A::ScrollLeft, &[code(K::Left), ch('h')], false),
+                b(Tl, A::ScrollRight, &[code(K::Right), ch('l')], true),
+                b(Tl, A::Close, &[code(K::Esc), ch('q')], true),
             ],
         }
     }
@@ -379,23 +407,36 @@ impl Keymap {
         let mut map = Keymap::default();
         let mut problems = Vec::new();
         for (name, keys) in overrides {
-            let Some(idx) = map.bindings.iter().position(|b| b.action.name() == *name) else {
+            // An action bound in several contexts (up, close...) is rebound in each.
+            let idxs: Vec<usize> = (0..map.bindings.len())
+                .filter(|&i| map.bindings[i].action.name() == *name)
+                .collect();
+            if idxs.is_empty() {
                 problems.push(format!(
                     "keys.{name}: no such action; actions are {}",
                     map.bindings
                         .iter()
                         .map(|b| b.action.name())
-                        .collect::<Vec<_>>()
+                        .fold(Vec::<String>::new(), |mut names, n| {
+                            if !names.contains(&n) {
+                                names.push(n);
+                            }
+                            names
+                        })
                         .join(", ")
                 ));
                 continue;
-            };
+            }
             let parsed: Result<Vec<Key>, String> = keys.iter().map(|k| Key::parse(k)).collect();
             match parsed {
                 Ok(parsed) if parsed.is_empty() => {
                     problems.push(format!("keys.{name}: needs at least one key"))
                 }
-                Ok(parsed) => map.bindings[idx].keys = parsed,
+                Ok(parsed) => {
+                    for &i in &idxs {
+                        map.bindings[i].keys = parsed.clone();
+                    }
+                }
                 Err(e) => problems.push(format!("keys.{name}: {e}")),
             }
         }

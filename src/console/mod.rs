@@ -8,6 +8,7 @@ pub mod clipboard;
 pub mod config;
 pub mod forms;
 pub mod keymap;
+pub mod tail;
 pub mod theme;
 pub mod update;
 pub mod views;
@@ -26,6 +27,10 @@ use app::{App, Level};
 use update::Msg;
 use worker::{Request, WorkerConfig};
 
+/// Where the data plane is when it is not at the API's address (as `simulate` reads it).
+pub const EVENTS_URL_ENV: &str = "STRM_EVENTS_URL";
+/// Messages applied before a frame is drawn even when more are waiting.
+const MAX_MESSAGES_PER_FRAME: usize = 256;
 pub const SPINNER_EVERY: Duration = Duration::from_millis(100);
 
 /// What `main` hands over. Unset fields fall back to the config file, then defaults.
@@ -98,6 +103,7 @@ pub fn build_app(opts: &ConsoleOptions, paths: &Paths) -> (App, WorkerConfig) {
     let worker = WorkerConfig {
         paths: paths.clone(),
         api_url,
+        events_url: std::env::var(EVENTS_URL_ENV).ok().filter(|s| !s.is_empty()),
         read_only: opts.read_only,
         timeout: worker::REQUEST_TIMEOUT,
     };
@@ -227,11 +233,17 @@ async fn event_loop(
         };
         let mut changed = false;
         let mut next = first;
+        let mut drained = 0;
         loop {
             if let Some(msg) = next.take() {
                 app.set_now(std::time::Instant::now(), now_epoch_secs());
                 send(app.update(msg));
                 changed = true;
+                drained += 1;
+            }
+            // A flood of answers (a busy tail) must not hold the next frame back.
+            if drained >= MAX_MESSAGES_PER_FRAME {
+                break;
             }
             // Drain whatever else is ready before drawing once.
             next = match replies.try_recv() {

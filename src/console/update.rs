@@ -9,6 +9,7 @@ use super::app::{App, CommandLine, Confirm, Conn, CredentialsView, Level, Pendin
 use super::clipboard::Method;
 use super::forms::{self, FormEvent, FormKind};
 use super::keymap::{Action, Context};
+use super::tail::{TailState, TailTarget, TailView};
 use super::worker::{Answer, Request, Response};
 use crate::client::ClientError;
 
@@ -33,6 +34,7 @@ pub const COMMANDS: &[&str] = &[
     "consent-levels",
     "create",
     "delete",
+    "tail",
     "refresh",
     "login",
     "logout",
@@ -43,6 +45,9 @@ pub const COMMANDS: &[&str] = &[
     "q",
 ];
 
+/// Lines a page key scrolls the tail, and columns an arrow scrolls it sideways.
+const TAIL_PAGE: isize = 10;
+const TAIL_HSTEP: u16 = 20;
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
 /// Up to this many streams the Outputs tab lists the outputs of all of them.
 pub const OUTPUTS_OVERVIEW_MAX: usize = 200;
@@ -209,7 +214,83 @@ impl App {
                 self.send(out, Request::AccessToken, Pending::Token);
             }
             Action::Login => self.open_login(),
+            Action::Tail => self.open_tail(out),
             _ => {}
+        }
+    }
+
+    /// Opens the live tail of the selected stream or output. Its request is not
+    /// in flight: a tail lasts, and must not keep the spinner (and the timer) going.
+    fn open_tail(&mut self, out: &mut Outgoing) {
+        let selected = self.selected_index();
+        let target = match (self.tab, selected) {
+            (Tab::Streams, Some(i)) => {
+                let s = &self.data.streams[i];
+                TailTarget {
+                    name: s.name.clone(),
+                    client_id: s.credentials.client_id.clone(),
+                    output_of: None,
+                }
+            }
+            (Tab::Outputs, Some(i)) => {
+                let o = &self.data.outputs[i];
+                TailTarget {
+                    name: o.name.clone(),
+                    client_id: o.credentials.client_id.clone(),
+                    output_of: Some(o.linked_stream.clone()),
+                }
+            }
+            _ => return self.flash(Level::Warning, "Select a stream or an output to tail"),
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        out.push((id, Request::Tail(target.clone())));
+        self.popups
+            .push(Popup::Tail(Box::new(TailView::new(id, target))));
+    }
+
+    fn tail_key(&mut self, key: KeyEvent, out: &mut Outgoing) {
+        let action = self.keymap.action(Context::Tail, &key);
+        let Some(view) = self.tail_mut() else { return };
+        match action {
+            Some(Action::Close) => {
+                let id = view.id;
+                self.popups.retain(|p| !matches!(p, Popup::Tail(_)));
+                // Not in flight; the worker only aborts the tail's task.
+                let stop = self.next_id;
+                self.next_id += 1;
+                out.push((stop, Request::StopTail(id)));
+            }
+            Some(Action::Pause) => view.paused = !view.paused,
+            Some(Action::Up) => view.scroll_by(1),
+            Some(Action::Down) => view.scroll_by(-1),
+            Some(Action::PageUp) => view.scroll_by(TAIL_PAGE),
+            Some(Action::PageDown) => view.scroll_by(-TAIL_PAGE),
+            Some(Action::Top) => view.scroll_by(isize::MAX / 2),
+            Some(Action::Bottom) => view.scroll = 0,
+            Some(Action::ScrollLeft) => view.hscroll = view.hscroll.saturating_sub(TAIL_HSTEP),
+            Some(Action::ScrollRight) => view.hscroll = view.hscroll.saturating_add(TAIL_HSTEP),
+            Some(Action::Wrap) => view.wrap = !view.wrap,
+            _ => {}
+        }
+    }
+
+    fn on_tail_reply(&mut self, result: Result<Answer, ClientError>) {
+        let Some(view) = self.tail_mut() else { return };
+        match result {
+            Ok(Answer::TailLive) => view.state = TailState::Live,
+            Ok(Answer::TailEvents(batch)) => view.append(batch),
+            Ok(Answer::TailNoSecret { file, stale }) => {
+                view.state = TailState::NoSecret { file, stale }
+            }
+            Ok(Answer::TailEnded) => view.state = TailState::Ended,
+            Ok(_) => {}
+            Err(e) => {
+                let text = e.to_string();
+                view.state = TailState::Failed(text.clone());
+                let what = view.target.describe();
+                self.log_error(format!("tail of {what}: {text}"));
+            }
         }
     }
 
@@ -480,6 +561,7 @@ impl App {
             return;
         };
         match top {
+            Popup::Tail(_) => self.tail_key(key, out),
             Popup::Help { scroll } | Popup::ErrorLog { scroll } => match key.code {
                 KeyCode::Esc | KeyCode::Char('q') | KeyCode::Char('?') | KeyCode::Enter => {
                     self.popups.pop();
@@ -633,6 +715,7 @@ impl App {
             "consent-levels" | "consent" => Action::Tab(5),
             "create" | "new" => Action::Create,
             "delete" => Action::Delete,
+            "tail" => Action::Tail,
             "refresh" => Action::Refresh,
             "login" => Action::Login,
             "token" => Action::CopyToken,
@@ -674,6 +757,14 @@ impl App {
     }
 
     fn on_mouse(&mut self, ev: MouseEvent) {
+        if let Some(Popup::Tail(view)) = self.popups.last_mut() {
+            match ev.kind {
+                MouseEventKind::ScrollUp => view.scroll_by(3),
+                MouseEventKind::ScrollDown => view.scroll_by(-3),
+                _ => {}
+            }
+            return;
+        }
         if !self.popups.is_empty() {
             return;
         }
@@ -703,6 +794,9 @@ impl App {
     // ---- answers ----------------------------------------------------------------------
 
     fn on_reply(&mut self, resp: Response, out: &mut Outgoing) {
+        if self.tail().is_some_and(|t| t.id == resp.id) {
+            return self.on_tail_reply(resp.result);
+        }
         let Some(pending) = self.in_flight.remove(&resp.id) else {
             return; // cancelled: its form was closed
         };
@@ -862,6 +956,11 @@ impl App {
                 }
             }
             Answer::Token(token) => self.copy_out.push(("access token".into(), token.0)),
+            // Tail answers are routed before: these belong to a closed tail.
+            Answer::TailLive
+            | Answer::TailEvents(_)
+            | Answer::TailNoSecret { .. }
+            | Answer::TailEnded => {}
         }
     }
 

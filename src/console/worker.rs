@@ -3,6 +3,7 @@
 //! concurrently, each under a timeout; every answer carries its request's id so the UI
 //! can drop stale ones. Read-only mode is enforced here, whatever the UI sends.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use futures::StreamExt;
@@ -16,6 +17,8 @@ use crate::model::{
     SinkType, Stream, StreamCreate,
 };
 use crate::paths::Paths;
+
+use super::tail::{self, TailBatch, TailSource, TailTarget};
 
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// Parallel `list_outputs` calls when listing the outputs of every stream.
@@ -74,6 +77,10 @@ pub enum Request {
         name: String,
     },
     AccessToken,
+    /// Follow a stream's or output's live events until `StopTail` with this request's
+    /// id; answers come as `Tail*` answers under that id.
+    Tail(TailTarget),
+    StopTail(u64),
 }
 
 impl Request {
@@ -135,6 +142,16 @@ pub enum Answer {
     SavedSecret(Option<String>),
     /// Secret material for the clipboard only; never logged.
     Token(Secret),
+    /// The tail's websocket is open.
+    TailLive,
+    TailEvents(TailBatch),
+    /// No saved secret for the tail's target (`stale`: one of another clientId).
+    TailNoSecret {
+        file: std::path::PathBuf,
+        stale: bool,
+    },
+    /// The server closed the tail.
+    TailEnded,
 }
 
 #[derive(Debug, Clone)]
@@ -148,6 +165,9 @@ pub struct Response {
 pub struct WorkerConfig {
     pub paths: Paths,
     pub api_url: Option<String>,
+    /// The data plane's base URL (`STRM_EVENTS_URL`); default: the API's address, as on
+    /// the local server.
+    pub events_url: Option<String>,
     pub read_only: bool,
     pub timeout: Duration,
 }
@@ -172,7 +192,16 @@ async fn run(
 ) {
     let mut backend: Option<Backend> = None;
     let secrets = SecretStore::new(&config.paths);
+    let mut tails: HashMap<u64, tokio::task::JoinHandle<()>> = HashMap::new();
     while let Some((id, req)) = requests.recv().await {
+        tails.retain(|_, task| !task.is_finished());
+        if let Request::StopTail(tail) = req {
+            // Aborting drops the websocket: the server sees the tail close.
+            if let Some(task) = tails.remove(&tail) {
+                task.abort();
+            }
+            continue;
+        }
         if config.read_only && req.mutates() {
             let _ = replies.send(Response {
                 id,
@@ -235,6 +264,18 @@ async fn run(
         };
         let client = b.client.clone();
         let api_url = b.api_url.clone();
+        if let Request::Tail(target) = req {
+            let source = TailSource {
+                events_url: config.events_url.clone().unwrap_or_else(|| api_url.clone()),
+                api_url,
+                billing_id: client.session().await.map(|s| s.billing_id),
+                secrets: secrets.clone(),
+                timeout: config.timeout,
+            };
+            let task = tokio::spawn(tail::follow(id, target, source, replies.clone()));
+            tails.insert(id, task);
+            continue;
+        }
         let replies = replies.clone();
         let secrets = secrets.clone();
         let timeout = config.timeout;
@@ -278,7 +319,9 @@ async fn execute(
     req: Request,
 ) -> Result<Answer, ClientError> {
     Ok(match req {
-        Request::Connect => unreachable!("handled by the worker loop"),
+        Request::Connect | Request::Tail(_) | Request::StopTail(_) => {
+            unreachable!("handled by the worker loop")
+        }
         Request::Login { email, password } => {
             Answer::LoggedIn(SessionInfo::from(&client.login(&email, &password.0).await?))
         }
@@ -437,6 +480,7 @@ mod tests {
         let (tx, mut rx) = spawn(WorkerConfig {
             paths: Paths::under(dir.path()),
             api_url: Some(url),
+            events_url: None,
             read_only: true,
             timeout: Duration::from_secs(2),
         });
@@ -465,6 +509,7 @@ mod tests {
         let (tx, mut rx) = spawn(WorkerConfig {
             paths,
             api_url: Some(url),
+            events_url: None,
             read_only: false,
             timeout: Duration::from_secs(2),
         });
@@ -483,5 +528,56 @@ mod tests {
             .unwrap();
         assert_eq!(third.id, 1);
         assert!(third.result.unwrap_err().is_offline());
+    }
+
+    #[tokio::test]
+    async fn a_tail_without_a_usable_saved_secret_says_so() {
+        let dir = tempfile::tempdir().unwrap();
+        let paths = Paths::under(dir.path());
+        let (url, _api) = silent_api().await;
+        signed_in(&paths, &url);
+        let secrets = SecretStore::new(&paths);
+        let (tx, mut rx) = spawn(WorkerConfig {
+            paths: paths.clone(),
+            api_url: Some(url.clone()),
+            events_url: None,
+            read_only: true,
+            timeout: Duration::from_secs(2),
+        });
+        let target = TailTarget {
+            name: "bart".into(),
+            client_id: "cid-now".into(),
+            output_of: None,
+        };
+        tx.send((1, Request::Tail(target.clone()))).unwrap();
+        let resp = rx.recv().await.unwrap();
+        assert_eq!(resp.id, 1);
+        let file = secrets.path().to_path_buf();
+        assert_eq!(
+            resp.result.unwrap(),
+            Answer::TailNoSecret {
+                file: file.clone(),
+                stale: false
+            }
+        );
+        // A secret saved for an older `bart` (another clientId) is not used.
+        secrets
+            .save(
+                &url,
+                "a0000000001",
+                "bart",
+                SavedSecret {
+                    client_id: "cid-before".into(),
+                    client_secret: "s".into(),
+                },
+            )
+            .unwrap();
+        tx.send((2, Request::Tail(target))).unwrap();
+        let resp = rx.recv().await.unwrap();
+        assert_eq!(resp.id, 2);
+        assert_eq!(
+            resp.result.unwrap(),
+            Answer::TailNoSecret { file, stale: true }
+        );
     }
 }

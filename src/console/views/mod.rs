@@ -4,6 +4,7 @@
 mod json;
 mod popups;
 mod table;
+mod tail;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -142,11 +143,19 @@ fn draw_message(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(line), area);
 }
 
-fn hint_line(pairs: &[(String, &str)], t: &super::theme::Theme) -> Line<'static> {
+/// The hints that fit in `width`, whole: a cut-off hint says nothing.
+fn hint_line(pairs: &[(String, &str)], t: &super::theme::Theme, width: u16) -> Line<'static> {
     let mut spans = vec![Span::raw(" ")];
+    let mut used = 1;
     for (key, help) in pairs {
+        let text = format!(" {help}  ");
+        let len = key.chars().count() + text.chars().count();
+        if used + len - 2 > width as usize {
+            break;
+        }
+        used += len;
         spans.push(Span::styled(key.clone(), t.key));
-        spans.push(Span::raw(format!(" {help}  ")));
+        spans.push(Span::raw(text));
     }
     Line::from(spans)
 }
@@ -169,6 +178,7 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
             pairs
         }
         Some(Popup::Credentials(_)) => app.keymap.hints(Context::Credentials),
+        Some(Popup::Tail(_)) => app.keymap.hints(Context::Tail),
         Some(Popup::Form(_)) => fixed(&[
             ("tab", "next field"),
             ("shift-tab", "previous"),
@@ -187,7 +197,7 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
         }
     };
     frame.render_widget(
-        Paragraph::new(hint_line(&pairs, t)).style(Style::new()),
+        Paragraph::new(hint_line(&pairs, t, area.width)).style(Style::new()),
         area,
     );
 }

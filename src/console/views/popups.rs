@@ -21,6 +21,7 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, message: Rect) {
             Popup::Confirm(c) => confirm(frame, app, body, c),
             Popup::Credentials(c) => credentials(frame, app, body, c),
             Popup::Command(c) => command(frame, app, message, c),
+            Popup::Tail(view) => super::tail::draw(frame, app, body, view),
         }
     }
 }
@@ -46,6 +47,7 @@ fn help(frame: &mut Frame, app: &App, body: Rect, scroll: u16) {
     for (context, title) in [
         (Context::Main, "Main screen"),
         (Context::Credentials, "Credentials popup"),
+        (Context::Tail, "Tail view (t)"),
     ] {
         lines.push(Line::styled(title, t.title));
         for b in app.keymap.bindings(context) {
