@@ -40,18 +40,23 @@ pub fn normalize_email(email: &str) -> String {
     email.trim().to_lowercase()
 }
 
+impl AccountRow {
+    /// From a row selecting `id, email, billing_id, password_hash`, in that order.
+    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
+        Ok(AccountRow {
+            id: r.get(0)?,
+            email: r.get(1)?,
+            billing_id: r.get(2)?,
+            password_hash: r.get(3)?,
+        })
+    }
+}
+
 pub fn find_account(conn: &Connection, email: &str) -> rusqlite::Result<Option<AccountRow>> {
     conn.query_row(
         "SELECT id, email, billing_id, password_hash FROM accounts WHERE email = ?1",
         [normalize_email(email)],
-        |r| {
-            Ok(AccountRow {
-                id: r.get(0)?,
-                email: r.get(1)?,
-                billing_id: r.get(2)?,
-                password_hash: r.get(3)?,
-            })
-        },
+        AccountRow::from_row,
     )
     .optional()
 }
@@ -160,14 +165,7 @@ pub fn refresh_session(
              FROM refresh_tokens t JOIN accounts a ON a.id = t.account_id
              WHERE t.token_hash = ?1",
             [secrets::sha256_hex(refresh_token)],
-            |r| {
-                Ok(AccountRow {
-                    id: r.get(0)?,
-                    email: r.get(1)?,
-                    billing_id: r.get(2)?,
-                    password_hash: r.get(3)?,
-                })
-            },
+            AccountRow::from_row,
         )
         .optional()?
         .ok_or_else(|| {
