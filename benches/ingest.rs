@@ -2,6 +2,8 @@
 //! - `ingest/event` vs `ingest/bare_204`: the same requests over keep-alive connections
 //!   (32 in flight) to the real `POST /event` and to an axum handler that only answers
 //!   204, in one run; the ratio of their throughputs is the figure that matters.
+//!   `ingest/bare_204_stack` is the same bare handler inside the server's middleware
+//!   (`server::routes::middleware`), to tell the data plane's own cost from the stack's.
 //! - `egress/latency`: from sending an event to receiving it decrypted on an output's
 //!   websocket while the ingest load runs; p50 and p99 are printed.
 
@@ -16,6 +18,7 @@ use strm_tui::client::events::{EventClient, EventHosts};
 use strm_tui::client::{ApiClient, CredentialStore};
 use strm_tui::model::{ConsentLevelType, EventAuthRequest, OutputCreate, StreamCreate};
 use strm_tui::paths::Paths;
+use strm_tui::server::routes::middleware;
 use strm_tui::server::{ServerConfig, ServerHandle, start};
 
 const IN_FLIGHT: usize = 32;
@@ -25,6 +28,7 @@ struct Setup {
     _server: ServerHandle,
     event_url: String,
     bare_url: String,
+    stack_url: String,
     token: String,
     output: EventClient,
     http: reqwest::Client,
@@ -85,19 +89,22 @@ async fn setup() -> Setup {
     };
     let token = client(stream).authenticate().await.unwrap().id_token;
 
-    let bare = axum::Router::new().route(
-        "/event",
-        axum::routing::post(|_body: axum::body::Bytes| async { StatusCode::NO_CONTENT }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let bare_addr = listener.local_addr().unwrap();
-    tokio::spawn(async move { axum::serve(listener, bare).await.unwrap() });
+    let bare = || {
+        axum::Router::new().route(
+            "/event",
+            axum::routing::post(|_body: axum::body::Bytes| async { StatusCode::NO_CONTENT }),
+        )
+    };
+    let bare_url = serve(bare()).await;
+    // The same handler inside the middleware every server route passes through.
+    let stack_url = serve(middleware(bare(), Duration::from_secs(30))).await;
 
     Setup {
         _dir: dir,
         _server: server,
         event_url: format!("{url}/event"),
-        bare_url: format!("http://{bare_addr}/event"),
+        bare_url,
+        stack_url,
         token,
         output: client(output),
         http: reqwest::Client::builder()
@@ -105,6 +112,24 @@ async fn setup() -> Setup {
             .build()
             .unwrap(),
     }
+}
+
+/// CPU time of this process so far (user + system), from `/proc/self/stat` in clock
+/// ticks of 1/100 s; `None` where there is no such file.
+fn process_cpu() -> Option<Duration> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the parenthesised command name; utime and stime are 14 and 15.
+    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
+    let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
+    Some(Duration::from_millis(ticks * 10))
+}
+
+/// Serves a router on a new 127.0.0.1 port of the current runtime; its `/event` URL.
+async fn serve(router: axum::Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
+    format!("http://{addr}/event")
 }
 
 /// Sends `count` events with `IN_FLIGHT` requests at a time; panics on any non-204.
@@ -147,6 +172,9 @@ fn ingest(c: &mut Criterion) {
     group.bench_function("bare_204", |b| {
         b.iter_custom(|iters| rt.block_on(send_many(&s, &s.bare_url, 0, iters)))
     });
+    group.bench_function("bare_204_stack", |b| {
+        b.iter_custom(|iters| rt.block_on(send_many(&s, &s.stack_url, 0, iters)))
+    });
     group.finish();
 
     // `cargo test --all-targets` runs benches once as a smoke test (no `--bench`): the
@@ -154,17 +182,59 @@ fn ingest(c: &mut Criterion) {
     if !std::env::args().any(|a| a == "--bench") {
         return;
     }
-    // One figure for the report: the ratio over equal, large batches in the same run.
+    // The figures for the report: equal, large batches in the same run, taken in turn
+    // (event, bare, bare with the middleware) three times so that the other load of a
+    // shared machine falls on all three alike; the median ratios of the rounds are
+    // printed. CPU time per request (client and server, which share the process) is
+    // printed too: unlike throughput it hardly moves when other work competes for the
+    // cores.
     let n = 20_000;
-    let event = rt.block_on(send_many(&s, &s.event_url, 10_000_000, n));
-    let bare = rt.block_on(send_many(&s, &s.bare_url, 0, n));
-    let (ev, br) = (
-        n as f64 / event.as_secs_f64(),
-        n as f64 / bare.as_secs_f64(),
-    );
+    let measure = |url: &str, first: u64| {
+        let cpu = process_cpu();
+        let wall = rt.block_on(send_many(&s, url, first, n));
+        let cpu = process_cpu().map(|after| (after - cpu.unwrap_or_default()) / n as u32);
+        (n as f64 / wall.as_secs_f64(), cpu)
+    };
+    let micros = |cpu: Option<Duration>| {
+        cpu.map_or("?".to_string(), |d| format!("{:.1}", d.as_secs_f64() * 1e6))
+    };
+    let mut rounds = Vec::new();
+    for round in 0..3u64 {
+        let (ev, ev_cpu) = measure(&s.event_url, 10_000_000 + round * n);
+        let (bare, bare_cpu) = measure(&s.bare_url, 0);
+        let (stack, stack_cpu) = measure(&s.stack_url, 0);
+        eprintln!(
+            "ingest round {round}: /event {ev:.0}/s ({} µs CPU each), bare 204 {bare:.0}/s ({} µs), \
+             bare 204 with the middleware {stack:.0}/s ({} µs); ratios {:.2} / {:.2}",
+            micros(ev_cpu),
+            micros(bare_cpu),
+            micros(stack_cpu),
+            ev / bare,
+            ev / stack
+        );
+        let cpu_ratio = |other: Option<Duration>| match (ev_cpu, other) {
+            (Some(e), Some(o)) if !e.is_zero() => o.as_secs_f64() / e.as_secs_f64(),
+            _ => f64::NAN,
+        };
+        rounds.push([
+            ev / bare,
+            ev / stack,
+            cpu_ratio(bare_cpu),
+            cpu_ratio(stack_cpu),
+        ]);
+    }
+    let median = |i: usize| {
+        let mut v: Vec<f64> = rounds.iter().map(|r| r[i]).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
     eprintln!(
-        "ingest: {ev:.0} events/s via /event, {br:.0} requests/s bare 204, ratio {:.2}",
-        ev / br
+        "ingest: median throughput ratio {:.2} (/event ÷ bare 204), {:.2} (÷ bare 204 with the \
+         middleware); CPU per request, bare ÷ /event: {:.2}, {:.2}",
+        median(0),
+        median(1),
+        median(2),
+        median(3)
     );
 
     // Egress latency under load: a background sender keeps ingest busy while probes

@@ -123,11 +123,13 @@ fn writer_loop(conn: Arc<Mutex<Connection>>, jobs: std::sync::mpsc::Receiver<Wri
     let mut last_ts: Option<i64> = None;
     while let Ok(first) = jobs.recv() {
         let mut batch = vec![first];
-        while batch.len() < WRITE_BATCH {
-            match jobs.try_recv() {
-                Ok(job) => batch.push(job),
-                Err(_) => break,
-            }
+        drain(&jobs, &mut batch);
+        // A commit costs far more than an insert. Yielding once lets request threads
+        // that are ready (the cores are busy) hand over their events for this commit;
+        // when the machine is idle it returns at once and adds no latency.
+        if batch.len() < WRITE_BATCH {
+            std::thread::yield_now();
+            drain(&jobs, &mut batch);
         }
         let mut guard = conn.lock().unwrap_or_else(|e| e.into_inner());
         let (events, replies): (Vec<NewEvent>, Vec<_>) = batch.into_iter().unzip();
@@ -135,6 +137,15 @@ fn writer_loop(conn: Arc<Mutex<Connection>>, jobs: std::sync::mpsc::Receiver<Wri
         drop(guard);
         for (reply, result) in replies.into_iter().zip(results) {
             let _ = reply.send(result);
+        }
+    }
+}
+
+fn drain(jobs: &std::sync::mpsc::Receiver<WriteJob>, batch: &mut Vec<WriteJob>) {
+    while batch.len() < WRITE_BATCH {
+        match jobs.try_recv() {
+            Ok(job) => batch.push(job),
+            Err(_) => break,
         }
     }
 }
@@ -240,6 +251,11 @@ impl DataStore {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Each commit appends whole pages to the WAL; a checkpoint writes each distinct
+        // page once and syncs. Checkpointing every 10,000 pages (about 40 MB) rather than
+        // SQLite's 1,000 makes the syncs and rewrites of the same hot pages rarer under
+        // load; commits stay as durable as before.
+        conn.pragma_update(None, "wal_autocheckpoint", 10_000)?;
         Self::with_connection(conn)
     }
 

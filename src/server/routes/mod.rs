@@ -63,17 +63,22 @@ pub fn table() -> Vec<Route> {
     .collect()
 }
 
-/// The routes of `table()` with the JSON fallback (404) and the JSON error mapping for
-/// everything axum or tower answer by themselves (405, 413, 408, path rejections).
+/// The routes of `table()` with the JSON fallback (404), inside `middleware`.
 pub fn build(state: AppState) -> Router {
     let mut router = Router::new();
     for route in table() {
         router = router.route(route.path, route.handler);
     }
     let timeout = state.request_timeout;
-    let routes = router
-        .fallback(not_found)
-        .with_state(state)
+    middleware(router.fallback(not_found).with_state(state), timeout)
+}
+
+/// What every request of the server passes through around its route: the body limit,
+/// the request timeout, the JSON error mapping for everything axum or tower answer by
+/// themselves (405, 413, 408, path rejections) and the request span. Public so that the
+/// ingest bench can give its bare 204 handler the very same stack.
+pub fn middleware(routes: Router, timeout: std::time::Duration) -> Router {
+    let routes = routes
         .layer(axum::extract::DefaultBodyLimit::max(
             crate::model::rules::MAX_BODY_BYTES,
         ))
@@ -112,8 +117,9 @@ pub struct KeepErrorBody;
 /// Errors that axum and tower produce themselves come without the contract's JSON body;
 /// this gives them one, so every non-204 answer is JSON.
 async fn json_errors(req: Request, next: Next) -> Response {
+    // A clone of the URI shares its bytes: no copy on the way of every request.
     let method = req.method().clone();
-    let path = req.uri().path().to_string();
+    let uri = req.uri().clone();
     let response = next.run(req).await;
     if response.extensions().get::<KeepErrorBody>().is_some() {
         return response;
@@ -139,11 +145,17 @@ async fn json_errors(req: Request, next: Next) -> Response {
                 .get(header::ALLOW)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or("none");
-            format!("{method} is not allowed on {path}; allowed methods: {allowed}")
+            format!(
+                "{method} is not allowed on {}; allowed methods: {allowed}",
+                uri.path()
+            )
         }
         StatusCode::PAYLOAD_TOO_LARGE => ApiError::too_large().message,
         StatusCode::REQUEST_TIMEOUT => {
-            format!("{method} {path} took too long and was stopped; try again")
+            format!(
+                "{method} {} took too long and was stopped; try again",
+                uri.path()
+            )
         }
         _ if !text.is_empty() => text,
         _ => crate::model::reason_phrase(status.as_u16()).to_string(),
