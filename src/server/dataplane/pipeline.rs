@@ -348,14 +348,16 @@ impl DataPlane {
 
     /// A live tail of what the principal may see.
     pub fn subscribe(&self, principal: &Principal) -> Result<Subscription, DataError> {
+        let tail = self.inner.hub.subscribe(principal);
         let view = self.inner.directory.view(principal).ok_or_else(|| {
             DataError::Unauthorized("the stream or output of this token no longer exists".into())
         })?;
-        let rx = self
-            .inner
-            .hub
-            .subscribe(&principal.account, &principal.stream);
-        Ok(Subscription::new(self.clone(), principal.clone(), view, rx))
+        Ok(Subscription::new(
+            self.clone(),
+            principal.clone(),
+            view,
+            tail,
+        ))
     }
 
     /// The JSON text a view receives for an event as the source stream holds it (all PII
@@ -397,7 +399,9 @@ impl DataPlane {
     }
 
     /// Removes a deleted stream's (or output's) events, keys, tokens and positions.
+    /// Its live tails end first, so that none outlives the deletion.
     pub fn delete_stream(&self, account: &str, stream: &str) -> Result<(), DataError> {
+        self.inner.hub.close(account, stream);
         self.inner.store.delete_stream(account, stream)?;
         Ok(())
     }

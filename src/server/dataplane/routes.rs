@@ -158,7 +158,15 @@ async fn tail(mut socket: WebSocket, mut subscription: super::egress::Subscripti
     loop {
         tokio::select! {
             next = subscription.next() => {
-                let Some(text) = next else { break };
+                let Some(text) = next else {
+                    // Shutdown, or the stream or output was deleted: say so.
+                    let frame = axum::extract::ws::CloseFrame {
+                        code: axum::extract::ws::close_code::AWAY,
+                        reason: "the tail ended: server stopping or stream/output deleted".into(),
+                    };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    break;
+                };
                 if socket.send(Message::Text(text.into())).await.is_err() {
                     break;
                 }
