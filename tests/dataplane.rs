@@ -307,6 +307,23 @@ async fn bad_input_gets_the_right_status_and_a_message_and_the_server_keeps_serv
     assert_eq!(st, 400);
     assert!(text.contains("is not a clickstream Avro datum"), "{text}");
 
+    // A few bytes declaring a 400 MB string: refused by the allocation cap (an event is
+    // at most 1 MiB), not allocated.
+    let mut huge = Vec::new();
+    let mut n: u64 = 400_000_000 << 1; // zigzag
+    while n >= 0x80 {
+        huge.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    huge.push(n as u8);
+    let (st, text) = post_event(&s.url, &token, &[("Strm-Schema-Id", "clickstream")], huge).await;
+    assert_eq!(st, 400);
+    assert!(
+        text.contains("is not a clickstream Avro datum")
+            && text.contains("400000000 bytes (maximum allowed: 1048576)"),
+        "{text}"
+    );
+
     let bad_url = click("session-9", &[0], "javascript:alert(1)")
         .to_string()
         .into_bytes();

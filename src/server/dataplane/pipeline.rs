@@ -166,6 +166,16 @@ impl DataPlane {
         config: DataPlaneConfig,
     ) -> Result<DataPlane, super::schemas::SchemaError> {
         let registry = SchemaRegistry::embedded()?;
+        // No field of an event can be longer than its body: without this cap (512 MiB by
+        // default) a few bytes declaring a huge string make apache_avro allocate it.
+        // The cap is process-wide and set once, before anything is decoded.
+        let cap = apache_avro::max_allocation_bytes(MAX_BODY_BYTES);
+        if cap != MAX_BODY_BYTES {
+            tracing::warn!(
+                cap,
+                "apache_avro's allocation cap was set before the data plane"
+            );
+        }
         Ok(DataPlane {
             inner: Arc::new(Inner {
                 registry,
