@@ -333,7 +333,7 @@ fn next_batch(
                 .keys_after(&job.account, &job.source_stream, end, PAGE)
                 .map_err(|e| e.to_string())?;
             let full = keys.len() == PAGE;
-            for (rowid, key) in keys {
+            for (seq, key) in keys {
                 let b = *boundary.get_or_insert(boundary_after(key.created_ms, job.interval_secs));
                 if key.created_ms >= b {
                     return Ok(closed(b, end, lines, now_ms));
@@ -342,7 +342,7 @@ fn next_batch(
                     serde_json::json!({"keyLink": key.key_link, "tinkKey": key.tink_keyset()})
                         .to_string(),
                 );
-                end = rowid;
+                end = seq;
             }
             if !full {
                 break;
