@@ -138,15 +138,21 @@ impl Subscription {
                 received = self.rx.recv() => received,
             };
             match received {
+                Ok(p) if !self.view.admits(&p.consent) => {}
+                Ok(p) if self.view == View::Source => return Some(p.text.to_string()),
                 Ok(p) => {
-                    let rendered = self.plane.render(
-                        &self.principal.account,
-                        &self.principal.stream,
-                        &p.schema,
-                        &p.consent,
-                        &p.text,
-                        &self.view,
+                    // Rendering an output's view may read keys from SQLite.
+                    let (plane, view) = (self.plane.clone(), self.view.clone());
+                    let (account, stream) = (
+                        self.principal.account.clone(),
+                        self.principal.stream.clone(),
                     );
+                    let rendered = tokio::task::spawn_blocking(move || {
+                        plane.render(&account, &stream, &p.schema, &p.consent, &p.text, &view)
+                    })
+                    .await
+                    .ok()
+                    .flatten();
                     if let Some(text) = rendered {
                         return Some(text);
                     }

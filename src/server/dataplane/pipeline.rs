@@ -258,29 +258,27 @@ impl DataPlane {
         self.issue(&principal, Some(refresh_token.to_owned()))
     }
 
-    /// The principal of a bearer token (the `Authorization` header's value).
+    /// The principal of a bearer token (the `Authorization` header's value). It may
+    /// query SQLite: async callers try `authorize_cached` first.
     pub fn authorize(&self, authorization: Option<&str>) -> Result<Principal, DataError> {
-        let token = authorization
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                DataError::Unauthorized(
-                    "Authorization: Bearer <event token> is missing; get one with POST /auth"
-                        .into(),
-                )
-            })?;
+        let token = bearer(authorization)?;
         self.inner
             .store
             .token(token, false, now_ms())?
-            .ok_or_else(|| {
-                DataError::Unauthorized(
-                    "the event token is unknown or expired; get a new one with POST /auth or /refresh".into(),
-                )
-            })
+            .ok_or_else(unknown_token)
+    }
+
+    /// `authorize` answered from memory; `None` when the store must be asked.
+    pub fn authorize_cached(
+        &self,
+        authorization: Option<&str>,
+    ) -> Option<Result<Principal, DataError>> {
+        let token = match bearer(authorization) {
+            Ok(t) => t,
+            Err(e) => return Some(Err(e)),
+        };
+        let found = self.inner.store.cached_token(token, now_ms())?;
+        Some(found.ok_or_else(unknown_token))
     }
 
     /// `POST /event`: accepts one event for the principal's source stream.
@@ -426,6 +424,27 @@ impl DataPlane {
             .store
             .prune(now - retention, now - retention - rotation)?)
     }
+}
+
+fn bearer(authorization: Option<&str>) -> Result<&str, DataError> {
+    authorization
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            DataError::Unauthorized(
+                "Authorization: Bearer <event token> is missing; get one with POST /auth".into(),
+            )
+        })
+}
+
+fn unknown_token() -> DataError {
+    DataError::Unauthorized(
+        "the event token is unknown or expired; get a new one with POST /auth or /refresh".into(),
+    )
 }
 
 fn key_text(v: &Value) -> String {

@@ -218,6 +218,12 @@ impl DataStore {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// Holds the store busy, as a long SQLite statement would.
+    #[cfg(test)]
+    pub(super) fn busy(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn()
+    }
+
     /// The key for a key-field value: the newest one younger than `ttl_ms`, or a new one
     /// made by `make` (which picks the key link's form for the schema).
     pub fn key_for(
@@ -499,6 +505,14 @@ impl DataStore {
 
     /// The principal of a live token of the given kind. Id tokens are looked up on
     /// every event, so the ones seen are kept in memory too.
+    /// An id token's principal from memory alone; `None` when the database must be asked.
+    pub fn cached_token(&self, token: &str, now_ms: i64) -> Option<Option<Principal>> {
+        let token_hash = hash(token.as_bytes());
+        let cache = self.id_tokens();
+        let (p, expires) = cache.get(&token_hash)?;
+        Some((*expires > now_ms).then(|| p.clone()))
+    }
+
     pub fn token(&self, token: &str, refresh: bool, now_ms: i64) -> Result<Option<Principal>> {
         let token_hash = hash(token.as_bytes());
         if !refresh && let Some((p, expires)) = self.id_tokens().get(&token_hash) {
