@@ -218,6 +218,40 @@ async fn events_go_in_encrypted_and_come_out_per_view() {
     server.shutdown().await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_an_output_closes_its_open_tail() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path(), |_| {}).await;
+    let s = Scenario::new(&server.url(), dir.path(), "strm-deleted@example.com").await;
+    let sender = s.client(&s.stream);
+    let mut output_tail = s.client(&s.output).receive(true).await.unwrap();
+    sender
+        .send_json("clickstream", &click("before", &[0, 1], "https://a.io/1"))
+        .await
+        .unwrap();
+    assert_eq!(
+        next_json(&mut output_tail).await["producerSessionId"],
+        "before"
+    );
+
+    s.api
+        .delete_output("bart", "level0-1", false)
+        .await
+        .unwrap();
+    sender
+        .send_json("clickstream", &click("after", &[0, 1], "https://a.io/2"))
+        .await
+        .unwrap();
+    let next = tokio::time::timeout(Duration::from_secs(10), output_tail.next())
+        .await
+        .expect("the tail closes within 10 s");
+    assert!(
+        next.is_none(),
+        "a deleted output's tail must close, not deliver {next:?}"
+    );
+    server.shutdown().await;
+}
+
 fn avro_click(session: &str, levels: &[i32]) -> Vec<u8> {
     use strm_tui::server::dataplane::{avro_json, schemas::SchemaRegistry};
     let reg = SchemaRegistry::embedded().unwrap();
@@ -272,6 +306,23 @@ async fn bad_input_gets_the_right_status_and_a_message_and_the_server_keeps_serv
     .await;
     assert_eq!(st, 400);
     assert!(text.contains("is not a clickstream Avro datum"), "{text}");
+
+    // A few bytes declaring a 400 MB string: refused by the allocation cap (an event is
+    // at most 1 MiB), not allocated.
+    let mut huge = Vec::new();
+    let mut n: u64 = 400_000_000 << 1; // zigzag
+    while n >= 0x80 {
+        huge.push((n as u8) | 0x80);
+        n >>= 7;
+    }
+    huge.push(n as u8);
+    let (st, text) = post_event(&s.url, &token, &[("Strm-Schema-Id", "clickstream")], huge).await;
+    assert_eq!(st, 400);
+    assert!(
+        text.contains("is not a clickstream Avro datum")
+            && text.contains("400000000 bytes (maximum allowed: 1048576)"),
+        "{text}"
+    );
 
     let bad_url = click("session-9", &[0], "javascript:alert(1)")
         .to_string()

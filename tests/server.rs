@@ -752,6 +752,26 @@ mod error_rows {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn an_output_is_deleted_even_when_forgetting_its_data_fails() {
+        let dir = tempfile::tempdir().unwrap();
+        let server = start_server(dir.path(), |_| {}).await;
+        let api = account(&server.url(), dir.path(), "half@example.com").await;
+        api.create_stream(&stream("bart")).await.unwrap();
+        api.create_output("bart", &output("level0-1", &[0, 1]))
+            .await
+            .unwrap();
+        // The data plane's cleanup fails after the control plane committed the delete.
+        rusqlite::Connection::open(dir.path().join("server/strm.db"))
+            .unwrap()
+            .execute_batch("DROP TABLE dp_exports")
+            .unwrap();
+        api.delete_output("bart", "level0-1", false).await.unwrap();
+        let err = api.get_output("bart", "level0-1").await.unwrap_err();
+        assert_eq!(api_status(&err), 404);
+        server.shutdown().await;
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_request_over_the_time_limit_gets_a_json_408() {
         let dir = tempfile::tempdir().unwrap();
         let server =

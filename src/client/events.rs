@@ -220,12 +220,14 @@ impl EventClient {
                     api: url.to_string(),
                     reason: e.to_string(),
                 })?;
-        request.headers_mut().insert(
-            "Authorization",
-            format!("Bearer {token}")
-                .parse()
-                .expect("token is header-safe"),
-        );
+        // The token comes from the server's answer: a broken one is an error, not a panic.
+        let authorization = format!("Bearer {token}")
+            .parse()
+            .map_err(|_| ClientError::Decode {
+                api: join(&self.hosts.auth, "auth").to_string(),
+                reason: "the event token is not a valid HTTP header value".into(),
+            })?;
+        request.headers_mut().insert("Authorization", authorization);
         let (ws, _) = tokio_tungstenite::connect_async(request)
             .await
             .map_err(|e| match e {
@@ -268,5 +270,39 @@ impl EventReceiver {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn an_event_token_that_is_no_header_value_is_an_error() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}", listener.local_addr().unwrap());
+        let app = axum::Router::new().route(
+            "/auth",
+            axum::routing::post(|| async {
+                axum::Json(serde_json::json!({
+                    "idToken": "broken\ntoken", "refreshToken": "r", "expiresAt": 4_000_000_000i64
+                }))
+            }),
+        );
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        let client = EventClient::new(
+            EventHosts::single(&url).unwrap(),
+            EventAuthRequest {
+                billing_id: "b".into(),
+                client_id: "c".into(),
+                client_secret: "s".into(),
+            },
+        )
+        .unwrap();
+        let err = client.receive(true).await.err().expect("refused");
+        assert!(
+            matches!(&err, ClientError::Decode { reason, .. } if reason.contains("header")),
+            "{err:?}"
+        );
     }
 }

@@ -78,8 +78,81 @@ const MIGRATIONS: &[&str] = &[
         PRIMARY KEY (account_id, id)
     );",
     // 2: the data plane's events, keys, event tokens and exporter positions.
-    crate::server::dataplane::store::MIGRATION,
+    DATA_PLANE,
+    // 3: keys get a sequence number that is never reused (AUTOINCREMENT): key exporters
+    // page on it, and rowids come back once every key row has been pruned. Existing keys
+    // keep their rowid as seq, so exporter positions stay valid; numbering resumes above
+    // every exported position.
+    "CREATE TABLE dp_keys_v3 (
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        account TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        schema_id TEXT NOT NULL,
+        key_field_hash BLOB NOT NULL,
+        key_id INTEGER NOT NULL,
+        key_link TEXT NOT NULL,
+        material BLOB NOT NULL,
+        created_ms INTEGER NOT NULL,
+        UNIQUE (account, stream, key_id)
+    );
+    INSERT INTO dp_keys_v3 (seq, account, stream, schema_id, key_field_hash, key_id,
+            key_link, material, created_ms)
+        SELECT rowid, account, stream, schema_id, key_field_hash, key_id, key_link,
+            material, created_ms
+        FROM dp_keys ORDER BY rowid;
+    DROP TABLE dp_keys;
+    ALTER TABLE dp_keys_v3 RENAME TO dp_keys;
+    CREATE INDEX dp_keys_by_value
+        ON dp_keys (account, stream, schema_id, key_field_hash, created_ms);
+    DELETE FROM sqlite_sequence WHERE name = 'dp_keys';
+    INSERT INTO sqlite_sequence (name, seq) SELECT 'dp_keys', MAX(
+        COALESCE((SELECT MAX(seq) FROM dp_keys), 0),
+        COALESCE((SELECT MAX(position) FROM dp_exports WHERE export_keys = 1), 0));",
 ];
+
+/// Migration 2 as released (it was idempotent and also ran on every open).
+const DATA_PLANE: &str = "
+CREATE TABLE IF NOT EXISTS dp_events (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    account TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    ts_ms INTEGER NOT NULL,
+    schema_id TEXT NOT NULL,
+    consent TEXT NOT NULL,
+    body BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS dp_events_by_stream ON dp_events (account, stream, seq);
+CREATE TABLE IF NOT EXISTS dp_keys (
+    account TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    schema_id TEXT NOT NULL,
+    key_field_hash BLOB NOT NULL,
+    key_id INTEGER NOT NULL,
+    key_link TEXT NOT NULL,
+    material BLOB NOT NULL,
+    created_ms INTEGER NOT NULL,
+    UNIQUE (account, stream, key_id)
+);
+CREATE INDEX IF NOT EXISTS dp_keys_by_value
+    ON dp_keys (account, stream, schema_id, key_field_hash, created_ms);
+CREATE TABLE IF NOT EXISTS dp_tokens (
+    token_hash BLOB PRIMARY KEY,
+    refresh INTEGER NOT NULL,
+    account TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    output TEXT,
+    expires_ms INTEGER
+);
+CREATE TABLE IF NOT EXISTS dp_exports (
+    account TEXT NOT NULL,
+    stream TEXT NOT NULL,
+    name TEXT NOT NULL,
+    export_keys INTEGER NOT NULL,
+    uuid TEXT NOT NULL,
+    position INTEGER NOT NULL,
+    PRIMARY KEY (account, stream, name, export_keys)
+);
+";
 
 /// The schema version this build writes.
 pub fn schema_version() -> i64 {
@@ -170,5 +243,40 @@ mod tests {
             .query_row("PRAGMA journal_mode", [], |r| r.get(0))
             .unwrap();
         assert_eq!(mode, "wal");
+    }
+
+    #[test]
+    fn keys_keep_their_positions_and_new_ones_follow_every_exported_one() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(DB_FILE);
+        {
+            // A version-2 database whose keys were pruned after an export reached 7.
+            let conn = Connection::open(&path).unwrap();
+            conn.execute_batch(MIGRATIONS[0]).unwrap();
+            conn.execute_batch(MIGRATIONS[1]).unwrap();
+            conn.execute_batch(
+                "PRAGMA user_version = 2;
+                 INSERT INTO dp_keys (rowid, account, stream, schema_id, key_field_hash,
+                     key_id, key_link, material, created_ms)
+                     VALUES (3, 'a', 's', 'c', x'00', 1, 'l', x'00', 0);
+                 INSERT INTO dp_exports VALUES ('a', 's', 'keys', 1, 'u', 7);",
+            )
+            .unwrap();
+        }
+        let conn = open(&path).unwrap();
+        let kept: i64 = conn
+            .query_row("SELECT seq FROM dp_keys WHERE key_id = 1", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(kept, 3);
+        conn.execute_batch(
+            "INSERT INTO dp_keys (account, stream, schema_id, key_field_hash, key_id,
+                 key_link, material, created_ms)
+                 VALUES ('a', 's', 'c', x'01', 2, 'm', x'00', 0);",
+        )
+        .unwrap();
+        let fresh: i64 = conn
+            .query_row("SELECT seq FROM dp_keys WHERE key_id = 2", [], |r| r.get(0))
+            .unwrap();
+        assert_eq!(fresh, 8);
     }
 }

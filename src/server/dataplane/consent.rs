@@ -33,12 +33,13 @@ impl View {
     pub fn admits(&self, event_levels: &[i32]) -> bool {
         match self {
             View::Source => true,
-            View::Output { .. } if event_levels.is_empty() => false,
+            // An output without levels admits nothing: failing closed.
+            View::Output { levels, .. } if event_levels.is_empty() || levels.is_empty() => false,
             View::Output {
                 kind: ConsentLevelType::Cumulative,
                 levels,
             } => {
-                let needed = levels.last().copied().unwrap_or(0) as i64;
+                let needed = levels.last().copied().unwrap_or(u32::MAX) as i64;
                 event_levels.iter().map(|&l| l as i64).max() >= Some(needed)
             }
             View::Output {
@@ -57,7 +58,7 @@ impl View {
             View::Output {
                 kind: ConsentLevelType::Cumulative,
                 levels,
-            } => field_level <= levels.last().copied().unwrap_or(0),
+            } => levels.last().is_some_and(|&max| field_level <= max),
             View::Output {
                 kind: ConsentLevelType::Granular,
                 levels,
@@ -149,6 +150,15 @@ pub(crate) mod tests {
         assert!(v.admits(&[2, 0]));
         assert!(v.decrypts(0) && v.decrypts(2));
         assert!(!v.decrypts(1) && !v.decrypts(3));
+    }
+
+    #[test]
+    fn an_output_without_levels_admits_and_decrypts_nothing() {
+        for kind in [Cumulative, Granular] {
+            let v = View::output(kind, &[]);
+            assert!(!v.admits(&[0]) && !v.admits(&[0, 1, 2]), "{kind:?}");
+            assert!(!v.decrypts(0), "{kind:?}");
+        }
     }
 
     #[test]

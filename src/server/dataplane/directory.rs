@@ -75,7 +75,7 @@ impl DbDirectory {
                 |(account, name, linked, parent, kind, levels, sink_type, bucket, creds, interval, prefix, keys)| {
                     let view = match &parent {
                         None => View::Source,
-                        Some(_) => output_view(kind.as_deref(), levels.as_deref()),
+                        Some(_) => output_view(kind.as_deref(), levels.as_deref())?,
                     };
                     let sink_type: SinkType = sink_type.parse().ok()?;
                     let sink = match SinkTarget::resolve(
@@ -108,12 +108,18 @@ impl DbDirectory {
     }
 }
 
-fn output_view(kind: Option<&str>, levels: Option<&str>) -> View {
+/// An output's view as stored; `None` (it receives nothing) when its consent levels are
+/// missing, unreadable or empty, since any guess would admit events it may not see.
+fn output_view(kind: Option<&str>, levels: Option<&str>) -> Option<View> {
     let kind: ConsentLevelType = kind.and_then(|k| k.parse().ok()).unwrap_or_default();
     let levels: Vec<u32> = levels
         .and_then(|l| serde_json::from_str(l).ok())
-        .unwrap_or_default();
-    View::output(kind, &levels)
+        .filter(|l: &Vec<u32>| !l.is_empty())
+        .or_else(|| {
+            tracing::warn!(levels = ?levels, "an output's stored consent levels are unusable; it receives nothing");
+            None
+        })?;
+    Some(View::output(kind, &levels))
 }
 
 impl Directory for DbDirectory {
@@ -168,7 +174,7 @@ impl Directory for DbDirectory {
         match (row.ok()?, &principal.output) {
             ((_, _, None), None) => Some(View::Source),
             ((kind, levels, Some(parent)), Some(_)) if parent == principal.stream => {
-                Some(output_view(kind.as_deref(), levels.as_deref()))
+                output_view(kind.as_deref(), levels.as_deref())
             }
             _ => None,
         }
@@ -190,5 +196,23 @@ impl Directory for DbDirectory {
                 .into_iter()
                 .next()
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unusable_stored_consent_levels_give_no_view() {
+        for levels in [None, Some(""), Some("[]"), Some("not json"), Some("[-1]")] {
+            for kind in [Some("CUMULATIVE"), Some("GRANULAR")] {
+                assert_eq!(output_view(kind, levels), None, "{kind:?} {levels:?}");
+            }
+        }
+        assert_eq!(
+            output_view(Some("CUMULATIVE"), Some("[2]")),
+            Some(View::output(ConsentLevelType::Cumulative, &[2]))
+        );
     }
 }

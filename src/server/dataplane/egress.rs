@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, watch};
 
 use super::consent::View;
 use super::pipeline::DataPlane;
@@ -26,6 +26,9 @@ type Channel = broadcast::Sender<Arc<Published>>;
 pub struct Hub {
     capacity: usize,
     channels: Mutex<HashMap<(String, String), Channel>>,
+    /// One entry per live tail; dropping its sender ends that tail (its principal's
+    /// stream or output was deleted), even while its source stream lives on.
+    tails: Mutex<Vec<(Principal, watch::Sender<()>)>>,
 }
 
 impl Hub {
@@ -33,7 +36,12 @@ impl Hub {
         Hub {
             capacity: capacity.max(1),
             channels: Mutex::new(HashMap::new()),
+            tails: Mutex::new(Vec::new()),
         }
+    }
+
+    fn tails(&self) -> std::sync::MutexGuard<'_, Vec<(Principal, watch::Sender<()>)>> {
+        self.tails.lock().unwrap_or_else(|e| e.into_inner())
     }
 
     fn channels(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Channel>> {
@@ -57,13 +65,33 @@ impl Hub {
     /// Ends every live tail (server shutdown): subscribers see the end of the stream.
     pub fn close_all(&self) {
         self.channels().clear();
+        self.tails().clear();
     }
 
-    pub fn subscribe(&self, account: &str, stream: &str) -> broadcast::Receiver<Arc<Published>> {
-        self.channels()
-            .entry((account.to_owned(), stream.to_owned()))
+    /// Ends the tails of a deleted stream or output (named as the store's
+    /// `delete_stream` names it): they must not see one more event.
+    pub fn close(&self, account: &str, name: &str) {
+        self.tails().retain(|(p, _)| {
+            !(p.account == account && (p.stream == name || p.output.as_deref() == Some(name)))
+        });
+    }
+
+    /// Registers a tail before its view is checked, so a deletion racing the check
+    /// still ends it.
+    pub(super) fn subscribe(
+        &self,
+        principal: &Principal,
+    ) -> (broadcast::Receiver<Arc<Published>>, watch::Receiver<()>) {
+        let rx = self
+            .channels()
+            .entry((principal.account.clone(), principal.stream.clone()))
             .or_insert_with(|| broadcast::channel(self.capacity).0)
-            .subscribe()
+            .subscribe();
+        let (open, closed) = watch::channel(());
+        let mut tails = self.tails();
+        tails.retain(|(_, tx)| !tx.is_closed());
+        tails.push((principal.clone(), open));
+        (rx, closed)
     }
 }
 
@@ -73,6 +101,8 @@ pub struct Subscription {
     principal: Principal,
     view: View,
     rx: broadcast::Receiver<Arc<Published>>,
+    /// Changes (its sender is dropped) when the hub ends this tail.
+    closed: watch::Receiver<()>,
     dropped: u64,
 }
 
@@ -81,13 +111,14 @@ impl Subscription {
         plane: DataPlane,
         principal: Principal,
         view: View,
-        rx: broadcast::Receiver<Arc<Published>>,
+        (rx, closed): (broadcast::Receiver<Arc<Published>>, watch::Receiver<()>),
     ) -> Subscription {
         Subscription {
             plane,
             principal,
             view,
             rx,
+            closed,
             dropped: 0,
         }
     }
@@ -97,19 +128,31 @@ impl Subscription {
         self.dropped
     }
 
-    /// The next event this view receives, as JSON text; `None` when the server stops.
+    /// The next event this view receives, as JSON text; `None` when the server stops
+    /// or the principal's stream or output is deleted.
     pub async fn next(&mut self) -> Option<String> {
         loop {
-            match self.rx.recv().await {
+            let received = tokio::select! {
+                biased;
+                _ = self.closed.changed() => return None,
+                received = self.rx.recv() => received,
+            };
+            match received {
+                Ok(p) if !self.view.admits(&p.consent) => {}
+                Ok(p) if self.view == View::Source => return Some(p.text.to_string()),
                 Ok(p) => {
-                    let rendered = self.plane.render(
-                        &self.principal.account,
-                        &self.principal.stream,
-                        &p.schema,
-                        &p.consent,
-                        &p.text,
-                        &self.view,
+                    // Rendering an output's view may read keys from SQLite.
+                    let (plane, view) = (self.plane.clone(), self.view.clone());
+                    let (account, stream) = (
+                        self.principal.account.clone(),
+                        self.principal.stream.clone(),
                     );
+                    let rendered = tokio::task::spawn_blocking(move || {
+                        plane.render(&account, &stream, &p.schema, &p.consent, &p.text, &view)
+                    })
+                    .await
+                    .ok()
+                    .flatten();
                     if let Some(text) = rendered {
                         return Some(text);
                     }

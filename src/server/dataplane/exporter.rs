@@ -241,11 +241,26 @@ pub fn batch_file(boundary_ms: i64, kind: &str, uuid: &str) -> String {
     )
 }
 
+/// Runs an exporter's store work on the blocking pool: SQLite under the store's mutex
+/// must not hold an async worker.
+async fn off_runtime<T: Send + 'static>(
+    plane: &DataPlane,
+    job: &ExportJob,
+    work: impl FnOnce(&DataPlane, &ExportJob) -> Result<T, String> + Send + 'static,
+) -> Result<T, String> {
+    let (plane, job) = (plane.clone(), job.clone());
+    tokio::task::spawn_blocking(move || work(&plane, &job))
+        .await
+        .map_err(|e| e.to_string())?
+}
+
 /// Writes the empty `.strm_test_<uuid>.jsonl` that proves the sink works. The error
 /// names the bucket and what the store said.
 pub async fn probe(plane: &DataPlane, job: &ExportJob) -> Result<(), String> {
     let fail = |e: String| format!("bucket {:?} cannot be written: {e}", job.sink.bucket());
-    let (uuid, _) = job.state(plane).map_err(fail)?;
+    let (uuid, _) = off_runtime(plane, job, |p, j| j.state(p))
+        .await
+        .map_err(fail)?;
     let result = async {
         let store = job.sink.object_store()?;
         let path = job.object(&format!(".strm_test_{uuid}.jsonl"))?;
@@ -258,12 +273,12 @@ pub async fn probe(plane: &DataPlane, job: &ExportJob) -> Result<(), String> {
     .await;
     if result.is_err() {
         // A refused exporter leaves no position behind.
-        let _ = plane.store().forget_export(
-            &job.account,
-            &job.linked_stream,
-            &job.name,
-            job.export_keys,
-        );
+        let _ = off_runtime(plane, job, |p, j| {
+            p.store()
+                .forget_export(&j.account, &j.linked_stream, &j.name, j.export_keys)
+                .map_err(|e| e.to_string())
+        })
+        .await;
     }
     result.map_err(fail)
 }
@@ -273,11 +288,13 @@ const PAGE: usize = 5_000;
 /// Writes every batch of this exporter whose boundary has passed by `now_ms`. Returns
 /// the number of objects written.
 pub async fn export_due(plane: &DataPlane, job: &ExportJob, now_ms: i64) -> Result<usize, String> {
-    let (uuid, mut position) = job.state(plane)?;
+    let (uuid, mut position) = off_runtime(plane, job, |p, j| j.state(p)).await?;
     let mut written = 0;
     let mut store: Option<Arc<dyn ObjectStore>> = None;
     loop {
-        let Some(batch) = next_batch(plane, job, position, now_ms)? else {
+        let Some(batch) =
+            off_runtime(plane, job, move |p, j| next_batch(p, j, position, now_ms)).await?
+        else {
             return Ok(written);
         };
         if !batch.lines.is_empty() {
@@ -296,16 +313,13 @@ pub async fn export_due(plane: &DataPlane, job: &ExportJob, now_ms: i64) -> Resu
                 .map_err(|e| format!("bucket {:?}: {e}", job.sink.bucket()))?;
             written += 1;
         }
-        plane
-            .store()
-            .commit_export(
-                &job.account,
-                &job.linked_stream,
-                &job.name,
-                job.export_keys,
-                batch.end_position,
-            )
-            .map_err(|e| e.to_string())?;
+        let end = batch.end_position;
+        off_runtime(plane, job, move |p, j| {
+            p.store()
+                .commit_export(&j.account, &j.linked_stream, &j.name, j.export_keys, end)
+                .map_err(|e| e.to_string())
+        })
+        .await?;
         position = batch.end_position;
     }
 }
@@ -333,7 +347,7 @@ fn next_batch(
                 .keys_after(&job.account, &job.source_stream, end, PAGE)
                 .map_err(|e| e.to_string())?;
             let full = keys.len() == PAGE;
-            for (rowid, key) in keys {
+            for (seq, key) in keys {
                 let b = *boundary.get_or_insert(boundary_after(key.created_ms, job.interval_secs));
                 if key.created_ms >= b {
                     return Ok(closed(b, end, lines, now_ms));
@@ -342,7 +356,7 @@ fn next_batch(
                     serde_json::json!({"keyLink": key.key_link, "tinkKey": key.tink_keyset()})
                         .to_string(),
                 );
-                end = rowid;
+                end = seq;
             }
             if !full {
                 break;
@@ -411,7 +425,12 @@ pub fn spawn_scheduler(
             }
             if now - last_prune > 60_000 {
                 last_prune = now;
-                match plane.prune(now) {
+                let p = plane.clone();
+                let pruned = tokio::task::spawn_blocking(move || p.prune(now))
+                    .await
+                    .map_err(|e| e.to_string())
+                    .and_then(|r| r.map_err(|e| e.to_string()));
+                match pruned {
                     Ok((events, keys)) if events + keys > 0 => {
                         tracing::info!(events, keys, "retention removed expired events and keys")
                     }

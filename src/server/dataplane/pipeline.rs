@@ -166,6 +166,16 @@ impl DataPlane {
         config: DataPlaneConfig,
     ) -> Result<DataPlane, super::schemas::SchemaError> {
         let registry = SchemaRegistry::embedded()?;
+        // No field of an event can be longer than its body: without this cap (512 MiB by
+        // default) a few bytes declaring a huge string make apache_avro allocate it.
+        // The cap is process-wide and set once, before anything is decoded.
+        let cap = apache_avro::max_allocation_bytes(MAX_BODY_BYTES);
+        if cap != MAX_BODY_BYTES {
+            tracing::warn!(
+                cap,
+                "apache_avro's allocation cap was set before the data plane"
+            );
+        }
         Ok(DataPlane {
             inner: Arc::new(Inner {
                 registry,
@@ -248,29 +258,27 @@ impl DataPlane {
         self.issue(&principal, Some(refresh_token.to_owned()))
     }
 
-    /// The principal of a bearer token (the `Authorization` header's value).
+    /// The principal of a bearer token (the `Authorization` header's value). It may
+    /// query SQLite: async callers try `authorize_cached` first.
     pub fn authorize(&self, authorization: Option<&str>) -> Result<Principal, DataError> {
-        let token = authorization
-            .and_then(|h| {
-                h.strip_prefix("Bearer ")
-                    .or_else(|| h.strip_prefix("bearer "))
-            })
-            .map(str::trim)
-            .filter(|t| !t.is_empty())
-            .ok_or_else(|| {
-                DataError::Unauthorized(
-                    "Authorization: Bearer <event token> is missing; get one with POST /auth"
-                        .into(),
-                )
-            })?;
+        let token = bearer(authorization)?;
         self.inner
             .store
             .token(token, false, now_ms())?
-            .ok_or_else(|| {
-                DataError::Unauthorized(
-                    "the event token is unknown or expired; get a new one with POST /auth or /refresh".into(),
-                )
-            })
+            .ok_or_else(unknown_token)
+    }
+
+    /// `authorize` answered from memory; `None` when the store must be asked.
+    pub fn authorize_cached(
+        &self,
+        authorization: Option<&str>,
+    ) -> Option<Result<Principal, DataError>> {
+        let token = match bearer(authorization) {
+            Ok(t) => t,
+            Err(e) => return Some(Err(e)),
+        };
+        let found = self.inner.store.cached_token(token, now_ms())?;
+        Some(found.ok_or_else(unknown_token))
     }
 
     /// `POST /event`: accepts one event for the principal's source stream.
@@ -348,14 +356,16 @@ impl DataPlane {
 
     /// A live tail of what the principal may see.
     pub fn subscribe(&self, principal: &Principal) -> Result<Subscription, DataError> {
+        let tail = self.inner.hub.subscribe(principal);
         let view = self.inner.directory.view(principal).ok_or_else(|| {
             DataError::Unauthorized("the stream or output of this token no longer exists".into())
         })?;
-        let rx = self
-            .inner
-            .hub
-            .subscribe(&principal.account, &principal.stream);
-        Ok(Subscription::new(self.clone(), principal.clone(), view, rx))
+        Ok(Subscription::new(
+            self.clone(),
+            principal.clone(),
+            view,
+            tail,
+        ))
     }
 
     /// The JSON text a view receives for an event as the source stream holds it (all PII
@@ -397,7 +407,9 @@ impl DataPlane {
     }
 
     /// Removes a deleted stream's (or output's) events, keys, tokens and positions.
+    /// Its live tails end first, so that none outlives the deletion.
     pub fn delete_stream(&self, account: &str, stream: &str) -> Result<(), DataError> {
+        self.inner.hub.close(account, stream);
         self.inner.store.delete_stream(account, stream)?;
         Ok(())
     }
@@ -412,6 +424,27 @@ impl DataPlane {
             .store
             .prune(now - retention, now - retention - rotation)?)
     }
+}
+
+fn bearer(authorization: Option<&str>) -> Result<&str, DataError> {
+    authorization
+        .and_then(|h| {
+            h.strip_prefix("Bearer ")
+                .or_else(|| h.strip_prefix("bearer "))
+        })
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| {
+            DataError::Unauthorized(
+                "Authorization: Bearer <event token> is missing; get one with POST /auth".into(),
+            )
+        })
+}
+
+fn unknown_token() -> DataError {
+    DataError::Unauthorized(
+        "the event token is unknown or expired; get a new one with POST /auth or /refresh".into(),
+    )
 }
 
 fn key_text(v: &Value) -> String {

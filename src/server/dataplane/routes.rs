@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 
 use super::pipeline::{DataError, DataPlane, IngestRequest};
+use super::store::Principal;
 use crate::model::rules::MAX_BODY_BYTES;
 use crate::model::{ErrorBody, EventAuthRequest, EventTokens, RefreshRequest};
 
@@ -103,7 +104,11 @@ async fn auth(State(plane): State<DataPlane>, body: axum::body::Bytes) -> Respon
 
 async fn refresh(State(plane): State<DataPlane>, body: axum::body::Bytes) -> Response {
     match parse_json::<RefreshRequest>(&body, "{\"refreshToken\"}") {
-        Ok(req) => tokens_response(plane.refresh(&req.refresh_token)),
+        Ok(req) => tokens_response(
+            tokio::task::spawn_blocking(move || plane.refresh(&req.refresh_token))
+                .await
+                .unwrap_or_else(|e| Err(DataError::Internal(e.to_string()))),
+        ),
         Err(r) => *r,
     }
 }
@@ -112,8 +117,21 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
+/// The request's principal: from the token cache on the hot path, else from SQLite on
+/// the blocking pool.
+async fn authorize(plane: &DataPlane, headers: &HeaderMap) -> Result<Principal, DataError> {
+    let authorization = header(headers, "authorization");
+    if let Some(known) = plane.authorize_cached(authorization) {
+        return known;
+    }
+    let (plane, authorization) = (plane.clone(), authorization.map(str::to_owned));
+    tokio::task::spawn_blocking(move || plane.authorize(authorization.as_deref()))
+        .await
+        .unwrap_or_else(|e| Err(DataError::Internal(e.to_string())))
+}
+
 async fn event(State(plane): State<DataPlane>, headers: HeaderMap, body: Body) -> Response {
-    let principal = match plane.authorize(header(&headers, "authorization")) {
+    let principal = match authorize(&plane, &headers).await {
         Ok(p) => p,
         Err(e) => return text_error(&e),
     };
@@ -143,10 +161,13 @@ async fn egress(
     headers: HeaderMap,
     upgrade: WebSocketUpgrade,
 ) -> Response {
-    let subscription = match plane
-        .authorize(header(&headers, "authorization"))
-        .and_then(|p| plane.subscribe(&p))
-    {
+    let subscription = match authorize(&plane, &headers).await {
+        Ok(p) => tokio::task::spawn_blocking(move || plane.subscribe(&p))
+            .await
+            .unwrap_or_else(|e| Err(DataError::Internal(e.to_string()))),
+        Err(e) => Err(e),
+    };
+    let subscription = match subscription {
         Ok(s) => s,
         Err(e) => return json_error(&e),
     };
@@ -158,7 +179,15 @@ async fn tail(mut socket: WebSocket, mut subscription: super::egress::Subscripti
     loop {
         tokio::select! {
             next = subscription.next() => {
-                let Some(text) = next else { break };
+                let Some(text) = next else {
+                    // Shutdown, or the stream or output was deleted: say so.
+                    let frame = axum::extract::ws::CloseFrame {
+                        code: axum::extract::ws::close_code::AWAY,
+                        reason: "the tail ended: server stopping or stream/output deleted".into(),
+                    };
+                    let _ = socket.send(Message::Close(Some(frame))).await;
+                    break;
+                };
                 if socket.send(Message::Text(text.into())).await.is_err() {
                     break;
                 }

@@ -11,51 +11,6 @@ use sha2::{Digest, Sha256};
 
 use super::crypto::{DataKey, KEY_BYTES};
 
-/// The data plane's schema. Idempotent, so it runs on every open, whichever part of the
-/// server opened the database first.
-pub const MIGRATION: &str = "
-CREATE TABLE IF NOT EXISTS dp_events (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    account TEXT NOT NULL,
-    stream TEXT NOT NULL,
-    ts_ms INTEGER NOT NULL,
-    schema_id TEXT NOT NULL,
-    consent TEXT NOT NULL,
-    body BLOB NOT NULL
-);
-CREATE INDEX IF NOT EXISTS dp_events_by_stream ON dp_events (account, stream, seq);
-CREATE TABLE IF NOT EXISTS dp_keys (
-    account TEXT NOT NULL,
-    stream TEXT NOT NULL,
-    schema_id TEXT NOT NULL,
-    key_field_hash BLOB NOT NULL,
-    key_id INTEGER NOT NULL,
-    key_link TEXT NOT NULL,
-    material BLOB NOT NULL,
-    created_ms INTEGER NOT NULL,
-    UNIQUE (account, stream, key_id)
-);
-CREATE INDEX IF NOT EXISTS dp_keys_by_value
-    ON dp_keys (account, stream, schema_id, key_field_hash, created_ms);
-CREATE TABLE IF NOT EXISTS dp_tokens (
-    token_hash BLOB PRIMARY KEY,
-    refresh INTEGER NOT NULL,
-    account TEXT NOT NULL,
-    stream TEXT NOT NULL,
-    output TEXT,
-    expires_ms INTEGER
-);
-CREATE TABLE IF NOT EXISTS dp_exports (
-    account TEXT NOT NULL,
-    stream TEXT NOT NULL,
-    name TEXT NOT NULL,
-    export_keys INTEGER NOT NULL,
-    uuid TEXT NOT NULL,
-    position INTEGER NOT NULL,
-    PRIMARY KEY (account, stream, name, export_keys)
-);
-";
-
 pub type Result<T> = std::result::Result<T, rusqlite::Error>;
 
 /// One stored event: its body is the event as the source stream holds it (all PII
@@ -246,11 +201,10 @@ fn row_key(row: &rusqlite::Row<'_>) -> Result<DataKey> {
 }
 
 impl DataStore {
+    /// Opens the server's database; its versioned migrations (`server::db`) hold the
+    /// data plane's tables too.
     pub fn open(path: &Path) -> Result<DataStore> {
-        let conn = Connection::open(path)?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "NORMAL")?;
-        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        let conn = crate::server::db::open(path)?;
         // Each commit appends whole pages to the WAL; a checkpoint writes each distinct
         // page once and syncs. Checkpointing every 10,000 pages (about 40 MB) rather than
         // SQLite's 1,000 makes the syncs and rewrites of the same hot pages rarer under
@@ -260,7 +214,6 @@ impl DataStore {
     }
 
     pub fn with_connection(conn: Connection) -> Result<DataStore> {
-        conn.execute_batch(MIGRATION)?;
         let conn = Arc::new(Mutex::new(conn));
         let (writer, jobs) = std::sync::mpsc::channel();
         let shared = conn.clone();
@@ -280,6 +233,12 @@ impl DataStore {
 
     fn conn(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Holds the store busy, as a long SQLite statement would.
+    #[cfg(test)]
+    pub(super) fn busy(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn()
     }
 
     /// The key for a key-field value: the newest one younger than `ttl_ms`, or a new one
@@ -396,7 +355,7 @@ impl DataStore {
         Ok(key)
     }
 
-    /// Keys of a stream after a position (the row id), oldest first, with their row ids.
+    /// Keys of a stream after a position (their `seq`, never reused), oldest first.
     pub fn keys_after(
         &self,
         account: &str,
@@ -406,8 +365,8 @@ impl DataStore {
     ) -> Result<Vec<(i64, DataKey)>> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT rowid, key_id, key_link, material, created_ms FROM dp_keys
-             WHERE account = ?1 AND stream = ?2 AND rowid > ?3 ORDER BY rowid LIMIT ?4",
+            "SELECT seq, key_id, key_link, material, created_ms FROM dp_keys
+             WHERE account = ?1 AND stream = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
         )?;
         stmt.query_map(params![account, stream, after, limit as i64], |row| {
             Ok((row.get(0)?, row_key(row)?))
@@ -563,6 +522,14 @@ impl DataStore {
 
     /// The principal of a live token of the given kind. Id tokens are looked up on
     /// every event, so the ones seen are kept in memory too.
+    /// An id token's principal from memory alone; `None` when the database must be asked.
+    pub fn cached_token(&self, token: &str, now_ms: i64) -> Option<Option<Principal>> {
+        let token_hash = hash(token.as_bytes());
+        let cache = self.id_tokens();
+        let (p, expires) = cache.get(&token_hash)?;
+        Some((*expires > now_ms).then(|| p.clone()))
+    }
+
     pub fn token(&self, token: &str, refresh: bool, now_ms: i64) -> Result<Option<Principal>> {
         let token_hash = hash(token.as_bytes());
         if !refresh && let Some((p, expires)) = self.id_tokens().get(&token_hash) {
@@ -704,6 +671,25 @@ mod tests {
         assert_ne!(a1.key_link, a3.key_link);
         assert_eq!(s.key_by_id("acc", "bart", a1.key_id).unwrap(), Some(a1));
         assert_eq!(s.keys_after("acc", "bart", 0, 10).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn keys_made_after_every_key_was_pruned_come_after_the_exported_position() {
+        let (_d, s) = store();
+        let make = |t: i64| move || DataKey::generate(uuid::Uuid::new_v4().to_string(), t);
+        s.key_for(&req("session-1"), 1000, DAY, make(1000)).unwrap();
+        s.key_for(&req("session-2"), 1000, DAY, make(1000)).unwrap();
+        let exported = s.keys_after("acc", "bart", 0, 10).unwrap();
+        let position = exported.last().unwrap().0;
+        assert_eq!(s.prune(0, 2000).unwrap(), (0, 2));
+        let fresh = s.key_for(&req("session-3"), 3000, DAY, make(3000)).unwrap();
+        let next = s.keys_after("acc", "bart", position, 10).unwrap();
+        assert_eq!(
+            next.len(),
+            1,
+            "the new key must be after position {position}"
+        );
+        assert_eq!(next[0].1, fresh);
     }
 
     #[test]

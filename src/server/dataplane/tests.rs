@@ -367,6 +367,43 @@ fn bucket_files(f: &Fixture) -> Vec<String> {
     names
 }
 
+/// On the one async worker of a current-thread runtime: while the store is busy, an
+/// exporter waits on the blocking pool and other tasks keep running.
+#[tokio::test]
+async fn an_exporter_does_not_block_the_async_worker_while_the_store_is_busy() {
+    let f = fixture();
+    let out = job(
+        &f,
+        "s3",
+        "level0-1",
+        View::output(ConsentLevelType::Granular, &[0, 1]),
+        false,
+    );
+    let (locked_tx, locked) = std::sync::mpsc::channel();
+    let (ran, ran_rx) = std::sync::mpsc::channel::<()>();
+    let plane = f.plane.clone();
+    let holder = std::thread::spawn(move || {
+        let _busy = plane.store().busy();
+        locked_tx.send(()).unwrap();
+        ran_rx
+            .recv_timeout(std::time::Duration::from_secs(5))
+            .is_ok()
+    });
+    locked.recv().unwrap();
+    let export = tokio::spawn({
+        let (plane, out) = (f.plane.clone(), out.clone());
+        async move { exporter::export_due(&plane, &out, super::pipeline::now_ms()).await }
+    });
+    // The exporter runs now, until it waits for the store.
+    tokio::task::yield_now().await;
+    let _ = ran.send(());
+    assert!(
+        holder.join().unwrap(),
+        "the async worker was blocked while the store was busy"
+    );
+    export.await.unwrap().unwrap();
+}
+
 #[tokio::test]
 async fn exporters_write_closed_batches_once_named_by_their_boundary() {
     let f = fixture();
