@@ -264,7 +264,9 @@ fn avro_click(session: &str, levels: &[i32]) -> Vec<u8> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_input_gets_the_right_status_and_a_message_and_the_server_keeps_serving() {
     let dir = tempfile::tempdir().unwrap();
-    let server = start_server(dir.path(), |c| c.token_ttl = Duration::from_secs(1)).await;
+    // Short enough to wait out below, long enough for the checks before it on a loaded
+    // machine.
+    let server = start_server(dir.path(), |c| c.token_ttl = Duration::from_secs(5)).await;
     let s = Scenario::new(&server.url(), dir.path(), "bad-input@example.com").await;
     let http = reqwest::Client::new();
     let tokens: Value = http
@@ -368,10 +370,15 @@ async fn bad_input_gets_the_right_status_and_a_message_and_the_server_keeps_serv
     assert_eq!(wrong.status(), 401);
     assert_eq!(wrong.json::<Value>().await.unwrap()["error"]["code"], 401);
 
-    // Still serving, then the token expires (1 s here) and is refused; refresh works.
+    // Still serving, then the token expires and is refused; refresh works.
     let (st, _) = post_event(&s.url, &token, &json_headers, good()).await;
     assert_eq!(st, 204);
-    tokio::time::sleep(Duration::from_millis(2100)).await;
+    let expires_at = tokens["expiresAt"].as_i64().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    tokio::time::sleep(Duration::from_secs((expires_at - now + 1).max(0) as u64)).await;
     let (st, text) = post_event(&s.url, &token, &json_headers, good()).await;
     assert_eq!(st, 401, "{text}");
     let refreshed: Value = http
