@@ -208,7 +208,12 @@ pub fn caller_for_token(conn: &Connection, id_token: &str) -> rusqlite::Result<O
 
 /// The bearer token of a request, if it has one.
 pub fn bearer(parts: &Parts) -> Option<&str> {
-    let value = parts.headers.get(AUTHORIZATION)?.to_str().ok()?;
+    bearer_token(parts.headers.get(AUTHORIZATION)?.to_str().ok()?)
+}
+
+/// The token of an `Authorization: Bearer <token>` value (the scheme in any case), for
+/// the control plane's id tokens and the data plane's event tokens alike.
+pub fn bearer_token(value: &str) -> Option<&str> {
     let (scheme, token) = value.split_once(' ')?;
     scheme
         .eq_ignore_ascii_case("bearer")

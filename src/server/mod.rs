@@ -50,7 +50,7 @@ impl ServerConfig {
             users: Vec::new(),
             token_ttl: Duration::from_secs(crate::model::TOKEN_LIFETIME_SECS as u64),
             request_timeout: Duration::from_secs(30),
-            retention: Duration::from_secs(7 * 24 * 3600),
+            retention: dataplane::pipeline::DEFAULT_RETENTION,
             s3_endpoint: None,
             export_tick: Duration::from_secs(1),
         }

@@ -66,12 +66,17 @@ pub struct DataPlaneConfig {
     pub tick: Duration,
 }
 
+/// How long events (and the keys they need) are kept.
+pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// How long one key serves a key-field value before a new one is made.
+pub const KEY_ROTATION: Duration = Duration::from_secs(24 * 3600);
+
 impl DataPlaneConfig {
     pub fn new(data_dir: PathBuf) -> DataPlaneConfig {
         DataPlaneConfig {
             data_dir,
-            retention: Duration::from_secs(7 * 24 * 3600),
-            key_rotation: Duration::from_secs(24 * 3600),
+            retention: DEFAULT_RETENTION,
+            key_rotation: KEY_ROTATION,
             token_ttl_secs: TOKEN_LIFETIME_SECS,
             s3_endpoint: None,
             egress_buffer: 1024,
@@ -150,15 +155,6 @@ pub fn now_ms() -> i64 {
         .unwrap_or_default()
 }
 
-fn new_token() -> String {
-    use rand::distr::Alphanumeric;
-    rand::rng()
-        .sample_iter(&Alphanumeric)
-        .take(48)
-        .map(char::from)
-        .collect()
-}
-
 impl DataPlane {
     pub fn new(
         store: DataStore,
@@ -209,14 +205,14 @@ impl DataPlane {
         refresh_token: Option<String>,
     ) -> Result<EventTokens, DataError> {
         let expires_at = now_ms() / 1000 + self.inner.config.token_ttl_secs;
-        let id_token = new_token();
+        let id_token = crate::server::secrets::token();
         self.inner
             .store
             .put_token(&id_token, principal, Some(expires_at * 1000))?;
         let refresh_token = match refresh_token {
             Some(t) => t,
             None => {
-                let t = new_token();
+                let t = crate::server::secrets::token();
                 self.inner.store.put_token(&t, principal, None)?;
                 t
             }
@@ -428,12 +424,7 @@ impl DataPlane {
 
 fn bearer(authorization: Option<&str>) -> Result<&str, DataError> {
     authorization
-        .and_then(|h| {
-            h.strip_prefix("Bearer ")
-                .or_else(|| h.strip_prefix("bearer "))
-        })
-        .map(str::trim)
-        .filter(|t| !t.is_empty())
+        .and_then(crate::server::accounts::bearer_token)
         .ok_or_else(|| {
             DataError::Unauthorized(
                 "Authorization: Bearer <event token> is missing; get one with POST /auth".into(),
