@@ -525,7 +525,7 @@ async fn an_unwritable_bucket_refuses_the_exporter_naming_bucket_and_error() {
         .await
         .unwrap();
     let err = s.exporter("bart", "nowhere", false).await.unwrap_err();
-    assert_eq!(err.status(), Some(400));
+    assert_eq!(err.status(), Some(400), "{err}");
     assert!(
         err.to_string()
             .contains("bucket \"no-such-bucket\" cannot be written"),

@@ -256,6 +256,10 @@ async fn off_runtime<T: Send + 'static>(
 
 /// Writes the empty `.strm_test_<uuid>.jsonl` that proves the sink works. The error
 /// names the bucket and what the store said.
+/// How long creating an exporter waits for its test object to be written; under the
+/// API client's own timeout, so a bad bucket is refused with a 400 that says why.
+const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub async fn probe(plane: &DataPlane, job: &ExportJob) -> Result<(), String> {
     let fail = |e: String| format!("bucket {:?} cannot be written: {e}", job.sink.bucket());
     let (uuid, _) = off_runtime(plane, job, |p, j| j.state(p))
@@ -264,10 +268,15 @@ pub async fn probe(plane: &DataPlane, job: &ExportJob) -> Result<(), String> {
     let result = async {
         let store = job.sink.object_store()?;
         let path = job.object(&format!(".strm_test_{uuid}.jsonl"))?;
-        store
-            .put(&path, PutPayload::from(Vec::<u8>::new()))
-            .await
-            .map_err(|e| e.to_string())?;
+        // The store client retries an unreachable endpoint for minutes; whoever creates
+        // the exporter waits for this answer, so it comes within a bound.
+        tokio::time::timeout(
+            PROBE_TIMEOUT,
+            store.put(&path, PutPayload::from(Vec::<u8>::new())),
+        )
+        .await
+        .map_err(|_| format!("no answer within {} s", PROBE_TIMEOUT.as_secs()))?
+        .map_err(|e| e.to_string())?;
         Ok::<(), String>(())
     }
     .await;
