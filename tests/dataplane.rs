@@ -895,14 +895,9 @@ async fn the_demo_sets_up_the_seed_scenario_and_the_simulator_uses_saved_secrets
     let secrets = SecretStore::new(&paths);
     let saved = |name: &str| secrets.get(&backend.api_url, &billing, name).unwrap();
     assert!(saved("bart").is_some() && saved("level0-1").is_some());
-    let db = rusqlite::Connection::open(paths.server_dir().join("strm.db")).unwrap();
-    let events: i64 = db
-        .query_row(
-            "SELECT COUNT(*) FROM dp_events WHERE stream = 'bart'",
-            [],
-            |r| r.get(0),
-        )
-        .unwrap();
-    assert_eq!(events, 32);
     backend.shutdown().await;
+    // Every event the two demos and the simulator sent is stored, once.
+    let store =
+        strm_tui::server::dataplane::DataStore::open(&paths.server_dir().join("strm.db")).unwrap();
+    assert_eq!(store.event_count(&billing, "bart"), 32);
 }

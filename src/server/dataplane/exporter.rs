@@ -199,7 +199,7 @@ impl ExportJob {
         let initial = if self.export_keys {
             0
         } else {
-            plane.store().last_seq().map_err(|e| e.to_string())?
+            plane.store().last_seq()
         };
         plane
             .store()

@@ -8,6 +8,7 @@ pub mod crypto;
 pub mod decode;
 pub mod directory;
 pub mod egress;
+pub mod eventlog;
 pub mod exporter;
 pub mod pipeline;
 pub mod routes;

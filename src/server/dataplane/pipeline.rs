@@ -118,8 +118,8 @@ impl From<Invalid> for DataError {
     }
 }
 
-impl From<rusqlite::Error> for DataError {
-    fn from(e: rusqlite::Error) -> Self {
+impl From<super::store::StoreError> for DataError {
+    fn from(e: super::store::StoreError) -> Self {
         tracing::error!(error = %e, "data plane store");
         DataError::Internal("the server could not store the event; try again".into())
     }
