@@ -3,14 +3,15 @@
 //! records, and an in-memory index of each stream's events.
 //!
 //! Events are written once and never updated, so a log fits them better than a B-tree:
-//! appending a batch is one `write` of its records, where an SQLite commit wrote whole
-//! pages of two B-trees to its WAL and checkpointed them again. SQLite keeps everything
-//! else of the data plane (keys, tokens, exporter positions).
+//! appending is one `write` of the records to the page cache, short enough for the
+//! request's own thread, where an SQLite commit wrote whole pages of two B-trees to its
+//! WAL and checkpointed them again, on a writer thread each request had to wait for.
+//! SQLite keeps everything else of the data plane (keys, tokens, exporter positions).
 //!
-//! Durability is what SQLite gave at `synchronous=NORMAL`: a batch is written before its
-//! events are answered, so a killed process loses nothing it accepted, and the data is
-//! synced to the disk at least once a second and whenever a segment is closed. A record
-//! torn by a crash mid-write can only be the newest one; it is cut off on open.
+//! Durability is what SQLite gave at `synchronous=NORMAL`: an event is written before it
+//! is answered, so a killed process loses nothing it accepted, and the store syncs the
+//! log to the disk every second from a thread of its own. A record torn by a crash
+//! mid-write can only be the newest one; it is cut off on open.
 
 use std::borrow::Cow;
 use std::collections::{HashMap, VecDeque};
@@ -87,6 +88,8 @@ struct State {
     last_ts: i64,
     /// Written since the last sync.
     dirty: bool,
+    /// Segments closed since the last sync, to sync once more.
+    closed: Vec<Arc<File>>,
     /// A failed write could not be undone: refuse further writes rather than append
     /// after a torn record.
     broken: Option<String>,
@@ -331,13 +334,11 @@ impl State {
             // Nothing with a sequence number since it began: it stays the active one.
             return;
         }
-        if let Err(e) = self.active().file.sync_data() {
-            tracing::error!(error = %e, "syncing an event log segment failed");
-        }
         match open_segment(&segment_path(dir, next), next, true) {
             Ok(segment) => {
+                let closed = self.active().file.clone();
+                self.closed.push(closed);
                 self.segments.push(segment);
-                self.dirty = false;
             }
             Err(e) => tracing::error!(error = %e, "starting an event log segment failed"),
         }
@@ -359,6 +360,7 @@ impl EventLog {
             next_seq: 1,
             last_ts: 0,
             dirty: false,
+            closed: Vec::new(),
             broken: None,
         };
         let count = found.len();
@@ -667,16 +669,18 @@ impl EventLog {
         Ok(imported)
     }
 
-    /// Syncs what was written since the last sync to the disk.
+    /// Syncs what was written since the last sync to the disk; the writes go on
+    /// meanwhile.
     pub fn sync(&self) -> io::Result<()> {
-        let file = {
+        let files = {
             let mut state = self.state();
-            if !std::mem::take(&mut state.dirty) {
-                return Ok(());
+            let mut files = std::mem::take(&mut state.closed);
+            if std::mem::take(&mut state.dirty) {
+                files.push(state.active().file.clone());
             }
-            state.active().file.clone()
+            files
         };
-        file.sync_data()
+        files.iter().try_for_each(|f| f.sync_data())
     }
 }
 

@@ -51,65 +51,28 @@ pub struct DataStore {
     /// Id tokens seen, by hash, with their principal and expiry.
     id_tokens: Mutex<HashMap<Vec<u8>, (Principal, i64)>>,
     log: Arc<EventLog>,
-    writer: std::sync::mpsc::Sender<WriteJob>,
+    /// Dropped with the store: the sync thread then syncs once more and ends.
+    _sync: std::sync::mpsc::Sender<()>,
 }
 
 type ActiveKey = (String, String, String, Vec<u8>);
 
-type WriteJob = (
-    NewEvent,
-    tokio::sync::oneshot::Sender<std::result::Result<StoredEvent, String>>,
-);
-
-/// Events written at once at most.
-const WRITE_BATCH: usize = 512;
-
 /// Written events reach the disk at least this often.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
 
-fn writer_loop(log: Arc<EventLog>, jobs: std::sync::mpsc::Receiver<WriteJob>) {
-    use std::sync::mpsc::RecvTimeoutError;
-    let sync = || {
+/// Syncs the log every `SYNC_EVERY`, and once more when the store is dropped (which
+/// closes `stop`).
+fn sync_loop(log: Arc<EventLog>, stop: std::sync::mpsc::Receiver<()>) {
+    loop {
+        let stopping = !matches!(
+            stop.recv_timeout(SYNC_EVERY),
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout)
+        );
         if let Err(e) = log.sync() {
             tracing::error!(error = %e, "syncing the event log failed");
         }
-    };
-    let mut synced = std::time::Instant::now();
-    loop {
-        let first = match jobs.recv_timeout(SYNC_EVERY) {
-            Ok(job) => job,
-            Err(RecvTimeoutError::Timeout) => {
-                sync();
-                synced = std::time::Instant::now();
-                continue;
-            }
-            Err(RecvTimeoutError::Disconnected) => break sync(),
-        };
-        let mut batch = vec![first];
-        drain(&jobs, &mut batch);
-        // One write per batch: yielding once lets request threads that are ready (the
-        // cores are busy) hand over their events for this one; when the machine is
-        // idle it returns at once and adds no latency.
-        if batch.len() < WRITE_BATCH {
-            std::thread::yield_now();
-            drain(&jobs, &mut batch);
-        }
-        let (events, replies): (Vec<NewEvent>, Vec<_>) = batch.into_iter().unzip();
-        for (reply, result) in replies.into_iter().zip(log.append(events)) {
-            let _ = reply.send(result);
-        }
-        if synced.elapsed() >= SYNC_EVERY {
-            sync();
-            synced = std::time::Instant::now();
-        }
-    }
-}
-
-fn drain(jobs: &std::sync::mpsc::Receiver<WriteJob>, batch: &mut Vec<WriteJob>) {
-    while batch.len() < WRITE_BATCH {
-        match jobs.try_recv() {
-            Ok(job) => batch.push(job),
-            Err(_) => break,
+        if stopping {
+            break;
         }
     }
 }
@@ -185,19 +148,18 @@ impl DataStore {
         let log = EventLog::open(&path.with_file_name(EVENTS_DIR))?;
         import_events(&conn, &log)?;
         let log = Arc::new(log);
-        let (writer, jobs) = std::sync::mpsc::channel();
+        let (sync, stop) = std::sync::mpsc::channel();
         let shared = log.clone();
-        // Ends when the store (the only sender) is dropped.
         std::thread::Builder::new()
-            .name("strm-event-writer".into())
-            .spawn(move || writer_loop(shared, jobs))?;
+            .name("strm-event-sync".into())
+            .spawn(move || sync_loop(shared, stop))?;
         Ok(DataStore {
             conn: Arc::new(Mutex::new(conn)),
             key_cache: Mutex::new(HashMap::new()),
             active_keys: Mutex::new(HashMap::new()),
             id_tokens: Mutex::new(HashMap::new()),
             log,
-            writer,
+            _sync: sync,
         })
     }
 
@@ -346,18 +308,14 @@ impl DataStore {
         Ok(keys)
     }
 
-    /// Appends an event. One writer thread gives it its sequence number and an
-    /// acceptance time that never goes backwards, so sequence order and time order agree
-    /// (exporters rely on it); it writes whatever arrived meanwhile in one go. The answer
-    /// comes once the event is in the log.
+    /// Appends an event with the next sequence number and an acceptance time that never
+    /// goes backwards, so sequence order and time order agree (exporters rely on it).
+    /// It returns once the event is in the log.
     pub async fn append(&self, event: NewEvent) -> std::result::Result<StoredEvent, String> {
-        let (reply, answer) = tokio::sync::oneshot::channel();
-        self.writer
-            .send((event, reply))
-            .map_err(|_| "the event writer has stopped".to_string())?;
-        answer
-            .await
-            .map_err(|_| "the event writer has stopped".to_string())?
+        self.log
+            .append(vec![event])
+            .pop()
+            .unwrap_or_else(|| Err("the event store answered nothing".into()))
     }
 
     /// Events of a stream after `after_seq`, oldest first.
