@@ -237,10 +237,12 @@ fn read_record(bytes: &[u8]) -> Option<(Record<'_>, usize)> {
 }
 
 fn open_segment(path: &Path, first_seq: i64, writable: bool) -> io::Result<Segment> {
+    use std::os::unix::fs::OpenOptionsExt;
     let file = OpenOptions::new()
         .read(true)
         .append(writable)
         .create(writable)
+        .mode(0o600)
         .open(path)?;
     Ok(Segment {
         first_seq,
@@ -738,6 +740,11 @@ mod tests {
         let log = EventLog::open(dir.path()).unwrap();
         assert_eq!(bodies(&log, "bart"), vec!["a", "c"]);
         assert_eq!(log.last_seq(), 4);
+        use std::os::unix::fs::PermissionsExt;
+        for file in segments(dir.path()) {
+            let mode = std::fs::metadata(&file).unwrap().permissions().mode();
+            assert_eq!(mode & 0o777, 0o600, "{}", file.display());
+        }
         let next = log.append(vec![event("acc", "bart", "e")]);
         assert_eq!(next[0].as_ref().unwrap().seq, 5);
     }
