@@ -18,5 +18,7 @@ mod tests;
 
 pub use consent::View;
 pub use exporter::{ExportJob, SinkTarget};
-pub use pipeline::{DataError, DataPlane, DataPlaneConfig, Directory, IngestRequest};
+pub use pipeline::{
+    DataError, DataPlane, DataPlaneConfig, Directory, IngestRequest, PreparedEvent,
+};
 pub use store::{DataStore, Principal};

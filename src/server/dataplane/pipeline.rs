@@ -135,6 +135,12 @@ pub struct IngestRequest<'a> {
     pub body: &'a [u8],
 }
 
+/// An accepted event ready for the store: `event.encode` makes its stored JSON.
+pub struct PreparedEvent {
+    pub schema: Arc<EventSchema>,
+    pub event: NewEvent,
+}
+
 #[derive(Clone)]
 pub struct DataPlane {
     inner: Arc<Inner>,
@@ -283,6 +289,34 @@ impl DataPlane {
         principal: &Principal,
         req: IngestRequest<'_>,
     ) -> Result<(), DataError> {
+        let PreparedEvent { schema, event } = self.prepare(principal, req)?;
+        let inner = &self.inner;
+        let stored = inner.store.append(event).await.map_err(|e| {
+            tracing::error!(error = %e, "storing an event failed");
+            DataError::Internal("the server could not store the event; try again".into())
+        })?;
+        let text = String::from_utf8(stored.body).unwrap_or_default();
+        inner.hub.publish(
+            &principal.account,
+            &principal.stream,
+            Arc::new(Published {
+                seq: stored.seq,
+                schema,
+                consent: stored.consent,
+                text: text.into(),
+            }),
+        );
+        Ok(())
+    }
+
+    /// The work of `POST /event` before the store: the schema, the decoded and checked
+    /// event, its key, its PII encrypted and its server-set `strmMeta` filled. Public
+    /// so that `benches/event_pipeline.rs` can time it without HTTP and storage.
+    pub fn prepare(
+        &self,
+        principal: &Principal,
+        req: IngestRequest<'_>,
+    ) -> Result<PreparedEvent, DataError> {
         if let Some(output) = &principal.output {
             return Err(DataError::Forbidden(format!(
                 "this token belongs to output {output:?}, which only receives events; send with the credentials of stream {:?}",
@@ -316,33 +350,16 @@ impl DataPlane {
         )?;
         encrypt_pii(schema, &mut event, &key);
         set_meta(schema, &mut event, &key, &principal.account);
-        let encoded_schema = schema.clone();
-        let stored = inner
-            .store
-            .append(NewEvent {
+        Ok(PreparedEvent {
+            schema: schema.clone(),
+            event: NewEvent {
                 account: principal.account.clone(),
                 stream: principal.stream.clone(),
                 schema_id: schema.id.clone(),
                 consent,
-                encode: timestamped_json(encoded_schema, event),
-            })
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "storing an event failed");
-                DataError::Internal("the server could not store the event; try again".into())
-            })?;
-        let text = String::from_utf8(stored.body).unwrap_or_default();
-        inner.hub.publish(
-            &principal.account,
-            &principal.stream,
-            Arc::new(Published {
-                seq: stored.seq,
-                schema: schema.clone(),
-                consent: stored.consent,
-                text: text.into(),
-            }),
-        );
-        Ok(())
+                encode: timestamped_json(schema.clone(), event),
+            },
+        })
     }
 
     /// Closes every websocket tail, for shutdown.
