@@ -4,6 +4,7 @@
 //! form of an event.
 
 use apache_avro::Schema as AvroSchema;
+use apache_avro::schema::RecordField;
 use apache_avro::types::Value;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value as Json;
@@ -78,7 +79,45 @@ pub fn to_json_string(value: &Value) -> String {
 
 /// Reads a JSON event (Avro-JSON or plain) against its schema.
 pub fn from_json(schema: &AvroSchema, json: &Json) -> Result<Value, Invalid> {
-    convert(schema, json, &mut Vec::new(), false)
+    convert(schema, json, &mut Vec::new(), Level::Root)
+}
+
+/// Where a value sits, for the one rule that depends on it: the server-set fields of
+/// the top-level record's `strmMeta` may be left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Level {
+    /// The event itself (or a union branch of it).
+    Root,
+    /// The top-level `strmMeta` record (or a union branch of it).
+    Meta,
+    Inner,
+}
+
+impl Level {
+    /// The level of a record's field.
+    pub(super) fn of_field(self, name: &str) -> Level {
+        if self == Level::Root && name == "strmMeta" {
+            Level::Meta
+        } else {
+            Level::Inner
+        }
+    }
+}
+
+/// The value of a record field the JSON leaves out: zero for a server-set `strmMeta`
+/// field, else the field's default; without one, the field is missing.
+pub(super) fn absent_field(
+    field: &RecordField,
+    record_level: Level,
+    path: &mut Vec<String>,
+) -> Result<Value, Invalid> {
+    if record_level == Level::Meta && SERVER_SET_META.contains(&field.name.as_str()) {
+        return Ok(zero_value(&field.schema));
+    }
+    match &field.default {
+        Some(d) => convert(&field.schema, d, path, Level::Inner),
+        None => Err(Invalid::new(path_text(path), "is missing", SCHEMA_RULE)),
+    }
 }
 
 fn path_text(path: &[String]) -> String {
@@ -141,7 +180,7 @@ fn convert(
     schema: &AvroSchema,
     json: &Json,
     path: &mut Vec<String>,
-    in_meta: bool,
+    level: Level,
 ) -> Result<Value, Invalid> {
     match schema {
         AvroSchema::Null => match json {
@@ -214,7 +253,7 @@ fn convert(
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 path.push(i.to_string());
-                out.push(convert(&a.items, item, path, false)?);
+                out.push(convert(&a.items, item, path, Level::Inner)?);
                 path.pop();
             }
             Ok(Value::Array(out))
@@ -226,12 +265,12 @@ fn convert(
             let mut out = std::collections::HashMap::with_capacity(obj.len());
             for (k, v) in obj {
                 path.push(k.clone());
-                out.insert(k.clone(), convert(&m.types, v, path, false)?);
+                out.insert(k.clone(), convert(&m.types, v, path, Level::Inner)?);
                 path.pop();
             }
             Ok(Value::Map(out))
         }
-        AvroSchema::Union(u) => convert_union(u.variants(), json, path, in_meta),
+        AvroSchema::Union(u) => convert_union(u.variants(), json, path, level),
         AvroSchema::Record(r) => {
             let obj = json
                 .as_object()
@@ -245,22 +284,12 @@ fn convert(
                 );
                 return Err(err);
             }
-            let meta_record = in_meta;
             let mut out = Vec::with_capacity(r.fields.len());
             for field in &r.fields {
                 path.push(field.name.clone());
-                let child_meta = path.len() == 1 && field.name == "strmMeta";
                 let value = match obj.get(&field.name) {
-                    Some(v) => convert(&field.schema, v, path, child_meta)?,
-                    None if meta_record && SERVER_SET_META.contains(&field.name.as_str()) => {
-                        zero_value(&field.schema)
-                    }
-                    None => match &field.default {
-                        Some(d) => convert(&field.schema, d, path, false)?,
-                        None => {
-                            return Err(Invalid::new(path_text(path), "is missing", SCHEMA_RULE));
-                        }
-                    },
+                    Some(v) => convert(&field.schema, v, path, level.of_field(&field.name))?,
+                    None => absent_field(field, level, path)?,
                 };
                 path.pop();
                 out.push((field.name.clone(), value));
@@ -283,11 +312,11 @@ fn convert(
     }
 }
 
-fn convert_union(
+pub(super) fn convert_union(
     variants: &[AvroSchema],
     json: &Json,
     path: &mut Vec<String>,
-    in_meta: bool,
+    level: Level,
 ) -> Result<Value, Invalid> {
     if json.is_null()
         && let Some(i) = variants.iter().position(|s| matches!(s, AvroSchema::Null))
@@ -300,7 +329,7 @@ fn convert_union(
     {
         let (name, inner) = obj.iter().next().expect("one entry");
         if let Some(i) = variants.iter().position(|s| &branch_name(s) == name) {
-            let v = convert(&variants[i], inner, path, in_meta)?;
+            let v = convert(&variants[i], inner, path, level)?;
             return Ok(Value::Union(i as u32, Box::new(v)));
         }
     }
@@ -310,7 +339,7 @@ fn convert_union(
         if matches!(schema, AvroSchema::Null) {
             continue;
         }
-        match convert(schema, json, path, in_meta) {
+        match convert(schema, json, path, level) {
             Ok(v) => return Ok(Value::Union(i as u32, Box::new(v))),
             Err(e) => {
                 first_err.get_or_insert(e);

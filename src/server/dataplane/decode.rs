@@ -4,6 +4,7 @@
 use apache_avro::types::Value;
 
 use super::avro_json::{self, SCHEMA_RULE};
+use super::avro_seed;
 use super::schemas::{EventSchema, FieldPath, SchemaRegistry};
 use crate::model::Invalid;
 
@@ -110,12 +111,20 @@ pub fn decode(schema: &EventSchema, format: Format, body: &[u8]) -> Result<Value
             }
             Ok(value)
         }
-        Format::Json => {
-            let json: serde_json::Value = serde_json::from_slice(body)
-                .map_err(|e| Invalid::new("body", format!("is not JSON ({e})"), SCHEMA_RULE))?;
-            avro_json::from_json(&schema.avro, &json)
-        }
+        Format::Json => json_event(schema, body),
     }
+}
+
+/// Reads a JSON event (Avro-JSON or plain). Most bodies fit and are read in one pass;
+/// one that does not is read again through `serde_json::Value`, whose reader says what
+/// is wrong.
+pub fn json_event(schema: &EventSchema, body: &[u8]) -> Result<Value, Invalid> {
+    if let Some(value) = avro_seed::read(&schema.avro, body) {
+        return Ok(value);
+    }
+    let json: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Invalid::new("body", format!("is not JSON ({e})"), SCHEMA_RULE))?;
+    avro_json::from_json(&schema.avro, &json)
 }
 
 /// The value at a path, looking through unions.

@@ -3,6 +3,7 @@
 //! views for outputs, live egress over websockets and batch exports to buckets.
 
 pub mod avro_json;
+pub mod avro_seed;
 pub mod consent;
 pub mod crypto;
 pub mod decode;

@@ -398,8 +398,7 @@ impl DataPlane {
         if *view == View::Source {
             return Some(text.to_owned());
         }
-        let json: serde_json::Value = serde_json::from_str(text).ok()?;
-        let event = super::avro_json::from_json(&schema.avro, &json).ok()?;
+        let event = decode::json_event(schema, text.as_bytes()).ok()?;
         let store = &self.inner.store;
         let lookup = |id: u32| store.key_by_id(account, stream, id).ok().flatten();
         apply_view(schema, event, view, &lookup).map(|v| to_json_string(&v))
