@@ -127,46 +127,48 @@ pub fn json_event(schema: &EventSchema, body: &[u8]) -> Result<Value, Invalid> {
     avro_json::from_json(&schema.avro, &json)
 }
 
+/// The position of a record's field: where a resolved path expects it, else found by
+/// name.
+fn position(fields: &[(String, Value)], name: &str, expected: Option<usize>) -> Option<usize> {
+    match expected {
+        Some(i) if fields.get(i).is_some_and(|(k, _)| k == name) => Some(i),
+        _ => fields.iter().position(|(k, _)| k == name),
+    }
+}
+
 /// The value at a path, looking through unions.
 pub fn get<'a>(event: &'a Value, path: &FieldPath) -> Option<&'a Value> {
     let mut current = event;
-    for segment in path.segments() {
-        current = unwrap_union(current);
-        let Value::Record(fields) = current else {
+    for (name, expected) in path.steps() {
+        let Value::Record(fields) = unwrap_union(current) else {
             return None;
         };
-        current = &fields.iter().find(|(k, _)| k == segment)?.1;
+        current = &fields[position(fields, name, expected)?].1;
     }
     Some(unwrap_union(current))
 }
 
 pub fn get_mut<'a>(event: &'a mut Value, path: &FieldPath) -> Option<&'a mut Value> {
-    let mut current = event;
-    for segment in path.segments() {
-        current = unwrap_union_mut(current);
-        let Value::Record(fields) = current else {
-            return None;
-        };
-        current = &mut fields.iter_mut().find(|(k, _)| k == segment)?.1;
-    }
-    Some(unwrap_union_mut(current))
+    slot_mut(event, path).map(unwrap_union_mut)
 }
 
 /// The slot of the field at a path itself (a union stays a union), to replace it.
 pub fn slot_mut<'a>(event: &'a mut Value, path: &FieldPath) -> Option<&'a mut Value> {
-    let (last, parents) = path.segments().split_last()?;
-    let mut current = event;
-    for segment in parents {
-        current = unwrap_union_mut(current);
-        let Value::Record(fields) = current else {
-            return None;
-        };
-        current = &mut fields.iter_mut().find(|(k, _)| k == segment)?.1;
-    }
-    let Value::Record(fields) = unwrap_union_mut(current) else {
+    let mut steps = path.steps();
+    let (name, expected) = steps.next()?;
+    let Value::Record(fields) = unwrap_union_mut(event) else {
         return None;
     };
-    fields.iter_mut().find(|(k, _)| k == last).map(|(_, v)| v)
+    let i = position(fields, name, expected)?;
+    let mut current = &mut fields[i].1;
+    for (name, expected) in steps {
+        let Value::Record(fields) = unwrap_union_mut(current) else {
+            return None;
+        };
+        let i = position(fields, name, expected)?;
+        current = &mut fields[i].1;
+    }
+    Some(current)
 }
 
 fn unwrap_union(v: &Value) -> &Value {
@@ -184,8 +186,8 @@ fn unwrap_union_mut(v: &mut Value) -> &mut Value {
 }
 
 /// `strmMeta.consentLevels` of an event.
-pub fn consent_levels(event: &Value) -> Vec<i32> {
-    match get(event, &FieldPath::parse("strmMeta/consentLevels")) {
+pub fn consent_levels(schema: &EventSchema, event: &Value) -> Vec<i32> {
+    match get(event, &schema.meta.consent_levels) {
         Some(Value::Array(items)) => items
             .iter()
             .filter_map(|v| match unwrap_union(v) {
@@ -200,7 +202,7 @@ pub fn consent_levels(event: &Value) -> Vec<i32> {
 
 /// The contract's checks: `strmMeta.schemaId` and the validation regexes.
 pub fn check(schema: &EventSchema, event: &Value) -> Result<(), Invalid> {
-    match get(event, &FieldPath::parse("strmMeta/schemaId")) {
+    match get(event, &schema.meta.schema_id) {
         Some(Value::String(id)) if id == &schema.id => {}
         Some(Value::String(id)) => {
             return Err(Invalid::new(
@@ -361,12 +363,32 @@ mod tests {
     }
 
     #[test]
+    fn a_resolved_path_still_finds_a_field_by_name_elsewhere() {
+        let reg = registry();
+        let schema = reg.get("clickstream").unwrap();
+        let mut v = avro_json::from_json(&schema.avro, &event_json("https://x.io/a", "c")).unwrap();
+        let Value::Record(fields) = &mut v else {
+            panic!("a record")
+        };
+        fields.reverse();
+        let url = FieldPath::resolve(&schema.avro, "url").unwrap();
+        assert_eq!(get(&v, &url), Some(&Value::String("https://x.io/a".into())));
+        assert_eq!(get(&v, &schema.pii[0].0), Some(&Value::String("c".into())));
+        *get_mut(&mut v, &schema.pii[0].0).unwrap() = Value::String("d".into());
+        assert_eq!(
+            get(&v, &FieldPath::parse("customer/id")),
+            Some(&Value::String("d".into()))
+        );
+        assert_eq!(get(&v, &FieldPath::parse("customer/name")), None);
+    }
+
+    #[test]
     fn consent_levels_are_read() {
         let reg = registry();
         let schema = reg.get("clickstream").unwrap();
         let mut j = event_json("https://x.io/a", "c");
         j["strmMeta"]["consentLevels"] = json!([0, 2, 3]);
         let v = avro_json::from_json(&schema.avro, &j).unwrap();
-        assert_eq!(consent_levels(&v), vec![0, 2, 3]);
+        assert_eq!(consent_levels(schema, &v), vec![0, 2, 3]);
     }
 }

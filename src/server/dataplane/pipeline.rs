@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use apache_avro::schema::SchemaKind;
 use apache_avro::types::Value;
 use rand::Rng;
 
@@ -13,7 +14,7 @@ use super::consent::{View, apply_view, encrypt_pii};
 use super::crypto::DataKey;
 use super::decode;
 use super::egress::{Hub, Published, Subscription};
-use super::schemas::{EventSchema, FieldPath, KeyLinkKind, SchemaRegistry};
+use super::schemas::{EventSchema, KeyLinkKind, MetaField, SchemaRegistry};
 use super::store::{DataStore, KeyRequest, NewEvent, Principal, StoredEvent};
 use crate::model::rules::MAX_BODY_BYTES;
 use crate::model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS};
@@ -331,7 +332,7 @@ impl DataPlane {
         let format = decode::format_of(req.serialization_type, req.content_type)?;
         let mut event = decode::decode(schema, format, req.body)?;
         decode::check(schema, &event)?;
-        let consent = decode::consent_levels(&event);
+        let consent = decode::consent_levels(schema, &event);
         let key_value = match decode::get(&event, &schema.key_field) {
             Some(v) => key_text(v),
             None => String::new(),
@@ -474,7 +475,7 @@ fn new_key(kind: KeyLinkKind, now: i64) -> DataKey {
 /// writer only splices the time in.
 fn timestamped_json(schema: Arc<EventSchema>, mut event: Value) -> super::store::Encoder {
     const PLACEHOLDER: &str = ":-9223372036854775808";
-    put_meta(&schema, &mut event, "timestamp", Value::Long(i64::MIN));
+    put_meta(&mut event, &schema.meta.timestamp, Value::Long(i64::MIN));
     let text = to_json_string(&event);
     let mut found = text.match_indices(PLACEHOLDER).map(|(i, _)| i);
     match (found.next(), found.next()) {
@@ -487,50 +488,44 @@ fn timestamped_json(schema: Arc<EventSchema>, mut event: Value) -> super::store:
         }
         // The placeholder's digits also occur elsewhere: encode it whole, later.
         _ => Box::new(move |ts| {
-            put_meta(&schema, &mut event, "timestamp", Value::Long(ts));
+            put_meta(&mut event, &schema.meta.timestamp, Value::Long(ts));
             Ok(to_json_string(&event).into_bytes())
         }),
     }
 }
 
 /// Sets a `strmMeta` field in the type the schema declares, wrapping it in the union
-/// branch where the schema has a union (`["null", "string"]`).
-fn put_meta(schema: &EventSchema, event: &mut Value, name: &str, plain: Value) {
-    use apache_avro::schema::SchemaKind;
-    let path = FieldPath::parse(&format!("strmMeta/{name}"));
-    let wrapped = match super::schemas::field_schema(&schema.avro, &path) {
-        Some(apache_avro::Schema::Union(u)) => {
+/// branch of its kind where the schema has a union (`["null", "string"]`).
+fn put_meta(event: &mut Value, field: &MetaField, plain: Value) {
+    let wrapped = match &field.branches {
+        Some(kinds) => {
             let want = SchemaKind::from(&plain);
-            match u
-                .variants()
-                .iter()
-                .position(|s| SchemaKind::from(s) == want)
-            {
+            match kinds.iter().position(|k| *k == want) {
                 Some(i) => Value::Union(i as u32, Box::new(plain)),
                 None => return,
             }
         }
-        _ => plain,
+        None => plain,
     };
-    if let Some(slot) = decode::slot_mut(event, &path) {
+    if let Some(slot) = decode::slot_mut(event, &field.path) {
         *slot = wrapped;
     }
 }
 
 /// Fills the `strmMeta` fields the server owns but the timestamp, which the store sets.
 fn set_meta(schema: &EventSchema, event: &mut Value, key: &DataKey, billing_id: &str) {
-    put_meta(schema, event, "nonce", Value::Int(rand::rng().random()));
+    let meta = &schema.meta;
+    put_meta(event, &meta.nonce, Value::Int(rand::rng().random()));
     put_meta(
-        schema,
         event,
-        "billingId",
+        &meta.billing_id,
         Value::String(billing_id.to_owned()),
     );
     let link = match schema.key_link {
         KeyLinkKind::Int => Value::Int(key.key_link.parse().unwrap_or_default()),
         KeyLinkKind::String => Value::String(key.key_link.clone()),
     };
-    put_meta(schema, event, "keyLink", link);
+    put_meta(event, &meta.key_link, link);
 }
 
 #[cfg(test)]
