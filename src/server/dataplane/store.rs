@@ -192,12 +192,12 @@ fn row_key(row: &rusqlite::Row<'_>) -> Result<DataKey> {
     let material: [u8; KEY_BYTES] = material.try_into().map_err(|_| {
         rusqlite::Error::InvalidColumnType(0, "material".into(), rusqlite::types::Type::Blob)
     })?;
-    Ok(DataKey {
-        key_id: row.get::<_, i64>("key_id")? as u32,
-        key_link: row.get("key_link")?,
+    Ok(DataKey::new(
+        row.get::<_, i64>("key_id")? as u32,
+        row.get("key_link")?,
         material,
-        created_ms: row.get("created_ms")?,
-    })
+        row.get("created_ms")?,
+    ))
 }
 
 impl DataStore {
@@ -315,7 +315,7 @@ impl DataStore {
                     value_hash,
                     key.key_id as i64,
                     key.key_link,
-                    key.material.as_slice(),
+                    key.material().as_slice(),
                     key.created_ms
                 ],
             )?;
