@@ -9,6 +9,8 @@ use apache_avro::types::Value;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value as Json;
 
+use super::decode::{position, unwrap_union};
+use super::schemas::FieldPath;
 use crate::model::Invalid;
 
 /// The rule named when an event does not fit its schema.
@@ -75,6 +77,55 @@ impl Serialize for PlainJson<'_> {
 /// Compact plain JSON text of an event.
 pub fn to_json_string(value: &Value) -> String {
     serde_json::to_string(&PlainJson(value)).unwrap_or_default()
+}
+
+/// Appends the compact plain JSON text of an event to `out`.
+pub fn write_json(out: &mut Vec<u8>, value: &Value) {
+    // Writing to memory cannot fail, and PlainJson has no errors of its own.
+    let _ = serde_json::to_writer(out, &PlainJson(value));
+}
+
+/// Appends an event's JSON text with the value of the field at `path` left out, and
+/// returns where that value goes; `None`, with nothing appended, when the event has no
+/// such field.
+pub fn write_json_around(out: &mut Vec<u8>, value: &Value, path: &FieldPath) -> Option<usize> {
+    let start = out.len();
+    let at = write_around(out, value, &mut path.steps());
+    if at.is_none() {
+        out.truncate(start);
+    }
+    at
+}
+
+fn write_around<'p>(
+    out: &mut Vec<u8>,
+    value: &Value,
+    steps: &mut impl Iterator<Item = (&'p str, Option<usize>)>,
+) -> Option<usize> {
+    let Some((name, expected)) = steps.next() else {
+        return Some(out.len());
+    };
+    let Value::Record(fields) = unwrap_union(value) else {
+        return None;
+    };
+    let hole = position(fields, name, expected)?;
+    // As serde_json writes a map: compact, keys escaped.
+    out.push(b'{');
+    let mut at = None;
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut *out, k);
+        out.push(b':');
+        if i == hole {
+            at = Some(write_around(out, v, steps)?);
+        } else {
+            write_json(out, v);
+        }
+    }
+    out.push(b'}');
+    at
 }
 
 /// Reads a JSON event (Avro-JSON or plain) against its schema.
@@ -352,7 +403,7 @@ pub(super) fn convert_union(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::dataplane::schemas::SchemaRegistry;
+    use crate::server::dataplane::schemas::{FieldPath, SchemaRegistry};
     use serde_json::json;
 
     fn click() -> std::sync::Arc<crate::server::dataplane::schemas::EventSchema> {
@@ -382,6 +433,29 @@ mod tests {
             to_json_string(&v),
             r#"{"strmMeta":{"schemaId":"clickstream","nonce":0,"timestamp":0,"keyLink":null,"billingId":null,"consentLevels":[0,1]},"producerSessionId":"session-1","url":"https://www.streammachine.io/rules","eventType":"","referrer":"","userAgent":"","conversion":0,"customer":{"id":"customer-session-1"},"abTests":["a"]}"#
         );
+    }
+
+    #[test]
+    fn the_text_around_a_field_is_the_whole_text_without_its_value() {
+        let schema = click();
+        let mut input = plain_event();
+        input["strmMeta"]["keyLink"] = json!({"string": "k"});
+        let v = from_json(&schema.avro, &input).unwrap();
+        let whole = to_json_string(&v);
+        assert!(whole.contains(r#""timestamp":0,"#), "{whole}");
+        for path in [
+            FieldPath::resolve(&schema.avro, "strmMeta/timestamp").unwrap(),
+            FieldPath::parse("strmMeta/timestamp"),
+        ] {
+            let mut out = b"before".to_vec();
+            let at = write_json_around(&mut out, &v, &path).unwrap();
+            out.insert(at, b'0');
+            assert_eq!(String::from_utf8(out).unwrap(), format!("before{whole}"));
+        }
+        let mut out = b"before".to_vec();
+        let missing = FieldPath::parse("strmMeta/nothing");
+        assert_eq!(write_json_around(&mut out, &v, &missing), None);
+        assert_eq!(out, b"before");
     }
 
     #[test]

@@ -103,24 +103,45 @@ impl Seed<'_> {
         r: &RecordSchema,
         mut map: A,
     ) -> Result<Value, A::Error> {
-        let mut found: Vec<Option<Value>> = Vec::with_capacity(r.fields.len());
-        found.resize_with(r.fields.len(), || None);
-        // A key given twice keeps its last value, as in `serde_json::Value`.
-        while let Some(i) = map.next_key_seed(FieldOf(r))? {
+        let n = r.fields.len();
+        let mut out: Vec<(String, Value)> = r
+            .fields
+            .iter()
+            .map(|f| (f.name.clone(), Value::Null))
+            .collect();
+        // Which fields the JSON gives: on the stack for records of up to 64 fields.
+        let (mut few, mut many);
+        let given: &mut [bool] = if n <= 64 {
+            few = [false; 64];
+            &mut few[..n]
+        } else {
+            many = vec![false; n];
+            &mut many
+        };
+        let mut expected = 0;
+        while let Some(key) = map.next_key_seed(FieldOf {
+            record: r,
+            expected,
+        })? {
+            let Some(i) = key else {
+                // An alias is a known key, but `from_json` reads fields by name only.
+                map.next_value::<de::IgnoredAny>()?;
+                continue;
+            };
             let field = &r.fields[i];
-            found[i] = Some(map.next_value_seed(Seed {
+            // A key given twice keeps its last value, as in `serde_json::Value`.
+            out[i].1 = map.next_value_seed(Seed {
                 schema: &field.schema,
                 level: self.level.of_field(&field.name),
-            })?);
+            })?;
+            given[i] = true;
+            expected = i + 1;
         }
-        let mut out = Vec::with_capacity(r.fields.len());
-        for (field, value) in r.fields.iter().zip(found) {
-            let value = match value {
-                Some(v) => v,
-                None => avro_json::absent_field(field, self.level, &mut Vec::new())
-                    .map_err(|_| refused())?,
-            };
-            out.push((field.name.clone(), value));
+        for ((field, slot), given) in r.fields.iter().zip(&mut out).zip(given.iter()) {
+            if !given {
+                slot.1 = avro_json::absent_field(field, self.level, &mut Vec::new())
+                    .map_err(|_| refused())?;
+            }
         }
         Ok(Value::Record(out))
     }
@@ -207,26 +228,39 @@ impl<'de> Visitor<'de> for Seed<'_> {
     }
 }
 
-/// A record's key: the position of the field it names; any other key is refused.
-struct FieldOf<'s>(&'s RecordSchema);
+/// A record's key: the position of the field it names, `None` for a field's alias;
+/// any other key is refused.
+struct FieldOf<'s> {
+    record: &'s RecordSchema,
+    /// Where the key probably is: senders mostly keep the schema's field order.
+    expected: usize,
+}
 
 impl<'de> DeserializeSeed<'de> for FieldOf<'_> {
-    type Value = usize;
+    type Value = Option<usize>;
 
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Option<usize>, D::Error> {
         d.deserialize_str(self)
     }
 }
 
 impl<'de> Visitor<'de> for FieldOf<'_> {
-    type Value = usize;
+    type Value = Option<usize>;
 
     fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
         f.write_str("a field name of the record")
     }
 
-    fn visit_str<E: de::Error>(self, name: &str) -> Result<usize, E> {
-        self.0.lookup.get(name).copied().ok_or_else(refused)
+    fn visit_str<E: de::Error>(self, name: &str) -> Result<Option<usize>, E> {
+        let fields = &self.record.fields;
+        if fields.get(self.expected).is_some_and(|f| f.name == name) {
+            return Ok(Some(self.expected));
+        }
+        match fields.iter().position(|f| f.name == name) {
+            Some(i) => Ok(Some(i)),
+            None if self.record.lookup.contains_key(name) => Ok(None),
+            None => Err(refused()),
+        }
     }
 }
 
@@ -337,7 +371,7 @@ mod tests {
             {"name":"date","type":{"type":"int","logicalType":"date"}},
             {"name":"ts","type":{"type":"long","logicalType":"timestamp-millis"}},
             {"name":"u","type":["null","int","string"]},
-            {"name":"def","type":"string","default":"dflt"},
+            {"name":"def","type":"string","default":"dflt","aliases":["old"]},
             {"name":"strmMeta","type":{"type":"record","name":"M","fields":[
                 {"name":"nonce","type":"int"},{"name":"other","type":"int","default":3}]}}]}"#;
         let schema = AvroSchema::parse_str(avsc).unwrap();
@@ -351,6 +385,8 @@ mod tests {
             with(full.clone(), &["u"], json!(null)),
             with(full.clone(), &["f"], json!(u64::MAX)),
             with(full.clone(), &["def"], json!("given")),
+            // An alias is known but not read: the default stands.
+            with(full.clone(), &["old"], json!("given")),
         ];
         for body in &bodies {
             let text = String::from_utf8_lossy(body);

@@ -25,24 +25,21 @@ pub fn format_of(
     serialization_type: Option<&str>,
     content_type: Option<&str>,
 ) -> Result<Format, Invalid> {
-    let essence = |t: &str| {
-        t.split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_lowercase()
-    };
+    // Header values are ASCII (`HeaderValue::to_str`), so ASCII case folding is the
+    // whole of it.
+    fn essence(t: &str) -> &str {
+        t.split(';').next().unwrap_or_default().trim()
+    }
+    let is_json = |t: &str| t.eq_ignore_ascii_case("application/json");
     match serialization_type.map(essence) {
-        Some(t) if t == "application/x-avro-binary" => Ok(Format::AvroBinary),
-        Some(t) if t == "application/json" => Ok(Format::Json),
+        Some(t) if t.eq_ignore_ascii_case("application/x-avro-binary") => Ok(Format::AvroBinary),
+        Some(t) if is_json(t) => Ok(Format::Json),
         Some(t) => Err(Invalid::new(
             "Strm-Serialization-Type",
-            format!("{t:?} is not a known serialization"),
+            format!("{:?} is not a known serialization", t.to_lowercase()),
             SERIALIZATION_RULE,
         )),
-        None if content_type.map(essence).as_deref() == Some("application/json") => {
-            Ok(Format::Json)
-        }
+        None if content_type.map(essence).is_some_and(is_json) => Ok(Format::Json),
         None => Ok(Format::AvroBinary),
     }
 }
@@ -129,7 +126,11 @@ pub fn json_event(schema: &EventSchema, body: &[u8]) -> Result<Value, Invalid> {
 
 /// The position of a record's field: where a resolved path expects it, else found by
 /// name.
-fn position(fields: &[(String, Value)], name: &str, expected: Option<usize>) -> Option<usize> {
+pub(super) fn position(
+    fields: &[(String, Value)],
+    name: &str,
+    expected: Option<usize>,
+) -> Option<usize> {
     match expected {
         Some(i) if fields.get(i).is_some_and(|(k, _)| k == name) => Some(i),
         _ => fields.iter().position(|(k, _)| k == name),
@@ -171,7 +172,7 @@ pub fn slot_mut<'a>(event: &'a mut Value, path: &FieldPath) -> Option<&'a mut Va
     Some(current)
 }
 
-fn unwrap_union(v: &Value) -> &Value {
+pub(super) fn unwrap_union(v: &Value) -> &Value {
     match v {
         Value::Union(_, inner) => inner,
         other => other,
@@ -275,6 +276,24 @@ mod tests {
         assert_eq!(format_of(None, None).unwrap(), Format::AvroBinary);
         let err = format_of(Some("text/csv"), None).unwrap_err();
         assert_eq!(err.field, "Strm-Serialization-Type");
+    }
+
+    #[test]
+    fn media_types_are_case_insensitive_and_named_in_lower_case() {
+        assert_eq!(
+            format_of(Some(" Application/JSON ; charset=UTF-8"), None).unwrap(),
+            Format::Json
+        );
+        assert_eq!(
+            format_of(Some("APPLICATION/X-AVRO-BINARY"), Some("application/json")).unwrap(),
+            Format::AvroBinary
+        );
+        assert_eq!(
+            format_of(None, Some("Application/Json")).unwrap(),
+            Format::Json
+        );
+        let err = format_of(Some("Text/CSV"), None).unwrap_err();
+        assert_eq!(err.problem, "\"text/csv\" is not a known serialization");
     }
 
     #[test]

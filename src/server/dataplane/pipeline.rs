@@ -1,6 +1,7 @@
 //! The data plane's one entry point for the HTTP routes: event tokens, ingest (decode,
 //! check, encrypt, store, publish) and the views that egress and exporters read.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -9,7 +10,7 @@ use apache_avro::schema::SchemaKind;
 use apache_avro::types::Value;
 use rand::Rng;
 
-use super::avro_json::to_json_string;
+use super::avro_json::{to_json_string, write_json, write_json_around};
 use super::consent::{View, apply_view, encrypt_pii};
 use super::crypto::DataKey;
 use super::decode;
@@ -335,7 +336,7 @@ impl DataPlane {
         let consent = decode::consent_levels(schema, &event);
         let key_value = match decode::get(&event, &schema.key_field) {
             Some(v) => key_text(v),
-            None => String::new(),
+            None => "".into(),
         };
         let now = now_ms();
         let key = inner.store.key_for(
@@ -358,7 +359,8 @@ impl DataPlane {
                 stream: principal.stream.clone(),
                 schema_id: schema.id.clone(),
                 consent,
-                encode: timestamped_json(schema.clone(), event),
+                // Ciphertexts and the server's strmMeta fields make the text longer.
+                encode: timestamped_json(schema.clone(), event, req.body.len() + 512),
             },
         })
     }
@@ -455,10 +457,10 @@ fn unknown_token() -> DataError {
     )
 }
 
-fn key_text(v: &Value) -> String {
+fn key_text(v: &Value) -> std::borrow::Cow<'_, str> {
     match v {
-        Value::String(s) => s.clone(),
-        other => to_json_string(other),
+        Value::String(s) => s.into(),
+        other => to_json_string(other).into(),
     }
 }
 
@@ -471,44 +473,55 @@ fn new_key(kind: KeyLinkKind, now: i64) -> DataKey {
 }
 
 /// The encoder of an event's stored JSON, given the acceptance time. The text is made
-/// here, on the request's thread, with a placeholder where the time goes; the store's
-/// writer only splices the time in.
-fn timestamped_json(schema: Arc<EventSchema>, mut event: Value) -> super::store::Encoder {
-    const PLACEHOLDER: &str = ":-9223372036854775808";
-    put_meta(&mut event, &schema.meta.timestamp, Value::Long(i64::MIN));
-    let text = to_json_string(&event);
-    let mut found = text.match_indices(PLACEHOLDER).map(|(i, _)| i);
-    match (found.next(), found.next()) {
-        (Some(at), None) => {
-            drop(event);
-            Box::new(move |ts| {
-                let (head, tail) = (&text[..=at], &text[at + PLACEHOLDER.len()..]);
-                Ok(format!("{head}{ts}{tail}").into_bytes())
-            })
-        }
-        // The placeholder's digits also occur elsewhere: encode it whole, later.
-        _ => Box::new(move |ts| {
-            put_meta(&mut event, &schema.meta.timestamp, Value::Long(ts));
-            Ok(to_json_string(&event).into_bytes())
-        }),
+/// here, on the request's thread, with a hole where the time goes; the store's writer
+/// only splices the time in. `size_hint` is the length the text probably has.
+fn timestamped_json(
+    schema: Arc<EventSchema>,
+    mut event: Value,
+    size_hint: usize,
+) -> super::store::Encoder {
+    let mut text = Vec::with_capacity(size_hint);
+    let field = &schema.meta.timestamp;
+    if put_meta(&mut event, field, Value::Long(0))
+        && let Some(at) = write_json_around(&mut text, &event, &field.path)
+    {
+        drop(event);
+        return Box::new(move |ts| {
+            let mut body = Vec::with_capacity(text.len() + 20);
+            body.extend_from_slice(&text[..at]);
+            let _ = write!(body, "{ts}");
+            body.extend_from_slice(&text[at..]);
+            Ok(body)
+        });
     }
+    // A schema whose timestamp the server cannot set as a number: encode it whole, later.
+    Box::new(move |ts| {
+        put_meta(&mut event, &schema.meta.timestamp, Value::Long(ts));
+        write_json(&mut text, &event);
+        Ok(text)
+    })
 }
 
 /// Sets a `strmMeta` field in the type the schema declares, wrapping it in the union
-/// branch of its kind where the schema has a union (`["null", "string"]`).
-fn put_meta(event: &mut Value, field: &MetaField, plain: Value) {
+/// branch of its kind where the schema has a union (`["null", "string"]`). False when
+/// the event has no such field or its union no branch of that kind.
+fn put_meta(event: &mut Value, field: &MetaField, plain: Value) -> bool {
     let wrapped = match &field.branches {
         Some(kinds) => {
             let want = SchemaKind::from(&plain);
             match kinds.iter().position(|k| *k == want) {
                 Some(i) => Value::Union(i as u32, Box::new(plain)),
-                None => return,
+                None => return false,
             }
         }
         None => plain,
     };
-    if let Some(slot) = decode::slot_mut(event, &field.path) {
-        *slot = wrapped;
+    match decode::slot_mut(event, &field.path) {
+        Some(slot) => {
+            *slot = wrapped;
+            true
+        }
+        None => false,
     }
 }
 
@@ -546,7 +559,7 @@ mod tests {
     fn the_acceptance_time_is_spliced_into_the_stored_json() {
         for url in ["https://a.io/", "https://a.io/:-9223372036854775808"] {
             let (schema, value) = event(url);
-            let body = timestamped_json(schema, value)(1_610_704_326_171).unwrap();
+            let body = timestamped_json(schema, value, 16)(1_610_704_326_171).unwrap();
             let stored: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert_eq!(stored["strmMeta"]["timestamp"], 1_610_704_326_171i64);
             assert_eq!(stored["url"], url);
