@@ -297,17 +297,16 @@ impl DataPlane {
             tracing::error!(error = %e, "storing an event failed");
             DataError::Internal("the server could not store the event; try again".into())
         })?;
-        let text = String::from_utf8(stored.body).unwrap_or_default();
-        inner.hub.publish(
-            &principal.account,
-            &principal.stream,
-            Arc::new(Published {
-                seq: stored.seq,
-                schema,
-                consent: stored.consent,
-                text: text.into(),
-            }),
-        );
+        inner
+            .hub
+            .publish(&principal.account, &principal.stream, || {
+                Arc::new(Published {
+                    seq: stored.seq,
+                    schema,
+                    consent: stored.consent,
+                    text: String::from_utf8(stored.body).unwrap_or_default().into(),
+                })
+            });
         Ok(())
     }
 
@@ -506,23 +505,30 @@ fn timestamped_json(
 /// branch of its kind where the schema has a union (`["null", "string"]`). False when
 /// the event has no such field or its union no branch of that kind.
 fn put_meta(event: &mut Value, field: &MetaField, plain: Value) -> bool {
-    let wrapped = match &field.branches {
+    let branch = match &field.branches {
         Some(kinds) => {
             let want = SchemaKind::from(&plain);
             match kinds.iter().position(|k| *k == want) {
-                Some(i) => Value::Union(i as u32, Box::new(plain)),
+                Some(i) => Some(i as u32),
                 None => return false,
             }
         }
-        None => plain,
+        None => None,
     };
-    match decode::slot_mut(event, &field.path) {
-        Some(slot) => {
-            *slot = wrapped;
-            true
+    let Some(slot) = decode::slot_mut(event, &field.path) else {
+        return false;
+    };
+    match (branch, slot) {
+        // The decoder left a union there (null, as the sender did not set it): its box
+        // takes the value.
+        (Some(i), Value::Union(at, inner)) => {
+            *at = i;
+            **inner = plain;
         }
-        None => false,
+        (Some(i), slot) => *slot = Value::Union(i, Box::new(plain)),
+        (None, slot) => *slot = plain,
     }
+    true
 }
 
 /// Fills the `strmMeta` fields the server owns but the timestamp, which the store sets.
