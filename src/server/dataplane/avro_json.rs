@@ -4,10 +4,13 @@
 //! form of an event.
 
 use apache_avro::Schema as AvroSchema;
+use apache_avro::schema::RecordField;
 use apache_avro::types::Value;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value as Json;
 
+use super::decode::{position, unwrap_union};
+use super::schemas::FieldPath;
 use crate::model::Invalid;
 
 /// The rule named when an event does not fit its schema.
@@ -76,9 +79,96 @@ pub fn to_json_string(value: &Value) -> String {
     serde_json::to_string(&PlainJson(value)).unwrap_or_default()
 }
 
+/// Appends the compact plain JSON text of an event to `out`.
+pub fn write_json(out: &mut Vec<u8>, value: &Value) {
+    // Writing to memory cannot fail, and PlainJson has no errors of its own.
+    let _ = serde_json::to_writer(out, &PlainJson(value));
+}
+
+/// Appends an event's JSON text with the value of the field at `path` left out, and
+/// returns where that value goes; `None`, with nothing appended, when the event has no
+/// such field.
+pub fn write_json_around(out: &mut Vec<u8>, value: &Value, path: &FieldPath) -> Option<usize> {
+    let start = out.len();
+    let at = write_around(out, value, &mut path.steps());
+    if at.is_none() {
+        out.truncate(start);
+    }
+    at
+}
+
+fn write_around<'p>(
+    out: &mut Vec<u8>,
+    value: &Value,
+    steps: &mut impl Iterator<Item = (&'p str, Option<usize>)>,
+) -> Option<usize> {
+    let Some((name, expected)) = steps.next() else {
+        return Some(out.len());
+    };
+    let Value::Record(fields) = unwrap_union(value) else {
+        return None;
+    };
+    let hole = position(fields, name, expected)?;
+    // As serde_json writes a map: compact, keys escaped.
+    out.push(b'{');
+    let mut at = None;
+    for (i, (k, v)) in fields.iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        let _ = serde_json::to_writer(&mut *out, k);
+        out.push(b':');
+        if i == hole {
+            at = Some(write_around(out, v, steps)?);
+        } else {
+            write_json(out, v);
+        }
+    }
+    out.push(b'}');
+    at
+}
+
 /// Reads a JSON event (Avro-JSON or plain) against its schema.
 pub fn from_json(schema: &AvroSchema, json: &Json) -> Result<Value, Invalid> {
-    convert(schema, json, &mut Vec::new(), false)
+    convert(schema, json, &mut Vec::new(), Level::Root)
+}
+
+/// Where a value sits, for the one rule that depends on it: the server-set fields of
+/// the top-level record's `strmMeta` may be left out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Level {
+    /// The event itself (or a union branch of it).
+    Root,
+    /// The top-level `strmMeta` record (or a union branch of it).
+    Meta,
+    Inner,
+}
+
+impl Level {
+    /// The level of a record's field.
+    pub(super) fn of_field(self, name: &str) -> Level {
+        if self == Level::Root && name == "strmMeta" {
+            Level::Meta
+        } else {
+            Level::Inner
+        }
+    }
+}
+
+/// The value of a record field the JSON leaves out: zero for a server-set `strmMeta`
+/// field, else the field's default; without one, the field is missing.
+pub(super) fn absent_field(
+    field: &RecordField,
+    record_level: Level,
+    path: &mut Vec<String>,
+) -> Result<Value, Invalid> {
+    if record_level == Level::Meta && SERVER_SET_META.contains(&field.name.as_str()) {
+        return Ok(zero_value(&field.schema));
+    }
+    match &field.default {
+        Some(d) => convert(&field.schema, d, path, Level::Inner),
+        None => Err(Invalid::new(path_text(path), "is missing", SCHEMA_RULE)),
+    }
 }
 
 fn path_text(path: &[String]) -> String {
@@ -141,7 +231,7 @@ fn convert(
     schema: &AvroSchema,
     json: &Json,
     path: &mut Vec<String>,
-    in_meta: bool,
+    level: Level,
 ) -> Result<Value, Invalid> {
     match schema {
         AvroSchema::Null => match json {
@@ -214,7 +304,7 @@ fn convert(
             let mut out = Vec::with_capacity(items.len());
             for (i, item) in items.iter().enumerate() {
                 path.push(i.to_string());
-                out.push(convert(&a.items, item, path, false)?);
+                out.push(convert(&a.items, item, path, Level::Inner)?);
                 path.pop();
             }
             Ok(Value::Array(out))
@@ -226,12 +316,12 @@ fn convert(
             let mut out = std::collections::HashMap::with_capacity(obj.len());
             for (k, v) in obj {
                 path.push(k.clone());
-                out.insert(k.clone(), convert(&m.types, v, path, false)?);
+                out.insert(k.clone(), convert(&m.types, v, path, Level::Inner)?);
                 path.pop();
             }
             Ok(Value::Map(out))
         }
-        AvroSchema::Union(u) => convert_union(u.variants(), json, path, in_meta),
+        AvroSchema::Union(u) => convert_union(u.variants(), json, path, level),
         AvroSchema::Record(r) => {
             let obj = json
                 .as_object()
@@ -245,22 +335,12 @@ fn convert(
                 );
                 return Err(err);
             }
-            let meta_record = in_meta;
             let mut out = Vec::with_capacity(r.fields.len());
             for field in &r.fields {
                 path.push(field.name.clone());
-                let child_meta = path.len() == 1 && field.name == "strmMeta";
                 let value = match obj.get(&field.name) {
-                    Some(v) => convert(&field.schema, v, path, child_meta)?,
-                    None if meta_record && SERVER_SET_META.contains(&field.name.as_str()) => {
-                        zero_value(&field.schema)
-                    }
-                    None => match &field.default {
-                        Some(d) => convert(&field.schema, d, path, false)?,
-                        None => {
-                            return Err(Invalid::new(path_text(path), "is missing", SCHEMA_RULE));
-                        }
-                    },
+                    Some(v) => convert(&field.schema, v, path, level.of_field(&field.name))?,
+                    None => absent_field(field, level, path)?,
                 };
                 path.pop();
                 out.push((field.name.clone(), value));
@@ -283,11 +363,11 @@ fn convert(
     }
 }
 
-fn convert_union(
+pub(super) fn convert_union(
     variants: &[AvroSchema],
     json: &Json,
     path: &mut Vec<String>,
-    in_meta: bool,
+    level: Level,
 ) -> Result<Value, Invalid> {
     if json.is_null()
         && let Some(i) = variants.iter().position(|s| matches!(s, AvroSchema::Null))
@@ -300,7 +380,7 @@ fn convert_union(
     {
         let (name, inner) = obj.iter().next().expect("one entry");
         if let Some(i) = variants.iter().position(|s| &branch_name(s) == name) {
-            let v = convert(&variants[i], inner, path, in_meta)?;
+            let v = convert(&variants[i], inner, path, level)?;
             return Ok(Value::Union(i as u32, Box::new(v)));
         }
     }
@@ -310,7 +390,7 @@ fn convert_union(
         if matches!(schema, AvroSchema::Null) {
             continue;
         }
-        match convert(schema, json, path, in_meta) {
+        match convert(schema, json, path, level) {
             Ok(v) => return Ok(Value::Union(i as u32, Box::new(v))),
             Err(e) => {
                 first_err.get_or_insert(e);
@@ -323,7 +403,7 @@ fn convert_union(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::server::dataplane::schemas::SchemaRegistry;
+    use crate::server::dataplane::schemas::{FieldPath, SchemaRegistry};
     use serde_json::json;
 
     fn click() -> std::sync::Arc<crate::server::dataplane::schemas::EventSchema> {
@@ -353,6 +433,29 @@ mod tests {
             to_json_string(&v),
             r#"{"strmMeta":{"schemaId":"clickstream","nonce":0,"timestamp":0,"keyLink":null,"billingId":null,"consentLevels":[0,1]},"producerSessionId":"session-1","url":"https://www.streammachine.io/rules","eventType":"","referrer":"","userAgent":"","conversion":0,"customer":{"id":"customer-session-1"},"abTests":["a"]}"#
         );
+    }
+
+    #[test]
+    fn the_text_around_a_field_is_the_whole_text_without_its_value() {
+        let schema = click();
+        let mut input = plain_event();
+        input["strmMeta"]["keyLink"] = json!({"string": "k"});
+        let v = from_json(&schema.avro, &input).unwrap();
+        let whole = to_json_string(&v);
+        assert!(whole.contains(r#""timestamp":0,"#), "{whole}");
+        for path in [
+            FieldPath::resolve(&schema.avro, "strmMeta/timestamp").unwrap(),
+            FieldPath::parse("strmMeta/timestamp"),
+        ] {
+            let mut out = b"before".to_vec();
+            let at = write_json_around(&mut out, &v, &path).unwrap();
+            out.insert(at, b'0');
+            assert_eq!(String::from_utf8(out).unwrap(), format!("before{whole}"));
+        }
+        let mut out = b"before".to_vec();
+        let missing = FieldPath::parse("strmMeta/nothing");
+        assert_eq!(write_json_around(&mut out, &v, &missing), None);
+        assert_eq!(out, b"before");
     }
 
     #[test]

@@ -93,7 +93,7 @@ pub fn apply_view(
     view: &View,
     key: &dyn Fn(u32) -> Option<DataKey>,
 ) -> Option<Value> {
-    if !view.admits(&consent_levels(&event)) {
+    if !view.admits(&consent_levels(schema, &event)) {
         return None;
     }
     for (path, level) in &schema.pii {

@@ -2,6 +2,8 @@
 //! AES-256-SIV, one 64-byte key per key-field value, ciphertexts in Tink's wire format
 //! (`0x01 ‖ keyId ‖ SIV ‖ ct`) as padded standard base64.
 
+use std::sync::{Arc, Mutex};
+
 use aes_siv::KeyInit;
 use aes_siv::siv::Aes256Siv;
 use base64::Engine;
@@ -15,14 +17,28 @@ const PREFIX_LEN: usize = 5;
 const SIV_LEN: usize = 16;
 
 /// One encryption key. Its bytes never reach a log: Debug shows only its ids.
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone)]
 pub struct DataKey {
     pub key_id: u32,
     pub key_link: String,
-    pub material: [u8; KEY_BYTES],
+    material: [u8; KEY_BYTES],
     /// Epoch milliseconds.
     pub created_ms: i64,
+    /// The cipher of `material`, made once and shared by the key's clones: its key
+    /// schedule costs about as much as encrypting a short field.
+    cipher: Arc<Mutex<Aes256Siv>>,
 }
+
+impl PartialEq for DataKey {
+    fn eq(&self, other: &Self) -> bool {
+        self.key_id == other.key_id
+            && self.key_link == other.key_link
+            && self.material == other.material
+            && self.created_ms == other.created_ms
+    }
+}
+
+impl Eq for DataKey {}
 
 impl std::fmt::Debug for DataKey {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -42,48 +58,69 @@ pub enum CryptoError {
     Forged(u32),
 }
 
+/// Tink passes the associated data as the one S2V header, even when empty.
+const HEADERS: [&[u8]; 1] = [b""];
+
+fn new_cipher(material: &[u8; KEY_BYTES]) -> Aes256Siv {
+    Aes256Siv::new(material.into())
+}
+
 impl DataKey {
-    /// A fresh random key; `key_link` is what events carry in `strmMeta.keyLink`.
-    pub fn generate(key_link: String, created_ms: i64) -> DataKey {
-        let mut rng = rand::rng();
-        let mut material = [0u8; KEY_BYTES];
-        rng.fill_bytes(&mut material);
+    pub fn new(key_id: u32, key_link: String, material: [u8; KEY_BYTES], created_ms: i64) -> Self {
         DataKey {
-            key_id: rng.next_u32(),
+            key_id,
             key_link,
+            cipher: Arc::new(Mutex::new(new_cipher(&material))),
             material,
             created_ms,
         }
     }
 
-    fn cipher(&self) -> Aes256Siv {
-        Aes256Siv::new_from_slice(&self.material).expect("64-byte key")
+    /// A fresh random key; `key_link` is what events carry in `strmMeta.keyLink`.
+    pub fn generate(key_link: String, created_ms: i64) -> DataKey {
+        let mut rng = rand::rng();
+        let mut material = [0u8; KEY_BYTES];
+        rng.fill_bytes(&mut material);
+        DataKey::new(rng.next_u32(), key_link, material, created_ms)
+    }
+
+    /// The key's bytes, for the store and key exports only.
+    pub fn material(&self) -> &[u8; KEY_BYTES] {
+        &self.material
+    }
+
+    /// Runs `f` with the key's cipher, or with a fresh one while another thread uses it
+    /// (or a panic left it poisoned, its state unknown): never waits.
+    fn with_cipher<T>(&self, f: impl FnOnce(&mut Aes256Siv) -> T) -> T {
+        match self.cipher.try_lock() {
+            Ok(mut cipher) => f(&mut cipher),
+            Err(_) => f(&mut new_cipher(&self.material)),
+        }
     }
 
     /// Deterministic: the same text under the same key gives the same ciphertext.
     pub fn encrypt(&self, plaintext: &str) -> String {
-        // Tink passes the associated data as the one S2V header, even when empty.
-        let sealed = self
-            .cipher()
-            .encrypt([b"".as_slice()], plaintext.as_bytes())
-            .expect("SIV encryption of a bounded string");
-        let mut out = Vec::with_capacity(PREFIX_LEN + sealed.len());
+        const HEAD: usize = PREFIX_LEN + SIV_LEN;
+        let mut out = Vec::with_capacity(HEAD + plaintext.len());
         out.push(TINK_PREFIX);
         out.extend_from_slice(&self.key_id.to_be_bytes());
-        out.extend_from_slice(&sealed);
+        out.extend_from_slice(&[0; SIV_LEN]);
+        out.extend_from_slice(plaintext.as_bytes());
+        let siv = self
+            .with_cipher(|c| c.encrypt_in_place_detached(HEADERS, &mut out[HEAD..]))
+            .expect("SIV encryption with one header");
+        out[PREFIX_LEN..HEAD].copy_from_slice(&siv);
         B64.encode(out)
     }
 
     pub fn decrypt(&self, ciphertext: &str) -> Result<String, CryptoError> {
-        let (key_id, sealed) = split_ciphertext(ciphertext)?;
+        let (key_id, mut sealed) = split_ciphertext(ciphertext)?;
         if key_id != self.key_id {
             return Err(CryptoError::Forged(key_id));
         }
-        let plain = self
-            .cipher()
-            .decrypt([b"".as_slice()], &sealed)
+        self.with_cipher(|c| c.decrypt_in_place(HEADERS, &mut sealed))
             .map_err(|_| CryptoError::Forged(key_id))?;
-        String::from_utf8(plain).map_err(|_| CryptoError::Forged(key_id))
+        String::from_utf8(sealed).map_err(|_| CryptoError::Forged(key_id))
     }
 
     /// The Tink keyset JSON of a `-keys-` export line.
@@ -125,12 +162,12 @@ mod tests {
     use super::*;
 
     fn fixed_key() -> DataKey {
-        DataKey {
-            key_id: 0x0102_0304,
-            key_link: "link".into(),
-            material: std::array::from_fn(|i| i as u8),
-            created_ms: 0,
-        }
+        DataKey::new(
+            0x0102_0304,
+            "link".into(),
+            std::array::from_fn(|i| i as u8),
+            0,
+        )
     }
 
     #[test]
@@ -153,6 +190,33 @@ mod tests {
         let mut cipher = Aes256Siv::new_from_slice(&key.material).unwrap();
         let sealed = cipher.encrypt([b"".as_slice()], b"x").unwrap();
         assert_eq!(&B64.decode(key.encrypt("x")).unwrap()[5..], &sealed[..]);
+    }
+
+    #[test]
+    fn clones_used_at_once_on_many_threads_encrypt_as_a_fresh_cipher_does() {
+        let key = fixed_key();
+        let texts: Vec<String> = (0..200).map(|i| format!("customer-{i}")).collect();
+        let expected: Vec<Vec<u8>> = texts
+            .iter()
+            .map(|t| {
+                let mut fresh = Aes256Siv::new_from_slice(&key.material).unwrap();
+                fresh.encrypt([b"".as_slice()], t.as_bytes()).unwrap()
+            })
+            .collect();
+        std::thread::scope(|s| {
+            for _ in 0..4 {
+                let (key, texts, expected) = (key.clone(), &texts, &expected);
+                s.spawn(move || {
+                    for _ in 0..20 {
+                        for (t, sealed) in texts.iter().zip(expected) {
+                            let ct = key.encrypt(t);
+                            assert_eq!(&B64.decode(&ct).unwrap()[5..], &sealed[..]);
+                            assert_eq!(key.decrypt(&ct).unwrap(), *t);
+                        }
+                    }
+                });
+            }
+        });
     }
 
     #[test]

@@ -4,6 +4,7 @@
 use apache_avro::types::Value;
 
 use super::avro_json::{self, SCHEMA_RULE};
+use super::avro_seed;
 use super::schemas::{EventSchema, FieldPath, SchemaRegistry};
 use crate::model::Invalid;
 
@@ -24,24 +25,21 @@ pub fn format_of(
     serialization_type: Option<&str>,
     content_type: Option<&str>,
 ) -> Result<Format, Invalid> {
-    let essence = |t: &str| {
-        t.split(';')
-            .next()
-            .unwrap_or_default()
-            .trim()
-            .to_lowercase()
-    };
+    // Header values are ASCII (`HeaderValue::to_str`), so ASCII case folding is the
+    // whole of it.
+    fn essence(t: &str) -> &str {
+        t.split(';').next().unwrap_or_default().trim()
+    }
+    let is_json = |t: &str| t.eq_ignore_ascii_case("application/json");
     match serialization_type.map(essence) {
-        Some(t) if t == "application/x-avro-binary" => Ok(Format::AvroBinary),
-        Some(t) if t == "application/json" => Ok(Format::Json),
+        Some(t) if t.eq_ignore_ascii_case("application/x-avro-binary") => Ok(Format::AvroBinary),
+        Some(t) if is_json(t) => Ok(Format::Json),
         Some(t) => Err(Invalid::new(
             "Strm-Serialization-Type",
-            format!("{t:?} is not a known serialization"),
+            format!("{:?} is not a known serialization", t.to_lowercase()),
             SERIALIZATION_RULE,
         )),
-        None if content_type.map(essence).as_deref() == Some("application/json") => {
-            Ok(Format::Json)
-        }
+        None if content_type.map(essence).is_some_and(is_json) => Ok(Format::Json),
         None => Ok(Format::AvroBinary),
     }
 }
@@ -110,57 +108,71 @@ pub fn decode(schema: &EventSchema, format: Format, body: &[u8]) -> Result<Value
             }
             Ok(value)
         }
-        Format::Json => {
-            let json: serde_json::Value = serde_json::from_slice(body)
-                .map_err(|e| Invalid::new("body", format!("is not JSON ({e})"), SCHEMA_RULE))?;
-            avro_json::from_json(&schema.avro, &json)
-        }
+        Format::Json => json_event(schema, body),
+    }
+}
+
+/// Reads a JSON event (Avro-JSON or plain). Most bodies fit and are read in one pass;
+/// one that does not is read again through `serde_json::Value`, whose reader says what
+/// is wrong.
+pub fn json_event(schema: &EventSchema, body: &[u8]) -> Result<Value, Invalid> {
+    if let Some(value) = avro_seed::read(&schema.avro, body) {
+        return Ok(value);
+    }
+    let json: serde_json::Value = serde_json::from_slice(body)
+        .map_err(|e| Invalid::new("body", format!("is not JSON ({e})"), SCHEMA_RULE))?;
+    avro_json::from_json(&schema.avro, &json)
+}
+
+/// The position of a record's field: where a resolved path expects it, else found by
+/// name.
+pub(super) fn position(
+    fields: &[(String, Value)],
+    name: &str,
+    expected: Option<usize>,
+) -> Option<usize> {
+    match expected {
+        Some(i) if fields.get(i).is_some_and(|(k, _)| k == name) => Some(i),
+        _ => fields.iter().position(|(k, _)| k == name),
     }
 }
 
 /// The value at a path, looking through unions.
 pub fn get<'a>(event: &'a Value, path: &FieldPath) -> Option<&'a Value> {
     let mut current = event;
-    for segment in path.segments() {
-        current = unwrap_union(current);
-        let Value::Record(fields) = current else {
+    for (name, expected) in path.steps() {
+        let Value::Record(fields) = unwrap_union(current) else {
             return None;
         };
-        current = &fields.iter().find(|(k, _)| k == segment)?.1;
+        current = &fields[position(fields, name, expected)?].1;
     }
     Some(unwrap_union(current))
 }
 
 pub fn get_mut<'a>(event: &'a mut Value, path: &FieldPath) -> Option<&'a mut Value> {
-    let mut current = event;
-    for segment in path.segments() {
-        current = unwrap_union_mut(current);
-        let Value::Record(fields) = current else {
-            return None;
-        };
-        current = &mut fields.iter_mut().find(|(k, _)| k == segment)?.1;
-    }
-    Some(unwrap_union_mut(current))
+    slot_mut(event, path).map(unwrap_union_mut)
 }
 
 /// The slot of the field at a path itself (a union stays a union), to replace it.
 pub fn slot_mut<'a>(event: &'a mut Value, path: &FieldPath) -> Option<&'a mut Value> {
-    let (last, parents) = path.segments().split_last()?;
-    let mut current = event;
-    for segment in parents {
-        current = unwrap_union_mut(current);
-        let Value::Record(fields) = current else {
-            return None;
-        };
-        current = &mut fields.iter_mut().find(|(k, _)| k == segment)?.1;
-    }
-    let Value::Record(fields) = unwrap_union_mut(current) else {
+    let mut steps = path.steps();
+    let (name, expected) = steps.next()?;
+    let Value::Record(fields) = unwrap_union_mut(event) else {
         return None;
     };
-    fields.iter_mut().find(|(k, _)| k == last).map(|(_, v)| v)
+    let i = position(fields, name, expected)?;
+    let mut current = &mut fields[i].1;
+    for (name, expected) in steps {
+        let Value::Record(fields) = unwrap_union_mut(current) else {
+            return None;
+        };
+        let i = position(fields, name, expected)?;
+        current = &mut fields[i].1;
+    }
+    Some(current)
 }
 
-fn unwrap_union(v: &Value) -> &Value {
+pub(super) fn unwrap_union(v: &Value) -> &Value {
     match v {
         Value::Union(_, inner) => inner,
         other => other,
@@ -175,8 +187,8 @@ fn unwrap_union_mut(v: &mut Value) -> &mut Value {
 }
 
 /// `strmMeta.consentLevels` of an event.
-pub fn consent_levels(event: &Value) -> Vec<i32> {
-    match get(event, &FieldPath::parse("strmMeta/consentLevels")) {
+pub fn consent_levels(schema: &EventSchema, event: &Value) -> Vec<i32> {
+    match get(event, &schema.meta.consent_levels) {
         Some(Value::Array(items)) => items
             .iter()
             .filter_map(|v| match unwrap_union(v) {
@@ -191,7 +203,7 @@ pub fn consent_levels(event: &Value) -> Vec<i32> {
 
 /// The contract's checks: `strmMeta.schemaId` and the validation regexes.
 pub fn check(schema: &EventSchema, event: &Value) -> Result<(), Invalid> {
-    match get(event, &FieldPath::parse("strmMeta/schemaId")) {
+    match get(event, &schema.meta.schema_id) {
         Some(Value::String(id)) if id == &schema.id => {}
         Some(Value::String(id)) => {
             return Err(Invalid::new(
@@ -264,6 +276,24 @@ mod tests {
         assert_eq!(format_of(None, None).unwrap(), Format::AvroBinary);
         let err = format_of(Some("text/csv"), None).unwrap_err();
         assert_eq!(err.field, "Strm-Serialization-Type");
+    }
+
+    #[test]
+    fn media_types_are_case_insensitive_and_named_in_lower_case() {
+        assert_eq!(
+            format_of(Some(" Application/JSON ; charset=UTF-8"), None).unwrap(),
+            Format::Json
+        );
+        assert_eq!(
+            format_of(Some("APPLICATION/X-AVRO-BINARY"), Some("application/json")).unwrap(),
+            Format::AvroBinary
+        );
+        assert_eq!(
+            format_of(None, Some("Application/Json")).unwrap(),
+            Format::Json
+        );
+        let err = format_of(Some("Text/CSV"), None).unwrap_err();
+        assert_eq!(err.problem, "\"text/csv\" is not a known serialization");
     }
 
     #[test]
@@ -352,12 +382,32 @@ mod tests {
     }
 
     #[test]
+    fn a_resolved_path_still_finds_a_field_by_name_elsewhere() {
+        let reg = registry();
+        let schema = reg.get("clickstream").unwrap();
+        let mut v = avro_json::from_json(&schema.avro, &event_json("https://x.io/a", "c")).unwrap();
+        let Value::Record(fields) = &mut v else {
+            panic!("a record")
+        };
+        fields.reverse();
+        let url = FieldPath::resolve(&schema.avro, "url").unwrap();
+        assert_eq!(get(&v, &url), Some(&Value::String("https://x.io/a".into())));
+        assert_eq!(get(&v, &schema.pii[0].0), Some(&Value::String("c".into())));
+        *get_mut(&mut v, &schema.pii[0].0).unwrap() = Value::String("d".into());
+        assert_eq!(
+            get(&v, &FieldPath::parse("customer/id")),
+            Some(&Value::String("d".into()))
+        );
+        assert_eq!(get(&v, &FieldPath::parse("customer/name")), None);
+    }
+
+    #[test]
     fn consent_levels_are_read() {
         let reg = registry();
         let schema = reg.get("clickstream").unwrap();
         let mut j = event_json("https://x.io/a", "c");
         j["strmMeta"]["consentLevels"] = json!([0, 2, 3]);
         let v = avro_json::from_json(&schema.avro, &j).unwrap();
-        assert_eq!(consent_levels(&v), vec![0, 2, 3]);
+        assert_eq!(consent_levels(schema, &v), vec![0, 2, 3]);
     }
 }

@@ -48,14 +48,15 @@ impl Hub {
         self.channels.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    pub fn publish(&self, account: &str, stream: &str, event: Arc<Published>) {
+    /// Sends an event to the stream's live tails; `event` is made only if there are any.
+    pub fn publish(&self, account: &str, stream: &str, event: impl FnOnce() -> Arc<Published>) {
         let mut channels = self.channels();
         if channels.is_empty() {
             return;
         }
         let key = (account.to_owned(), stream.to_owned());
         if let Some(tx) = channels.get(&key)
-            && tx.send(event).is_err()
+            && tx.send(event()).is_err()
         {
             // Nobody listens any more.
             channels.remove(&key);

@@ -3,6 +3,7 @@
 //! views for outputs, live egress over websockets and batch exports to buckets.
 
 pub mod avro_json;
+pub mod avro_seed;
 pub mod consent;
 pub mod crypto;
 pub mod decode;
@@ -19,5 +20,7 @@ mod tests;
 
 pub use consent::View;
 pub use exporter::{ExportJob, SinkTarget};
-pub use pipeline::{DataError, DataPlane, DataPlaneConfig, Directory, IngestRequest};
+pub use pipeline::{
+    DataError, DataPlane, DataPlaneConfig, Directory, IngestRequest, PreparedEvent,
+};
 pub use store::{DataStore, Principal};

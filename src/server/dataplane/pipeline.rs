@@ -1,19 +1,21 @@
 //! The data plane's one entry point for the HTTP routes: event tokens, ingest (decode,
 //! check, encrypt, store, publish) and the views that egress and exporters read.
 
+use std::io::Write;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use apache_avro::schema::SchemaKind;
 use apache_avro::types::Value;
 use rand::Rng;
 
-use super::avro_json::to_json_string;
+use super::avro_json::{to_json_string, write_json, write_json_around};
 use super::consent::{View, apply_view, encrypt_pii};
 use super::crypto::DataKey;
 use super::decode;
 use super::egress::{Hub, Published, Subscription};
-use super::schemas::{EventSchema, FieldPath, KeyLinkKind, SchemaRegistry};
+use super::schemas::{EventSchema, KeyLinkKind, MetaField, SchemaRegistry};
 use super::store::{DataStore, KeyRequest, NewEvent, Principal, StoredEvent};
 use crate::model::rules::MAX_BODY_BYTES;
 use crate::model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS};
@@ -133,6 +135,12 @@ pub struct IngestRequest<'a> {
     pub serialization_type: Option<&'a str>,
     pub content_type: Option<&'a str>,
     pub body: &'a [u8],
+}
+
+/// An accepted event ready for the store: `event.encode` makes its stored JSON.
+pub struct PreparedEvent {
+    pub schema: Arc<EventSchema>,
+    pub event: NewEvent,
 }
 
 #[derive(Clone)]
@@ -283,6 +291,33 @@ impl DataPlane {
         principal: &Principal,
         req: IngestRequest<'_>,
     ) -> Result<(), DataError> {
+        let PreparedEvent { schema, event } = self.prepare(principal, req)?;
+        let inner = &self.inner;
+        let stored = inner.store.append(event).await.map_err(|e| {
+            tracing::error!(error = %e, "storing an event failed");
+            DataError::Internal("the server could not store the event; try again".into())
+        })?;
+        inner
+            .hub
+            .publish(&principal.account, &principal.stream, || {
+                Arc::new(Published {
+                    seq: stored.seq,
+                    schema,
+                    consent: stored.consent,
+                    text: String::from_utf8(stored.body).unwrap_or_default().into(),
+                })
+            });
+        Ok(())
+    }
+
+    /// The work of `POST /event` before the store: the schema, the decoded and checked
+    /// event, its key, its PII encrypted and its server-set `strmMeta` filled. Public
+    /// so that `benches/event_pipeline.rs` can time it without HTTP and storage.
+    pub fn prepare(
+        &self,
+        principal: &Principal,
+        req: IngestRequest<'_>,
+    ) -> Result<PreparedEvent, DataError> {
         if let Some(output) = &principal.output {
             return Err(DataError::Forbidden(format!(
                 "this token belongs to output {output:?}, which only receives events; send with the credentials of stream {:?}",
@@ -297,10 +332,10 @@ impl DataPlane {
         let format = decode::format_of(req.serialization_type, req.content_type)?;
         let mut event = decode::decode(schema, format, req.body)?;
         decode::check(schema, &event)?;
-        let consent = decode::consent_levels(&event);
+        let consent = decode::consent_levels(schema, &event);
         let key_value = match decode::get(&event, &schema.key_field) {
             Some(v) => key_text(v),
-            None => String::new(),
+            None => "".into(),
         };
         let now = now_ms();
         let key = inner.store.key_for(
@@ -316,33 +351,17 @@ impl DataPlane {
         )?;
         encrypt_pii(schema, &mut event, &key);
         set_meta(schema, &mut event, &key, &principal.account);
-        let encoded_schema = schema.clone();
-        let stored = inner
-            .store
-            .append(NewEvent {
+        Ok(PreparedEvent {
+            schema: schema.clone(),
+            event: NewEvent {
                 account: principal.account.clone(),
                 stream: principal.stream.clone(),
                 schema_id: schema.id.clone(),
                 consent,
-                encode: timestamped_json(encoded_schema, event),
-            })
-            .await
-            .map_err(|e| {
-                tracing::error!(error = %e, "storing an event failed");
-                DataError::Internal("the server could not store the event; try again".into())
-            })?;
-        let text = String::from_utf8(stored.body).unwrap_or_default();
-        inner.hub.publish(
-            &principal.account,
-            &principal.stream,
-            Arc::new(Published {
-                seq: stored.seq,
-                schema: schema.clone(),
-                consent: stored.consent,
-                text: text.into(),
-            }),
-        );
-        Ok(())
+                // Ciphertexts and the server's strmMeta fields make the text longer.
+                encode: timestamped_json(schema.clone(), event, req.body.len() + 512),
+            },
+        })
     }
 
     /// Closes every websocket tail, for shutdown.
@@ -381,8 +400,7 @@ impl DataPlane {
         if *view == View::Source {
             return Some(text.to_owned());
         }
-        let json: serde_json::Value = serde_json::from_str(text).ok()?;
-        let event = super::avro_json::from_json(&schema.avro, &json).ok()?;
+        let event = decode::json_event(schema, text.as_bytes()).ok()?;
         let store = &self.inner.store;
         let lookup = |id: u32| store.key_by_id(account, stream, id).ok().flatten();
         apply_view(schema, event, view, &lookup).map(|v| to_json_string(&v))
@@ -438,10 +456,10 @@ fn unknown_token() -> DataError {
     )
 }
 
-fn key_text(v: &Value) -> String {
+fn key_text(v: &Value) -> std::borrow::Cow<'_, str> {
     match v {
-        Value::String(s) => s.clone(),
-        other => to_json_string(other),
+        Value::String(s) => s.into(),
+        other => to_json_string(other).into(),
     }
 }
 
@@ -454,67 +472,79 @@ fn new_key(kind: KeyLinkKind, now: i64) -> DataKey {
 }
 
 /// The encoder of an event's stored JSON, given the acceptance time. The text is made
-/// here, on the request's thread, with a placeholder where the time goes; the store's
-/// writer only splices the time in.
-fn timestamped_json(schema: Arc<EventSchema>, mut event: Value) -> super::store::Encoder {
-    const PLACEHOLDER: &str = ":-9223372036854775808";
-    put_meta(&schema, &mut event, "timestamp", Value::Long(i64::MIN));
-    let text = to_json_string(&event);
-    let mut found = text.match_indices(PLACEHOLDER).map(|(i, _)| i);
-    match (found.next(), found.next()) {
-        (Some(at), None) => {
-            drop(event);
-            Box::new(move |ts| {
-                let (head, tail) = (&text[..=at], &text[at + PLACEHOLDER.len()..]);
-                Ok(format!("{head}{ts}{tail}").into_bytes())
-            })
-        }
-        // The placeholder's digits also occur elsewhere: encode it whole, later.
-        _ => Box::new(move |ts| {
-            put_meta(&schema, &mut event, "timestamp", Value::Long(ts));
-            Ok(to_json_string(&event).into_bytes())
-        }),
+/// here, on the request's thread, with a hole where the time goes; the store's writer
+/// only splices the time in. `size_hint` is the length the text probably has.
+fn timestamped_json(
+    schema: Arc<EventSchema>,
+    mut event: Value,
+    size_hint: usize,
+) -> super::store::Encoder {
+    let mut text = Vec::with_capacity(size_hint);
+    let field = &schema.meta.timestamp;
+    if put_meta(&mut event, field, Value::Long(0))
+        && let Some(at) = write_json_around(&mut text, &event, &field.path)
+    {
+        drop(event);
+        return Box::new(move |ts| {
+            let mut body = Vec::with_capacity(text.len() + 20);
+            body.extend_from_slice(&text[..at]);
+            let _ = write!(body, "{ts}");
+            body.extend_from_slice(&text[at..]);
+            Ok(body)
+        });
     }
+    // A schema whose timestamp the server cannot set as a number: encode it whole, later.
+    Box::new(move |ts| {
+        put_meta(&mut event, &schema.meta.timestamp, Value::Long(ts));
+        write_json(&mut text, &event);
+        Ok(text)
+    })
 }
 
 /// Sets a `strmMeta` field in the type the schema declares, wrapping it in the union
-/// branch where the schema has a union (`["null", "string"]`).
-fn put_meta(schema: &EventSchema, event: &mut Value, name: &str, plain: Value) {
-    use apache_avro::schema::SchemaKind;
-    let path = FieldPath::parse(&format!("strmMeta/{name}"));
-    let wrapped = match super::schemas::field_schema(&schema.avro, &path) {
-        Some(apache_avro::Schema::Union(u)) => {
+/// branch of its kind where the schema has a union (`["null", "string"]`). False when
+/// the event has no such field or its union no branch of that kind.
+fn put_meta(event: &mut Value, field: &MetaField, plain: Value) -> bool {
+    let branch = match &field.branches {
+        Some(kinds) => {
             let want = SchemaKind::from(&plain);
-            match u
-                .variants()
-                .iter()
-                .position(|s| SchemaKind::from(s) == want)
-            {
-                Some(i) => Value::Union(i as u32, Box::new(plain)),
-                None => return,
+            match kinds.iter().position(|k| *k == want) {
+                Some(i) => Some(i as u32),
+                None => return false,
             }
         }
-        _ => plain,
+        None => None,
     };
-    if let Some(slot) = decode::slot_mut(event, &path) {
-        *slot = wrapped;
+    let Some(slot) = decode::slot_mut(event, &field.path) else {
+        return false;
+    };
+    match (branch, slot) {
+        // The decoder left a union there (null, as the sender did not set it): its box
+        // takes the value.
+        (Some(i), Value::Union(at, inner)) => {
+            *at = i;
+            **inner = plain;
+        }
+        (Some(i), slot) => *slot = Value::Union(i, Box::new(plain)),
+        (None, slot) => *slot = plain,
     }
+    true
 }
 
 /// Fills the `strmMeta` fields the server owns but the timestamp, which the store sets.
 fn set_meta(schema: &EventSchema, event: &mut Value, key: &DataKey, billing_id: &str) {
-    put_meta(schema, event, "nonce", Value::Int(rand::rng().random()));
+    let meta = &schema.meta;
+    put_meta(event, &meta.nonce, Value::Int(rand::rng().random()));
     put_meta(
-        schema,
         event,
-        "billingId",
+        &meta.billing_id,
         Value::String(billing_id.to_owned()),
     );
     let link = match schema.key_link {
         KeyLinkKind::Int => Value::Int(key.key_link.parse().unwrap_or_default()),
         KeyLinkKind::String => Value::String(key.key_link.clone()),
     };
-    put_meta(schema, event, "keyLink", link);
+    put_meta(event, &meta.key_link, link);
 }
 
 #[cfg(test)]
@@ -535,7 +565,7 @@ mod tests {
     fn the_acceptance_time_is_spliced_into_the_stored_json() {
         for url in ["https://a.io/", "https://a.io/:-9223372036854775808"] {
             let (schema, value) = event(url);
-            let body = timestamped_json(schema, value)(1_610_704_326_171).unwrap();
+            let body = timestamped_json(schema, value, 16)(1_610_704_326_171).unwrap();
             let stored: serde_json::Value = serde_json::from_slice(&body).unwrap();
             assert_eq!(stored["strmMeta"]["timestamp"], 1_610_704_326_171i64);
             assert_eq!(stored["url"], url);

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use apache_avro::Schema as AvroSchema;
+use apache_avro::schema::SchemaKind;
 use regex::Regex;
 use serde::Deserialize;
 
@@ -13,23 +14,71 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_schemas.rs"));
 }
 
-/// A field path inside an event, as contracts write it: `customer/id`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct FieldPath(Vec<String>);
+/// A field path inside an event, as contracts write it: `customer/id`. A path resolved
+/// against a schema also knows each field's position in its record, so that walking an
+/// event of that schema looks at one field per step instead of searching.
+#[derive(Debug, Clone)]
+pub struct FieldPath {
+    segments: Vec<String>,
+    /// One per segment when resolved, else empty.
+    positions: Vec<usize>,
+}
 
 impl FieldPath {
     pub fn parse(text: &str) -> FieldPath {
-        FieldPath(text.split('/').map(str::to_owned).collect())
+        FieldPath {
+            segments: text.split('/').map(str::to_owned).collect(),
+            positions: Vec::new(),
+        }
+    }
+
+    /// The path in `schema`, or `None` when the schema has no such field.
+    pub fn resolve(schema: &AvroSchema, text: &str) -> Option<FieldPath> {
+        let mut path = FieldPath::parse(text);
+        let mut current = schema;
+        for segment in &path.segments {
+            let AvroSchema::Record(record) = strip_union(current) else {
+                return None;
+            };
+            let i = *record.lookup.get(segment)?;
+            path.positions.push(i);
+            current = &record.fields[i].schema;
+        }
+        Some(path)
     }
 
     pub fn segments(&self) -> &[String] {
-        &self.0
+        &self.segments
+    }
+
+    /// Each segment with the position its field has in its record, when known.
+    pub fn steps(&self) -> impl Iterator<Item = (&str, Option<usize>)> {
+        let positions = self.positions.iter().copied().map(Some);
+        self.segments
+            .iter()
+            .map(String::as_str)
+            .zip(positions.chain(std::iter::repeat(None)))
+    }
+}
+
+/// Paths are equal when they name the same fields, resolved or not.
+impl PartialEq for FieldPath {
+    fn eq(&self, other: &Self) -> bool {
+        self.segments == other.segments
+    }
+}
+
+impl Eq for FieldPath {}
+
+impl std::hash::Hash for FieldPath {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.segments.hash(state);
     }
 }
 
 impl std::fmt::Display for FieldPath {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0.join("/"))
+        f.write_str(&self.segments.join("/"))
     }
 }
 
@@ -67,6 +116,55 @@ pub enum KeyLinkKind {
     Int,
 }
 
+/// A `strmMeta` field the server sets, and the kinds of its union's branches where the
+/// schema declares a union there (`["null", "string"]`): a value goes in the branch of
+/// its kind.
+#[derive(Debug, Clone)]
+pub struct MetaField {
+    pub path: FieldPath,
+    pub branches: Option<Vec<SchemaKind>>,
+}
+
+impl MetaField {
+    fn find(avro: &AvroSchema, name: &str) -> MetaField {
+        let text = format!("strmMeta/{name}");
+        let branches = match field_schema(avro, &FieldPath::parse(&text)) {
+            Some(AvroSchema::Union(u)) => Some(u.variants().iter().map(SchemaKind::from).collect()),
+            _ => None,
+        };
+        MetaField {
+            // Where the schema lacks the field, the unresolved path finds nothing to set.
+            path: FieldPath::resolve(avro, &text).unwrap_or_else(|| FieldPath::parse(&text)),
+            branches,
+        }
+    }
+}
+
+/// The `strmMeta` fields every event is read or filled at, found once per schema.
+#[derive(Debug, Clone)]
+pub struct MetaFields {
+    pub schema_id: FieldPath,
+    pub consent_levels: FieldPath,
+    pub nonce: MetaField,
+    pub timestamp: MetaField,
+    pub key_link: MetaField,
+    pub billing_id: MetaField,
+}
+
+impl MetaFields {
+    fn find(avro: &AvroSchema) -> MetaFields {
+        let read = |name: &str| MetaField::find(avro, name).path;
+        MetaFields {
+            schema_id: read("schemaId"),
+            consent_levels: read("consentLevels"),
+            nonce: MetaField::find(avro, "nonce"),
+            timestamp: MetaField::find(avro, "timestamp"),
+            key_link: MetaField::find(avro, "keyLink"),
+            billing_id: MetaField::find(avro, "billingId"),
+        }
+    }
+}
+
 #[derive(Debug)]
 pub struct EventSchema {
     pub id: String,
@@ -76,6 +174,7 @@ pub struct EventSchema {
     pub pii: Vec<(FieldPath, u32)>,
     pub validations: Vec<Validation>,
     pub key_link: KeyLinkKind,
+    pub meta: MetaFields,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -104,22 +203,17 @@ impl EventSchema {
                 "strmSchemaId {declared} differs from the file name"
             )));
         }
-        let key_field = FieldPath::parse(&contract.key_field);
-        let must_exist = |path: &FieldPath| {
-            field_schema(&avro, path)
-                .map(|_| ())
-                .ok_or_else(|| fail(format!("contract names {path}, which the schema lacks")))
+        let must_exist = |text: &str| {
+            FieldPath::resolve(&avro, text)
+                .ok_or_else(|| fail(format!("contract names {text}, which the schema lacks")))
         };
-        must_exist(&key_field)?;
-        let mut pii: Vec<(FieldPath, u32)> = contract
-            .pii_fields
-            .iter()
-            .map(|(p, l)| (FieldPath::parse(p), *l))
-            .collect();
-        pii.sort_by(|a, b| a.0.segments().cmp(b.0.segments()));
-        for (path, _) in &pii {
-            must_exist(path)?;
-        }
+        let key_field = must_exist(&contract.key_field)?;
+        let mut pii: Vec<(String, u32)> = contract.pii_fields.into_iter().collect();
+        pii.sort_by(|a, b| a.0.split('/').cmp(b.0.split('/')));
+        let pii = pii
+            .into_iter()
+            .map(|(p, l)| Ok((must_exist(&p)?, l)))
+            .collect::<Result<Vec<_>, _>>()?;
         let validations = contract
             .validations
             .into_iter()
@@ -127,8 +221,7 @@ impl EventSchema {
                 if v.kind != "regex" {
                     return Err(fail(format!("validation type {:?} is unknown", v.kind)));
                 }
-                let field = FieldPath::parse(&v.field);
-                must_exist(&field)?;
+                let field = must_exist(&v.field)?;
                 let regex = Regex::new(&v.value)
                     .map_err(|e| fail(format!("regex for {}: {e}", v.field)))?;
                 Ok(Validation { field, regex })
@@ -139,6 +232,7 @@ impl EventSchema {
             Some(_) => KeyLinkKind::String,
             None => return Err(fail("strmMeta has no keyLink".into())),
         };
+        let meta = MetaFields::find(&avro);
         Ok(EventSchema {
             id: id.to_owned(),
             avro,
@@ -146,6 +240,7 @@ impl EventSchema {
             pii,
             validations,
             key_link,
+            meta,
         })
     }
 }
@@ -288,6 +383,30 @@ mod tests {
                 "consentLevels"
             ]
         );
+    }
+
+    #[test]
+    fn paths_and_meta_fields_are_resolved_once_at_load() {
+        let reg = SchemaRegistry::embedded().unwrap();
+        let click = reg.get("clickstream").unwrap();
+        let steps: Vec<_> = click.pii[0].0.steps().collect();
+        assert_eq!(steps, [("customer", Some(7)), ("id", Some(0))]);
+        assert_eq!(click.pii[0].0, FieldPath::parse("customer/id"));
+        assert!(FieldPath::resolve(&click.avro, "customer/name").is_none());
+        let meta = &click.meta;
+        assert_eq!(meta.consent_levels.to_string(), "strmMeta/consentLevels");
+        assert_eq!(
+            meta.consent_levels.steps().collect::<Vec<_>>(),
+            [("strmMeta", Some(0)), ("consentLevels", Some(5))]
+        );
+        assert_eq!(
+            meta.key_link.branches,
+            Some(vec![SchemaKind::Null, SchemaKind::String])
+        );
+        assert_eq!(meta.nonce.branches, None);
+        let nps = reg.get("nps_unified_v1").unwrap();
+        assert_eq!(nps.meta.key_link.branches, None);
+        assert_eq!(nps.meta.timestamp.path.to_string(), "strmMeta/timestamp");
     }
 
     #[test]

@@ -46,8 +46,9 @@ pub struct DataStore {
     conn: Arc<Mutex<Connection>>,
     /// Keys by (account, stream, key id); keys never change once written.
     key_cache: Mutex<HashMap<(String, String, u32), DataKey>>,
-    /// The current key per (account, stream, schema, key-field hash).
-    active_keys: Mutex<HashMap<ActiveKey, DataKey>>,
+    /// The current key per key-field hash, for each (account, stream, schema) that has
+    /// one: found on every event without allocating.
+    active_keys: Mutex<HashMap<[u8; 32], Vec<ActiveKey>>>,
     /// Id tokens seen, by hash, with their principal and expiry.
     id_tokens: Mutex<HashMap<Vec<u8>, (Principal, i64)>>,
     log: Arc<EventLog>,
@@ -55,7 +56,18 @@ pub struct DataStore {
     _sync: std::sync::mpsc::Sender<()>,
 }
 
-type ActiveKey = (String, String, String, Vec<u8>);
+struct ActiveKey {
+    account: String,
+    stream: String,
+    schema_id: String,
+    key: DataKey,
+}
+
+impl ActiveKey {
+    fn serves(&self, req: &KeyRequest<'_>) -> bool {
+        self.account == req.account && self.stream == req.stream && self.schema_id == req.schema_id
+    }
+}
 
 /// Written events reach the disk at least this often.
 const SYNC_EVERY: Duration = Duration::from_secs(1);
@@ -92,12 +104,12 @@ fn row_key(row: &rusqlite::Row<'_>) -> rusqlite::Result<DataKey> {
     let material: [u8; KEY_BYTES] = material.try_into().map_err(|_| {
         rusqlite::Error::InvalidColumnType(0, "material".into(), rusqlite::types::Type::Blob)
     })?;
-    Ok(DataKey {
-        key_id: row.get::<_, i64>("key_id")? as u32,
-        key_link: row.get("key_link")?,
+    Ok(DataKey::new(
+        row.get::<_, i64>("key_id")? as u32,
+        row.get("key_link")?,
         material,
-        created_ms: row.get("created_ms")?,
-    })
+        row.get("created_ms")?,
+    ))
 }
 
 /// Moves events an earlier version kept in SQLite (`dp_events`) into the log, and makes
@@ -182,15 +194,15 @@ impl DataStore {
         ttl_ms: i64,
         make: impl Fn() -> DataKey,
     ) -> Result<DataKey> {
-        let value_hash = hash(req.key_field_value.as_bytes());
-        let active: ActiveKey = (
-            req.account.to_owned(),
-            req.stream.to_owned(),
-            req.schema_id.to_owned(),
-            value_hash.clone(),
-        );
+        let value_hash: [u8; 32] = Sha256::digest(req.key_field_value.as_bytes()).into();
         let fresh = |k: &DataKey| k.created_ms > now_ms - ttl_ms;
-        if let Some(k) = self.active_keys().get(&active).filter(|k| fresh(k)) {
+        if let Some(k) = self
+            .active_keys()
+            .get(&value_hash)
+            .and_then(|keys| keys.iter().find(|a| a.serves(req)))
+            .map(|a| &a.key)
+            .filter(|k| fresh(k))
+        {
             return Ok(k.clone());
         }
         let key = self.key_from_db(req, &value_hash, now_ms, ttl_ms, make)?;
@@ -198,11 +210,18 @@ impl DataStore {
         if cache.len() >= KEY_CACHE_MAX {
             cache.clear();
         }
-        cache.insert(active, key.clone());
+        let keys = cache.entry(value_hash).or_default();
+        keys.retain(|a| !a.serves(req));
+        keys.push(ActiveKey {
+            account: req.account.to_owned(),
+            stream: req.stream.to_owned(),
+            schema_id: req.schema_id.to_owned(),
+            key: key.clone(),
+        });
         Ok(key)
     }
 
-    fn active_keys(&self) -> std::sync::MutexGuard<'_, HashMap<ActiveKey, DataKey>> {
+    fn active_keys(&self) -> std::sync::MutexGuard<'_, HashMap<[u8; 32], Vec<ActiveKey>>> {
         self.active_keys.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -247,7 +266,7 @@ impl DataStore {
                     value_hash,
                     key.key_id as i64,
                     key.key_link,
-                    key.material.as_slice(),
+                    key.material().as_slice(),
                     key.created_ms
                 ],
             )?;
@@ -385,8 +404,10 @@ impl DataStore {
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .retain(|(a, s, _), _| !(a == account && s == stream));
-        self.active_keys()
-            .retain(|(a, s, _, _), _| !(a == account && s == stream));
+        self.active_keys().retain(|_, keys| {
+            keys.retain(|a| !(a.account == account && a.stream == stream));
+            !keys.is_empty()
+        });
         self.id_tokens().retain(|_, (p, _)| {
             !(p.account == account && (p.stream == stream || p.output.as_deref() == Some(stream)))
         });
@@ -572,6 +593,42 @@ mod tests {
         assert_ne!(a1.key_link, a3.key_link);
         assert_eq!(s.key_by_id("acc", "bart", a1.key_id).unwrap(), Some(a1));
         assert_eq!(s.keys_after("acc", "bart", 0, 10).unwrap().len(), 3);
+    }
+
+    #[test]
+    fn one_value_has_a_key_per_account_stream_and_schema_until_its_stream_goes() {
+        let (_d, s) = store();
+        let make = || DataKey::generate(uuid::Uuid::new_v4().to_string(), 1000);
+        let at = |account, stream, schema_id| KeyRequest {
+            account,
+            stream,
+            schema_id,
+            key_field_value: "session-1",
+        };
+        let requests = [
+            at("acc", "bart", "clickstream"),
+            at("acc", "lisa", "clickstream"),
+            at("acc", "bart", "nps_unified_v1"),
+            at("other", "bart", "clickstream"),
+        ];
+        let keys: Vec<DataKey> = requests
+            .iter()
+            .map(|r| s.key_for(r, 1000, DAY, make).unwrap())
+            .collect();
+        let ids: std::collections::HashSet<u32> = keys.iter().map(|k| k.key_id).collect();
+        assert_eq!(ids.len(), 4, "{keys:?}");
+        for (r, k) in requests.iter().zip(&keys) {
+            assert_eq!(&s.key_for(r, 2000, DAY, make).unwrap(), k);
+        }
+        s.delete_stream("acc", "bart").unwrap();
+        let after: Vec<DataKey> = requests
+            .iter()
+            .map(|r| s.key_for(r, 2000, DAY, make).unwrap())
+            .collect();
+        assert_ne!(after[0], keys[0]);
+        assert_eq!(after[1], keys[1]);
+        assert_ne!(after[2], keys[2]);
+        assert_eq!(after[3], keys[3]);
     }
 
     #[test]
