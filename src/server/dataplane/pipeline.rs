@@ -472,8 +472,8 @@ fn new_key(kind: KeyLinkKind, now: i64) -> DataKey {
 }
 
 /// The encoder of an event's stored JSON, given the acceptance time. The text is made
-/// here, on the request's thread, with a hole where the time goes; the store's writer
-/// only splices the time in. `size_hint` is the length the text probably has.
+/// before the store's lock is taken, with a hole where the time goes; under the lock
+/// the store only splices the time in. `size_hint` is the length the text probably has.
 fn timestamped_json(
     schema: Arc<EventSchema>,
     mut event: Value,
