@@ -3,10 +3,12 @@
 //! hit), AES-SIV encryption of the PII fields, the server-set `strmMeta` fields and the
 //! stored JSON text, for one clickstream event as `benches/ingest.rs` sends it.
 
+mod support;
+use support::event_body;
+
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use serde_json::json;
 use strm_tui::server::dataplane::{
     DataPlane, DataPlaneConfig, DataStore, Directory, ExportJob, IngestRequest, Principal, View,
 };
@@ -24,16 +26,6 @@ impl Directory for OneStream {
     fn export_jobs(&self) -> Vec<ExportJob> {
         Vec::new()
     }
-}
-
-/// The body `benches/ingest.rs` sends.
-fn event_body(n: u64) -> Vec<u8> {
-    json!({"strmMeta": {"schemaId": "clickstream", "consentLevels": [0, 1]},
-        "producerSessionId": format!("session-{}", n % 1000), "url": format!("https://a.io/{n}"),
-        "eventType": "", "referrer": "", "userAgent": "", "conversion": 0,
-        "customer": {"id": format!("customer-session-{}", n % 1000)}, "abTests": []})
-    .to_string()
-    .into_bytes()
 }
 
 fn event_pipeline(c: &mut Criterion) {

@@ -7,13 +7,15 @@
 //! - `egress/latency`: from sending an event to receiving it decrypted on an output's
 //!   websocket while ingest runs at half its measured throughput; p50 and p99 are printed.
 
+mod support;
+use support::event_body;
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
-use serde_json::json;
 use strm_tui::client::events::{EventClient, EventHosts};
 use strm_tui::client::{ApiClient, CredentialStore};
 use strm_tui::model::{ConsentLevelType, EventAuthRequest, OutputCreate, StreamCreate};
@@ -32,15 +34,6 @@ struct Setup {
     token: String,
     output: EventClient,
     http: reqwest::Client,
-}
-
-fn event_body(n: u64) -> Vec<u8> {
-    json!({"strmMeta": {"schemaId": "clickstream", "consentLevels": [0, 1]},
-        "producerSessionId": format!("session-{}", n % 1000), "url": format!("https://a.io/{n}"),
-        "eventType": "", "referrer": "", "userAgent": "", "conversion": 0,
-        "customer": {"id": format!("customer-session-{}", n % 1000)}, "abTests": []})
-    .to_string()
-    .into_bytes()
 }
 
 async fn setup() -> Setup {
