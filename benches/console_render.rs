@@ -16,11 +16,11 @@ use std::hint::black_box;
 use criterion::{Criterion, criterion_group, criterion_main};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
-use strm_tui::console::app::{App, Tab};
-use strm_tui::console::keymap::Keymap;
-use strm_tui::console::theme::{Theme, ThemeName};
-use strm_tui::console::views;
-use strm_tui::model::{Credentials, Stream};
+use strm_console::app::{App, Tab};
+use strm_console::keymap::Keymap;
+use strm_console::theme::{Theme, ThemeName};
+use strm_console::views;
+use strm_model::{Credentials, Stream};
 
 fn app_with_streams(n: usize) -> App {
     let mut app = App::new(Keymap::default(), Theme::of(ThemeName::Default));

@@ -9,7 +9,7 @@ use support::event_body;
 use std::sync::Arc;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use strm_tui::server::dataplane::{
+use strm_server::dataplane::{
     DataPlane, DataPlaneConfig, DataStore, Directory, ExportJob, IngestRequest, Principal, View,
 };
 

@@ -16,12 +16,12 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
-use strm_tui::client::events::{EventClient, EventHosts};
-use strm_tui::client::{ApiClient, CredentialStore};
-use strm_tui::model::{ConsentLevelType, EventAuthRequest, OutputCreate, StreamCreate};
-use strm_tui::paths::Paths;
-use strm_tui::server::routes::middleware;
-use strm_tui::server::{ServerConfig, ServerHandle, start};
+use strm_client::events::{EventClient, EventHosts};
+use strm_client::paths::Paths;
+use strm_client::{ApiClient, CredentialStore};
+use strm_model::{ConsentLevelType, EventAuthRequest, OutputCreate, StreamCreate};
+use strm_server::routes::middleware;
+use strm_server::{ServerConfig, ServerHandle, start};
 
 const IN_FLIGHT: usize = 32;
 
@@ -69,7 +69,7 @@ async fn setup() -> Setup {
         .await
         .unwrap()
         .credentials;
-    let client = |c: strm_tui::model::Credentials| {
+    let client = |c: strm_model::Credentials| {
         EventClient::new(
             EventHosts::single(&url).unwrap(),
             EventAuthRequest {

@@ -3,9 +3,9 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use strm_tui::client::ApiClient;
-use strm_tui::model::StreamCreate;
-use strm_tui::server::{ServerConfig, start};
+use strm_client::ApiClient;
+use strm_model::StreamCreate;
+use strm_server::{ServerConfig, start};
 
 fn server_api(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()

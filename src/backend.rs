@@ -2,56 +2,20 @@
 //! embedded local server (started here or joined), signed in to without a prompt.
 
 use color_eyre::eyre::{Result, WrapErr};
+use futures::future::BoxFuture;
+pub use strm_client::backend::Backend;
+use strm_client::backend::{Connector, HostedServer};
+use strm_client::paths::Paths;
+use strm_client::{ApiClient, CredentialStore};
+use strm_server::ServerHandle;
 
-use crate::client::{ApiClient, CredentialStore};
-use crate::paths::Paths;
-use crate::server::ServerHandle;
-use crate::server::embedded::start_or_join;
-
-pub struct Backend {
-    pub api_url: String,
-    pub client: ApiClient,
-    /// True for the embedded local server (shown as LOCAL).
-    pub local: bool,
-    // Keeps the embedded server running while this process uses it.
-    _server: Option<ServerHandle>,
-}
-
-impl std::fmt::Debug for Backend {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Backend")
-            .field("api_url", &self.api_url)
-            .field("local", &self.local)
-            .field("runs_server", &self._server.is_some())
-            .finish()
-    }
-}
-
-impl Backend {
-    /// True when this process runs the embedded server (rather than joining another's).
-    pub fn runs_server(&self) -> bool {
-        self._server.is_some()
-    }
-
-    /// Stops the embedded server this process runs, if any.
-    pub async fn shutdown(mut self) {
-        if let Some(server) = self._server.take() {
-            server.shutdown().await;
-        }
-    }
-}
+use crate::local_server::start_or_join;
 
 /// With a URL: a client for it with its stored credentials. Without: the embedded local
 /// server, signed in to its local account when there is no valid session.
 pub async fn connect(paths: &Paths, api_url: Option<&str>) -> Result<Backend> {
     if let Some(url) = api_url {
-        let client = ApiClient::with_store(url, CredentialStore::for_api(paths, url))?;
-        return Ok(Backend {
-            api_url: client.base_url().to_string(),
-            client,
-            local: false,
-            _server: None,
-        });
+        return Ok(Backend::remote(paths, url)?);
     }
     let server_dir = paths.server_dir();
     let local = start_or_join(&server_dir)
@@ -70,10 +34,27 @@ pub async fn connect(paths: &Paths, api_url: Option<&str>) -> Result<Backend> {
             .await
             .wrap_err("cannot sign in to the local server")?;
     }
-    Ok(Backend {
-        api_url: local.url.clone(),
-        client,
-        local: true,
-        _server: local.handle,
-    })
+    let hosted = local
+        .handle
+        .map(|h| Box::new(Hosted(h)) as Box<dyn HostedServer>);
+    Ok(Backend::new(local.url.clone(), client, true, hosted))
+}
+
+/// What the console's worker connects (and reconnects) with.
+pub struct LocalOrRemote {
+    pub paths: Paths,
+}
+
+impl Connector for LocalOrRemote {
+    fn connect<'a>(&'a self, api_url: Option<&'a str>) -> BoxFuture<'a, eyre::Result<Backend>> {
+        Box::pin(connect(&self.paths, api_url))
+    }
+}
+
+struct Hosted(ServerHandle);
+
+impl HostedServer for Hosted {
+    fn shutdown(self: Box<Self>) -> BoxFuture<'static, ()> {
+        Box::pin(self.0.shutdown())
+    }
 }

@@ -9,12 +9,12 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
-use crate::client::ClientError;
-use crate::client::events::{EventClient, EventHosts, Serialization};
-use crate::client::secrets::{SavedSecret, SecretStore};
-use crate::model::{EventAuthRequest, Invalid, Secret};
-use crate::server::dataplane::avro_json;
-use crate::server::dataplane::schemas::SchemaRegistry;
+use strm_client::ClientError;
+use strm_client::events::{EventClient, EventHosts, Serialization};
+use strm_client::secrets::{SavedSecret, SecretStore};
+use strm_model::{EventAuthRequest, Invalid, Secret};
+use strm_server::dataplane::avro_json;
+use strm_server::dataplane::schemas::SchemaRegistry;
 
 /// The consent sets the simulator draws from (`schemas/README.md`).
 pub const CONSENT_CHOICES: [&[i32]; 5] = [&[], &[0], &[0, 1], &[0, 1, 2], &[0, 1, 2, 3]];
@@ -169,7 +169,7 @@ pub async fn simulate(
     args: &SimulateArgs,
     target: &Target,
     out: &mut (dyn Write + Send),
-) -> Result<SimulationReport, crate::client::ClientError> {
+) -> Result<SimulationReport, strm_client::ClientError> {
     check_args(args)?;
     let client = EventClient::new(
         EventHosts::single(&target.events_url)?,
@@ -180,8 +180,8 @@ pub async fn simulate(
         },
     )?;
     client.authenticate().await?;
-    let registry = SchemaRegistry::embedded()
-        .map_err(|e| crate::client::ClientError::Refused(e.to_string()))?;
+    let registry =
+        SchemaRegistry::embedded().map_err(|e| strm_client::ClientError::Refused(e.to_string()))?;
     let schema = registry.get(&args.schema).expect("checked above").clone();
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
@@ -196,14 +196,14 @@ pub async fn simulate(
         } else {
             let value = avro_json::from_json(&schema.avro, &event)?;
             let bytes = apache_avro::to_avro_datum(&schema.avro, value)
-                .map_err(|e| crate::client::ClientError::Refused(e.to_string()))?;
+                .map_err(|e| strm_client::ClientError::Refused(e.to_string()))?;
             client
                 .send(&args.schema, Serialization::AvroBinary, bytes)
                 .await
         };
         match result {
             Ok(()) => report.sent += 1,
-            Err(e @ crate::client::ClientError::Api { status: 400, .. }) => {
+            Err(e @ strm_client::ClientError::Api { status: 400, .. }) => {
                 report.rejected += 1;
                 let _ = writeln!(out, "event rejected: {e}");
             }
@@ -221,7 +221,7 @@ pub async fn simulate(
 /// `strm-tui simulate`: the billing id from the session of `api_url` (or the local
 /// server when `None`), the stream's secret from the arguments or the saved secrets.
 pub async fn simulate_command(
-    paths: &crate::paths::Paths,
+    paths: &strm_client::paths::Paths,
     api_url: Option<&str>,
     args: &SimulateArgs,
     out: &mut (dyn Write + Send),
@@ -264,9 +264,7 @@ async fn demo_credentials(
     api_url: &str,
     billing_id: &str,
     name: &str,
-    create: impl std::future::Future<
-        Output = Result<crate::model::Credentials, crate::client::ClientError>,
-    >,
+    create: impl std::future::Future<Output = Result<strm_model::Credentials, strm_client::ClientError>>,
     exists: bool,
 ) -> color_eyre::Result<SavedSecret> {
     if let Some(saved) = secrets.get(api_url, billing_id, name)? {
@@ -290,11 +288,11 @@ async fn demo_credentials(
 /// `strm-tui demo`: the seed's scenario in the local account (stream `bart`, output
 /// `level0-1` GRANULAR [0, 1], a local sink, an exporter every 30 s), then the simulator.
 pub async fn demo(
-    paths: &crate::paths::Paths,
+    paths: &strm_client::paths::Paths,
     args: &DemoArgs,
     out: &mut (dyn Write + Send),
 ) -> color_eyre::Result<SimulationReport> {
-    use crate::model::{
+    use strm_model::{
         ConsentLevelType, ExporterCreate, ExporterType, OutputCreate, SinkCreate, SinkType,
         StreamCreate,
     };
@@ -386,7 +384,7 @@ pub async fn demo(
         "demo ready on {}: stream {DEMO_STREAM}, output {DEMO_OUTPUT} (GRANULAR 0,1), exporter \
          {DEMO_EXPORTER} every 30 s to {}",
         backend.api_url,
-        crate::server::dataplane::exporter::buckets_dir(&paths.server_dir())
+        strm_server::dataplane::exporter::buckets_dir(&paths.server_dir())
             .join(DEMO_BUCKET)
             .display()
     );
@@ -431,7 +429,7 @@ mod tests {
             seen_levels.insert(e["strmMeta"]["consentLevels"].to_string());
             // Every simulated event is valid for the schema and its contract.
             let v = avro_json::from_json(&schema.avro, &e).unwrap();
-            crate::server::dataplane::decode::check(schema, &v).unwrap();
+            strm_server::dataplane::decode::check(schema, &v).unwrap();
         }
         assert_eq!(seen_levels.len(), 5, "{seen_levels:?}");
     }

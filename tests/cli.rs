@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
-use strm_tui::model::AuthResponse;
+use strm_model::AuthResponse;
 
 const EMAIL: &str = "strm-bart@example.com";
 const PASSWORD: &str = "correct horse battery";
@@ -75,7 +75,7 @@ impl Home {
     }
 
     fn credentials_file(&self) -> PathBuf {
-        strm_tui::paths::Paths {
+        strm_client::paths::Paths {
             config_dir: self.config_dir(),
             data_dir: self.dir.path().join("data"),
         }
@@ -84,14 +84,12 @@ impl Home {
 }
 
 /// The local server in this process, with the seed's account.
-async fn server() -> (strm_tui::server::ServerHandle, tempfile::TempDir) {
+async fn server() -> (strm_server::ServerHandle, tempfile::TempDir) {
     let data = tempfile::tempdir().unwrap();
-    let handle = strm_tui::server::start(strm_tui::server::ServerConfig::new(
-        data.path().to_path_buf(),
-    ))
-    .await
-    .unwrap();
-    strm_tui::client::ApiClient::new(&handle.url())
+    let handle = strm_server::start(strm_server::ServerConfig::new(data.path().to_path_buf()))
+        .await
+        .unwrap();
+    strm_client::ApiClient::new(&handle.url())
         .unwrap()
         .create_account(EMAIL, PASSWORD)
         .await
@@ -162,7 +160,7 @@ async fn the_seed_walkthrough_works_with_strm_tui() {
     let secrets_file = home.config_dir().join("client-secrets.json");
     assert_eq!(mode(&secrets_file), 0o600);
     let saved: Value = serde_json::from_slice(&std::fs::read(&secrets_file).unwrap()).unwrap();
-    let host_key = strm_tui::paths::host_key(&server.url());
+    let host_key = strm_client::paths::host_key(&server.url());
     assert_eq!(
         saved[&host_key][format!("{}/bart", stored.billing_id)],
         json!({"clientId": client_id, "clientSecret": secret})

@@ -320,12 +320,12 @@ fn keys_work_while_the_api_never_answers() {
         }
     });
     let root = tempfile::tempdir().unwrap();
-    let paths = strm_tui::paths::Paths::under(root.path());
-    strm_tui::client::CredentialStore::for_api(&paths, &url)
-        .save(&strm_tui::model::AuthResponse {
+    let paths = strm_client::paths::Paths::under(root.path());
+    strm_client::CredentialStore::for_api(&paths, &url)
+        .save(&strm_model::AuthResponse {
             email: "a@b.c".into(),
             billing_id: "a0000000001".into(),
-            expires_at: strm_tui::client::now_epoch_secs() + 3600,
+            expires_at: strm_client::now_epoch_secs() + 3600,
             id_token: "id".into(),
             refresh_token: "rt".into(),
         })
@@ -408,10 +408,10 @@ fn tail_shows_events_sent_to_a_stream_created_in_the_console() {
         .build()
         .unwrap();
     runtime.block_on(async {
-        use strm_tui::client::events::{EventClient, EventHosts};
+        use strm_client::events::{EventClient, EventHosts};
         let client = EventClient::new(
             EventHosts::single(&url).unwrap(),
-            strm_tui::model::EventAuthRequest {
+            strm_model::EventAuthRequest {
                 billing_id,
                 client_id,
                 client_secret,

@@ -8,14 +8,14 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
-use strm_tui::client::events::{EventClient, EventHosts, Serialization};
-use strm_tui::client::{ApiClient, ClientError, CredentialStore};
-use strm_tui::model::{
+use strm_client::events::{EventClient, EventHosts, Serialization};
+use strm_client::paths::Paths;
+use strm_client::{ApiClient, ClientError, CredentialStore};
+use strm_model::{
     ConsentLevelType, Credentials, EventAuthRequest, ExporterCreate, ExporterType, OutputCreate,
     SinkCreate, SinkType, StreamCreate,
 };
-use strm_tui::paths::Paths;
-use strm_tui::server::{ServerConfig, ServerHandle, start};
+use strm_server::{ServerConfig, ServerHandle, start};
 
 const PASSWORD: &str = "correct horse battery";
 
@@ -114,7 +114,7 @@ fn is_ciphertext(v: &Value) -> bool {
         .is_some_and(|raw| raw.len() >= 21 && raw[0] == 1)
 }
 
-async fn next_json(rx: &mut strm_tui::client::events::EventReceiver) -> Value {
+async fn next_json(rx: &mut strm_client::events::EventReceiver) -> Value {
     let text = tokio::time::timeout(Duration::from_secs(10), rx.next())
         .await
         .expect("an event within 10 s")
@@ -218,6 +218,71 @@ async fn events_go_in_encrypted_and_come_out_per_view() {
     server.shutdown().await;
 }
 
+/// The data plane's routes over HTTP with the event client: send and tail, the refusals an
+/// event client meets (an output's token, a bad datum, a body over 1 MiB, a forged token, a
+/// wrong triplet), and the server still serving after them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn send_and_tail_through_the_routes() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = start_server(dir.path(), |_| {}).await;
+    let url = server.url();
+    let s = Scenario::new(&url, dir.path(), "bart@example.com").await;
+    let sender = s.client(&s.stream);
+    let receiver = s.client(&s.output);
+    let mut tail = receiver.receive(true).await.unwrap();
+    sender
+        .send_json("clickstream", &click("session-4", &[0, 1], "https://shop.example/"))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut tail).await["producerSessionId"], "session-4");
+
+    let err = receiver
+        .send_json("clickstream", &click("session-4", &[0, 1], "https://shop.example/"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(403));
+    let err = sender
+        .send(
+            "clickstream",
+            Serialization::AvroBinary,
+            vec![0xff, 0xff, 0xff],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(400));
+    assert!(err.to_string().contains("Avro datum"), "{err}");
+    let err = sender
+        .send(
+            "clickstream",
+            Serialization::Json,
+            vec![b' '; 1024 * 1024 + 10],
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(err.status(), Some(413));
+    let http = reqwest::Client::new();
+    let alive = http.get(format!("{url}/is-alive")).send().await.unwrap();
+    assert_eq!(alive.status(), 200);
+    assert_eq!(alive.text().await.unwrap(), "ok");
+    let (status, _) = post_event(&url, "forged", &[], b"{}".to_vec()).await;
+    assert_eq!(status, 401);
+    let resp = http
+        .post(format!("{url}/auth"))
+        .body(r#"{"billingId": "x", "clientId": "y", "clientSecret": "z"}"#)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 401);
+    let body: serde_json::Value = resp.json().await.unwrap();
+    assert_eq!(body["error"]["code"], 401);
+    // Still serving after all of that.
+    sender
+        .send_json("clickstream", &click("session-5", &[0, 1], "https://shop.example/"))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut tail).await["producerSessionId"], "session-5");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn deleting_an_output_closes_its_open_tail() {
     let dir = tempfile::tempdir().unwrap();
@@ -253,7 +318,7 @@ async fn deleting_an_output_closes_its_open_tail() {
 }
 
 fn avro_click(session: &str, levels: &[i32]) -> Vec<u8> {
-    use strm_tui::server::dataplane::{avro_json, schemas::SchemaRegistry};
+    use strm_server::dataplane::{avro_json, schemas::SchemaRegistry};
     let reg = SchemaRegistry::embedded().unwrap();
     let schema = reg.get("clickstream").unwrap();
     let value =
@@ -830,7 +895,7 @@ async fn after_a_sigkill_every_accepted_event_is_exported_exactly_once() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_sets_up_the_seed_scenario_and_the_simulator_uses_saved_secrets() {
-    use strm_tui::client::secrets::SecretStore;
+    use strm_client::secrets::SecretStore;
     use strm_tui::simulate::{DemoArgs, SimulateArgs, demo, simulate_command};
     let dir = tempfile::tempdir().unwrap();
     let paths = Paths::under(dir.path());
@@ -898,6 +963,6 @@ async fn the_demo_sets_up_the_seed_scenario_and_the_simulator_uses_saved_secrets
     backend.shutdown().await;
     // Every event the two demos and the simulator sent is stored, once.
     let store =
-        strm_tui::server::dataplane::DataStore::open(&paths.server_dir().join("strm.db")).unwrap();
+        strm_server::dataplane::DataStore::open(&paths.server_dir().join("strm.db")).unwrap();
     assert_eq!(store.event_count(&billing, "bart"), 32);
 }

@@ -6,13 +6,13 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use strm_tui::client::{ApiClient, ClientError, CredentialStore};
-use strm_tui::model::{
+use strm_client::paths::Paths;
+use strm_client::{ApiClient, ClientError, CredentialStore};
+use strm_model::{
     ConsentLevel, ConsentLevelType, ExporterCreate, ExporterType, OutputCreate, SinkCreate,
     SinkType, StreamCreate,
 };
-use strm_tui::paths::Paths;
-use strm_tui::server::{ServerConfig, ServerHandle, start};
+use strm_server::{ServerConfig, ServerHandle, start};
 
 const PASSWORD: &str = "correct horse battery";
 const S3_CREDS: &str = r#"{"AccessKey": {"UserName": "u", "AccessKeyId": "AKIA1", "Status": "Active", "SecretAccessKey": "TOPSECRETKEY", "CreateDate": "2021-01-15"}}"#;
@@ -126,7 +126,7 @@ fn message(status: StatusCode, body: &Value) -> String {
     assert_eq!(body["error"]["code"], status.as_u16(), "{body}");
     assert_eq!(
         body["error"]["status"],
-        strm_tui::model::reason_phrase(status.as_u16()),
+        strm_model::reason_phrase(status.as_u16()),
         "{body}"
     );
     body["error"]["message"].as_str().unwrap().to_string()
@@ -910,7 +910,7 @@ mod persistence {
 
 mod embedded {
     use super::*;
-    use strm_tui::server::embedded::{LOCAL_EMAIL, start_or_join};
+    use strm_tui::local_server::{LOCAL_EMAIL, start_or_join};
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_second_caller_joins_the_first_and_a_stale_server_file_is_taken_over() {
@@ -987,7 +987,7 @@ mod embedded {
 mod contract {
     use super::*;
     use std::collections::BTreeSet;
-    use strm_tui::server::routes::{OPENAPI_JSON, table};
+    use strm_server::routes::{OPENAPI_JSON, table};
 
     const METHODS: [&str; 5] = ["GET", "PUT", "POST", "DELETE", "PATCH"];
 

@@ -9,8 +9,8 @@ use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
 
-use crate::model::{ConsentLevelType, Secret, SinkType};
-use crate::paths::API_URL_ENV;
+use strm_client::paths::API_URL_ENV;
+use strm_model::{ConsentLevelType, Secret, SinkType};
 
 #[derive(Debug, Parser)]
 #[command(

@@ -7,8 +7,8 @@ use super::args::AuthCommand;
 use super::output::{CliError, CliResult, print_json, print_line};
 use super::prompt;
 use crate::backend::Backend;
-use crate::client::ApiClient;
-use crate::model::{AuthResponse, Secret, rules};
+use strm_client::ApiClient;
+use strm_model::{AuthResponse, Secret, rules};
 
 pub async fn run(cmd: AuthCommand, backend: &Backend) -> CliResult {
     let client = &backend.client;

@@ -18,12 +18,12 @@ use clap::{CommandFactory, FromArgMatches};
 use clap_complete::Shell;
 
 use crate::backend::Backend;
-use crate::client::{ApiClient, CredentialStore};
-use crate::console::ConsoleOptions;
-use crate::paths::Paths;
 use args::{AuthCommand, Cli, Command};
 pub use output::CliError;
 use output::CliResult;
+use strm_client::paths::Paths;
+use strm_client::{ApiClient, CredentialStore};
+use strm_console::ConsoleOptions;
 
 /// The whole command line as clap sees it, with the seed-style help installed.
 pub fn command() -> clap::Command {
@@ -74,7 +74,10 @@ fn execute(cli: Cli) -> CliResult {
             refresh_secs: cli.refresh_secs,
             theme: cli.theme,
         };
-        return Ok(crate::console::run(options, paths)?);
+        let connector = std::sync::Arc::new(crate::backend::LocalOrRemote {
+            paths: paths.clone(),
+        });
+        return Ok(strm_console::run(options, paths, connector)?);
     };
     if let Command::Completions { shell } = command {
         return print_completion(shell);
@@ -113,7 +116,7 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
     }
     // Logging out must work even when the stored file is broken, so it does not load it.
     if let (Command::Auth(AuthCommand::Logout), Some(url)) = (&command, api_url) {
-        crate::client::parse_base_url(url)?;
+        strm_client::parse_base_url(url)?;
         CredentialStore::for_api(&paths, url).delete()?;
         return output::print_line(&format!("Logged out of {url}"));
     }
@@ -177,7 +180,7 @@ fn print_paths(paths: &Paths, api_url: Option<&str>) -> CliResult {
     };
     output::print_line(&format!(
         "{}credentials:   {}\nserver dir:    {}",
-        crate::console::describe_paths(paths),
+        strm_console::describe_paths(paths),
         credentials.display(),
         paths.server_dir().display()
     ))
@@ -212,7 +215,7 @@ mod tests {
         };
         assert_eq!((stream.as_str(), output.as_str()), ("bart", "level0-1"));
         assert_eq!(consent_levels, [0, 1]);
-        assert_eq!(consent_level_type, crate::model::ConsentLevelType::Granular);
+        assert_eq!(consent_level_type, strm_model::ConsentLevelType::Granular);
     }
 
     #[test]
@@ -248,7 +251,7 @@ mod tests {
             };
             assert_eq!(exporter_name, "s3");
             assert_eq!(sink_name, "s3-bart");
-            assert_eq!(sink_type, crate::model::SinkType::S3);
+            assert_eq!(sink_type, strm_model::SinkType::S3);
             assert_eq!(interval, expected);
             assert_eq!(path_prefix.as_deref(), Some("level01"));
             assert_eq!(stream, "level0-1");
@@ -271,7 +274,7 @@ mod tests {
         assert!(matches!(
             cli.command,
             Some(Command::Outputs(OutputsCommand::Create {
-                consent_level_type: crate::model::ConsentLevelType::Granular,
+                consent_level_type: strm_model::ConsentLevelType::Granular,
                 ..
             }))
         ));

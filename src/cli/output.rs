@@ -6,8 +6,8 @@ use std::process::ExitCode;
 
 use serde::Serialize;
 
-use crate::client::ClientError;
-use crate::model::Invalid;
+use strm_client::ClientError;
+use strm_model::Invalid;
 
 /// A failed command: the one line to show and which kind of failure it was.
 #[derive(Debug)]

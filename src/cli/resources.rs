@@ -7,13 +7,13 @@ use super::args::{
 };
 use super::output::{CliResult, print_json, print_line};
 use crate::backend::Backend;
-use crate::client::secrets::{SavedSecret, SecretStore};
-use crate::client::sink_credentials::read_sink_credentials;
-use crate::model::{
+use strm_client::paths::Paths;
+use strm_client::secrets::{SavedSecret, SecretStore};
+use strm_client::sink_credentials::read_sink_credentials;
+use strm_model::{
     ConsentLevel, Credentials, ExporterCreate, ExporterType, OutputCreate, SinkCreate,
     StreamCreate, rules,
 };
-use crate::paths::Paths;
 
 pub async fn streams(cmd: StreamsCommand, backend: &Backend, paths: &Paths) -> CliResult {
     let client = &backend.client;

@@ -3,10 +3,12 @@
 
 use super::args::ServeArgs;
 use super::output::{CliError, CliResult};
-use crate::model::rules;
-use crate::paths::Paths;
-use crate::server::embedded::{LocalAccount, RunOptions};
-use crate::server::{self, embedded};
+use crate::local_server as embedded;
+use crate::local_server::RunOptions;
+use strm_client::paths::Paths;
+use strm_model::rules;
+use strm_server as server;
+use strm_server::users::LocalAccount;
 
 /// Runs the server of the same directory the console embeds (or `--data-dir`), holding
 /// its lock: consoles and commands started meanwhile join this server instead of

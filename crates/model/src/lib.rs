@@ -1,0 +1,16 @@
+//! The wire types of the Stream Machine API (`shared/spec/`) and the one definition of
+//! names, limits and validation rules, used alike by the client, the CLI, the console and
+//! the local server.
+
+mod auth;
+mod error;
+pub mod files;
+mod resources;
+pub mod rules;
+mod secret;
+
+pub use auth::*;
+pub use error::*;
+pub use resources::*;
+pub use rules::Invalid;
+pub use secret::Secret;

@@ -1,0 +1,218 @@
+//! The control plane as the data plane sees it: credentials, outputs' consent settings
+//! and exporters with their sinks, read from the server's SQLite store.
+
+use std::path::PathBuf;
+
+use rusqlite::{Connection, params};
+
+use super::consent::View;
+use super::exporter::{ExportJob, SinkTarget};
+use super::pipeline::Directory;
+use super::store::Principal;
+use crate::db::Db;
+use crate::store::clients;
+use strm_model::{ConsentLevelType, SinkType};
+
+pub struct DbDirectory {
+    db: Db,
+    data_dir: PathBuf,
+    s3_endpoint: Option<String>,
+}
+
+impl DbDirectory {
+    pub fn new(db: Db, data_dir: PathBuf, s3_endpoint: Option<String>) -> DbDirectory {
+        DbDirectory {
+            db,
+            data_dir,
+            s3_endpoint,
+        }
+    }
+
+    /// The exporters of one account, optionally only one of them.
+    fn jobs(&self, conn: &Connection, filter: Option<(&str, &str, &str, bool)>) -> Vec<ExportJob> {
+        let sql = "SELECT a.billing_id, e.name, s.name, p.name, s.consent_level_type,
+                s.consent_levels, k.sink_type, k.bucket_name, k.credentials, e.interval_secs,
+                e.path_prefix, e.export_keys
+             FROM exporters e
+             JOIN accounts a ON a.id = e.account_id
+             JOIN streams s ON s.id = e.stream_id
+             LEFT JOIN streams p ON p.id = s.linked_stream_id
+             JOIN sinks k ON k.id = e.sink_id
+             WHERE (?1 IS NULL OR (a.billing_id = ?1 AND s.name = ?2 AND e.name = ?3
+                AND e.export_keys = ?4))";
+        let (billing, stream, name, keys) = match filter {
+            Some((b, s, n, k)) => (Some(b), Some(s), Some(n), Some(k)),
+            None => (None, None, None, None),
+        };
+        let rows = conn.prepare_cached(sql).and_then(|mut stmt| {
+            stmt.query_map(params![billing, stream, name, keys], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, Option<String>>(3)?,
+                    r.get::<_, Option<String>>(4)?,
+                    r.get::<_, Option<String>>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, Option<String>>(8)?,
+                    r.get::<_, u32>(9)?,
+                    r.get::<_, Option<String>>(10)?,
+                    r.get::<_, bool>(11)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        });
+        let rows = match rows {
+            Ok(rows) => rows,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading exporters failed");
+                return Vec::new();
+            }
+        };
+        rows.into_iter()
+            .filter_map(
+                |(account, name, linked, parent, kind, levels, sink_type, bucket, creds, interval, prefix, keys)| {
+                    let view = match &parent {
+                        None => View::Source,
+                        Some(_) => output_view(kind.as_deref(), levels.as_deref())?,
+                    };
+                    let sink_type: SinkType = sink_type.parse().ok()?;
+                    let sink = match SinkTarget::resolve(
+                        sink_type,
+                        &bucket,
+                        creds.as_deref(),
+                        &self.data_dir,
+                        self.s3_endpoint.as_deref(),
+                    ) {
+                        Ok(s) => s,
+                        Err(e) => {
+                            tracing::warn!(exporter = %name, error = %e, "exporter's sink is unusable");
+                            return None;
+                        }
+                    };
+                    Some(ExportJob {
+                        account,
+                        name,
+                        source_stream: parent.unwrap_or_else(|| linked.clone()),
+                        linked_stream: linked,
+                        view,
+                        sink,
+                        interval_secs: interval,
+                        path_prefix: prefix,
+                        export_keys: keys,
+                    })
+                },
+            )
+            .collect()
+    }
+}
+
+/// An output's view as stored; `None` (it receives nothing) when its consent levels are
+/// missing, unreadable or empty, since any guess would admit events it may not see.
+fn output_view(kind: Option<&str>, levels: Option<&str>) -> Option<View> {
+    let kind: ConsentLevelType = kind.and_then(|k| k.parse().ok()).unwrap_or_default();
+    let levels: Vec<u32> = levels
+        .and_then(|l| serde_json::from_str(l).ok())
+        .filter(|l: &Vec<u32>| !l.is_empty())
+        .or_else(|| {
+            tracing::warn!(levels = ?levels, "an output's stored consent levels are unusable; it receives nothing");
+            None
+        })?;
+    Some(View::output(kind, &levels))
+}
+
+impl Directory for DbDirectory {
+    fn authenticate(
+        &self,
+        billing_id: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Option<Principal> {
+        let found = self
+            .db
+            .blocking(|c| clients::authenticate(c, billing_id, client_id, client_secret));
+        match found {
+            Ok(Some(rec)) => Some(match rec.row.linked_stream.clone() {
+                Some(source) => Principal {
+                    account: rec.billing_id,
+                    stream: source,
+                    output: Some(rec.row.name),
+                },
+                None => Principal {
+                    account: rec.billing_id,
+                    stream: rec.row.name,
+                    output: None,
+                },
+            }),
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(error = %e, "data-plane authentication failed");
+                None
+            }
+        }
+    }
+
+    fn view(&self, principal: &Principal) -> Option<View> {
+        let name = principal.output.as_deref().unwrap_or(&principal.stream);
+        let row = self.db.blocking(|c| {
+            c.query_row(
+                "SELECT s.consent_level_type, s.consent_levels, p.name
+                 FROM streams s JOIN accounts a ON a.id = s.account_id
+                 LEFT JOIN streams p ON p.id = s.linked_stream_id
+                 WHERE a.billing_id = ?1 AND s.name = ?2",
+                params![principal.account, name],
+                |r| {
+                    Ok((
+                        r.get::<_, Option<String>>(0)?,
+                        r.get::<_, Option<String>>(1)?,
+                        r.get::<_, Option<String>>(2)?,
+                    ))
+                },
+            )
+        });
+        match (row.ok()?, &principal.output) {
+            ((_, _, None), None) => Some(View::Source),
+            ((kind, levels, Some(parent)), Some(_)) if parent == principal.stream => {
+                output_view(kind.as_deref(), levels.as_deref())
+            }
+            _ => None,
+        }
+    }
+
+    fn export_jobs(&self) -> Vec<ExportJob> {
+        self.db.blocking(|c| self.jobs(c, None))
+    }
+
+    fn export_job(
+        &self,
+        account: &str,
+        linked_stream: &str,
+        name: &str,
+        export_keys: bool,
+    ) -> Option<ExportJob> {
+        self.db.blocking(|c| {
+            self.jobs(c, Some((account, linked_stream, name, export_keys)))
+                .into_iter()
+                .next()
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unusable_stored_consent_levels_give_no_view() {
+        for levels in [None, Some(""), Some("[]"), Some("not json"), Some("[-1]")] {
+            for kind in [Some("CUMULATIVE"), Some("GRANULAR")] {
+                assert_eq!(output_view(kind, levels), None, "{kind:?} {levels:?}");
+            }
+        }
+        assert_eq!(
+            output_view(Some("CUMULATIVE"), Some("[2]")),
+            Some(View::output(ConsentLevelType::Cumulative, &[2]))
+        );
+    }
+}

@@ -1,0 +1,301 @@
+//! The local Stream Machine server: the control plane of `shared/spec/control-plane.md`
+//! over axum and SQLite. `start` runs it inside the caller's tokio runtime (the console's
+//! embedded server, tests); `serve` runs it on its own until Ctrl-C or SIGTERM.
+
+pub mod accounts;
+pub mod dataplane;
+pub mod db;
+pub mod error;
+pub mod extract;
+pub mod routes;
+pub mod secrets;
+pub mod store;
+pub mod users;
+
+use std::fs::File;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+use self::db::Db;
+use self::users::LocalAccount;
+
+/// How long `shutdown` waits for open requests before giving up on them.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    pub addr: SocketAddr,
+    pub data_dir: PathBuf,
+    /// Accounts that must exist (created, or their password reset, on start).
+    pub users: Vec<LocalAccount>,
+    pub token_ttl: Duration,
+    pub request_timeout: Duration,
+    /// How long the data plane keeps events (and the keys they need).
+    pub retention: Duration,
+    /// An S3-compatible endpoint for S3 sinks whose credentials name none.
+    pub s3_endpoint: Option<String>,
+    /// How often exporters look for closed batches.
+    pub export_tick: Duration,
+}
+
+impl ServerConfig {
+    pub fn new(data_dir: PathBuf) -> Self {
+        ServerConfig {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            data_dir,
+            users: Vec::new(),
+            token_ttl: Duration::from_secs(strm_model::TOKEN_LIFETIME_SECS as u64),
+            request_timeout: Duration::from_secs(30),
+            retention: dataplane::pipeline::DEFAULT_RETENTION,
+            s3_endpoint: None,
+            export_tick: Duration::from_secs(1),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("{path}: {source}")]
+    Io {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("database {path}: {reason}")]
+    Database { path: PathBuf, reason: String },
+    #[error("local account {email}: {reason}")]
+    Account { email: String, reason: String },
+    #[error("the local server at {url} ({file}) does not answer: {reason}")]
+    Unreachable {
+        url: String,
+        file: PathBuf,
+        reason: String,
+    },
+    #[error("{0}")]
+    Other(String),
+}
+
+impl ServerError {
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        ServerError::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// What every handler can reach.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub token_ttl_secs: i64,
+    pub request_timeout: Duration,
+    pub data: dataplane::DataPlane,
+}
+
+impl axum::extract::FromRef<AppState> for dataplane::DataPlane {
+    fn from_ref(state: &AppState) -> Self {
+        state.data.clone()
+    }
+}
+
+pub fn router(state: AppState) -> axum::Router {
+    routes::build(state)
+}
+
+/// A running server. Dropping it stops the server too; `shutdown` also waits for it.
+pub struct ServerHandle {
+    addr: SocketAddr,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<()>>,
+    // Held for the server's life by the embedded server (see `embedded`).
+    _lock: Option<File>,
+}
+
+impl std::fmt::Debug for ServerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServerHandle")
+            .field("addr", &self.addr)
+            .finish()
+    }
+}
+
+impl ServerHandle {
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Stops accepting, lets open requests finish (up to a few seconds), and returns.
+    pub async fn shutdown(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            let _ = tokio::time::timeout(SHUTDOWN_GRACE, task).await;
+        }
+    }
+
+    pub fn hold_lock(&mut self, lock: File) {
+        self._lock = Some(lock);
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// Opens the database, makes sure the configured accounts exist, and builds the state.
+pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> {
+    strm_model::files::create_private_dir(&config.data_dir)
+        .map_err(|e| ServerError::io(&config.data_dir, e))?;
+    let path = config.data_dir.join(db::DB_FILE);
+    let db_path = path.clone();
+    let conn = tokio::task::spawn_blocking(move || db::open(&db_path))
+        .await
+        .map_err(|e| ServerError::Other(e.to_string()))?
+        .map_err(|e| ServerError::Database {
+            path: path.clone(),
+            reason: e.to_string(),
+        })?;
+    let db = Db::new(conn);
+    let data = open_data_plane(config, &path, db.clone()).await?;
+    let state = AppState {
+        db,
+        token_ttl_secs: config.token_ttl.as_secs() as i64,
+        request_timeout: config.request_timeout,
+        data,
+    };
+    for user in &config.users {
+        users::ensure_account(&state.db, user).await?;
+    }
+    Ok(state)
+}
+
+/// The data plane over its own connection to the same database, so that ingest does not
+/// queue behind control-plane queries.
+async fn open_data_plane(
+    config: &ServerConfig,
+    path: &std::path::Path,
+    db: Db,
+) -> Result<dataplane::DataPlane, ServerError> {
+    let db_error = |reason: String| ServerError::Database {
+        path: path.to_path_buf(),
+        reason,
+    };
+    let owned = path.to_path_buf();
+    let store = tokio::task::spawn_blocking(move || dataplane::DataStore::open(&owned))
+        .await
+        .map_err(|e| ServerError::Other(e.to_string()))?
+        .map_err(|e| db_error(e.to_string()))?;
+    let mut settings = dataplane::DataPlaneConfig::new(config.data_dir.clone());
+    settings.retention = config.retention;
+    settings.token_ttl_secs = config.token_ttl.as_secs() as i64;
+    settings.s3_endpoint = config.s3_endpoint.clone();
+    settings.tick = config.export_tick;
+    let directory = dataplane::directory::DbDirectory::new(
+        db,
+        config.data_dir.clone(),
+        config.s3_endpoint.clone(),
+    );
+    dataplane::DataPlane::new(store, std::sync::Arc::new(directory), settings)
+        .map_err(|e| ServerError::Other(e.to_string()))
+}
+
+/// Binds `config.addr`, serves in a background task of the current runtime, returns.
+pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
+    let listener = tokio::net::TcpListener::bind(config.addr)
+        .await
+        .map_err(|source| ServerError::Bind {
+            addr: config.addr,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| ServerError::Bind {
+        addr: config.addr,
+        source,
+    })?;
+    let state = open_state(&config).await?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let (stop_exports, exports_stopped) = tokio::sync::watch::channel(false);
+    let exports = dataplane::exporter::spawn_scheduler(state.data.clone(), exports_stopped);
+    let data = state.data.clone();
+    let app = router(state);
+    let task = tokio::spawn(async move {
+        let result = axum::serve(listener, app)
+            .with_graceful_shutdown(async move {
+                let _ = stopped.await;
+                data.close_egress();
+            })
+            .await;
+        if let Err(e) = result {
+            tracing::error!("server stopped: {e}");
+        }
+        let _ = stop_exports.send(true);
+        let _ = exports.await;
+    });
+    tracing::info!(%addr, "Stream Machine server listening");
+    Ok(ServerHandle {
+        addr,
+        stop: Some(stop),
+        task: Some(task),
+        _lock: None,
+    })
+}
+
+/// `strm-tui serve`: logs to stderr and runs until Ctrl-C or SIGTERM.
+pub async fn serve(config: ServerConfig) -> Result<(), ServerError> {
+    log_to_stderr();
+    let handle = start(config).await?;
+    eprintln!("Stream Machine API listening on {}", handle.url());
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    handle.shutdown().await;
+    Ok(())
+}
+
+/// Server logs for a server run on its own (`RUST_LOG` filters; `info` by default).
+pub fn log_to_stderr() {
+    let _ = tracing_subscriber::fmt()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .try_init();
+}
+
+/// Resolves on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}

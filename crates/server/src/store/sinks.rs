@@ -1,0 +1,150 @@
+//! Sinks: named buckets with credentials that stay on the server.
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::error::{ApiError, ApiResult};
+use strm_model::{Sink, SinkCreate, SinkType};
+
+/// A sink with its stored credentials, for the server's own use (exports).
+#[derive(Clone)]
+pub struct SinkRow {
+    pub id: i64,
+    pub sink: Sink,
+    pub credentials: Option<String>,
+}
+
+impl std::fmt::Debug for SinkRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SinkRow")
+            .field("id", &self.id)
+            .field("sink", &self.sink)
+            .finish_non_exhaustive()
+    }
+}
+
+fn sink_type(text: String) -> rusqlite::Result<SinkType> {
+    text.parse().map_err(|e: strm_model::Invalid| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
+    })
+}
+
+pub fn find(
+    conn: &Connection,
+    account_id: i64,
+    name: &str,
+    kind: SinkType,
+) -> rusqlite::Result<Option<SinkRow>> {
+    conn.query_row(
+        "SELECT id, name, sink_type, bucket_name, credentials FROM sinks
+         WHERE account_id = ?1 AND name = ?2 AND sink_type = ?3",
+        params![account_id, name, kind.as_str()],
+        |r| {
+            Ok(SinkRow {
+                id: r.get(0)?,
+                sink: Sink {
+                    sink_name: r.get(1)?,
+                    sink_type: sink_type(r.get(2)?)?,
+                    bucket_name: r.get(3)?,
+                },
+                credentials: r.get(4)?,
+            })
+        },
+    )
+    .optional()
+}
+
+pub fn not_found(name: &str, kind: SinkType) -> ApiError {
+    ApiError::not_found(format!("{kind} sink {name:?} not found"))
+}
+
+pub fn list(conn: &Connection, account_id: i64) -> ApiResult<Vec<Sink>> {
+    let mut stmt = conn.prepare_cached(
+        "SELECT name, sink_type, bucket_name FROM sinks WHERE account_id = ?1
+         ORDER BY name, sink_type",
+    )?;
+    let rows = stmt.query_map([account_id], |r| {
+        Ok(Sink {
+            sink_name: r.get(0)?,
+            sink_type: sink_type(r.get(1)?)?,
+            bucket_name: r.get(2)?,
+        })
+    })?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// The sink of that name; without a type, the only sink of that name.
+pub fn get(
+    conn: &Connection,
+    account_id: i64,
+    name: &str,
+    kind: Option<SinkType>,
+) -> ApiResult<Sink> {
+    if let Some(kind) = kind {
+        return find(conn, account_id, name, kind)?
+            .map(|r| r.sink)
+            .ok_or_else(|| not_found(name, kind));
+    }
+    let mut found: Vec<Sink> = list(conn, account_id)?
+        .into_iter()
+        .filter(|s| s.sink_name == name)
+        .collect();
+    match found.len() {
+        0 => Err(ApiError::not_found(format!("sink {name:?} not found"))),
+        1 => Ok(found.remove(0)),
+        _ => Err(ApiError::bad_request(format!(
+            "sinkType: is missing and there are sinks named {name:?} of both types; \
+             add ?sinkType=S3 or ?sinkType=GCLOUD"
+        ))),
+    }
+}
+
+/// Creates the sink, or replaces the one with that name and type (its exporters keep
+/// pointing at it).
+pub fn put(conn: &Connection, account_id: i64, req: &SinkCreate) -> ApiResult<Sink> {
+    req.validate()?;
+    conn.execute(
+        "INSERT INTO sinks (account_id, name, sink_type, bucket_name, credentials)
+         VALUES (?1, ?2, ?3, ?4, ?5)
+         ON CONFLICT (account_id, name, sink_type)
+         DO UPDATE SET bucket_name = excluded.bucket_name, credentials = excluded.credentials",
+        params![
+            account_id,
+            req.sink_name,
+            req.sink_type.as_str(),
+            req.bucket_name,
+            req.credentials
+        ],
+    )?;
+    Ok(Sink {
+        sink_type: req.sink_type,
+        sink_name: req.sink_name.clone(),
+        bucket_name: req.bucket_name.clone(),
+    })
+}
+
+pub fn delete(conn: &mut Connection, account_id: i64, name: &str, kind: SinkType) -> ApiResult<()> {
+    let tx = conn.transaction()?;
+    let row = find(&tx, account_id, name, kind)?.ok_or_else(|| not_found(name, kind))?;
+    let users: Vec<String> = tx
+        .prepare(
+            "SELECT e.name, s.name FROM exporters e JOIN streams s ON s.id = e.stream_id
+             WHERE e.sink_id = ?1 ORDER BY s.name, e.name",
+        )?
+        .query_map([row.id], |r| {
+            Ok(format!(
+                "{} (on {})",
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?
+            ))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    if !users.is_empty() {
+        return Err(ApiError::conflict(format!(
+            "{kind} sink {name:?} is still used by exporters {}; delete them first",
+            users.join(", ")
+        )));
+    }
+    tx.execute("DELETE FROM sinks WHERE id = ?1", [row.id])?;
+    tx.commit()?;
+    Ok(())
+}
