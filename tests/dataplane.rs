@@ -231,13 +231,19 @@ async fn send_and_tail_through_the_routes() {
     let receiver = s.client(&s.output);
     let mut tail = receiver.receive(true).await.unwrap();
     sender
-        .send_json("clickstream", &click("session-4", &[0, 1], "https://shop.example/"))
+        .send_json(
+            "clickstream",
+            &click("session-4", &[0, 1], "https://shop.example/"),
+        )
         .await
         .unwrap();
     assert_eq!(next_json(&mut tail).await["producerSessionId"], "session-4");
 
     let err = receiver
-        .send_json("clickstream", &click("session-4", &[0, 1], "https://shop.example/"))
+        .send_json(
+            "clickstream",
+            &click("session-4", &[0, 1], "https://shop.example/"),
+        )
         .await
         .unwrap_err();
     assert_eq!(err.status(), Some(403));
@@ -277,7 +283,10 @@ async fn send_and_tail_through_the_routes() {
     assert_eq!(body["error"]["code"], 401);
     // Still serving after all of that.
     sender
-        .send_json("clickstream", &click("session-5", &[0, 1], "https://shop.example/"))
+        .send_json(
+            "clickstream",
+            &click("session-5", &[0, 1], "https://shop.example/"),
+        )
         .await
         .unwrap();
     assert_eq!(next_json(&mut tail).await["producerSessionId"], "session-5");
