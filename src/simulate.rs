@@ -277,12 +277,9 @@ async fn demo_credentials(
         );
     }
     let creds = create.await?;
-    let saved = SavedSecret {
-        client_id: creds.client_id,
-        client_secret: creds.client_secret.unwrap_or_default(),
-    };
-    secrets.save(api_url, billing_id, name, saved.clone())?;
-    Ok(saved)
+    secrets
+        .save_created(api_url, billing_id, name, &creds)?
+        .ok_or_else(|| color_eyre::eyre::eyre!("the API created {name:?} without a client secret"))
 }
 
 /// `strm-tui demo`: the seed's scenario in the local account (stream `bart`, output

@@ -8,7 +8,7 @@ use super::args::{
 use super::output::{CliResult, print_json, print_line};
 use crate::backend::Backend;
 use strm_client::paths::Paths;
-use strm_client::secrets::{SavedSecret, SecretStore};
+use strm_client::secrets::SecretStore;
 use strm_client::sink_credentials::read_sink_credentials;
 use strm_model::{
     ConsentLevel, Credentials, ExporterCreate, ExporterType, OutputCreate, SinkCreate,
@@ -216,17 +216,11 @@ pub async fn consent_levels(cmd: ConsentLevelsCommand, backend: &Backend) -> Cli
 /// Keeps a new stream's or output's secret for later use. The resource exists and its
 /// secret is already printed, so a failure here is a warning, not a failed command.
 async fn save_secret(backend: &Backend, paths: &Paths, name: &str, credentials: &Credentials) {
-    let Some(secret) = &credentials.client_secret else {
-        return;
-    };
     let Some(auth) = backend.client.session().await else {
         return;
     };
-    let saved = SavedSecret {
-        client_id: credentials.client_id.clone(),
-        client_secret: secret.clone(),
-    };
-    if let Err(e) = SecretStore::new(paths).save(&backend.api_url, &auth.billing_id, name, saved) {
+    let store = SecretStore::new(paths);
+    if let Err(e) = store.save_created(&backend.api_url, &auth.billing_id, name, credentials) {
         eprintln!(
             "strm-tui: warning: created {name}, but could not save its secret ({e}); \
              keep the one printed above"

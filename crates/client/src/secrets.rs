@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
+use strm_model::Credentials;
 
 use super::ClientError;
 use crate::paths::{self, Paths};
@@ -91,6 +92,27 @@ impl SecretStore {
             reason: format!("cannot write: {e}"),
         })
     }
+
+    /// Keeps the secret the API showed in its answer to creating `name` (a stream or an
+    /// output): the one way the CLI, the console and the demo save it. Answers what was
+    /// saved; `None` when the answer carried no secret.
+    pub fn save_created(
+        &self,
+        api_url: &str,
+        billing_id: &str,
+        name: &str,
+        credentials: &Credentials,
+    ) -> Result<Option<SavedSecret>, ClientError> {
+        let Some(secret) = &credentials.client_secret else {
+            return Ok(None);
+        };
+        let saved = SavedSecret {
+            client_id: credentials.client_id.clone(),
+            client_secret: secret.clone(),
+        };
+        self.save(api_url, billing_id, name, saved.clone())?;
+        Ok(Some(saved))
+    }
 }
 
 #[cfg(test)]
@@ -128,5 +150,25 @@ mod tests {
                 {"clientId": "cid", "clientSecret": "S3CR3T"}}})
         );
         assert!(!format!("{secret:?}").contains("S3CR3T"));
+    }
+
+    #[test]
+    fn a_created_secret_is_saved_and_none_is_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SecretStore::new(&Paths::under(dir.path()));
+        let api = "http://127.0.0.1:9";
+        let without = Credentials {
+            client_id: "cid".into(),
+            client_secret: None,
+        };
+        assert_eq!(store.save_created(api, "b1", "s1", &without).unwrap(), None);
+        assert!(!store.path().exists());
+        let with = Credentials {
+            client_secret: Some("S3CR3T".into()),
+            ..without
+        };
+        let saved = store.save_created(api, "b1", "s1", &with).unwrap();
+        assert_eq!(store.get(api, "b1", "s1").unwrap(), saved);
+        assert_eq!(saved.unwrap().client_secret, "S3CR3T");
     }
 }

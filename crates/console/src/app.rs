@@ -9,9 +9,9 @@ use ratatui::layout::Rect;
 
 use super::forms::Form;
 use super::keymap::Keymap;
+use super::protocol::{Request, SessionInfo};
 use super::tail::TailView;
 use super::theme::Theme;
-use super::worker::{Request, SessionInfo};
 use strm_model::{ConsentLevel, Exporter, Output, Sink, Stream};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -8,6 +8,7 @@ pub mod clipboard;
 pub mod config;
 pub mod forms;
 pub mod keymap;
+pub mod protocol;
 pub mod tail;
 pub mod theme;
 pub mod update;
@@ -23,11 +24,12 @@ use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 
 use app::{App, Level};
+use protocol::Request;
 use strm_client::backend::Connector;
 use strm_client::now_epoch_secs;
 use strm_client::paths::{API_URL_ENV, Paths};
 use update::Msg;
-use worker::{Request, WorkerConfig};
+use worker::WorkerConfig;
 
 /// Where the data plane is when it is not at the API's address (as `simulate` reads it).
 pub const EVENTS_URL_ENV: &str = "STRM_EVENTS_URL";

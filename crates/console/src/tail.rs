@@ -1,114 +1,12 @@
-//! The live tail: what the worker's tail task sends (batches of events from the data
-//! plane's egress websocket) and the view's state (a bounded ring of the newest events
-//! with counters). The task batches whatever the websocket has ready and stops sending
-//! while the console has too many lines it has not taken yet, so a flood costs neither
-//! memory nor redraws.
+//! The live tail view's state: a bounded ring of the newest events with counters. The
+//! worker's tail task (`worker/tail.rs`) sends the batches; they meet only in
+//! `protocol`.
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::time::Duration;
 
-use futures::FutureExt;
-use tokio::sync::mpsc;
-
-use super::worker::{Answer, Response};
-use strm_client::ClientError;
-use strm_client::events::{EventClient, EventHosts};
-use strm_client::secrets::SecretStore;
-use strm_model::EventAuthRequest;
-
-/// Events kept by a tail view.
-pub const RING: usize = 500;
-/// Most events in one batch.
-const MAX_BATCH: usize = RING;
-/// Lines sent but not yet taken by the console beyond which the task drops events.
-const MAX_OUTSTANDING: usize = 4 * RING;
-
-/// What a tail follows: a stream (its encrypted view) or an output of `output_of`
-/// (its filtered, decrypted view). `client_id` is the one the API lists, so that a
-/// saved secret of an older namesake is not used.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct TailTarget {
-    pub name: String,
-    pub client_id: String,
-    pub output_of: Option<String>,
-}
-
-impl TailTarget {
-    pub fn describe(&self) -> String {
-        match &self.output_of {
-            None => format!("stream {}", self.name),
-            Some(stream) => format!("output {} of {stream}", self.name),
-        }
-    }
-
-    pub fn view(&self) -> &'static str {
-        match self.output_of {
-            None => "encrypted view",
-            Some(_) => "decrypted view",
-        }
-    }
-}
-
-/// Lines a batch still holds count against the task's budget until they are dropped.
-#[derive(Default)]
-struct Credit {
-    outstanding: Option<Arc<AtomicUsize>>,
-    lines: usize,
-}
-
-impl Drop for Credit {
-    fn drop(&mut self) {
-        if let Some(o) = &self.outstanding {
-            o.fetch_sub(self.lines, Ordering::Relaxed);
-        }
-    }
-}
-
-/// Events as compact JSON text, newest last, and how many the task had to drop since
-/// its last batch because the console fell behind.
-pub struct TailBatch {
-    pub lines: Vec<String>,
-    pub dropped: u64,
-    // Held for its `Drop`.
-    _credit: Credit,
-}
-
-impl TailBatch {
-    pub fn new(lines: Vec<String>, dropped: u64) -> TailBatch {
-        TailBatch {
-            lines,
-            dropped,
-            _credit: Credit::default(),
-        }
-    }
-}
-
-// A clone carries no credit: only the batch the console consumes gives it back.
-impl Clone for TailBatch {
-    fn clone(&self) -> TailBatch {
-        TailBatch::new(self.lines.clone(), self.dropped)
-    }
-}
-
-impl PartialEq for TailBatch {
-    fn eq(&self, other: &TailBatch) -> bool {
-        self.lines == other.lines && self.dropped == other.dropped
-    }
-}
-
-impl Eq for TailBatch {}
-
-impl std::fmt::Debug for TailBatch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TailBatch")
-            .field("lines", &self.lines.len())
-            .field("dropped", &self.dropped)
-            .finish()
-    }
-}
+pub use crate::protocol::RING;
+use crate::protocol::{TailBatch, TailTarget};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TailState {
@@ -183,133 +81,11 @@ impl TailView {
     }
 }
 
-/// Compact JSON, one line per event, whatever the server's spacing.
-fn compact(text: String) -> String {
-    if !text.contains('\n') {
-        return text;
-    }
-    serde_json::from_str::<serde_json::Value>(&text)
-        .map(|v| v.to_string())
-        .unwrap_or_else(|_| text.replace(['\r', '\n'], " "))
-}
-
-/// Where the tail task reaches the API and the data plane, and as whom.
-pub struct TailSource {
-    pub api_url: String,
-    pub events_url: String,
-    pub billing_id: Option<String>,
-    pub secrets: SecretStore,
-    pub timeout: Duration,
-}
-
-/// The worker's tail task: the saved secret, an event token, the websocket, then
-/// batches until the server closes it or the worker aborts the task.
-pub async fn follow(
-    id: u64,
-    target: TailTarget,
-    source: TailSource,
-    replies: mpsc::UnboundedSender<Response>,
-) {
-    let send = |result: Result<Answer, ClientError>| {
-        let _ = replies.send(Response {
-            id,
-            result,
-            session: None,
-        });
-    };
-    let Some(billing_id) = source.billing_id else {
-        return send(Err(ClientError::LoginRequired {
-            api: source.api_url,
-            reason: "no session".into(),
-        }));
-    };
-    let saved = match source
-        .secrets
-        .get(&source.api_url, &billing_id, &target.name)
-    {
-        Ok(s) => s,
-        Err(e) => return send(Err(e)),
-    };
-    let saved = match saved {
-        Some(s) if s.client_id == target.client_id => s,
-        other => {
-            return send(Ok(Answer::TailNoSecret {
-                file: source.secrets.path().to_path_buf(),
-                stale: other.is_some(),
-            }));
-        }
-    };
-    let client = EventHosts::single(&source.events_url).and_then(|hosts| {
-        EventClient::new(
-            hosts,
-            EventAuthRequest {
-                billing_id,
-                client_id: saved.client_id,
-                client_secret: saved.client_secret,
-            },
-        )
-    });
-    let client = match client {
-        Ok(c) => c,
-        Err(e) => return send(Err(e)),
-    };
-    let mut rx = match tokio::time::timeout(source.timeout, client.receive(true)).await {
-        Ok(Ok(rx)) => rx,
-        Ok(Err(e)) => return send(Err(e)),
-        Err(_) => {
-            return send(Err(ClientError::Timeout {
-                api: source.events_url,
-                secs: source.timeout.as_secs(),
-            }));
-        }
-    };
-    send(Ok(Answer::TailLive));
-    let outstanding = Arc::new(AtomicUsize::new(0));
-    let mut dropped = 0u64;
-    loop {
-        let mut lines = Vec::new();
-        let mut end = None;
-        let mut next = rx.next().await;
-        loop {
-            match next {
-                Some(Ok(text)) => lines.push(compact(text)),
-                Some(Err(e)) => end = Some(Err(e)),
-                None => end = Some(Ok(Answer::TailEnded)),
-            }
-            if end.is_some() || lines.len() >= MAX_BATCH {
-                break;
-            }
-            // Whatever else is ready goes in the same batch: one message, one redraw.
-            match rx.next().now_or_never() {
-                Some(item) => next = item,
-                None => break,
-            }
-        }
-        let n = lines.len();
-        if n > 0 {
-            if outstanding.load(Ordering::Relaxed) + n > MAX_OUTSTANDING {
-                dropped += n as u64;
-            } else {
-                outstanding.fetch_add(n, Ordering::Relaxed);
-                let batch = TailBatch {
-                    lines,
-                    dropped: std::mem::take(&mut dropped),
-                    _credit: Credit {
-                        outstanding: Some(outstanding.clone()),
-                        lines: n,
-                    },
-                };
-                send(Ok(Answer::TailEvents(batch)));
-            }
-        }
-        if let Some(result) = end {
-            return send(result);
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
     use super::*;
 
     fn target() -> TailTarget {
@@ -336,15 +112,8 @@ mod tests {
 
     #[test]
     fn a_consumed_batch_gives_its_credit_back() {
-        let outstanding = Arc::new(AtomicUsize::new(2));
-        let batch = TailBatch {
-            lines: vec!["{}".into(), "{}".into()],
-            dropped: 0,
-            _credit: Credit {
-                outstanding: Some(outstanding.clone()),
-                lines: 2,
-            },
-        };
+        let outstanding = Arc::new(AtomicUsize::new(0));
+        let batch = TailBatch::counted(vec!["{}".into(), "{}".into()], 0, &outstanding);
         let copy = batch.clone();
         drop(copy);
         assert_eq!(
@@ -355,11 +124,5 @@ mod tests {
         let mut view = TailView::new(1, target());
         view.append(batch);
         assert_eq!(outstanding.load(Ordering::Relaxed), 0);
-    }
-
-    #[test]
-    fn pretty_json_becomes_one_line() {
-        assert_eq!(compact("{\n  \"a\": 1\n}".into()), "{\"a\":1}");
-        assert_eq!(compact("{\"a\":1}".into()), "{\"a\":1}");
     }
 }

@@ -9,9 +9,9 @@ use ratatui::backend::TestBackend;
 
 use super::app::{App, Conn, ERROR_LOG_MAX, Popup, Tab};
 use super::keymap::Keymap;
+use super::protocol::{Answer, Created, Listed, Request, Response, SessionInfo};
 use super::theme::{Theme, ThemeName};
 use super::update::Msg;
-use super::worker::{Answer, Request, Response, SessionInfo};
 use super::{forms, views};
 use strm_client::ClientError;
 use strm_model::*;
@@ -184,10 +184,16 @@ fn stale_list_answers_are_dropped() {
     let second = app.update(ch('r'));
     let old_streams = first[0].0;
     let new_streams = second[0].0;
-    app.update(reply(new_streams, Ok(Answer::Streams(vec![]))));
+    app.update(reply(
+        new_streams,
+        Ok(Answer::Listed(Listed::Streams(vec![]))),
+    ));
     assert!(app.data.streams.is_empty());
     let fixed = fixed_app().data.streams;
-    app.update(reply(old_streams, Ok(Answer::Streams(fixed))));
+    app.update(reply(
+        old_streams,
+        Ok(Answer::Listed(Listed::Streams(fixed))),
+    ));
     assert!(app.data.streams.is_empty(), "the older answer must not win");
 }
 
@@ -296,7 +302,7 @@ fn create_stream_form_refuses_invalid_keeps_input_on_server_error_and_shows_secr
             client_secret: Some("Z^H^s_Xdm!h9W".into()),
         },
     };
-    app.update(reply(id, Ok(Answer::StreamCreated(created))));
+    app.update(reply(id, Ok(Answer::Created(Created::Stream(created)))));
     assert!(app.form().is_none());
     match app.popups.last() {
         Some(Popup::Credentials(c)) => {
@@ -381,7 +387,10 @@ fn offline_answers_back_off_and_retry() {
     };
     assert_eq!(attempt, 1);
     for (id, _) in &out[1..] {
-        app.update(reply(*id, Ok(Answer::Sinks(app.data.sinks.clone()))));
+        app.update(reply(
+            *id,
+            Ok(Answer::Listed(Listed::Sinks(app.data.sinks.clone()))),
+        ));
     }
     app.conn = Conn::Offline { attempt, retry_at };
     assert!(app.update(Msg::Tick).is_empty(), "not due yet");
@@ -607,7 +616,7 @@ fn saved_secret_and_token_are_copied_through_the_worker() {
     assert_eq!(out[0].1, Request::AccessToken);
     app.update(reply(
         out[0].0,
-        Ok(Answer::Token(super::worker::Secret("tok".into()))),
+        Ok(Answer::Token(super::protocol::Secret("tok".into()))),
     ));
     assert_eq!(app.copy_out, vec![("access token".into(), "tok".into())]);
     app.copied("access token", Ok(super::clipboard::Method::Osc52));
@@ -694,7 +703,8 @@ fn the_error_log_keeps_the_newest_entries_only() {
 
 // ---- live tail ---------------------------------------------------------------------------
 
-use super::tail::{RING, TailBatch, TailState, TailTarget};
+use super::protocol::{TailBatch, TailTarget};
+use super::tail::{RING, TailState};
 
 /// A fixed event as a stream's tail shows it (PII encrypted).
 fn tail_event(n: usize) -> String {

@@ -9,8 +9,8 @@ use super::app::{App, CommandLine, Confirm, Conn, CredentialsView, Level, Pendin
 use super::clipboard::Method;
 use super::forms::{self, FormEvent, FormKind};
 use super::keymap::{Action, Context};
-use super::tail::{TailState, TailTarget, TailView};
-use super::worker::{Answer, Request, Response};
+use super::protocol::{Answer, Created, Listed, Request, Response, TailTarget};
+use super::tail::{TailState, TailView};
 use strm_client::ClientError;
 
 pub enum Msg {
@@ -856,40 +856,40 @@ impl App {
                 self.flash(Level::Info, "Logged out");
                 self.open_login();
             }
-            Answer::Streams(v) => {
+            Answer::Listed(Listed::Streams(v)) => {
                 self.data.streams = v;
                 self.recompute(Tab::Streams);
             }
-            Answer::Outputs(None, v) => {
+            Answer::Listed(Listed::Outputs(None, v)) => {
                 self.data.outputs = v;
                 self.recompute(Tab::Outputs);
                 self.recompute(Tab::Exporters);
             }
-            Answer::Outputs(Some(stream), v) => {
+            Answer::Listed(Listed::Outputs(Some(stream), v)) => {
                 self.data.outputs.retain(|o| o.linked_stream != stream);
                 self.data.outputs.extend(v);
                 self.recompute(Tab::Outputs);
                 self.recompute(Tab::Exporters);
             }
-            Answer::Sinks(v) => {
+            Answer::Listed(Listed::Sinks(v)) => {
                 self.data.sinks = v;
                 self.recompute(Tab::Sinks);
             }
-            Answer::Exporters(v) => {
+            Answer::Listed(Listed::Exporters(v)) => {
                 self.data.exporters = v;
                 self.recompute(Tab::Exporters);
             }
-            Answer::ConsentLevels(v) => {
+            Answer::Listed(Listed::ConsentLevels(v)) => {
                 self.data.consent_levels = v;
                 self.recompute(Tab::ConsentLevels);
             }
-            Answer::StreamCreated(s) => {
+            Answer::Created(Created::Stream(s)) => {
                 self.close_form();
                 self.flash(Level::Info, format!("Created stream {}", s.name));
                 self.show_created(&s.name, &s.credentials);
                 self.refresh_all(out);
             }
-            Answer::OutputCreated(o) => {
+            Answer::Created(Created::Output(o)) => {
                 self.close_form();
                 self.flash(
                     Level::Info,
@@ -898,7 +898,7 @@ impl App {
                 self.show_created(&o.name, &o.credentials);
                 self.refresh_all(out);
             }
-            Answer::SinkCreated(s) => {
+            Answer::Created(Created::Sink(s)) => {
                 self.close_form();
                 self.flash(
                     Level::Info,
@@ -906,7 +906,7 @@ impl App {
                 );
                 self.refresh_all(out);
             }
-            Answer::ExporterCreated(e) => {
+            Answer::Created(Created::Exporter(e)) => {
                 self.close_form();
                 self.flash(
                     Level::Info,
@@ -914,7 +914,7 @@ impl App {
                 );
                 self.refresh_all(out);
             }
-            Answer::ConsentLevelCreated(c) => {
+            Answer::Created(Created::ConsentLevel(c)) => {
                 self.close_form();
                 self.flash(
                     Level::Info,

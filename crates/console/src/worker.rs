@@ -10,158 +10,17 @@ use std::time::Duration;
 use futures::StreamExt;
 use tokio::sync::mpsc;
 
+use crate::protocol::{Answer, Created, Listed, Request, Response, Secret, SessionInfo};
 use strm_client::backend::{Backend, Connector};
 use strm_client::paths::Paths;
-use strm_client::secrets::{SavedSecret, SecretStore};
+use strm_client::secrets::SecretStore;
 use strm_client::{ApiClient, ClientError};
-use strm_model::{
-    AuthResponse, ConsentLevel, Exporter, ExporterCreate, Output, OutputCreate, Sink, SinkCreate,
-    SinkType, Stream, StreamCreate,
-};
 
-use super::tail::{self, TailBatch, TailSource, TailTarget};
+mod tail;
 
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// Parallel `list_outputs` calls when listing the outputs of every stream.
 const OUTPUTS_PARALLEL: usize = 8;
-
-/// A password or token: compared and cloned like a string, never shown by Debug.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(pub String);
-
-impl std::fmt::Debug for Secret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("<redacted>")
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Request {
-    Connect,
-    Login {
-        email: String,
-        password: Secret,
-    },
-    Logout,
-    ListStreams,
-    /// Outputs of one stream, or of every stream when `None`.
-    ListOutputs(Option<String>),
-    ListSinks,
-    ListExporters,
-    ListConsentLevels,
-    CreateStream(StreamCreate),
-    CreateOutput(String, OutputCreate),
-    CreateSink(SinkCreate),
-    CreateExporter(String, ExporterCreate),
-    CreateConsentLevel(ConsentLevel),
-    DeleteStream {
-        name: String,
-        recursive: bool,
-    },
-    DeleteOutput {
-        stream: String,
-        name: String,
-        recursive: bool,
-    },
-    DeleteSink {
-        name: String,
-        sink_type: SinkType,
-    },
-    DeleteExporter {
-        stream: String,
-        name: String,
-        export_keys: bool,
-    },
-    DeleteConsentLevel(i64),
-    /// A secret this console saved when it created the stream or output.
-    SavedSecret {
-        name: String,
-    },
-    AccessToken,
-    /// Follow a stream's or output's live events until `StopTail` with this request's
-    /// id; answers come as `Tail*` answers under that id.
-    Tail(TailTarget),
-    StopTail(u64),
-}
-
-impl Request {
-    pub fn mutates(&self) -> bool {
-        matches!(
-            self,
-            Request::CreateStream(_)
-                | Request::CreateOutput(..)
-                | Request::CreateSink(_)
-                | Request::CreateExporter(..)
-                | Request::CreateConsentLevel(_)
-                | Request::DeleteStream { .. }
-                | Request::DeleteOutput { .. }
-                | Request::DeleteSink { .. }
-                | Request::DeleteExporter { .. }
-                | Request::DeleteConsentLevel(_)
-        )
-    }
-}
-
-/// Who is signed in, without the tokens.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SessionInfo {
-    pub email: String,
-    pub billing_id: String,
-    pub expires_at: i64,
-}
-
-impl From<&AuthResponse> for SessionInfo {
-    fn from(a: &AuthResponse) -> Self {
-        SessionInfo {
-            email: a.email.clone(),
-            billing_id: a.billing_id.clone(),
-            expires_at: a.expires_at,
-        }
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Answer {
-    Connected {
-        api_url: String,
-        local: bool,
-        session: Option<SessionInfo>,
-    },
-    LoggedIn(SessionInfo),
-    LoggedOut,
-    Streams(Vec<Stream>),
-    Outputs(Option<String>, Vec<Output>),
-    Sinks(Vec<Sink>),
-    Exporters(Vec<Exporter>),
-    ConsentLevels(Vec<ConsentLevel>),
-    StreamCreated(Stream),
-    OutputCreated(Output),
-    SinkCreated(Sink),
-    ExporterCreated(Exporter),
-    ConsentLevelCreated(ConsentLevel),
-    Deleted,
-    SavedSecret(Option<String>),
-    /// Secret material for the clipboard only; never logged.
-    Token(Secret),
-    /// The tail's websocket is open.
-    TailLive,
-    TailEvents(TailBatch),
-    /// No saved secret for the tail's target (`stale`: one of another clientId).
-    TailNoSecret {
-        file: std::path::PathBuf,
-        stale: bool,
-    },
-    /// The server closed the tail.
-    TailEnded,
-}
-
-#[derive(Debug, Clone)]
-pub struct Response {
-    pub id: u64,
-    pub result: Result<Answer, ClientError>,
-    /// The session after this request (a refresh may have renewed it).
-    pub session: Option<SessionInfo>,
-}
 
 pub struct WorkerConfig {
     pub paths: Paths,
@@ -268,7 +127,7 @@ async fn run(
         let client = b.client.clone();
         let api_url = b.api_url.clone();
         if let Request::Tail(target) = req {
-            let source = TailSource {
+            let source = tail::TailSource {
                 events_url: config.events_url.clone().unwrap_or_else(|| api_url.clone()),
                 api_url,
                 billing_id: client.session().await.map(|s| s.billing_id),
@@ -335,10 +194,10 @@ async fn execute(
             }
             Answer::LoggedOut
         }
-        Request::ListStreams => Answer::Streams(client.list_streams().await?),
+        Request::ListStreams => Answer::Listed(Listed::Streams(client.list_streams().await?)),
         Request::ListOutputs(Some(stream)) => {
             let outputs = client.list_outputs(&stream).await?;
-            Answer::Outputs(Some(stream), outputs)
+            Answer::Listed(Listed::Outputs(Some(stream), outputs))
         }
         Request::ListOutputs(None) => {
             let streams = client.list_streams().await?;
@@ -361,28 +220,30 @@ async fn execute(
                     Err(e) => return Err(e),
                 }
             }
-            Answer::Outputs(None, all)
+            Answer::Listed(Listed::Outputs(None, all))
         }
-        Request::ListSinks => Answer::Sinks(client.list_sinks().await?),
-        Request::ListExporters => Answer::Exporters(client.list_exporters().await?),
-        Request::ListConsentLevels => Answer::ConsentLevels(client.list_consent_levels().await?),
+        Request::ListSinks => Answer::Listed(Listed::Sinks(client.list_sinks().await?)),
+        Request::ListExporters => Answer::Listed(Listed::Exporters(client.list_exporters().await?)),
+        Request::ListConsentLevels => {
+            Answer::Listed(Listed::ConsentLevels(client.list_consent_levels().await?))
+        }
         Request::CreateStream(req) => {
             let stream = client.create_stream(&req).await?;
             save_secret(client, api_url, secrets, &stream.name, &stream.credentials).await;
-            Answer::StreamCreated(stream)
+            Answer::Created(Created::Stream(stream))
         }
         Request::CreateOutput(stream, req) => {
             let output = client.create_output(&stream, &req).await?;
             save_secret(client, api_url, secrets, &output.name, &output.credentials).await;
-            Answer::OutputCreated(output)
+            Answer::Created(Created::Output(output))
         }
-        Request::CreateSink(req) => Answer::SinkCreated(client.create_sink(&req).await?),
-        Request::CreateExporter(stream, req) => {
-            Answer::ExporterCreated(client.create_exporter(&stream, &req).await?)
-        }
-        Request::CreateConsentLevel(level) => {
-            Answer::ConsentLevelCreated(client.create_consent_level(&level).await?)
-        }
+        Request::CreateSink(req) => Answer::Created(Created::Sink(client.create_sink(&req).await?)),
+        Request::CreateExporter(stream, req) => Answer::Created(Created::Exporter(
+            client.create_exporter(&stream, &req).await?,
+        )),
+        Request::CreateConsentLevel(level) => Answer::Created(Created::ConsentLevel(
+            client.create_consent_level(&level).await?,
+        )),
         Request::DeleteStream { name, recursive } => {
             client.delete_stream(&name, recursive).await?;
             Answer::Deleted
@@ -434,14 +295,10 @@ async fn save_secret(
     name: &str,
     creds: &strm_model::Credentials,
 ) {
-    let (Some(secret), Some(session)) = (&creds.client_secret, client.session().await) else {
+    let Some(session) = client.session().await else {
         return;
     };
-    let saved = SavedSecret {
-        client_id: creds.client_id.clone(),
-        client_secret: secret.clone(),
-    };
-    if let Err(e) = secrets.save(api_url, &session.billing_id, name, saved) {
+    if let Err(e) = secrets.save_created(api_url, &session.billing_id, name, creds) {
         tracing::warn!("could not save the client secret of {name}: {e}");
     }
 }
@@ -449,8 +306,11 @@ async fn save_secret(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::protocol::TailTarget;
     use strm_client::CredentialStore;
     use strm_client::backend::RemoteOnly;
+    use strm_client::secrets::SavedSecret;
+    use strm_model::AuthResponse;
 
     fn remote(paths: &Paths) -> Arc<dyn Connector> {
         Arc::new(RemoteOnly {

@@ -170,7 +170,7 @@ impl Form {
 
     /// Re-checks every field; errors are shown for touched fields, or all after a
     /// submit was tried.
-    pub fn validate(&mut self) -> Option<crate::worker::Request> {
+    pub fn validate(&mut self) -> Option<crate::protocol::Request> {
         let (errors, request) = build(self);
         for (field, error) in self.fields.iter_mut().zip(errors) {
             field.error = error;

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use super::{Field, Form, FormKind};
-use crate::worker::Request;
+use crate::protocol::Request;
 use strm_client::ClientError;
 use strm_client::sink_credentials::read_sink_credentials;
 use strm_model::rules::{self, Invalid};
@@ -370,7 +370,7 @@ pub fn build(form: &Form) -> (Vec<Option<String>>, Option<Request>) {
                 errors,
                 ok.then_some(Request::Login {
                     email,
-                    password: crate::worker::Secret(password),
+                    password: crate::protocol::Secret(password),
                 }),
             )
         }

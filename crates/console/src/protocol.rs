@@ -1,0 +1,266 @@
+//! What the UI and the API worker exchange: `Request`s in, `Response`s (an `Answer` or an
+//! error, under the request's id) out. Both sides depend on this module and on nothing
+//! of each other.
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use strm_client::ClientError;
+use strm_model::{
+    AuthResponse, ConsentLevel, Exporter, ExporterCreate, Output, OutputCreate, Sink, SinkCreate,
+    SinkType, Stream, StreamCreate,
+};
+
+/// Events a tail view keeps; a tail batch never holds more.
+pub const RING: usize = 500;
+
+/// A password or token: compared and cloned like a string, never shown by Debug.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Request {
+    Connect,
+    Login {
+        email: String,
+        password: Secret,
+    },
+    Logout,
+    ListStreams,
+    /// Outputs of one stream, or of every stream when `None`.
+    ListOutputs(Option<String>),
+    ListSinks,
+    ListExporters,
+    ListConsentLevels,
+    CreateStream(StreamCreate),
+    CreateOutput(String, OutputCreate),
+    CreateSink(SinkCreate),
+    CreateExporter(String, ExporterCreate),
+    CreateConsentLevel(ConsentLevel),
+    DeleteStream {
+        name: String,
+        recursive: bool,
+    },
+    DeleteOutput {
+        stream: String,
+        name: String,
+        recursive: bool,
+    },
+    DeleteSink {
+        name: String,
+        sink_type: SinkType,
+    },
+    DeleteExporter {
+        stream: String,
+        name: String,
+        export_keys: bool,
+    },
+    DeleteConsentLevel(i64),
+    /// A secret this console saved when it created the stream or output.
+    SavedSecret {
+        name: String,
+    },
+    AccessToken,
+    /// Follow a stream's or output's live events until `StopTail` with this request's
+    /// id; answers come as `Tail*` answers under that id.
+    Tail(TailTarget),
+    StopTail(u64),
+}
+
+impl Request {
+    pub fn mutates(&self) -> bool {
+        matches!(
+            self,
+            Request::CreateStream(_)
+                | Request::CreateOutput(..)
+                | Request::CreateSink(_)
+                | Request::CreateExporter(..)
+                | Request::CreateConsentLevel(_)
+                | Request::DeleteStream { .. }
+                | Request::DeleteOutput { .. }
+                | Request::DeleteSink { .. }
+                | Request::DeleteExporter { .. }
+                | Request::DeleteConsentLevel(_)
+        )
+    }
+}
+
+/// Who is signed in, without the tokens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub email: String,
+    pub billing_id: String,
+    pub expires_at: i64,
+}
+
+impl From<&AuthResponse> for SessionInfo {
+    fn from(a: &AuthResponse) -> Self {
+        SessionInfo {
+            email: a.email.clone(),
+            billing_id: a.billing_id.clone(),
+            expires_at: a.expires_at,
+        }
+    }
+}
+
+/// A list the API answered, one variant per resource kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Listed {
+    Streams(Vec<Stream>),
+    /// The outputs of one stream, or of every stream when `None`.
+    Outputs(Option<String>, Vec<Output>),
+    Sinks(Vec<Sink>),
+    Exporters(Vec<Exporter>),
+    ConsentLevels(Vec<ConsentLevel>),
+}
+
+/// What a create answered, one variant per resource kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Created {
+    Stream(Stream),
+    Output(Output),
+    Sink(Sink),
+    Exporter(Exporter),
+    ConsentLevel(ConsentLevel),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Answer {
+    Connected {
+        api_url: String,
+        local: bool,
+        session: Option<SessionInfo>,
+    },
+    LoggedIn(SessionInfo),
+    LoggedOut,
+    Listed(Listed),
+    Created(Created),
+    Deleted,
+    SavedSecret(Option<String>),
+    /// Secret material for the clipboard only; never logged.
+    Token(Secret),
+    /// The tail's websocket is open.
+    TailLive,
+    TailEvents(TailBatch),
+    /// No saved secret for the tail's target (`stale`: one of another clientId).
+    TailNoSecret {
+        file: PathBuf,
+        stale: bool,
+    },
+    /// The server closed the tail.
+    TailEnded,
+}
+
+#[derive(Debug, Clone)]
+pub struct Response {
+    pub id: u64,
+    pub result: Result<Answer, ClientError>,
+    /// The session after this request (a refresh may have renewed it).
+    pub session: Option<SessionInfo>,
+}
+
+/// What a tail follows: a stream (its encrypted view) or an output of `output_of`
+/// (its filtered, decrypted view). `client_id` is the one the API lists, so that a
+/// saved secret of an older namesake is not used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TailTarget {
+    pub name: String,
+    pub client_id: String,
+    pub output_of: Option<String>,
+}
+
+impl TailTarget {
+    pub fn describe(&self) -> String {
+        match &self.output_of {
+            None => format!("stream {}", self.name),
+            Some(stream) => format!("output {} of {stream}", self.name),
+        }
+    }
+
+    pub fn view(&self) -> &'static str {
+        match self.output_of {
+            None => "encrypted view",
+            Some(_) => "decrypted view",
+        }
+    }
+}
+
+/// Lines a batch still holds count against the tail task's budget until they are
+/// dropped.
+#[derive(Default)]
+struct Credit {
+    outstanding: Option<Arc<AtomicUsize>>,
+    lines: usize,
+}
+
+impl Drop for Credit {
+    fn drop(&mut self) {
+        if let Some(o) = &self.outstanding {
+            o.fetch_sub(self.lines, Ordering::Relaxed);
+        }
+    }
+}
+
+/// Events as compact JSON text, newest last, and how many the task had to drop since
+/// its last batch because the console fell behind.
+pub struct TailBatch {
+    pub lines: Vec<String>,
+    pub dropped: u64,
+    // Held for its `Drop`.
+    _credit: Credit,
+}
+
+impl TailBatch {
+    pub fn new(lines: Vec<String>, dropped: u64) -> TailBatch {
+        TailBatch {
+            lines,
+            dropped,
+            _credit: Credit::default(),
+        }
+    }
+
+    /// A batch whose lines count against `outstanding` until the console drops it.
+    pub fn counted(lines: Vec<String>, dropped: u64, outstanding: &Arc<AtomicUsize>) -> TailBatch {
+        let n = lines.len();
+        outstanding.fetch_add(n, Ordering::Relaxed);
+        TailBatch {
+            lines,
+            dropped,
+            _credit: Credit {
+                outstanding: Some(outstanding.clone()),
+                lines: n,
+            },
+        }
+    }
+}
+
+// A clone carries no credit: only the batch the console consumes gives it back.
+impl Clone for TailBatch {
+    fn clone(&self) -> TailBatch {
+        TailBatch::new(self.lines.clone(), self.dropped)
+    }
+}
+
+impl PartialEq for TailBatch {
+    fn eq(&self, other: &TailBatch) -> bool {
+        self.lines == other.lines && self.dropped == other.dropped
+    }
+}
+
+impl Eq for TailBatch {}
+
+impl std::fmt::Debug for TailBatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TailBatch")
+            .field("lines", &self.lines.len())
+            .field("dropped", &self.dropped)
+            .finish()
+    }
+}
