@@ -1,4 +1,4 @@
-//! The console's whole state. Only the event loop owns it; `update` (update.rs)
+//! The console's whole state. Only the event loop owns it; `update` (update/)
 //! changes it, the views draw it.
 
 use std::cell::Cell;
@@ -10,182 +10,12 @@ use ratatui::layout::Rect;
 use super::forms::Form;
 use super::keymap::Keymap;
 use super::protocol::{Request, SessionInfo};
+pub use super::resources::{Resources, Tab};
 use super::tail::TailView;
 use super::theme::Theme;
-use strm_model::{ConsentLevel, Exporter, Output, Sink, Stream};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Tab {
-    Streams,
-    Outputs,
-    Sinks,
-    Exporters,
-    ConsentLevels,
-}
-
-impl Tab {
-    pub const ALL: [Tab; 5] = [
-        Tab::Streams,
-        Tab::Outputs,
-        Tab::Sinks,
-        Tab::Exporters,
-        Tab::ConsentLevels,
-    ];
-
-    pub fn index(self) -> usize {
-        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
-    }
-
-    pub fn title(self) -> &'static str {
-        match self {
-            Tab::Streams => "Streams",
-            Tab::Outputs => "Outputs",
-            Tab::Sinks => "Sinks",
-            Tab::Exporters => "Exporters",
-            Tab::ConsentLevels => "Consent levels",
-        }
-    }
-
-    pub fn columns(self) -> &'static [&'static str] {
-        match self {
-            Tab::Streams => &["NAME", "DESCRIPTION", "TAGS", "CLIENT ID"],
-            Tab::Outputs => &["NAME", "STREAM", "CONSENT", "LEVELS", "CLIENT ID"],
-            Tab::Sinks => &["NAME", "TYPE", "BUCKET"],
-            Tab::Exporters => &["NAME", "STREAM", "SINK", "TYPE", "INTERVAL", "KEYS"],
-            Tab::ConsentLevels => &["ID", "NAME"],
-        }
-    }
-
-    /// Whether the drill-down scope (a stream) narrows this tab.
-    pub fn scoped(self) -> bool {
-        matches!(self, Tab::Outputs | Tab::Exporters)
-    }
-}
 
 /// The newest errors the error log keeps.
 pub const ERROR_LOG_MAX: usize = 500;
-
-#[derive(Debug, Clone, Default)]
-pub struct Resources {
-    pub streams: Vec<Stream>,
-    pub outputs: Vec<Output>,
-    pub sinks: Vec<Sink>,
-    pub exporters: Vec<Exporter>,
-    pub consent_levels: Vec<ConsentLevel>,
-}
-
-impl Resources {
-    pub fn len(&self, tab: Tab) -> usize {
-        match tab {
-            Tab::Streams => self.streams.len(),
-            Tab::Outputs => self.outputs.len(),
-            Tab::Sinks => self.sinks.len(),
-            Tab::Exporters => self.exporters.len(),
-            Tab::ConsentLevels => self.consent_levels.len(),
-        }
-    }
-
-    pub fn cells(&self, tab: Tab, i: usize) -> Vec<String> {
-        match tab {
-            Tab::Streams => {
-                let s = &self.streams[i];
-                vec![
-                    s.name.clone(),
-                    s.description.clone().unwrap_or_default(),
-                    s.tags.join(","),
-                    s.credentials.client_id.clone(),
-                ]
-            }
-            Tab::Outputs => {
-                let o = &self.outputs[i];
-                vec![
-                    o.name.clone(),
-                    o.linked_stream.clone(),
-                    o.consent_level_type.to_string(),
-                    o.consent_levels
-                        .iter()
-                        .map(u32::to_string)
-                        .collect::<Vec<_>>()
-                        .join(","),
-                    o.credentials.client_id.clone(),
-                ]
-            }
-            Tab::Sinks => {
-                let s = &self.sinks[i];
-                vec![
-                    s.sink_name.clone(),
-                    s.sink_type.to_string(),
-                    s.bucket_name.clone(),
-                ]
-            }
-            Tab::Exporters => {
-                let e = &self.exporters[i];
-                vec![
-                    e.name.clone(),
-                    e.linked_stream.clone(),
-                    e.sink_name.clone(),
-                    e.sink_type.to_string(),
-                    e.interval_secs.to_string(),
-                    if e.export_keys { "yes" } else { "no" }.into(),
-                ]
-            }
-            Tab::ConsentLevels => {
-                let c = &self.consent_levels[i];
-                vec![c.id.to_string(), c.name.clone()]
-            }
-        }
-    }
-
-    /// A row's identity, so the selection can follow it through filter, sort and
-    /// refresh.
-    pub fn key(&self, tab: Tab, i: usize) -> String {
-        match tab {
-            Tab::Streams => self.streams[i].name.clone(),
-            Tab::Outputs => format!("{}/{}", self.outputs[i].linked_stream, self.outputs[i].name),
-            Tab::Sinks => format!("{}/{}", self.sinks[i].sink_type, self.sinks[i].sink_name),
-            Tab::Exporters => {
-                let e = &self.exporters[i];
-                format!("{}/{}/{}", e.linked_stream, e.name, e.export_keys)
-            }
-            Tab::ConsentLevels => self.consent_levels[i].id.to_string(),
-        }
-    }
-
-    pub fn json(&self, tab: Tab, i: usize) -> serde_json::Value {
-        let v = match tab {
-            Tab::Streams => serde_json::to_value(&self.streams[i]),
-            Tab::Outputs => serde_json::to_value(&self.outputs[i]),
-            Tab::Sinks => serde_json::to_value(&self.sinks[i]),
-            Tab::Exporters => serde_json::to_value(&self.exporters[i]),
-            Tab::ConsentLevels => serde_json::to_value(&self.consent_levels[i]),
-        };
-        v.unwrap_or_default()
-    }
-
-    /// Names of a stream's outputs: exporters may hang off either.
-    pub fn outputs_of(&self, stream: &str) -> Vec<&Output> {
-        self.outputs
-            .iter()
-            .filter(|o| o.linked_stream == stream)
-            .collect()
-    }
-
-    /// Whether a row belongs to the drill-down scope (a stream and its outputs).
-    pub fn in_scope(&self, tab: Tab, i: usize, stream: &str) -> bool {
-        match tab {
-            Tab::Outputs => self.outputs[i].linked_stream == stream,
-            Tab::Exporters => {
-                let linked = &self.exporters[i].linked_stream;
-                linked == stream
-                    || self
-                        .outputs
-                        .iter()
-                        .any(|o| o.linked_stream == stream && &o.name == linked)
-            }
-            _ => true,
-        }
-    }
-}
 
 /// One table's view of its data: filter, sort and selection, computed outside draw.
 #[derive(Debug, Clone, Default)]
@@ -242,6 +72,26 @@ pub struct Confirm {
     /// 0 is Cancel, the default.
     pub selected: usize,
     pub problem: Option<String>,
+}
+
+impl Confirm {
+    /// Cancel first and selected: Enter alone never deletes.
+    pub fn new(
+        title: &str,
+        lines: Vec<String>,
+        type_name: Option<String>,
+        actions: Vec<(String, Request)>,
+    ) -> Confirm {
+        Confirm {
+            title: title.into(),
+            lines,
+            type_name,
+            typed: String::new(),
+            actions,
+            selected: 0,
+            problem: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -303,7 +153,7 @@ pub struct App {
     pub scope: Option<String>,
     pub stack: Vec<(Tab, Option<String>)>,
     pub data: Resources,
-    pub tables: [TableView; 5],
+    pub tables: [TableView; Tab::COUNT],
     pub filter_editing: bool,
 
     pub popups: Vec<Popup>,

@@ -1,18 +1,59 @@
-//! Keys are data: one table of bindings drives dispatch, the help screen and the hint
-//! line. The config file may rebind any action; conflicts are reported, not guessed.
+//! Keys are data: one table of bindings per context drives dispatch, the help screen
+//! and the hint line. Every popup has its context; the config file may rebind any
+//! action; conflicts are reported, not guessed. Text typed into a field, the filter or
+//! the command line is input, not bindings.
 
-use std::collections::BTreeMap;
-use std::fmt;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Where a binding applies. The credentials popup and the tail view have their own
-/// keys; everything else in the main screen shares `Main`.
+use crate::resources::Tab;
+
+mod key;
+
+pub use key::Key;
+
+/// Where a binding applies: the main screen, the filter line, and each popup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Context {
     Main,
     Credentials,
     Tail,
+    Form,
+    Confirm,
+    Command,
+    Filter,
+    /// The help screen and the error log.
+    Pager,
+}
+
+impl Context {
+    /// In the order the help screen lists them.
+    pub const ALL: [Context; 8] = [
+        Context::Main,
+        Context::Credentials,
+        Context::Tail,
+        Context::Form,
+        Context::Confirm,
+        Context::Command,
+        Context::Filter,
+        Context::Pager,
+    ];
+
+    /// The help screen's heading.
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Main => "Main screen",
+            Context::Credentials => "Credentials popup",
+            Context::Tail => "Tail view (t)",
+            Context::Form => "Forms",
+            Context::Confirm => "Confirmations",
+            Context::Command => "Command line (:)",
+            Context::Filter => "Filter (/)",
+            Context::Pager => "Help and error log",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -57,32 +98,17 @@ pub enum Action {
     CopyExports,
     Reveal,
     Close,
+    // forms, confirmations, the command line and the filter
+    NextField,
+    PrevField,
+    PrevChoice,
+    NextChoice,
+    Complete,
+    Submit,
+    Cancel,
 }
 
 impl Action {
-    /// The one or two words of the hint line.
-    pub fn short(self) -> &'static str {
-        match self {
-            Action::Command => "cmd",
-            Action::Open => "open",
-            Action::Sort => "sort",
-            Action::CopyId => "copy",
-            Action::Create => "new",
-            Action::ShowCredentials => "creds",
-            Action::CopyBillingId => "billingId",
-            Action::CopyClientId => "clientId",
-            Action::CopyClientSecret => "secret",
-            Action::CopyJson => "JSON",
-            Action::CopyExports => "exports",
-            Action::Reveal => "reveal",
-            Action::Tail => "tail",
-            Action::Bottom => "newest",
-            Action::ScrollRight => "scroll",
-            Action::Wrap => "wrap",
-            other => other.help(),
-        }
-    }
-
     /// The name used in the config file's `[keys]` table.
     pub fn name(self) -> String {
         match self {
@@ -101,19 +127,19 @@ impl Action {
         }
     }
 
-    pub fn help(self) -> &'static str {
-        match self {
+    /// The help screen's words.
+    pub fn help(self) -> Cow<'static, str> {
+        Cow::Borrowed(match self {
+            Action::Tab(n) => {
+                let tab = Tab::ALL[(n as usize).clamp(1, Tab::COUNT) - 1];
+                return Cow::Owned(tab.title().to_lowercase());
+            }
             Action::Quit => "quit",
             Action::Help => "help",
             Action::Command => "command line",
             Action::Refresh => "refresh",
             Action::NextTab => "next tab",
             Action::PrevTab => "previous tab",
-            Action::Tab(1) => "streams",
-            Action::Tab(2) => "outputs",
-            Action::Tab(3) => "sinks",
-            Action::Tab(4) => "exporters",
-            Action::Tab(_) => "consent levels",
             Action::Up => "up",
             Action::Down => "down",
             Action::PageUp => "page up",
@@ -145,166 +171,14 @@ impl Action {
             Action::CopyExports => "copy as export lines",
             Action::Reveal => "reveal / hide secret",
             Action::Close => "close",
-        }
-    }
-}
-
-/// One key with its modifiers, as written in the config file: `q`, `ctrl-r`, `f5`,
-/// `shift-tab`, `pgdn`, `esc`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Key {
-    pub code: KeyCodeOrd,
-    pub ctrl: bool,
-    pub alt: bool,
-}
-
-/// `KeyCode` is not `Ord`; this wrapper keeps the few codes a binding can use.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum KeyCodeOrd {
-    Char(char),
-    F(u8),
-    Enter,
-    Esc,
-    Tab,
-    BackTab,
-    Up,
-    Down,
-    Left,
-    Right,
-    PageUp,
-    PageDown,
-    Home,
-    End,
-    Delete,
-    Backspace,
-}
-
-impl Key {
-    pub const fn ch(c: char) -> Key {
-        Key {
-            code: KeyCodeOrd::Char(c),
-            ctrl: false,
-            alt: false,
-        }
-    }
-
-    pub const fn code(code: KeyCodeOrd) -> Key {
-        Key {
-            code,
-            ctrl: false,
-            alt: false,
-        }
-    }
-
-    pub fn from_event(ev: &KeyEvent) -> Option<Key> {
-        let code = match ev.code {
-            KeyCode::Char(c) => KeyCodeOrd::Char(c),
-            KeyCode::F(n) => KeyCodeOrd::F(n),
-            KeyCode::Enter => KeyCodeOrd::Enter,
-            KeyCode::Esc => KeyCodeOrd::Esc,
-            KeyCode::Tab => KeyCodeOrd::Tab,
-            KeyCode::BackTab => KeyCodeOrd::BackTab,
-            KeyCode::Up => KeyCodeOrd::Up,
-            KeyCode::Down => KeyCodeOrd::Down,
-            KeyCode::Left => KeyCodeOrd::Left,
-            KeyCode::Right => KeyCodeOrd::Right,
-            KeyCode::PageUp => KeyCodeOrd::PageUp,
-            KeyCode::PageDown => KeyCodeOrd::PageDown,
-            KeyCode::Home => KeyCodeOrd::Home,
-            KeyCode::End => KeyCodeOrd::End,
-            KeyCode::Delete => KeyCodeOrd::Delete,
-            KeyCode::Backspace => KeyCodeOrd::Backspace,
-            _ => return None,
-        };
-        Some(Key {
-            code,
-            ctrl: ev.modifiers.contains(KeyModifiers::CONTROL),
-            alt: ev.modifiers.contains(KeyModifiers::ALT),
+            Action::NextField => "next field",
+            Action::PrevField => "previous field",
+            Action::PrevChoice => "previous choice / button",
+            Action::NextChoice => "next choice / button",
+            Action::Complete => "complete the command",
+            Action::Submit => "submit / confirm / keep (refused while a field is invalid)",
+            Action::Cancel => "cancel / close",
         })
-    }
-
-    pub fn parse(text: &str) -> Result<Key, String> {
-        let mut ctrl = false;
-        let mut alt = false;
-        let mut rest = text.trim();
-        loop {
-            let lower = rest.to_ascii_lowercase();
-            if let Some(r) = lower.strip_prefix("ctrl-").or(lower.strip_prefix("c-")) {
-                ctrl = true;
-                rest = &rest[rest.len() - r.len()..];
-            } else if let Some(r) = lower.strip_prefix("alt-") {
-                alt = true;
-                rest = &rest[rest.len() - r.len()..];
-            } else {
-                break;
-            }
-        }
-        let named = match rest.to_ascii_lowercase().as_str() {
-            "enter" | "return" => Some(KeyCodeOrd::Enter),
-            "esc" | "escape" => Some(KeyCodeOrd::Esc),
-            "tab" => Some(KeyCodeOrd::Tab),
-            "shift-tab" | "backtab" => Some(KeyCodeOrd::BackTab),
-            "up" => Some(KeyCodeOrd::Up),
-            "down" => Some(KeyCodeOrd::Down),
-            "left" => Some(KeyCodeOrd::Left),
-            "right" => Some(KeyCodeOrd::Right),
-            "pgup" | "pageup" => Some(KeyCodeOrd::PageUp),
-            "pgdn" | "pagedown" => Some(KeyCodeOrd::PageDown),
-            "home" => Some(KeyCodeOrd::Home),
-            "end" => Some(KeyCodeOrd::End),
-            "del" | "delete" => Some(KeyCodeOrd::Delete),
-            "backspace" => Some(KeyCodeOrd::Backspace),
-            "space" => Some(KeyCodeOrd::Char(' ')),
-            f if f.len() > 1 && f.starts_with('f') && f[1..].parse::<u8>().is_ok() => {
-                Some(KeyCodeOrd::F(f[1..].parse().unwrap_or(1)))
-            }
-            _ => None,
-        };
-        let code = match named {
-            Some(c) => c,
-            None => {
-                let mut chars = rest.chars();
-                match (chars.next(), chars.next()) {
-                    (Some(c), None) => KeyCodeOrd::Char(c),
-                    _ => {
-                        return Err(format!(
-                            "{text:?} is not a key; write a character or a name like ctrl-r, f5, pgdn, shift-tab, esc"
-                        ));
-                    }
-                }
-            }
-        };
-        Ok(Key { code, ctrl, alt })
-    }
-}
-
-impl fmt::Display for Key {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.ctrl {
-            f.write_str("ctrl-")?;
-        }
-        if self.alt {
-            f.write_str("alt-")?;
-        }
-        match self.code {
-            KeyCodeOrd::Char(' ') => f.write_str("space"),
-            KeyCodeOrd::Char(c) => write!(f, "{c}"),
-            KeyCodeOrd::F(n) => write!(f, "F{n}"),
-            KeyCodeOrd::Enter => f.write_str("enter"),
-            KeyCodeOrd::Esc => f.write_str("esc"),
-            KeyCodeOrd::Tab => f.write_str("tab"),
-            KeyCodeOrd::BackTab => f.write_str("shift-tab"),
-            KeyCodeOrd::Up => f.write_str("↑"),
-            KeyCodeOrd::Down => f.write_str("↓"),
-            KeyCodeOrd::Left => f.write_str("←"),
-            KeyCodeOrd::Right => f.write_str("→"),
-            KeyCodeOrd::PageUp => f.write_str("pgup"),
-            KeyCodeOrd::PageDown => f.write_str("pgdn"),
-            KeyCodeOrd::Home => f.write_str("home"),
-            KeyCodeOrd::End => f.write_str("end"),
-            KeyCodeOrd::Delete => f.write_str("del"),
-            KeyCodeOrd::Backspace => f.write_str("backspace"),
-        }
     }
 }
 
@@ -313,8 +187,17 @@ pub struct Binding {
     pub context: Context,
     pub action: Action,
     pub keys: Vec<Key>,
-    /// Shown in the hint line (the most used ones).
-    pub hint: bool,
+    /// The word the hint line shows for it; `None` keeps it off the hint line.
+    pub hint: Option<&'static str>,
+}
+
+impl Binding {
+    fn hint(self, word: &'static str) -> Binding {
+        Binding {
+            hint: Some(word),
+            ..self
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -322,80 +205,104 @@ pub struct Keymap {
     bindings: Vec<Binding>,
 }
 
-fn b(context: Context, action: Action, keys: &[Key], hint: bool) -> Binding {
+fn b(context: Context, action: Action, keys: &[Key]) -> Binding {
     Binding {
         context,
         action,
         keys: keys.to_vec(),
-        hint,
+        hint: None,
     }
 }
 
 impl Default for Keymap {
     fn default() -> Keymap {
         use Action as A;
-        use Context::{Credentials as C, Main as M, Tail as Tl};
-        use KeyCodeOrd as K;
+        use Context::{
+            Command as Cm, Confirm as Cf, Credentials as C, Filter as F, Form as Fm, Main as M,
+            Pager as P, Tail as Tl,
+        };
+        use KeyCode as K;
         let ch = Key::ch;
         let code = Key::code;
-        let ctrl = |c| Key {
-            code: KeyCodeOrd::Char(c),
-            ctrl: true,
-            alt: false,
-        };
-        Keymap {
-            bindings: vec![
-                b(M, A::Quit, &[ch('q'), ctrl('c')], true),
-                b(M, A::Help, &[ch('?')], true),
-                b(M, A::Command, &[ch(':')], true),
-                b(M, A::Refresh, &[ch('r'), ctrl('r')], false),
-                b(M, A::NextTab, &[code(K::Tab)], false),
-                b(M, A::PrevTab, &[code(K::BackTab)], false),
-                b(M, A::Tab(1), &[ch('1')], false),
-                b(M, A::Tab(2), &[ch('2')], false),
-                b(M, A::Tab(3), &[ch('3')], false),
-                b(M, A::Tab(4), &[ch('4')], false),
-                b(M, A::Tab(5), &[ch('5')], false),
-                b(M, A::Up, &[code(K::Up), ch('k')], false),
-                b(M, A::Down, &[code(K::Down), ch('j')], false),
-                b(M, A::PageUp, &[code(K::PageUp), ctrl('b')], false),
-                b(M, A::PageDown, &[code(K::PageDown), ctrl('f')], false),
-                b(M, A::Top, &[code(K::Home), ch('g')], false),
-                b(M, A::Bottom, &[code(K::End), ch('G')], false),
-                b(M, A::Open, &[code(K::Enter), ch('l')], true),
-                b(M, A::Tail, &[ch('t')], true),
-                b(M, A::Back, &[code(K::Esc), ch('h')], false),
-                b(M, A::Filter, &[ch('/')], true),
-                b(M, A::Sort, &[ch('s')], false),
-                b(M, A::SortReverse, &[ch('S')], false),
-                b(M, A::Create, &[ch('n')], true),
-                b(M, A::Delete, &[ch('d'), code(K::Delete)], true),
-                b(M, A::CopyId, &[ch('y')], true),
-                b(M, A::CopySecret, &[ch('Y')], false),
-                b(M, A::CopyToken, &[ch('T')], false),
-                b(M, A::ShowCredentials, &[ch('c')], true),
-                b(M, A::ErrorLog, &[ch('E')], false),
-                b(M, A::Login, &[ch('L')], false),
-                b(C, A::CopyBillingId, &[ch('b')], true),
-                b(C, A::CopyClientId, &[ch('i')], true),
-                b(C, A::CopyClientSecret, &[ch('s')], true),
-                b(C, A::CopyJson, &[ch('j')], true),
-                b(C, A::CopyExports, &[ch('e')], true),
-                b(C, A::Reveal, &[ch('v')], true),
-                b(C, A::Close, &[code(K::Esc), ch('q')], true),
-                b(Tl, A::Pause, &[ch('p'), ch(' ')], true),
-                b(Tl, A::Up, &[code(K::Up), ch('k')], false),
-                b(Tl, A::Down, &[code(K::Down), ch('j')], false),
-                b(Tl, A::PageUp, &[code(K::PageUp), ctrl('b')], false),
-                b(Tl, A::PageDown, &[code(K::PageDown), ctrl('f')], false),
-                b(Tl, A::Top, &[code(K::Home), ch('g')], false),
-                b(Tl, A::Bottom, &[ch('G'), code(K::End)], true),
-                b(Tl, A::Wrap, &[ch('w')], true),
-                b(Tl, A::ScrollLeft, &[code(K::Left), ch('h')], false),
-                b(Tl, A::ScrollRight, &[code(K::Right), ch('l')], true),
-                b(Tl, A::Close, &[code(K::Esc), ch('q')], true),
-            ],
-        }
+        let ctrl = Key::ctrl;
+        let mut bindings = vec![
+            b(M, A::Quit, &[ch('q'), ctrl('c')]).hint("quit"),
+            b(M, A::Help, &[ch('?')]).hint("help"),
+            b(M, A::Command, &[ch(':')]).hint("cmd"),
+            b(M, A::Refresh, &[ch('r'), ctrl('r')]),
+            b(M, A::NextTab, &[code(K::Tab)]),
+            b(M, A::PrevTab, &[code(K::BackTab)]),
+        ];
+        // One digit per registered tab.
+        bindings.extend((1..=Tab::COUNT as u8).map(|n| b(M, A::Tab(n), &[ch((b'0' + n) as char)])));
+        bindings.extend([
+            b(M, A::Up, &[code(K::Up), ch('k')]),
+            b(M, A::Down, &[code(K::Down), ch('j')]),
+            b(M, A::PageUp, &[code(K::PageUp), ctrl('b')]),
+            b(M, A::PageDown, &[code(K::PageDown), ctrl('f')]),
+            b(M, A::Top, &[code(K::Home), ch('g')]),
+            b(M, A::Bottom, &[code(K::End), ch('G')]),
+            b(M, A::Open, &[code(K::Enter), ch('l')]).hint("open"),
+            b(M, A::Tail, &[ch('t')]).hint("tail"),
+            b(M, A::Back, &[code(K::Esc), ch('h')]),
+            b(M, A::Filter, &[ch('/')]).hint("filter"),
+            b(M, A::Sort, &[ch('s')]),
+            b(M, A::SortReverse, &[ch('S')]),
+            b(M, A::Create, &[ch('n')]).hint("new"),
+            b(M, A::Delete, &[ch('d'), code(K::Delete)]).hint("delete"),
+            b(M, A::CopyId, &[ch('y')]).hint("copy"),
+            b(M, A::CopySecret, &[ch('Y')]),
+            b(M, A::CopyToken, &[ch('T')]),
+            b(M, A::ShowCredentials, &[ch('c')]).hint("creds"),
+            b(M, A::ErrorLog, &[ch('E')]),
+            b(M, A::Login, &[ch('L')]),
+            b(C, A::CopyBillingId, &[ch('b')]).hint("billingId"),
+            b(C, A::CopyClientId, &[ch('i')]).hint("clientId"),
+            b(C, A::CopyClientSecret, &[ch('s')]).hint("secret"),
+            b(C, A::CopyJson, &[ch('j')]).hint("JSON"),
+            b(C, A::CopyExports, &[ch('e')]).hint("exports"),
+            b(C, A::Reveal, &[ch('v')]).hint("reveal"),
+            b(C, A::Close, &[code(K::Esc), ch('q')]).hint("close"),
+            b(Tl, A::Pause, &[ch('p'), ch(' ')]).hint("pause / resume"),
+            b(Tl, A::Up, &[code(K::Up), ch('k')]),
+            b(Tl, A::Down, &[code(K::Down), ch('j')]),
+            b(Tl, A::PageUp, &[code(K::PageUp), ctrl('b')]),
+            b(Tl, A::PageDown, &[code(K::PageDown), ctrl('f')]),
+            b(Tl, A::Top, &[code(K::Home), ch('g')]),
+            b(Tl, A::Bottom, &[ch('G'), code(K::End)]).hint("newest"),
+            b(Tl, A::Wrap, &[ch('w')]).hint("wrap"),
+            b(Tl, A::ScrollLeft, &[code(K::Left), ch('h')]),
+            b(Tl, A::ScrollRight, &[code(K::Right), ch('l')]).hint("scroll"),
+            b(Tl, A::Close, &[code(K::Esc), ch('q')]).hint("close"),
+            // Choices react only while a choice field has the focus; a text field
+            // takes h, l and space as text.
+            b(Fm, A::NextField, &[code(K::Tab), code(K::Down)]).hint("next field"),
+            b(Fm, A::PrevField, &[code(K::BackTab), code(K::Up)]).hint("previous"),
+            b(Fm, A::PrevChoice, &[code(K::Left), ch('h')]).hint("choose"),
+            b(Fm, A::NextChoice, &[code(K::Right), ch(' '), ch('l')]).hint("choose"),
+            b(Fm, A::Submit, &[code(K::Enter)]).hint("submit"),
+            b(Fm, A::Cancel, &[code(K::Esc)]).hint("cancel"),
+            b(Cf, A::PrevChoice, &[code(K::Left), code(K::BackTab)]).hint("choose"),
+            b(Cf, A::NextChoice, &[code(K::Right), code(K::Tab)]).hint("choose"),
+            b(Cf, A::Submit, &[code(K::Enter)]).hint("confirm"),
+            b(Cf, A::Cancel, &[code(K::Esc)]).hint("cancel"),
+            b(Cm, A::Complete, &[code(K::Tab)]).hint("complete"),
+            b(Cm, A::Submit, &[code(K::Enter)]).hint("run"),
+            b(Cm, A::Cancel, &[code(K::Esc)]).hint("close"),
+            b(F, A::Submit, &[code(K::Enter), code(K::Down), code(K::Up)]).hint("keeps"),
+            b(F, A::Cancel, &[code(K::Esc)]).hint("clears"),
+            b(P, A::Down, &[ch('j'), code(K::Down)]).hint("scroll"),
+            b(P, A::Up, &[ch('k'), code(K::Up)]).hint("scroll"),
+            b(P, A::PageDown, &[code(K::PageDown)]),
+            b(P, A::PageUp, &[code(K::PageUp)]),
+            b(
+                P,
+                A::Close,
+                &[code(K::Esc), ch('q'), ch('?'), code(K::Enter)],
+            )
+            .hint("close"),
+        ]);
+        Keymap { bindings }
     }
 }
 
@@ -442,7 +349,7 @@ impl Keymap {
         }
         // Conflicts: the same key for two actions in one context. The later binding
         // loses the key so that dispatch stays unambiguous.
-        let mut seen: BTreeMap<(Context, Key), Action> = BTreeMap::new();
+        let mut seen: HashMap<(Context, Key), Action> = HashMap::new();
         for binding in &mut map.bindings {
             let (context, action) = (binding.context, binding.action);
             binding.keys.retain(|k| match seen.get(&(context, *k)) {
@@ -465,7 +372,7 @@ impl Keymap {
     }
 
     pub fn action(&self, context: Context, ev: &KeyEvent) -> Option<Action> {
-        let key = Key::from_event(ev)?;
+        let key = Key::from_event(ev);
         // Shifted letters arrive as upper-case chars, sometimes with SHIFT set.
         self.bindings
             .iter()
@@ -477,26 +384,47 @@ impl Keymap {
         self.bindings.iter().filter(move |b| b.context == context)
     }
 
-    pub fn keys_for(&self, context: Context, action: Action) -> String {
+    /// The first key of an action, as the hint line shows it.
+    pub fn first_key(&self, context: Context, action: Action) -> String {
         self.bindings(context)
             .find(|b| b.action == action)
-            .map(|b| {
-                b.keys
-                    .iter()
-                    .map(|k| k.to_string())
-                    .collect::<Vec<_>>()
-                    .join("/")
-            })
+            .and_then(|b| b.keys.first())
+            .map(Key::to_string)
             .unwrap_or_default()
     }
 
-    /// `key action` pairs for the hint line, in short words.
+    /// `key word` pairs for the hint line. Neighbours with the same word share it:
+    /// `←/→ choose`.
     pub fn hints(&self, context: Context) -> Vec<(String, &'static str)> {
-        self.bindings(context)
-            .filter(|b| b.hint && !b.keys.is_empty())
-            .map(|b| (b.keys[0].to_string(), b.action.short()))
-            .collect()
+        self.hints_where(context, |_| true)
     }
+
+    /// The hints of the actions `keep` lets through.
+    pub fn hints_where(
+        &self,
+        context: Context,
+        keep: impl Fn(Action) -> bool,
+    ) -> Vec<(String, &'static str)> {
+        let mut pairs: Vec<(String, &'static str)> = Vec::new();
+        for b in self.bindings(context).filter(|b| keep(b.action)) {
+            let (Some(word), Some(key)) = (b.hint, b.keys.first()) else {
+                continue;
+            };
+            match pairs.last_mut() {
+                Some((keys, last)) if *last == word => {
+                    keys.push('/');
+                    keys.push_str(&key.to_string());
+                }
+                _ => pairs.push((key.to_string(), word)),
+            }
+        }
+        pairs
+    }
+}
+
+/// Whether a key press carries the control modifier (text inputs ignore those).
+pub fn is_ctrl(ev: &KeyEvent) -> bool {
+    ev.modifiers.contains(KeyModifiers::CONTROL)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ pub mod config;
 pub mod forms;
 pub mod keymap;
 pub mod protocol;
+pub mod resources;
 pub mod tail;
 pub mod theme;
 pub mod update;

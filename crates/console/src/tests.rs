@@ -256,7 +256,7 @@ fn create_stream_form_refuses_invalid_keeps_input_on_server_error_and_shows_secr
     assert!(out.is_empty(), "an invalid form is not sent");
     let form = app.form().unwrap();
     assert!(
-        form.fields[0]
+        form.fields()[0]
             .error
             .as_ref()
             .unwrap()

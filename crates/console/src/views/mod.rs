@@ -125,10 +125,18 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
 fn draw_message(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let line = if app.filter_editing {
+        let keys = &app.keymap;
         Line::from(vec![
             Span::styled(" filter: ", t.key),
             Span::raw(format!("{}▏", app.table().filter)),
-            Span::styled("  enter keeps · esc clears", t.dim),
+            Span::styled(
+                format!(
+                    "  {} keeps · {} clears",
+                    keys.first_key(Context::Filter, Action::Submit),
+                    keys.first_key(Context::Filter, Action::Cancel)
+                ),
+                t.dim,
+            ),
         ])
     } else if let Some(f) = &app.flash {
         let style = match f.level {
@@ -162,40 +170,19 @@ fn hint_line(pairs: &[(String, &str)], t: &super::theme::Theme, width: u16) -> L
 
 fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let fixed = |pairs: &[(&str, &'static str)]| {
-        pairs
-            .iter()
-            .map(|(k, h)| (k.to_string(), *h))
-            .collect::<Vec<_>>()
+    let context = match app.popups.last() {
+        None => Context::Main,
+        Some(Popup::Credentials(_)) => Context::Credentials,
+        Some(Popup::Tail(_)) => Context::Tail,
+        Some(Popup::Form(_)) => Context::Form,
+        Some(Popup::Confirm(_)) => Context::Confirm,
+        Some(Popup::Command(_)) => Context::Command,
+        Some(Popup::Help { .. } | Popup::ErrorLog { .. }) => Context::Pager,
     };
-    let pairs = match app.popups.last() {
-        None => {
-            let mut pairs = app.keymap.hints(Context::Main);
-            if app.read_only {
-                let off = [Action::Create.short(), Action::Delete.short()];
-                pairs.retain(|(_, h)| !off.contains(h));
-            }
-            pairs
-        }
-        Some(Popup::Credentials(_)) => app.keymap.hints(Context::Credentials),
-        Some(Popup::Tail(_)) => app.keymap.hints(Context::Tail),
-        Some(Popup::Form(_)) => fixed(&[
-            ("tab", "next field"),
-            ("shift-tab", "previous"),
-            ("←/→", "choose"),
-            ("enter", "submit"),
-            ("esc", "cancel"),
-        ]),
-        Some(Popup::Confirm(_)) => {
-            fixed(&[("←/→", "choose"), ("enter", "confirm"), ("esc", "cancel")])
-        }
-        Some(Popup::Command(_)) => {
-            fixed(&[("tab", "complete"), ("enter", "run"), ("esc", "close")])
-        }
-        Some(Popup::Help { .. } | Popup::ErrorLog { .. }) => {
-            fixed(&[("j/k", "scroll"), ("esc", "close")])
-        }
-    };
+    // Read-only: no hints for what the worker refuses.
+    let pairs = app.keymap.hints_where(context, |a| {
+        !(app.read_only && matches!(a, Action::Create | Action::Delete))
+    });
     frame.render_widget(
         Paragraph::new(hint_line(&pairs, t, area.width)).style(Style::new()),
         area,

@@ -9,7 +9,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 use crate::app::{App, CommandLine, Confirm, CredentialsView, Popup};
 use crate::forms::{Form, Input};
 use crate::keymap::Context;
-use crate::update::COMMANDS;
+use crate::update::commands;
 
 pub fn draw(frame: &mut Frame, app: &App, body: Rect, message: Rect) {
     for (i, popup) in app.popups.iter().enumerate() {
@@ -44,12 +44,8 @@ fn boxed<'a>(title: &str, app: &App) -> Block<'a> {
 fn help(frame: &mut Frame, app: &App, body: Rect, scroll: u16) {
     let t = &app.theme;
     let mut lines = Vec::new();
-    for (context, title) in [
-        (Context::Main, "Main screen"),
-        (Context::Credentials, "Credentials popup"),
-        (Context::Tail, "Tail view (t)"),
-    ] {
-        lines.push(Line::styled(title, t.title));
+    for context in Context::ALL {
+        lines.push(Line::styled(context.title(), t.title));
         for b in app.keymap.bindings(context) {
             let keys = b
                 .keys
@@ -64,21 +60,8 @@ fn help(frame: &mut Frame, app: &App, body: Rect, scroll: u16) {
         }
         lines.push(Line::default());
     }
-    lines.push(Line::styled("Forms", t.title));
-    for (k, h) in [
-        ("tab shift-tab", "next / previous field"),
-        ("← →", "change a choice"),
-        ("enter", "submit (refused while a field is invalid)"),
-        ("esc", "cancel"),
-    ] {
-        lines.push(Line::from(vec![
-            Span::styled(format!("  {k:<16}"), t.key),
-            Span::raw(h),
-        ]));
-    }
-    lines.push(Line::default());
     lines.push(Line::styled("Commands (:)", t.title));
-    lines.push(Line::raw(format!("  {}", COMMANDS.join(" "))));
+    lines.push(Line::raw(format!("  {}", commands().join(" "))));
     let area = centered(body, 64, body.height);
     frame.render_widget(Clear, area);
     frame.render_widget(
@@ -121,7 +104,7 @@ const LABEL_WIDTH: u16 = 19;
 
 /// Rows under a field for its message: errors wrap over up to three lines.
 fn message_rows(form: &Form, i: usize, width: u16) -> u16 {
-    match &form.fields[i].error {
+    match &form.fields()[i].error {
         Some(e) if form.shows_error(i) => {
             let len = e.chars().count() as u16 + 2;
             len.div_ceil(width.max(1)).clamp(1, 3)
@@ -134,7 +117,8 @@ fn draw_form(frame: &mut Frame, app: &App, body: Rect, form: &Form, top: bool) {
     let t = &app.theme;
     let width = 76.min(body.width);
     let message_width = width.saturating_sub(2 + LABEL_WIDTH);
-    let heights: Vec<u16> = (0..form.fields.len())
+    let fields = form.fields();
+    let heights: Vec<u16> = (0..fields.len())
         .map(|i| 1 + message_rows(form, i, message_width))
         .collect();
     let extra = if form.server_error.is_some() { 3 } else { 0 };
@@ -142,9 +126,9 @@ fn draw_form(frame: &mut Frame, app: &App, body: Rect, form: &Form, top: bool) {
     let area = centered(body, width, height);
     frame.render_widget(Clear, area);
     let title = if form.pending.is_some() {
-        format!("{} — sending…", form.kind.title())
+        format!("{} — sending…", form.title())
     } else {
-        form.kind.title().to_string()
+        form.title().to_string()
     };
     let block = boxed(&title, app);
     let inner = block.inner(area);
@@ -164,7 +148,7 @@ fn draw_form(frame: &mut Frame, app: &App, body: Rect, form: &Form, top: bool) {
             a,
         );
     }
-    for (i, field) in form.fields.iter().enumerate() {
+    for (i, field) in fields.iter().enumerate() {
         let a = areas.next().unwrap_or_default();
         let [input_row, message_row] =
             Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(a);
@@ -306,9 +290,8 @@ fn credentials(frame: &mut Frame, app: &App, body: Rect, c: &CredentialsView) {
 
 fn command(frame: &mut Frame, app: &App, message: Rect, c: &CommandLine) {
     let t = &app.theme;
-    let matches: Vec<&str> = COMMANDS
-        .iter()
-        .copied()
+    let matches: Vec<&str> = commands()
+        .into_iter()
         .filter(|m| m.starts_with(c.text.as_str()))
         .collect();
     let second = match &c.problem {

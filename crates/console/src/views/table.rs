@@ -8,14 +8,8 @@ use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
 use crate::app::{App, Tab};
 
 fn widths(tab: Tab) -> Vec<Constraint> {
-    let w: &[u16] = match tab {
-        Tab::Streams => &[3, 4, 2, 4],
-        Tab::Outputs => &[3, 3, 2, 2, 4],
-        Tab::Sinks => &[3, 1, 4],
-        Tab::Exporters => &[3, 3, 3, 1, 1, 1],
-        Tab::ConsentLevels => &[1, 5],
-    };
-    w.iter().map(|&n| Constraint::Fill(n)).collect()
+    let columns = tab.kind().columns();
+    columns.iter().map(|c| Constraint::Fill(c.fill)).collect()
 }
 
 pub fn title(app: &App) -> String {
@@ -37,11 +31,8 @@ pub fn title(app: &App) -> String {
     } else {
         app.data.len(app.tab)
     };
-    if app.tab == Tab::Outputs
-        && app.scope.is_none()
-        && app.data.streams.len() > crate::update::OUTPUTS_OVERVIEW_MAX
-    {
-        title.push_str(" of opened streams (enter on a stream lists its outputs)");
+    if let Some(note) = app.tab.kind().title_note(&app.data, app.scope.as_deref()) {
+        title.push_str(note);
     }
     if view.filter.is_empty() {
         title.push_str(&format!(" ({total})"));
@@ -49,7 +40,7 @@ pub fn title(app: &App) -> String {
         title.push_str(&format!(" ({}/{total}) /{}", view.rows.len(), view.filter));
     }
     if let Some((col, desc)) = view.sort {
-        let name = app.tab.columns().get(col).copied().unwrap_or_default();
+        let name = app.tab.kind().columns().get(col).map_or("", |c| c.name);
         title.push_str(&format!(" sort:{name}{}", if desc { "↓" } else { "↑" }));
     }
     title.push(' ');
@@ -74,7 +65,7 @@ pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
     let rows = view.rows[offset.min(end)..end]
         .iter()
         .map(|&i| Row::new(app.data.cells(app.tab, i)));
-    let header = Row::new(app.tab.columns().iter().copied()).style(app.theme.title);
+    let header = Row::new(app.tab.kind().columns().iter().map(|c| c.name)).style(app.theme.title);
     let table = Table::new(rows, widths(app.tab))
         .header(header)
         .block(block)
@@ -97,15 +88,7 @@ pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
         } else if app.read_only {
             format!("No {} yet", app.tab.title().to_lowercase())
         } else {
-            match app.tab {
-                Tab::ConsentLevels => {
-                    "No consent-level names yet — press n to name one".to_string()
-                }
-                tab => format!(
-                    "No {} yet — press n to create one",
-                    tab.title().to_lowercase()
-                ),
-            }
+            app.tab.kind().empty()
         };
         frame.render_widget(Paragraph::new(text).style(app.theme.dim), inner);
     }

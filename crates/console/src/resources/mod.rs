@@ -1,0 +1,234 @@
+//! The console by resource: one module per kind (streams, outputs, sinks, exporters,
+//! consent levels), each holding its columns and cells, detail JSON, create form, delete
+//! confirmation, tail target and the requests it needs. The generic table, view and
+//! update code asks a tab's `Kind`; a new kind is a new module and its line in
+//! `Tab::kind` (plus its list in `Resources` and its variants in `protocol`).
+
+mod consent_levels;
+mod exporters;
+mod outputs;
+mod sinks;
+mod streams;
+
+use crate::app::Confirm;
+use crate::forms::Form;
+use crate::protocol::{Created, Listed, Request, TailTarget};
+use strm_model::{ConsentLevel, Credentials, Exporter, Output, Sink, Stream};
+
+pub use outputs::OUTPUTS_OVERVIEW_MAX;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Tab {
+    Streams,
+    Outputs,
+    Sinks,
+    Exporters,
+    ConsentLevels,
+}
+
+impl Tab {
+    pub const ALL: [Tab; 5] = [
+        Tab::Streams,
+        Tab::Outputs,
+        Tab::Sinks,
+        Tab::Exporters,
+        Tab::ConsentLevels,
+    ];
+    pub const COUNT: usize = Tab::ALL.len();
+
+    /// The registration: which module serves which tab.
+    pub fn kind(self) -> &'static dyn Kind {
+        match self {
+            Tab::Streams => &streams::Streams,
+            Tab::Outputs => &outputs::Outputs,
+            Tab::Sinks => &sinks::Sinks,
+            Tab::Exporters => &exporters::Exporters,
+            Tab::ConsentLevels => &consent_levels::ConsentLevels,
+        }
+    }
+
+    pub fn index(self) -> usize {
+        Tab::ALL.iter().position(|t| *t == self).unwrap_or(0)
+    }
+
+    pub fn title(self) -> &'static str {
+        self.kind().title()
+    }
+
+    /// Whether the drill-down scope (a stream) narrows this tab.
+    pub fn scoped(self) -> bool {
+        self.kind().scoped()
+    }
+}
+
+/// A table column: its header and its share of the width.
+pub struct Column {
+    pub name: &'static str,
+    pub fill: u16,
+}
+
+pub const fn col(name: &'static str, fill: u16) -> Column {
+    Column { name, fill }
+}
+
+/// What Enter on a row of a kind does.
+pub enum Opens {
+    Nothing,
+    Credentials,
+    /// Shows the tab narrowed to the row's stream (`Kind::stream_of`).
+    Drill(Tab),
+}
+
+/// What the console says and shows after a create.
+pub struct Announce {
+    pub message: String,
+    /// A stream's or output's name and credentials, shown once in the credentials popup.
+    pub credentials: Option<(String, Credentials)>,
+}
+
+/// Everything the generic code needs to know about one resource kind. Rows are
+/// addressed by their index in the kind's list in `Resources`.
+pub trait Kind: Sync {
+    /// The tab title, e.g. "Consent levels".
+    fn title(&self) -> &'static str;
+    /// The `:` commands that open the tab; the first is listed and completed.
+    fn commands(&self) -> &'static [&'static str];
+    fn columns(&self) -> &'static [Column];
+    /// Whether the drill-down scope (a stream) narrows this tab.
+    fn scoped(&self) -> bool {
+        false
+    }
+    fn len(&self, data: &Resources) -> usize;
+    fn cells(&self, data: &Resources, i: usize) -> Vec<String>;
+    /// A row's identity, so the selection can follow it through filter, sort and
+    /// refresh.
+    fn key(&self, data: &Resources, i: usize) -> String;
+    /// The detail pane.
+    fn json(&self, data: &Resources, i: usize) -> serde_json::Value;
+    /// Whether a row belongs to the drill-down scope (a stream and its outputs).
+    fn in_scope(&self, _data: &Resources, _i: usize, _stream: &str) -> bool {
+        true
+    }
+    /// The request that lists this kind, `scope` being the stream drilled into;
+    /// `None` when it is not listed now.
+    fn list(&self, data: &Resources, scope: Option<&str>) -> Option<Request>;
+    /// Said after the table title when not every row is listed.
+    fn title_note(&self, _data: &Resources, _scope: Option<&str>) -> Option<&'static str> {
+        None
+    }
+    /// The empty table's text.
+    fn empty(&self) -> String {
+        format!(
+            "No {} yet — press n to create one",
+            self.title().to_lowercase()
+        )
+    }
+    fn opens(&self) -> Opens {
+        Opens::Nothing
+    }
+    /// The stream a row is or belongs to, preselected in create forms.
+    fn stream_of(&self, _data: &Resources, _i: usize) -> Option<String> {
+        None
+    }
+    /// (name, clientId) of a row that has credentials.
+    fn credentials(&self, _data: &Resources, _i: usize) -> Option<(String, String)> {
+        None
+    }
+    fn tail_target(&self, _data: &Resources, _i: usize) -> Option<TailTarget> {
+        None
+    }
+    /// The create form; `scope` is the stream drilled into, `preselect` the stream to
+    /// offer first.
+    fn create_form(&self, data: &Resources, scope: Option<&str>, preselect: Option<&str>) -> Form;
+    fn confirm_delete(&self, data: &Resources, i: usize) -> Confirm;
+}
+
+/// The rows of every kind, as the API last listed them.
+#[derive(Debug, Clone, Default)]
+pub struct Resources {
+    pub streams: Vec<Stream>,
+    pub outputs: Vec<Output>,
+    pub sinks: Vec<Sink>,
+    pub exporters: Vec<Exporter>,
+    pub consent_levels: Vec<ConsentLevel>,
+}
+
+impl Resources {
+    pub fn len(&self, tab: Tab) -> usize {
+        tab.kind().len(self)
+    }
+
+    pub fn cells(&self, tab: Tab, i: usize) -> Vec<String> {
+        tab.kind().cells(self, i)
+    }
+
+    pub fn key(&self, tab: Tab, i: usize) -> String {
+        tab.kind().key(self, i)
+    }
+
+    pub fn json(&self, tab: Tab, i: usize) -> serde_json::Value {
+        tab.kind().json(self, i)
+    }
+
+    pub fn in_scope(&self, tab: Tab, i: usize, stream: &str) -> bool {
+        tab.kind().in_scope(self, i, stream)
+    }
+
+    /// Outputs of a stream: exporters may hang off either.
+    pub fn outputs_of(&self, stream: &str) -> Vec<&Output> {
+        self.outputs
+            .iter()
+            .filter(|o| o.linked_stream == stream)
+            .collect()
+    }
+
+    /// Takes a list the API answered; answers the tabs whose rows it changes.
+    pub fn store(&mut self, listed: Listed) -> &'static [Tab] {
+        match listed {
+            Listed::Streams(v) => {
+                self.streams = v;
+                &[Tab::Streams]
+            }
+            Listed::Outputs(stream, v) => {
+                outputs::store(self, stream, v);
+                // Exporters may hang off an output: their scope follows.
+                &[Tab::Outputs, Tab::Exporters]
+            }
+            Listed::Sinks(v) => {
+                self.sinks = v;
+                &[Tab::Sinks]
+            }
+            Listed::Exporters(v) => {
+                self.exporters = v;
+                &[Tab::Exporters]
+            }
+            Listed::ConsentLevels(v) => {
+                self.consent_levels = v;
+                &[Tab::ConsentLevels]
+            }
+        }
+    }
+}
+
+/// What to say (and show) after a create.
+pub fn announce(created: &Created) -> Announce {
+    match created {
+        Created::Stream(s) => streams::created(s),
+        Created::Output(o) => outputs::created(o),
+        Created::Sink(s) => sinks::created(s),
+        Created::Exporter(e) => exporters::created(e),
+        Created::ConsentLevel(c) => consent_levels::created(c),
+    }
+}
+
+/// An announcement without credentials.
+fn said(message: String) -> Announce {
+    Announce {
+        message,
+        credentials: None,
+    }
+}
+
+fn to_json(value: &impl serde::Serialize) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or_default()
+}

@@ -1,0 +1,240 @@
+//! Sinks: the buckets exporters write to, with their credentials.
+
+use std::path::Path;
+
+use super::{Announce, Column, Kind, Resources, Tab, col, said, to_json};
+use crate::app::Confirm;
+use crate::forms::check::msg;
+use crate::forms::{Field, Fields, Form, FormKind};
+use crate::protocol::Request;
+use strm_client::ClientError;
+use strm_client::sink_credentials::read_sink_credentials;
+use strm_model::rules::{self, Invalid};
+use strm_model::{Sink, SinkCreate, SinkType};
+
+pub struct Sinks;
+
+const COLUMNS: &[Column] = &[col("NAME", 3), col("TYPE", 1), col("BUCKET", 4)];
+
+impl Kind for Sinks {
+    fn title(&self) -> &'static str {
+        "Sinks"
+    }
+
+    fn commands(&self) -> &'static [&'static str] {
+        &["sinks"]
+    }
+
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn len(&self, data: &Resources) -> usize {
+        data.sinks.len()
+    }
+
+    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
+        let s = &data.sinks[i];
+        vec![
+            s.sink_name.clone(),
+            s.sink_type.to_string(),
+            s.bucket_name.clone(),
+        ]
+    }
+
+    fn key(&self, data: &Resources, i: usize) -> String {
+        format!("{}/{}", data.sinks[i].sink_type, data.sinks[i].sink_name)
+    }
+
+    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
+        to_json(&data.sinks[i])
+    }
+
+    fn list(&self, _data: &Resources, _scope: Option<&str>) -> Option<Request> {
+        Some(Request::ListSinks)
+    }
+
+    fn create_form(&self, _: &Resources, _: Option<&str>, _: Option<&str>) -> Form {
+        sink_form()
+    }
+
+    /// The name must be typed; exporters that use the sink are named.
+    fn confirm_delete(&self, d: &Resources, i: usize) -> Confirm {
+        let s = &d.sinks[i];
+        let users: Vec<String> = d
+            .exporters
+            .iter()
+            .filter(|e| e.sink_name == s.sink_name && e.sink_type == s.sink_type)
+            .map(|e| format!("{} (on {})", e.name, e.linked_stream))
+            .collect();
+        let mut lines = vec![format!("Delete {} sink {}?", s.sink_type, s.sink_name)];
+        if !users.is_empty() {
+            lines.push(format!("Used by exporters: {}", users.join(", ")));
+            lines.push("The server refuses until they are deleted.".into());
+        }
+        let req = Request::DeleteSink {
+            name: s.sink_name.clone(),
+            sink_type: s.sink_type,
+        };
+        Confirm::new(
+            "Delete sink",
+            lines,
+            Some(s.sink_name.clone()),
+            vec![("Delete".into(), req)],
+        )
+    }
+}
+
+pub fn created(s: &Sink) -> Announce {
+    said(format!("Created {} sink {}", s.sink_type, s.sink_name))
+}
+
+fn sink_form() -> Form {
+    Form::new(
+        FormKind::Create(Tab::Sinks),
+        SinkForm {
+            sink_type: Field::choice(
+                "type",
+                "←/→ to pick",
+                SinkType::ALL.iter().map(|t| t.to_string()).collect(),
+                0,
+            ),
+            name: Field::text("name", "lower-case letters, digits, '-'", ""),
+            bucket: Field::text("bucket", "without s3:// or gs://", ""),
+            credentials_file: Field::text(
+                "credentials file",
+                "path to the JSON, or paste below",
+                "",
+            ),
+            credentials_json: Field::text("credentials JSON", "paste the JSON here", ""),
+        },
+    )
+}
+
+/// The shared reader, with an unreadable file shown like any other field problem.
+fn read_credentials_for_form(path: &str, sink_type: SinkType) -> Result<String, Invalid> {
+    read_sink_credentials(Path::new(path), sink_type).map_err(|e| match e {
+        ClientError::Invalid(invalid) => invalid,
+        other => Invalid::new(
+            "credentials file",
+            other.to_string(),
+            "give the path of a readable JSON file",
+        ),
+    })
+}
+
+struct SinkForm {
+    sink_type: Field,
+    name: Field,
+    bucket: Field,
+    credentials_file: Field,
+    credentials_json: Field,
+}
+
+impl Fields for SinkForm {
+    fn title(&self) -> &'static str {
+        "Create sink"
+    }
+
+    fn fields(&self) -> Vec<&Field> {
+        vec![
+            &self.sink_type,
+            &self.name,
+            &self.bucket,
+            &self.credentials_file,
+            &self.credentials_json,
+        ]
+    }
+
+    fn fields_mut(&mut self) -> Vec<&mut Field> {
+        vec![
+            &mut self.sink_type,
+            &mut self.name,
+            &mut self.bucket,
+            &mut self.credentials_file,
+            &mut self.credentials_json,
+        ]
+    }
+
+    /// The credentials come from a file or pasted, not both.
+    fn check(&mut self) -> Option<Request> {
+        let sink_type = self
+            .sink_type
+            .value()
+            .parse::<SinkType>()
+            .unwrap_or(SinkType::S3);
+        let file = self.credentials_file.trimmed();
+        let pasted = self.credentials_json.trimmed();
+        let from_file = (!file.is_empty()).then(|| read_credentials_for_form(&file, sink_type));
+        let from_paste = if pasted.is_empty() {
+            None
+        } else if !file.is_empty() {
+            Some(Err(Invalid::new(
+                "credentials JSON",
+                "is given as well as a file",
+                "give the credentials either as a file or pasted, not both",
+            )))
+        } else {
+            Some(rules::check_sink_credentials(sink_type, &pasted).map(|_| pasted.clone()))
+        };
+        let req = SinkCreate {
+            sink_type,
+            sink_name: self.name.trimmed(),
+            bucket_name: self.bucket.trimmed(),
+            credentials: None,
+        };
+        self.sink_type.error = None;
+        self.name.error = msg(rules::check_name("sinkName", &req.sink_name));
+        self.bucket.error = msg(rules::check_bucket_name(&req.bucket_name));
+        self.credentials_file.error = from_file.clone().and_then(msg);
+        self.credentials_json.error = from_paste.clone().and_then(msg);
+        let credentials = match (from_file, from_paste) {
+            (Some(Ok(c)), None) | (None, Some(Ok(c))) => Some(c),
+            (None, None) => None,
+            _ => return None,
+        };
+        let req = SinkCreate { credentials, ..req };
+        req.validate().is_ok().then_some(Request::CreateSink(req))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sink_credentials_file_errors_name_the_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("creds.json");
+        std::fs::write(&path, "{\"AccessKey\": {}}").unwrap();
+        let mut form = sink_form();
+        form.set_field("name", "s3-bart");
+        form.set_field("bucket", "my-bucket");
+        form.set_field("credentials file", path.to_str().unwrap());
+        assert!(form.validate().is_none());
+        let err = form.fields()[3].error.clone().unwrap();
+        assert!(
+            err.contains("creds.json") && err.contains("AccessKeyId"),
+            "{err}"
+        );
+        std::fs::write(
+            &path,
+            "{\"AccessKey\": {\"AccessKeyId\": \"A\", \"SecretAccessKey\": \"S\"}}",
+        )
+        .unwrap();
+        match form.validate() {
+            Some(Request::CreateSink(req)) => {
+                assert!(req.credentials.unwrap().contains("AccessKeyId"))
+            }
+            other => panic!("{other:?}"),
+        }
+        form.set_field("credentials file", "/nonexistent/x.json");
+        assert!(
+            form.fields()[3]
+                .error
+                .clone()
+                .unwrap()
+                .contains("/nonexistent/x.json")
+        );
+    }
+}

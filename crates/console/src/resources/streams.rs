@@ -1,0 +1,195 @@
+//! Streams: where events come in. Enter drills into a stream's outputs and exporters.
+
+use super::{Announce, Column, Kind, Opens, Resources, Tab, col, to_json};
+use crate::app::Confirm;
+use crate::forms::check::{msg, optional, tags};
+use crate::forms::{Field, Fields, Form, FormKind};
+use crate::protocol::{Request, TailTarget};
+use strm_model::{Stream, StreamCreate, rules};
+
+pub struct Streams;
+
+const COLUMNS: &[Column] = &[
+    col("NAME", 3),
+    col("DESCRIPTION", 4),
+    col("TAGS", 2),
+    col("CLIENT ID", 4),
+];
+
+impl Kind for Streams {
+    fn title(&self) -> &'static str {
+        "Streams"
+    }
+
+    fn commands(&self) -> &'static [&'static str] {
+        &["streams"]
+    }
+
+    fn columns(&self) -> &'static [Column] {
+        COLUMNS
+    }
+
+    fn len(&self, data: &Resources) -> usize {
+        data.streams.len()
+    }
+
+    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
+        let s = &data.streams[i];
+        vec![
+            s.name.clone(),
+            s.description.clone().unwrap_or_default(),
+            s.tags.join(","),
+            s.credentials.client_id.clone(),
+        ]
+    }
+
+    fn key(&self, data: &Resources, i: usize) -> String {
+        data.streams[i].name.clone()
+    }
+
+    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
+        to_json(&data.streams[i])
+    }
+
+    fn list(&self, _data: &Resources, _scope: Option<&str>) -> Option<Request> {
+        Some(Request::ListStreams)
+    }
+
+    fn opens(&self) -> Opens {
+        Opens::Drill(Tab::Outputs)
+    }
+
+    fn stream_of(&self, data: &Resources, i: usize) -> Option<String> {
+        Some(data.streams[i].name.clone())
+    }
+
+    fn credentials(&self, data: &Resources, i: usize) -> Option<(String, String)> {
+        let s = &data.streams[i];
+        Some((s.name.clone(), s.credentials.client_id.clone()))
+    }
+
+    fn tail_target(&self, data: &Resources, i: usize) -> Option<TailTarget> {
+        let s = &data.streams[i];
+        Some(TailTarget {
+            name: s.name.clone(),
+            client_id: s.credentials.client_id.clone(),
+            output_of: None,
+        })
+    }
+
+    fn create_form(&self, _: &Resources, _: Option<&str>, _: Option<&str>) -> Form {
+        Form::new(
+            FormKind::Create(Tab::Streams),
+            StreamForm {
+                name: Field::text("name", "lower-case letters, digits, '-'", ""),
+                description: Field::text("description", "optional", ""),
+                tags: Field::text("tags", "comma-separated, optional", ""),
+            },
+        )
+    }
+
+    /// A stream's name must be typed: its outputs and exporters go with it.
+    fn confirm_delete(&self, d: &Resources, i: usize) -> Confirm {
+        let name = d.streams[i].name.clone();
+        let outputs: Vec<String> = d.outputs_of(&name).iter().map(|o| o.name.clone()).collect();
+        let exporters: Vec<String> = (0..d.exporters.len())
+            .filter(|&e| d.in_scope(Tab::Exporters, e, &name))
+            .map(|e| {
+                format!(
+                    "{} (on {})",
+                    d.exporters[e].name, d.exporters[e].linked_stream
+                )
+            })
+            .collect();
+        let mut lines = vec![format!("Delete stream {name}?")];
+        let plain = Request::DeleteStream {
+            name: name.clone(),
+            recursive: false,
+        };
+        let actions = if outputs.is_empty() && exporters.is_empty() {
+            vec![("Delete".to_string(), plain)]
+        } else {
+            if !outputs.is_empty() {
+                lines.push(format!("Outputs: {}", outputs.join(", ")));
+            }
+            if !exporters.is_empty() {
+                lines.push(format!("Exporters: {}", exporters.join(", ")));
+            }
+            lines.push("They are deleted with it.".into());
+            vec![(
+                "Delete all".to_string(),
+                Request::DeleteStream {
+                    name: name.clone(),
+                    recursive: true,
+                },
+            )]
+        };
+        Confirm::new("Delete stream", lines, Some(name), actions)
+    }
+}
+
+pub fn created(s: &Stream) -> Announce {
+    Announce {
+        message: format!("Created stream {}", s.name),
+        credentials: Some((s.name.clone(), s.credentials.clone())),
+    }
+}
+
+struct StreamForm {
+    name: Field,
+    description: Field,
+    tags: Field,
+}
+
+impl Fields for StreamForm {
+    fn title(&self) -> &'static str {
+        "Create stream"
+    }
+
+    fn fields(&self) -> Vec<&Field> {
+        vec![&self.name, &self.description, &self.tags]
+    }
+
+    fn fields_mut(&mut self) -> Vec<&mut Field> {
+        vec![&mut self.name, &mut self.description, &mut self.tags]
+    }
+
+    fn check(&mut self) -> Option<Request> {
+        let req = StreamCreate {
+            name: self.name.trimmed(),
+            description: optional(&self.description.value()),
+            tags: tags(&self.tags.value()),
+        };
+        self.name.error = msg(rules::check_name("name", &req.name));
+        self.description.error = msg(rules::check_description(req.description.as_deref()));
+        self.tags.error = msg(rules::check_tags(&req.tags));
+        req.validate().is_ok().then_some(Request::CreateStream(req))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stream_form_checks_the_shared_name_rule() {
+        let mut form = Streams.create_form(&Resources::default(), None, None);
+        assert!(form.validate().is_none());
+        form.set_field("name", "Bad_Name");
+        let err = form.fields()[0].error.clone().unwrap();
+        assert!(
+            err.contains("name") && err.contains(rules::NAME_RULE),
+            "{err}"
+        );
+        form.set_field("name", "good-name");
+        form.set_field("tags", "a, b");
+        assert_eq!(
+            form.validate(),
+            Some(Request::CreateStream(StreamCreate {
+                name: "good-name".into(),
+                description: None,
+                tags: vec!["a".into(), "b".into()],
+            }))
+        );
+    }
+}
