@@ -173,11 +173,11 @@ impl Action {
             Action::Close => "close",
             Action::NextField => "next field",
             Action::PrevField => "previous field",
-            Action::PrevChoice => "previous choice / button",
-            Action::NextChoice => "next choice / button",
+            Action::PrevChoice => "previous choice",
+            Action::NextChoice => "next choice",
             Action::Complete => "complete the command",
-            Action::Submit => "submit / confirm / keep (refused while a field is invalid)",
-            Action::Cancel => "cancel / close",
+            Action::Submit => "submit",
+            Action::Cancel => "cancel",
         })
     }
 }
@@ -189,6 +189,8 @@ pub struct Binding {
     pub keys: Vec<Key>,
     /// The word the hint line shows for it; `None` keeps it off the hint line.
     pub hint: Option<&'static str>,
+    /// What the help screen says, when the action's own words do not fit the context.
+    help: Option<&'static str>,
 }
 
 impl Binding {
@@ -197,6 +199,18 @@ impl Binding {
             hint: Some(word),
             ..self
         }
+    }
+
+    fn help_as(self, words: &'static str) -> Binding {
+        Binding {
+            help: Some(words),
+            ..self
+        }
+    }
+
+    /// The help screen's words for this binding.
+    pub fn help(&self) -> Cow<'static, str> {
+        self.help.map_or_else(|| self.action.help(), Cow::Borrowed)
     }
 }
 
@@ -211,6 +225,7 @@ fn b(context: Context, action: Action, keys: &[Key]) -> Binding {
         action,
         keys: keys.to_vec(),
         hint: None,
+        help: None,
     }
 }
 
@@ -280,17 +295,33 @@ impl Default for Keymap {
             b(Fm, A::PrevField, &[code(K::BackTab), code(K::Up)]).hint("previous"),
             b(Fm, A::PrevChoice, &[code(K::Left), ch('h')]).hint("choose"),
             b(Fm, A::NextChoice, &[code(K::Right), ch(' '), ch('l')]).hint("choose"),
-            b(Fm, A::Submit, &[code(K::Enter)]).hint("submit"),
+            b(Fm, A::Submit, &[code(K::Enter)])
+                .hint("submit")
+                .help_as("submit (refused while a field is invalid)"),
             b(Fm, A::Cancel, &[code(K::Esc)]).hint("cancel"),
-            b(Cf, A::PrevChoice, &[code(K::Left), code(K::BackTab)]).hint("choose"),
-            b(Cf, A::NextChoice, &[code(K::Right), code(K::Tab)]).hint("choose"),
-            b(Cf, A::Submit, &[code(K::Enter)]).hint("confirm"),
+            b(Cf, A::PrevChoice, &[code(K::Left), code(K::BackTab)])
+                .hint("choose")
+                .help_as("previous button"),
+            b(Cf, A::NextChoice, &[code(K::Right), code(K::Tab)])
+                .hint("choose")
+                .help_as("next button"),
+            b(Cf, A::Submit, &[code(K::Enter)])
+                .hint("confirm")
+                .help_as("press the chosen button"),
             b(Cf, A::Cancel, &[code(K::Esc)]).hint("cancel"),
             b(Cm, A::Complete, &[code(K::Tab)]).hint("complete"),
-            b(Cm, A::Submit, &[code(K::Enter)]).hint("run"),
-            b(Cm, A::Cancel, &[code(K::Esc)]).hint("close"),
-            b(F, A::Submit, &[code(K::Enter), code(K::Down), code(K::Up)]).hint("keeps"),
-            b(F, A::Cancel, &[code(K::Esc)]).hint("clears"),
+            b(Cm, A::Submit, &[code(K::Enter)])
+                .hint("run")
+                .help_as("run the command"),
+            b(Cm, A::Cancel, &[code(K::Esc)])
+                .hint("close")
+                .help_as("close"),
+            b(F, A::Submit, &[code(K::Enter), code(K::Down), code(K::Up)])
+                .hint("keeps")
+                .help_as("keep the filter"),
+            b(F, A::Cancel, &[code(K::Esc)])
+                .hint("clears")
+                .help_as("clear the filter"),
             b(P, A::Down, &[ch('j'), code(K::Down)]).hint("scroll"),
             b(P, A::Up, &[ch('k'), code(K::Up)]).hint("scroll"),
             b(P, A::PageDown, &[code(K::PageDown)]),
@@ -483,10 +514,48 @@ mod tests {
     }
 
     #[test]
+    fn popups_have_contexts_and_neighbour_hints_share_a_word() {
+        let map = Keymap::default();
+        assert_eq!(
+            map.action(Context::Form, &press(KeyCode::Esc)),
+            Some(Action::Cancel)
+        );
+        assert_eq!(
+            map.action(Context::Pager, &press(KeyCode::Char('?'))),
+            Some(Action::Close)
+        );
+        let pairs = |v: &[(&str, &'static str)]| -> Vec<(String, &'static str)> {
+            v.iter().map(|(k, w)| (k.to_string(), *w)).collect()
+        };
+        assert_eq!(
+            map.hints(Context::Confirm),
+            pairs(&[("←/→", "choose"), ("enter", "confirm"), ("esc", "cancel")])
+        );
+        assert_eq!(
+            map.hints(Context::Pager),
+            pairs(&[("j/k", "scroll"), ("esc", "close")])
+        );
+        let mut o = BTreeMap::new();
+        o.insert("cancel".to_string(), vec!["ctrl-g".to_string()]);
+        let (map, problems) = Keymap::with_overrides(&o);
+        assert!(problems.is_empty(), "{problems:?}");
+        let ctrl_g = KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL);
+        for context in [Context::Form, Context::Confirm, Context::Command] {
+            assert_eq!(map.action(context, &ctrl_g), Some(Action::Cancel));
+            assert_eq!(map.action(context, &press(KeyCode::Esc)), None);
+        }
+        assert_eq!(map.first_key(Context::Filter, Action::Cancel), "ctrl-g");
+    }
+
+    #[test]
     fn keys_parse_and_print() {
         assert_eq!(Key::parse("ctrl-r").unwrap().to_string(), "ctrl-r");
         assert_eq!(Key::parse("F5").unwrap().to_string(), "F5");
         assert_eq!(Key::parse("pgdn").unwrap().to_string(), "pgdn");
+        assert_eq!(Key::parse("c-X").unwrap(), Key::ctrl('X'));
+        assert_eq!(Key::parse("Shift-Tab").unwrap().to_string(), "shift-tab");
+        assert_eq!(Key::parse("G").unwrap(), Key::ch('G'));
+        assert_eq!(Key::parse("up").unwrap().to_string(), "↑");
         assert!(Key::parse("nope").unwrap_err().contains("not a key"));
         assert_eq!(Action::CopyClientSecret.name(), "copy_client_secret");
         assert_eq!(Action::Tab(2).name(), "tab2");

@@ -55,7 +55,7 @@ fn help(frame: &mut Frame, app: &App, body: Rect, scroll: u16) {
                 .join(" ");
             lines.push(Line::from(vec![
                 Span::styled(format!("  {keys:<16}"), t.key),
-                Span::raw(b.action.help()),
+                Span::raw(b.help()),
             ]));
         }
         lines.push(Line::default());

@@ -1,0 +1,191 @@
+//! The live tail: its ring, pause, scroll, the wheel, stop, failures and snapshots.
+
+use super::*;
+use crate::protocol::{TailBatch, TailTarget};
+use crate::tail::{RING, TailState};
+
+/// A fixed event as a stream's tail shows it (PII encrypted).
+fn tail_event(n: usize) -> String {
+    format!(
+        "{{\"strmMeta\":{{\"schemaId\":\"clickstream\",\"nonce\":{n},\"timestamp\":{},\"keyLink\":\"0f0e0d0c-{n:04}\",\"billingId\":\"bart0123456789\",\"consentLevels\":[0,1]}},\"producerSessionId\":\"AVj{n:04}enc\",\"url\":\"https://www.streammachine.io/rules\",\"customer\":{{\"id\":\"AVj{n:04}cust\"}}}}",
+        EPOCH * 1000 + n as i64
+    )
+}
+
+fn events(ns: std::ops::Range<usize>) -> Msg {
+    let lines = ns.map(tail_event).collect();
+    tail_answer(Answer::TailEvents(TailBatch::new(lines, 0)))
+}
+
+fn tail_answer(answer: Answer) -> Msg {
+    Msg::Reply(Box::new(Response {
+        id: 100,
+        result: Ok(answer),
+        session: None,
+    }))
+}
+
+/// Opens the tail of the selected row; its request gets id 100 for `tail_answer`.
+fn open_tail(app: &mut App) -> Vec<(u64, Request)> {
+    app.next_id = 100;
+    app.update(ch('t'))
+}
+
+#[test]
+fn t_opens_a_tail_that_keeps_the_newest_events_and_esc_stops_it() {
+    let mut app = fixed_app();
+    app.next_refresh = None;
+    let out = open_tail(&mut app);
+    assert_eq!(
+        out,
+        vec![(
+            100,
+            Request::Tail(TailTarget {
+                name: "bart".into(),
+                client_id: "3p5hau1zunkyba0aaaaaaaaaaaaaaa".into(),
+                output_of: None,
+            })
+        )]
+    );
+    assert!(!app.busy(), "a tail is not a request in flight");
+    assert_eq!(app.next_deadline(), None, "an open tail sets no timer");
+    app.update(tail_answer(Answer::TailLive));
+    assert_eq!(app.tail().unwrap().state, TailState::Live);
+    app.update(events(0..300));
+    app.update(events(300..600));
+    let tail = app.tail().unwrap();
+    assert_eq!(tail.lines.len(), RING, "the ring is bounded");
+    assert_eq!(tail.lines.back(), Some(&tail_event(599)), "newest last");
+    assert_eq!(tail.lines.front(), Some(&tail_event(100)));
+    assert_eq!((tail.received, tail.dropped), (600, 0));
+
+    // Paused: new events are counted, not kept; dropped by the task counts too.
+    app.update(ch('p'));
+    app.update(tail_answer(Answer::TailEvents(TailBatch::new(
+        vec![tail_event(600)],
+        4,
+    ))));
+    let tail = app.tail().unwrap();
+    assert!(tail.paused);
+    assert_eq!(tail.lines.back(), Some(&tail_event(599)));
+    assert_eq!((tail.received, tail.dropped), (605, 5));
+    app.update(ch(' '));
+    app.update(events(601..602));
+    assert_eq!(app.tail().unwrap().lines.back(), Some(&tail_event(601)));
+
+    // Scrolled back, the view stays on its events while new ones arrive.
+    app.update(ch('k'));
+    app.update(ch('k'));
+    app.update(events(602..605));
+    assert_eq!(app.tail().unwrap().scroll, 5);
+    app.update(ch('G'));
+    assert_eq!(app.tail().unwrap().scroll, 0);
+    let wheel = |kind| {
+        Msg::Mouse(crossterm::event::MouseEvent {
+            kind,
+            column: 5,
+            row: 10,
+            modifiers: KeyModifiers::NONE,
+        })
+    };
+    app.update(wheel(crossterm::event::MouseEventKind::ScrollUp));
+    assert_eq!(app.tail().unwrap().scroll, 3, "the wheel scrolls the tail");
+    app.update(wheel(crossterm::event::MouseEventKind::ScrollDown));
+    assert_eq!(app.tail().unwrap().scroll, 0);
+    assert!(
+        app.update(ch('t')).is_empty(),
+        "t in the tail opens nothing"
+    );
+
+    let out = app.update(key(KeyCode::Esc));
+    assert_eq!(out.len(), 1);
+    assert_eq!(out[0].1, Request::StopTail(100));
+    assert!(app.popups.is_empty());
+    // A batch already on its way when the tail closed changes nothing.
+    app.update(events(605..606));
+    assert!(app.tail().is_none() && app.popups.is_empty());
+}
+
+#[test]
+fn tail_targets_outputs_refuses_other_tabs_and_works_read_only() {
+    let mut app = fixed_app();
+    app.read_only = true;
+    app.update(ch('2'));
+    let out = open_tail(&mut app);
+    assert_eq!(
+        out[0].1,
+        Request::Tail(TailTarget {
+            name: "level0-1".into(),
+            client_id: "wvs5pkr6q48aaaaaaaaaaaaaaaaaaa".into(),
+            output_of: Some("bart".into()),
+        })
+    );
+    assert!(!out[0].1.mutates(), "read-only mode allows tailing");
+    app.update(key(KeyCode::Esc));
+    app.update(ch('3'));
+    assert!(app.update(ch('t')).is_empty());
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Select a stream or an output")
+    );
+}
+
+#[test]
+fn a_failing_tail_says_why_and_logs_it() {
+    let mut app = fixed_app();
+    open_tail(&mut app);
+    app.update(Msg::Reply(Box::new(Response {
+        id: 100,
+        result: Err(ClientError::Api {
+            status: 401,
+            message: "wrong clientId/clientSecret".into(),
+        }),
+        session: None,
+    })));
+    assert!(matches!(
+        &app.tail().unwrap().state,
+        TailState::Failed(e) if e.contains("HTTP 401")
+    ));
+    assert!(
+        app.errors
+            .iter()
+            .any(|e| e.text.contains("tail of stream bart"))
+    );
+    assert!(
+        app.session.is_some(),
+        "a tail error does not log the user out"
+    );
+}
+
+#[test]
+fn snapshot_tail_live_paused_and_without_secret() {
+    let mut app = fixed_app();
+    open_tail(&mut app);
+    app.update(tail_answer(Answer::TailLive));
+    snap("tail_waiting", &app);
+    app.update(events(0..40));
+    snap("tail_stream_live", &app);
+    app.update(ch('w'));
+    snap("tail_stream_wrapped", &app);
+    app.update(key(KeyCode::Esc));
+
+    app.update(ch('2'));
+    open_tail(&mut app);
+    app.update(tail_answer(Answer::TailLive));
+    app.update(events(0..3));
+    app.update(ch('p'));
+    app.update(events(3..5));
+    snap("tail_output_paused", &app);
+    app.update(key(KeyCode::Esc));
+
+    app.update(ch('1'));
+    open_tail(&mut app);
+    app.update(tail_answer(Answer::TailNoSecret {
+        file: "/home/bart/.config/strm-tui/client-secrets.json".into(),
+        stale: false,
+    }));
+    snap("tail_no_secret", &app);
+}
