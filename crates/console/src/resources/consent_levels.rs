@@ -46,8 +46,8 @@ impl Kind for ConsentLevels {
         Some(Request::ListConsentLevels)
     }
 
-    fn empty(&self) -> String {
-        "No consent-level names yet — press n to name one".to_string()
+    fn empty(&self, create: &str) -> String {
+        format!("No consent-level names yet — press {create} to name one")
     }
 
     /// Offers the id after the highest named one.

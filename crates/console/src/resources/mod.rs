@@ -116,10 +116,10 @@ pub trait Kind: Sync {
     fn title_note(&self, _data: &Resources, _scope: Option<&str>) -> Option<&'static str> {
         None
     }
-    /// The empty table's text.
-    fn empty(&self) -> String {
+    /// The empty table's text; `create` is the key that creates.
+    fn empty(&self, create: &str) -> String {
         format!(
-            "No {} yet — press n to create one",
+            "No {} yet — press {create} to create one",
             self.title().to_lowercase()
         )
     }

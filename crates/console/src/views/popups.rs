@@ -8,7 +8,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::app::{App, CommandLine, Confirm, CredentialsView, Popup};
 use crate::forms::{Form, Input};
-use crate::keymap::Context;
+use crate::keymap::{Action, Context};
 use crate::update::commands;
 
 pub fn draw(frame: &mut Frame, app: &App, body: Rect, message: Rect) {
@@ -198,7 +198,15 @@ fn draw_form(frame: &mut Frame, app: &App, body: Rect, form: &Form, top: bool) {
         let status = if form.submitted && !form.is_valid() {
             Line::styled("Fix the fields marked ✗ to submit", t.warning)
         } else {
-            Line::styled("enter submits · esc cancels", t.dim)
+            let keys = &app.keymap;
+            Line::styled(
+                format!(
+                    "{} submits · {} cancels",
+                    keys.first_key(Context::Form, Action::Submit),
+                    keys.first_key(Context::Form, Action::Cancel)
+                ),
+                t.dim,
+            )
         };
         frame.render_widget(Paragraph::new(status), a);
     }

@@ -6,6 +6,7 @@ use ratatui::text::Line;
 use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
 
 use crate::app::{App, Tab};
+use crate::keymap::{Action, Context};
 
 fn widths(tab: Tab) -> Vec<Constraint> {
     let columns = tab.kind().columns();
@@ -88,7 +89,8 @@ pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
         } else if app.read_only {
             format!("No {} yet", app.tab.title().to_lowercase())
         } else {
-            app.tab.kind().empty()
+            let create = app.keymap.first_key(Context::Main, Action::Create);
+            app.tab.kind().empty(&create)
         };
         frame.render_widget(Paragraph::new(text).style(app.theme.dim), inner);
     }
