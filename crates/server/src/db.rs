@@ -211,6 +211,12 @@ impl Db {
         .map_err(|e| ApiError::internal("database task", e))?
     }
 
+    /// Holds the connection, as a long statement would (tests of callers that wait).
+    #[cfg(test)]
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
+        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     /// Runs `f` on the calling thread; for callers already off the async runtime (the
     /// data plane's directory lookups run on the blocking pool or are short reads).
     pub fn blocking<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
