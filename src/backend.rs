@@ -30,7 +30,7 @@ pub async fn connect(paths: &Paths, api_url: Option<&str>) -> Result<Backend> {
     };
     if !valid {
         client
-            .login(&local.account.email, &local.account.password)
+            .login(&local.account.email, local.account.password.expose())
             .await
             .wrap_err("cannot sign in to the local server")?;
     }

@@ -207,7 +207,7 @@ fn load_or_create_account(server_dir: &Path) -> Result<LocalAccount, ServerError
     }
     let account = LocalAccount {
         email: LOCAL_EMAIL.into(),
-        password: secrets::token(),
+        password: secrets::token().into(),
     };
     let json = serde_json::to_vec_pretty(&account).expect("serialises");
     strm_model::files::write_private_file(&path, &json).map_err(|e| ServerError::io(&path, e))?;

@@ -935,7 +935,7 @@ mod embedded {
         // The local account works against the joined server.
         let client = ApiClient::new(&second.url).unwrap();
         client
-            .login(&second.account.email, &second.account.password)
+            .login(&second.account.email, second.account.password.expose())
             .await
             .unwrap();
         client.create_stream(&stream("kept")).await.unwrap();
@@ -950,7 +950,7 @@ mod embedded {
         assert_eq!(third.account, second.account);
         let client = ApiClient::new(&third.url).unwrap();
         client
-            .login(&third.account.email, &third.account.password)
+            .login(&third.account.email, third.account.password.expose())
             .await
             .unwrap();
         assert_eq!(client.list_streams().await.unwrap()[0].name, "kept");

@@ -54,7 +54,7 @@ fn parse_user(text: &str) -> Result<LocalAccount, CliError> {
     rules::check_password(password).map_err(|e| CliError::Usage(format!("--user {email}: {e}")))?;
     Ok(LocalAccount {
         email: email.to_string(),
-        password: password.to_string(),
+        password: password.into(),
     })
 }
 
@@ -66,7 +66,7 @@ mod tests {
     fn users_are_email_colon_password() {
         let user = parse_user("strm-bart@example.com:pass:word").unwrap();
         assert_eq!(user.email, "strm-bart@example.com");
-        assert_eq!(user.password, "pass:word");
+        assert_eq!(user.password.expose(), "pass:word");
         let err = parse_user("strm-bart@example.com:short").unwrap_err();
         let msg = err.message();
         assert!(msg.contains("password") && msg.contains("8-1024"), "{msg}");

@@ -43,7 +43,8 @@ impl CredentialStore {
     }
 
     pub fn save(&self, auth: &AuthResponse) -> Result<(), ClientError> {
-        let json = serde_json::to_vec_pretty(auth).expect("AuthResponse serialises");
+        let json = serde_json::to_vec_pretty(auth)
+            .map_err(|e| self.file_error(format!("cannot encode: {e}")))?;
         paths::write_private_file(&self.path, &json)
             .map_err(|e| self.file_error(format!("cannot write: {e}")))
     }

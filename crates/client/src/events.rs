@@ -208,7 +208,12 @@ impl EventClient {
     pub async fn receive(&self, as_json: bool) -> Result<EventReceiver> {
         let mut url = join(&self.hosts.egress, "ws");
         let scheme = if url.scheme() == "https" { "wss" } else { "ws" };
-        url.set_scheme(scheme).expect("ws schemes are valid");
+        // http(s) → ws(s) stays within the special schemes, which `set_scheme` allows.
+        url.set_scheme(scheme)
+            .map_err(|()| ClientError::Unreachable {
+                api: url.to_string(),
+                reason: format!("cannot use {scheme}:// for this address"),
+            })?;
         if as_json {
             url.set_query(Some("asJson=true"));
         }

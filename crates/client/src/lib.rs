@@ -4,6 +4,9 @@
 //! sits behind one async mutex, so concurrent requests that find the token about to expire
 //! refresh it once, not once each.
 
+// Outside tests a failure is an error the caller handles, never a panic.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod backend;
 mod credentials;
 mod error;
@@ -55,12 +58,8 @@ impl std::fmt::Debug for ApiClient {
     }
 }
 
-pub fn now_epoch_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
-}
+/// The console and the CLI read the clock here; it is the model's one clock.
+pub use strm_model::now_epoch_secs;
 
 /// Checks an API base URL: http or https, with a host.
 pub fn parse_base_url(text: &str) -> Result<Url> {
@@ -94,17 +93,28 @@ impl ApiClient {
 
     pub fn with_timeout(self, timeout: Duration) -> Result<ApiClient> {
         let session = self.inner.session.try_lock().ok().and_then(|s| s.clone());
-        let client = Self::build(self.inner.base.as_str(), self.inner.store.clone(), timeout)?;
-        if let Some(s) = session {
-            *client.inner.session.try_lock().expect("fresh mutex") = Some(s);
-        }
-        Ok(client)
+        Self::build_with(
+            self.inner.base.as_str(),
+            self.inner.store.clone(),
+            timeout,
+            session,
+        )
     }
 
     fn build(
         base_url: &str,
         store: Option<CredentialStore>,
         timeout: Duration,
+    ) -> Result<ApiClient> {
+        Self::build_with(base_url, store, timeout, None)
+    }
+
+    /// `session`, when given, replaces the one the store holds.
+    fn build_with(
+        base_url: &str,
+        store: Option<CredentialStore>,
+        timeout: Duration,
+        session: Option<AuthResponse>,
     ) -> Result<ApiClient> {
         let mut base = parse_base_url(base_url)?;
         // Path segments are appended, so the base must not end in '/'.
@@ -121,10 +131,11 @@ impl ApiClient {
                 api: base_url.into(),
                 reason: e.to_string(),
             })?;
-        let session = match &store {
+        let stored = match &store {
             Some(s) => s.load()?,
             None => None,
         };
+        let session = session.or(stored);
         Ok(ApiClient {
             inner: Arc::new(Inner {
                 base,
@@ -194,7 +205,7 @@ impl ApiClient {
             let body = RefreshRequest {
                 refresh_token: auth.refresh_token,
             };
-            let url = self.url(&["v1", "revoke"]);
+            let url = self.url(&["v1", "revoke"])?;
             let resp = self.send_raw(Method::POST, url, None, Some(&body)).await?;
             if !resp.0.is_success() {
                 return Err(ClientError::from_body(resp.0.as_u16(), &resp.1));
@@ -215,14 +226,13 @@ impl ApiClient {
     /// A valid id token, refreshed first when it expires within a minute.
     pub async fn access_token(&self) -> Result<String> {
         let mut session = self.inner.session.lock().await;
-        let expires_at = match session.as_ref() {
-            None => return Err(self.login_required("no credentials stored")),
-            Some(s) => s.expires_at,
-        };
-        if expires_at - now_epoch_secs() <= REFRESH_MARGIN_SECS {
-            self.refresh_locked(&mut session).await?;
+        match session.as_ref() {
+            None => Err(self.login_required("no credentials stored")),
+            Some(s) if s.expires_at - now_epoch_secs() > REFRESH_MARGIN_SECS => {
+                Ok(s.id_token.clone())
+            }
+            Some(_) => Ok(self.refresh_locked(&mut session).await?.id_token),
         }
-        Ok(session.as_ref().expect("session present").id_token.clone())
     }
 
     async fn refresh_locked(&self, session: &mut Option<AuthResponse>) -> Result<AuthResponse> {
@@ -375,12 +385,21 @@ impl ApiClient {
 
     // ---- transport ------------------------------------------------------------------
 
-    fn url(&self, segments: &[&str]) -> Url {
+    fn url(&self, segments: &[&str]) -> Result<Url> {
         let mut url = self.inner.base.clone();
+        // `parse_base_url` admits only http(s) URLs with a host, which always have a path.
         url.path_segments_mut()
-            .expect("http(s) URLs have paths")
+            .map_err(|()| self.not_a_base())?
             .extend(segments);
-        url
+        Ok(url)
+    }
+
+    fn not_a_base(&self) -> ClientError {
+        ClientError::Invalid(strm_model::Invalid::new(
+            "api-url",
+            format!("{:?} cannot have a path", self.base_url()),
+            "the API URL is http:// or https:// followed by a host",
+        ))
     }
 
     async fn get<T: DeserializeOwned>(
@@ -424,7 +443,7 @@ impl ApiClient {
         body: &impl Serialize,
     ) -> Result<T> {
         let (status, text) = self
-            .send_raw(Method::POST, self.url(segments), None, Some(body))
+            .send_raw(Method::POST, self.url(segments)?, None, Some(body))
             .await?;
         if !status.is_success() {
             return Err(ClientError::from_body(status.as_u16(), &text));
@@ -440,7 +459,7 @@ impl ApiClient {
         query: &[(&str, &str)],
         body: Option<&B>,
     ) -> Result<String> {
-        let mut url = self.url(segments);
+        let mut url = self.url(segments)?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
@@ -544,7 +563,7 @@ mod tests {
     fn segments_are_encoded_and_base_path_kept() {
         let c = ApiClient::new("http://127.0.0.1:1/prefix/").unwrap();
         assert_eq!(
-            c.url(&["v1", "streams", "a b/c"]).as_str(),
+            c.url(&["v1", "streams", "a b/c"]).unwrap().as_str(),
             "http://127.0.0.1:1/prefix/v1/streams/a%20b%2Fc"
         );
         assert_eq!(c.base_url(), "http://127.0.0.1:1/prefix");

@@ -86,11 +86,14 @@ impl SecretStore {
         all.entry(paths::host_key(api_url))
             .or_default()
             .insert(format!("{billing_id}/{name}"), secret);
-        let json = serde_json::to_vec_pretty(&all).expect("secrets serialise");
-        paths::write_private_file(&self.path, &json).map_err(|e| ClientError::File {
+        let file_error = |reason: String| ClientError::File {
             path: self.path.clone(),
-            reason: format!("cannot write: {e}"),
-        })
+            reason,
+        };
+        let json = serde_json::to_vec_pretty(&all)
+            .map_err(|e| file_error(format!("cannot encode: {e}")))?;
+        paths::write_private_file(&self.path, &json)
+            .map_err(|e| file_error(format!("cannot write: {e}")))
     }
 
     /// Keeps the secret the API showed in its answer to creating `name` (a stream or an

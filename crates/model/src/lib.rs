@@ -3,6 +3,7 @@
 //! the local server.
 
 mod auth;
+pub mod clock;
 mod error;
 pub mod files;
 mod resources;
@@ -10,6 +11,7 @@ pub mod rules;
 mod secret;
 
 pub use auth::*;
+pub use clock::{now_epoch_ms, now_epoch_secs};
 pub use error::*;
 pub use resources::*;
 pub use rules::Invalid;

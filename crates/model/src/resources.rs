@@ -54,8 +54,30 @@ impl StreamCreate {
     }
 }
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+/// Its text is the same on the wire (serde) and in strings (strum): upper case, read in
+/// any case.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "UPPERCASE")]
+#[strum(
+    serialize_all = "UPPERCASE",
+    ascii_case_insensitive,
+    parse_err_ty = Invalid,
+    parse_err_fn = not_a_consent_level_type
+)]
 pub enum ConsentLevelType {
     #[default]
     Cumulative,
@@ -63,36 +85,19 @@ pub enum ConsentLevelType {
 }
 
 impl ConsentLevelType {
-    pub const ALL: [ConsentLevelType; 2] =
-        [ConsentLevelType::Cumulative, ConsentLevelType::Granular];
+    pub const ALL: &[ConsentLevelType] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            ConsentLevelType::Cumulative => "CUMULATIVE",
-            ConsentLevelType::Granular => "GRANULAR",
-        }
+        self.into()
     }
 }
 
-impl std::fmt::Display for ConsentLevelType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for ConsentLevelType {
-    type Err = Invalid;
-    fn from_str(s: &str) -> Result<Self, Invalid> {
-        match s.to_ascii_uppercase().as_str() {
-            "CUMULATIVE" => Ok(ConsentLevelType::Cumulative),
-            "GRANULAR" => Ok(ConsentLevelType::Granular),
-            _ => Err(Invalid::new(
-                "consentLevelType",
-                format!("{s:?} is not a consent-level type"),
-                "it is CUMULATIVE or GRANULAR",
-            )),
-        }
-    }
+fn not_a_consent_level_type(s: &str) -> Invalid {
+    Invalid::new(
+        "consentLevelType",
+        format!("{s:?} is not a consent-level type"),
+        "it is CUMULATIVE or GRANULAR",
+    )
 }
 
 /// A decrypted view of a stream.
@@ -146,43 +151,49 @@ impl OutputCreate {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Upper case on the wire and in strings, read in any case (see `ConsentLevelType`).
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    strum::Display,
+    strum::EnumString,
+    strum::IntoStaticStr,
+    strum::VariantArray,
+)]
 #[serde(rename_all = "UPPERCASE")]
+#[strum(
+    serialize_all = "UPPERCASE",
+    ascii_case_insensitive,
+    parse_err_ty = Invalid,
+    parse_err_fn = not_a_sink_type
+)]
 pub enum SinkType {
     S3,
     Gcloud,
 }
 
 impl SinkType {
-    pub const ALL: [SinkType; 2] = [SinkType::S3, SinkType::Gcloud];
+    pub const ALL: &[SinkType] = <Self as strum::VariantArray>::VARIANTS;
 
     pub fn as_str(self) -> &'static str {
-        match self {
-            SinkType::S3 => "S3",
-            SinkType::Gcloud => "GCLOUD",
-        }
+        self.into()
     }
 }
 
-impl std::fmt::Display for SinkType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl std::str::FromStr for SinkType {
-    type Err = Invalid;
-    fn from_str(s: &str) -> Result<Self, Invalid> {
-        match s.to_ascii_uppercase().as_str() {
-            "S3" => Ok(SinkType::S3),
-            "GCLOUD" => Ok(SinkType::Gcloud),
-            _ => Err(Invalid::new(
-                "sinkType",
-                format!("{s:?} is not a sink type"),
-                "it is S3 or GCLOUD",
-            )),
-        }
-    }
+fn not_a_sink_type(s: &str) -> Invalid {
+    Invalid::new(
+        "sinkType",
+        format!("{s:?} is not a sink type"),
+        "it is S3 or GCLOUD",
+    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -416,6 +427,20 @@ mod tests {
             credentials: Some("TOPSECRET".into()),
         };
         assert!(!format!("{s:?}").contains("TOPSECRET"));
+    }
+
+    #[test]
+    fn enum_strings_are_their_wire_names() {
+        for t in ConsentLevelType::ALL {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+            assert_eq!(t.to_string(), t.as_str());
+        }
+        for t in SinkType::ALL {
+            assert_eq!(serde_json::to_value(t).unwrap(), t.as_str());
+            assert_eq!(t.to_string(), t.as_str());
+        }
+        assert_eq!(SinkType::Gcloud.as_str(), "GCLOUD");
+        assert_eq!(ConsentLevelType::Cumulative.as_str(), "CUMULATIVE");
     }
 
     #[test]

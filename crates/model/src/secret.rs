@@ -1,6 +1,10 @@
+use serde::{Deserialize, Serialize};
+
 /// A string that must never reach a log or a `{:?}`: passwords, client secrets and
-/// credentials documents given on a command line. Read it with `expose`.
-#[derive(Clone, Default, PartialEq, Eq)]
+/// credentials documents given on a command line. Read it with `expose`. It serialises as
+/// the bare string, for the private files that must keep it.
+#[derive(Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct Secret(String);
 
 impl Secret {
@@ -31,6 +35,12 @@ impl std::str::FromStr for Secret {
     }
 }
 
+impl From<&str> for Secret {
+    fn from(value: &str) -> Secret {
+        Secret::new(value)
+    }
+}
+
 impl From<String> for Secret {
     fn from(value: String) -> Secret {
         Secret(value)
@@ -46,5 +56,13 @@ mod tests {
         let s: Secret = "hunter2-hunter2".parse().unwrap();
         assert_eq!(format!("{s:?}"), "Secret(<redacted>)");
         assert_eq!(s.expose(), "hunter2-hunter2");
+    }
+
+    #[test]
+    fn serialises_as_the_bare_string() {
+        let s = Secret::new("hunter2-hunter2");
+        let json = serde_json::to_string(&s).unwrap();
+        assert_eq!(json, "\"hunter2-hunter2\"");
+        assert_eq!(serde_json::from_str::<Secret>(&json).unwrap(), s);
     }
 }

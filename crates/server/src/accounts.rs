@@ -8,8 +8,9 @@ use rusqlite::{Connection, OptionalExtension, params};
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
+use super::extract::bearer_token;
 use super::secrets;
-use strm_model::{AuthResponse, billing_id_prefix};
+use strm_model::{AuthResponse, billing_id_prefix, now_epoch_secs};
 
 pub const WRONG_LOGIN: &str = "wrong e-mail address or password";
 
@@ -26,13 +27,6 @@ pub struct AccountRow {
     pub email: String,
     pub billing_id: String,
     pub password_hash: String,
-}
-
-pub fn now_secs() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or_default()
 }
 
 /// E-mail addresses are compared case-insensitively, as mail systems do.
@@ -88,7 +82,7 @@ pub fn create_account(
         conn.execute(
             "INSERT INTO accounts (email, billing_id, password_hash, created_at)
              VALUES (?1, ?2, ?3, ?4)",
-            params![email, billing_id, password_hash, now_secs()],
+            params![email, billing_id, password_hash, now_epoch_secs()],
         )?;
         return Ok(AccountRow {
             id: conn.last_insert_rowid(),
@@ -113,7 +107,7 @@ fn issue_id_token(
     refresh_token: String,
     ttl_secs: i64,
 ) -> rusqlite::Result<AuthResponse> {
-    let now = now_secs();
+    let now = now_epoch_secs();
     conn.execute(
         "DELETE FROM id_tokens WHERE account_id = ?1 AND expires_at <= ?2",
         params![account.id, now],
@@ -148,7 +142,11 @@ pub fn start_session(
     let refresh_token = secrets::token();
     conn.execute(
         "INSERT INTO refresh_tokens (token_hash, account_id, created_at) VALUES (?1, ?2, ?3)",
-        params![secrets::sha256_hex(&refresh_token), account.id, now_secs()],
+        params![
+            secrets::sha256_hex(&refresh_token),
+            account.id,
+            now_epoch_secs()
+        ],
     )?;
     issue_id_token(conn, account, refresh_token, ttl_secs)
 }
@@ -195,7 +193,7 @@ pub fn caller_for_token(conn: &Connection, id_token: &str) -> rusqlite::Result<O
     conn.query_row(
         "SELECT a.id, a.billing_id FROM id_tokens t JOIN accounts a ON a.id = t.account_id
          WHERE t.token_hash = ?1 AND t.expires_at > ?2",
-        params![secrets::sha256_hex(id_token), now_secs()],
+        params![secrets::sha256_hex(id_token), now_epoch_secs()],
         |r| {
             Ok(Caller {
                 account_id: r.get(0)?,
@@ -209,16 +207,6 @@ pub fn caller_for_token(conn: &Connection, id_token: &str) -> rusqlite::Result<O
 /// The bearer token of a request, if it has one.
 pub fn bearer(parts: &Parts) -> Option<&str> {
     bearer_token(parts.headers.get(AUTHORIZATION)?.to_str().ok()?)
-}
-
-/// The token of an `Authorization: Bearer <token>` value (the scheme in any case), for
-/// the control plane's id tokens and the data plane's event tokens alike.
-pub fn bearer_token(value: &str) -> Option<&str> {
-    let (scheme, token) = value.split_once(' ')?;
-    scheme
-        .eq_ignore_ascii_case("bearer")
-        .then(|| token.trim())
-        .filter(|t| !t.is_empty())
 }
 
 impl FromRequestParts<AppState> for Caller {

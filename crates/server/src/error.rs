@@ -87,3 +87,8 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A response extension for handlers whose error bodies must stay as they are (the data
+/// plane's `POST /event` answers 400 with a plain-text reason, as the 2021 drivers expect).
+#[derive(Debug, Clone, Copy)]
+pub struct KeepErrorBody;

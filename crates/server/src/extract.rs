@@ -51,6 +51,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> ApiResult<T> {
     })
 }
 
+/// The token of an `Authorization: Bearer <token>` value (the scheme in any case), for
+/// the control plane's id tokens and the data plane's event tokens alike.
+pub fn bearer_token(value: &str) -> Option<&str> {
+    let (scheme, token) = value.split_once(' ')?;
+    scheme
+        .eq_ignore_ascii_case("bearer")
+        .then(|| token.trim())
+        .filter(|t| !t.is_empty())
+}
+
 /// Query parameters, read leniently so that a bad value gets a message naming it.
 pub type QueryMap = axum::extract::Query<HashMap<String, String>>;
 

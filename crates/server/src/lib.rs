@@ -2,6 +2,9 @@
 //! over axum and SQLite. `start` runs it inside the caller's tokio runtime (the console's
 //! embedded server, tests); `serve` runs it on its own until Ctrl-C or SIGTERM.
 
+// Outside tests a failure is an error the caller handles, never a panic.
+#![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
+
 pub mod accounts;
 pub mod dataplane;
 pub mod db;
@@ -69,8 +72,11 @@ pub enum ServerError {
         addr: SocketAddr,
         source: std::io::Error,
     },
-    #[error("database {path}: {reason}")]
-    Database { path: PathBuf, reason: String },
+    #[error("database {path}: {source}")]
+    Database {
+        path: PathBuf,
+        source: dataplane::store::StoreError,
+    },
     #[error("local account {email}: {reason}")]
     Account { email: String, reason: String },
     #[error("the local server at {url} ({file}) does not answer: {reason}")]
@@ -79,6 +85,12 @@ pub enum ServerError {
         file: PathBuf,
         reason: String,
     },
+    /// The embedded event schemas do not load (a broken build).
+    #[error(transparent)]
+    Schemas(#[from] dataplane::schemas::SchemaError),
+    /// A task of the start-up work panicked or was cancelled.
+    #[error(transparent)]
+    Task(#[from] tokio::task::JoinError),
     #[error("{0}")]
     Other(String),
 }
@@ -167,11 +179,10 @@ pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> 
     let path = config.data_dir.join(db::DB_FILE);
     let db_path = path.clone();
     let conn = tokio::task::spawn_blocking(move || db::open(&db_path))
-        .await
-        .map_err(|e| ServerError::Other(e.to_string()))?
+        .await?
         .map_err(|e| ServerError::Database {
             path: path.clone(),
-            reason: e.to_string(),
+            source: e.into(),
         })?;
     let db = Db::new(conn);
     let data = open_data_plane(config, &path, db.clone()).await?;
@@ -194,15 +205,13 @@ async fn open_data_plane(
     path: &std::path::Path,
     db: Db,
 ) -> Result<dataplane::DataPlane, ServerError> {
-    let db_error = |reason: String| ServerError::Database {
-        path: path.to_path_buf(),
-        reason,
-    };
     let owned = path.to_path_buf();
     let store = tokio::task::spawn_blocking(move || dataplane::DataStore::open(&owned))
-        .await
-        .map_err(|e| ServerError::Other(e.to_string()))?
-        .map_err(|e| db_error(e.to_string()))?;
+        .await?
+        .map_err(|source| ServerError::Database {
+            path: path.to_path_buf(),
+            source,
+        })?;
     let mut settings = dataplane::DataPlaneConfig::new(config.data_dir.clone());
     settings.retention = config.retention;
     settings.token_ttl_secs = config.token_ttl.as_secs() as i64;
@@ -213,8 +222,11 @@ async fn open_data_plane(
         config.data_dir.clone(),
         config.s3_endpoint.clone(),
     );
-    dataplane::DataPlane::new(store, std::sync::Arc::new(directory), settings)
-        .map_err(|e| ServerError::Other(e.to_string()))
+    Ok(dataplane::DataPlane::new(
+        store,
+        std::sync::Arc::new(directory),
+        settings,
+    )?)
 }
 
 /// Binds `config.addr`, serves in a background task of the current runtime, returns.

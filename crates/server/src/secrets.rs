@@ -59,11 +59,11 @@ pub fn hash_password(password: &str) -> Result<String, argon2::password_hash::Er
 
 /// A hash that no password is checked against successfully in practice; verifying
 /// against it makes a login for an unknown e-mail as slow as one for a known e-mail.
-pub fn unknown_account_hash() -> &'static str {
-    static HASH: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
-        hash_password(&token()).expect("hashing a random token cannot fail")
-    });
-    &HASH
+/// `None` only if hashing itself fails, when no login can succeed anyway.
+pub fn unknown_account_hash() -> Option<&'static str> {
+    static HASH: std::sync::LazyLock<Option<String>> =
+        std::sync::LazyLock::new(|| hash_password(&token()).ok());
+    HASH.as_deref()
 }
 
 pub fn verify_password(password: &str, stored: &str) -> bool {

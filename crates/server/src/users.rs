@@ -5,20 +5,12 @@ use serde::{Deserialize, Serialize};
 
 use crate::db::Db;
 use crate::{ServerError, accounts, secrets};
+use strm_model::Secret;
 
-#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LocalAccount {
     pub email: String,
-    pub password: String,
-}
-
-impl std::fmt::Debug for LocalAccount {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LocalAccount")
-            .field("email", &self.email)
-            .field("password", &"<redacted>")
-            .finish()
-    }
+    pub password: Secret,
 }
 
 /// Creates the account, or resets its password to the configured one.
@@ -28,7 +20,7 @@ pub async fn ensure_account(db: &Db, user: &LocalAccount) -> Result<(), ServerEr
         reason,
     };
     strm_model::rules::check_email(&user.email).map_err(|e| fail(e.to_string()))?;
-    strm_model::rules::check_password(&user.password).map_err(|e| fail(e.to_string()))?;
+    strm_model::rules::check_password(user.password.expose()).map_err(|e| fail(e.to_string()))?;
     let email = user.email.clone();
     let existing = db
         .call(move |c| Ok(accounts::find_account(c, &email)?))
@@ -37,8 +29,8 @@ pub async fn ensure_account(db: &Db, user: &LocalAccount) -> Result<(), ServerEr
     let password = user.password.clone();
     let hash = existing.as_ref().map(|a| a.password_hash.clone());
     let new_hash = tokio::task::spawn_blocking(move || match hash {
-        Some(h) if secrets::verify_password(&password, &h) => Ok(None),
-        _ => secrets::hash_password(&password).map(Some),
+        Some(h) if secrets::verify_password(password.expose(), &h) => Ok(None),
+        _ => secrets::hash_password(password.expose()).map(Some),
     })
     .await
     .map_err(|e| fail(e.to_string()))?
@@ -63,7 +55,7 @@ mod tests {
     fn debug_hides_the_password() {
         let a = LocalAccount {
             email: "local@strm.local".into(),
-            password: "hunter2-hunter2".into(),
+            password: Secret::new("hunter2-hunter2"),
         };
         assert!(!format!("{a:?}").contains("hunter2"));
     }

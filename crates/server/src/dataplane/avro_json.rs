@@ -9,7 +9,7 @@ use apache_avro::types::Value;
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Value as Json;
 
-use super::decode::{position, unwrap_union};
+use super::avro_path::{position, unwrap_union};
 use super::schemas::FieldPath;
 use strm_model::Invalid;
 
@@ -377,12 +377,11 @@ pub(super) fn convert_union(
     // Avro-JSON: {"<branch name>": value}.
     if let Some(obj) = json.as_object()
         && obj.len() == 1
+        && let Some((name, inner)) = obj.iter().next()
+        && let Some(i) = variants.iter().position(|s| &branch_name(s) == name)
     {
-        let (name, inner) = obj.iter().next().expect("one entry");
-        if let Some(i) = variants.iter().position(|s| &branch_name(s) == name) {
-            let v = convert(&variants[i], inner, path, level)?;
-            return Ok(Value::Union(i as u32, Box::new(v)));
-        }
+        let v = convert(&variants[i], inner, path, level)?;
+        return Ok(Value::Union(i as u32, Box::new(v)));
     }
     // Plain JSON: the first branch the value fits.
     let mut first_err = None;

@@ -4,8 +4,9 @@
 
 use apache_avro::types::Value;
 
-use super::crypto::{DataKey, split_ciphertext};
-use super::decode::{consent_levels, get_mut};
+use super::avro_path::get_mut;
+use super::crypto::{CryptoError, DataKey, split_ciphertext};
+use super::decode::consent_levels;
 use super::schemas::EventSchema;
 use strm_model::ConsentLevelType;
 
@@ -77,12 +78,21 @@ fn each_string(value: &mut Value, f: &mut dyn FnMut(&mut String)) {
 }
 
 /// Encrypts every PII field of an event with one key, whatever the consent.
-pub fn encrypt_pii(schema: &EventSchema, event: &mut Value, key: &DataKey) {
+pub fn encrypt_pii(
+    schema: &EventSchema,
+    event: &mut Value,
+    key: &DataKey,
+) -> Result<(), CryptoError> {
+    let mut failed = None;
     for (path, _) in &schema.pii {
         if let Some(v) = get_mut(event, path) {
-            each_string(v, &mut |s| *s = key.encrypt(s));
+            each_string(v, &mut |s| match key.encrypt(s) {
+                Ok(sealed) => *s = sealed,
+                Err(e) => failed = Some(e),
+            });
         }
     }
+    failed.map_or(Ok(()), Err)
 }
 
 /// Turns a stored (fully encrypted) event into what `view` receives, or `None` when the
@@ -176,7 +186,7 @@ pub(crate) mod tests {
         let schema = reg.get(schema_id).unwrap();
         let k = key();
         let mut v = from_json(&schema.avro, &event).unwrap();
-        encrypt_pii(schema, &mut v, &k);
+        encrypt_pii(schema, &mut v, &k).unwrap();
         let lookup = |id: u32| (id == k.key_id).then(|| k.clone());
         apply_view(schema, v, view, &lookup)
             .map(|v| serde_json::from_str(&to_json_string(&v)).unwrap())

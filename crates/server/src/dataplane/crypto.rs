@@ -56,6 +56,9 @@ pub enum CryptoError {
     NotCiphertext,
     #[error("the ciphertext does not authenticate under key {0}")]
     Forged(u32),
+    /// AES-SIV refuses only more associated-data headers than it supports; there is one.
+    #[error("key {0} could not encrypt")]
+    Seal(u32),
 }
 
 /// Tink passes the associated data as the one S2V header, even when empty.
@@ -99,7 +102,7 @@ impl DataKey {
     }
 
     /// Deterministic: the same text under the same key gives the same ciphertext.
-    pub fn encrypt(&self, plaintext: &str) -> String {
+    pub fn encrypt(&self, plaintext: &str) -> Result<String, CryptoError> {
         const HEAD: usize = PREFIX_LEN + SIV_LEN;
         let mut out = Vec::with_capacity(HEAD + plaintext.len());
         out.push(TINK_PREFIX);
@@ -108,9 +111,9 @@ impl DataKey {
         out.extend_from_slice(plaintext.as_bytes());
         let siv = self
             .with_cipher(|c| c.encrypt_in_place_detached(HEADERS, &mut out[HEAD..]))
-            .expect("SIV encryption with one header");
+            .map_err(|_| CryptoError::Seal(self.key_id))?;
         out[PREFIX_LEN..HEAD].copy_from_slice(&siv);
-        B64.encode(out)
+        Ok(B64.encode(out))
     }
 
     pub fn decrypt(&self, ciphertext: &str) -> Result<String, CryptoError> {
@@ -153,7 +156,8 @@ pub fn split_ciphertext(ciphertext: &str) -> Result<(u32, Vec<u8>), CryptoError>
     if raw.len() < PREFIX_LEN + SIV_LEN || raw[0] != TINK_PREFIX {
         return Err(CryptoError::NotCiphertext);
     }
-    let key_id = u32::from_be_bytes(raw[1..PREFIX_LEN].try_into().expect("4 bytes"));
+    // The length was checked above: the prefix's four key-id bytes are there.
+    let key_id = u32::from_be_bytes([raw[1], raw[2], raw[3], raw[4]]);
     Ok((key_id, raw[PREFIX_LEN..].to_vec()))
 }
 
@@ -173,7 +177,7 @@ mod tests {
     #[test]
     fn ciphertext_layout_is_tink_prefix_key_id_siv_ct() {
         let key = fixed_key();
-        let ct = key.encrypt("customer-1");
+        let ct = key.encrypt("customer-1").unwrap();
         let raw = B64.decode(&ct).unwrap();
         assert_eq!(&raw[..5], &[1, 1, 2, 3, 4]);
         assert_eq!(raw.len(), 5 + 16 + "customer-1".len());
@@ -184,12 +188,15 @@ mod tests {
     #[test]
     fn deterministic_with_one_empty_header_as_tink() {
         let key = fixed_key();
-        assert_eq!(key.encrypt("x"), key.encrypt("x"));
-        assert_ne!(key.encrypt("x"), key.encrypt("y"));
+        assert_eq!(key.encrypt("x").unwrap(), key.encrypt("x").unwrap());
+        assert_ne!(key.encrypt("x").unwrap(), key.encrypt("y").unwrap());
         // Independent check with the crate's own AEAD-style API and one empty header.
         let mut cipher = Aes256Siv::new_from_slice(&key.material).unwrap();
         let sealed = cipher.encrypt([b"".as_slice()], b"x").unwrap();
-        assert_eq!(&B64.decode(key.encrypt("x")).unwrap()[5..], &sealed[..]);
+        assert_eq!(
+            &B64.decode(key.encrypt("x").unwrap()).unwrap()[5..],
+            &sealed[..]
+        );
     }
 
     #[test]
@@ -209,7 +216,7 @@ mod tests {
                 s.spawn(move || {
                     for _ in 0..20 {
                         for (t, sealed) in texts.iter().zip(expected) {
-                            let ct = key.encrypt(t);
+                            let ct = key.encrypt(t).unwrap();
                             assert_eq!(&B64.decode(&ct).unwrap()[5..], &sealed[..]);
                             assert_eq!(key.decrypt(&ct).unwrap(), *t);
                         }
@@ -223,7 +230,7 @@ mod tests {
     fn wrong_key_or_tampering_is_detected() {
         let key = fixed_key();
         let other = DataKey::generate("l2".into(), 0);
-        let ct = key.encrypt("secret");
+        let ct = key.encrypt("secret").unwrap();
         assert!(other.decrypt(&ct).is_err());
         let mut raw = B64.decode(&ct).unwrap();
         *raw.last_mut().unwrap() ^= 1;

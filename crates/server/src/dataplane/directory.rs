@@ -1,17 +1,48 @@
 //! The control plane as the data plane sees it: credentials, outputs' consent settings
-//! and exporters with their sinks, read from the server's SQLite store.
+//! and exporters with their sinks. The server reads them from its SQLite store
+//! (`DbDirectory`); tests and benches give a fixed list.
 
 use std::path::PathBuf;
 
 use rusqlite::{Connection, params};
 
 use super::consent::View;
-use super::exporter::{ExportJob, SinkTarget};
-use super::pipeline::Directory;
+use super::sink::{ExportJob, SinkTarget};
 use super::store::Principal;
 use crate::db::Db;
 use crate::store::clients;
 use strm_model::{ConsentLevelType, SinkType};
+
+/// What the data plane needs from the control plane. The server implements it over its
+/// store; tests implement it over a fixed list.
+pub trait Directory: Send + Sync + 'static {
+    /// The stream or output these data-plane credentials belong to.
+    fn authenticate(
+        &self,
+        billing_id: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Option<Principal>;
+    /// What a principal sees now; `None` once its stream or output is gone.
+    fn view(&self, principal: &Principal) -> Option<View>;
+    /// Every exporter of every account, with its sink resolved.
+    fn export_jobs(&self) -> Vec<ExportJob>;
+    /// One exporter, by the account, its linked stream, its name and kind.
+    fn export_job(
+        &self,
+        account: &str,
+        linked_stream: &str,
+        name: &str,
+        export_keys: bool,
+    ) -> Option<ExportJob> {
+        self.export_jobs().into_iter().find(|j| {
+            j.account == account
+                && j.linked_stream == linked_stream
+                && j.name == name
+                && j.export_keys == export_keys
+        })
+    }
+}
 
 pub struct DbDirectory {
     db: Db,

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{broadcast, watch};
 
 use super::consent::View;
-use super::pipeline::DataPlane;
+use super::render::Renderer;
 use super::schemas::EventSchema;
 use super::store::Principal;
 
@@ -98,7 +98,7 @@ impl Hub {
 
 /// One consumer's live tail, already filtered and decrypted for its view.
 pub struct Subscription {
-    plane: DataPlane,
+    renderer: Renderer,
     principal: Principal,
     view: View,
     rx: broadcast::Receiver<Arc<Published>>,
@@ -109,13 +109,13 @@ pub struct Subscription {
 
 impl Subscription {
     pub(super) fn new(
-        plane: DataPlane,
+        renderer: Renderer,
         principal: Principal,
         view: View,
         (rx, closed): (broadcast::Receiver<Arc<Published>>, watch::Receiver<()>),
     ) -> Subscription {
         Subscription {
-            plane,
+            renderer,
             principal,
             view,
             rx,
@@ -143,13 +143,13 @@ impl Subscription {
                 Ok(p) if self.view == View::Source => return Some(p.text.to_string()),
                 Ok(p) => {
                     // Rendering an output's view may read keys from SQLite.
-                    let (plane, view) = (self.plane.clone(), self.view.clone());
+                    let (renderer, view) = (self.renderer.clone(), self.view.clone());
                     let (account, stream) = (
                         self.principal.account.clone(),
                         self.principal.stream.clone(),
                     );
                     let rendered = tokio::task::spawn_blocking(move || {
-                        plane.render(&account, &stream, &p.schema, &p.consent, &p.text, &view)
+                        renderer.render(&account, &stream, &p.schema, &p.consent, &p.text, &view)
                     })
                     .await
                     .ok()

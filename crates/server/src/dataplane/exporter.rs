@@ -7,211 +7,64 @@
 //! passed the batch can no longer grow. The position moves only after the object is
 //! written; after a crash the same batch is written again under the same name.
 
-use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use object_store::path::Path as ObjectPath;
 use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::consent::View;
-use super::pipeline::{DataPlane, now_ms};
-use strm_model::{Invalid, S3Credentials, SinkType};
+use super::pipeline::{DataError, DataPlane};
+pub use super::sink::{ExportJob, SinkError, SinkTarget, buckets_dir};
+use super::store::StoreError;
+use strm_model::now_epoch_ms;
 
-/// Where a sink's objects go.
-#[derive(Clone, PartialEq, Eq)]
-pub enum SinkTarget {
-    /// The embedded default: a bucket is `<data dir>/buckets/<bucket>/`.
-    Directory { bucket: String, root: PathBuf },
-    S3 {
+/// Why an export (or the probe of a new exporter's sink) failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    #[error(transparent)]
+    Sink(#[from] SinkError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error(transparent)]
+    Task(#[from] tokio::task::JoinError),
+    /// The probe's test object was not written in time.
+    #[error("no answer within {0} s")]
+    Timeout(u64),
+    /// The probe's test object was refused.
+    #[error(transparent)]
+    Probe(object_store::Error),
+    #[error("bucket {bucket:?}: {source}")]
+    Write {
         bucket: String,
-        endpoint: Option<String>,
-        access_key_id: String,
-        secret_access_key: String,
+        source: object_store::Error,
     },
-    Gcs {
+    #[error("bucket {bucket:?} cannot be written: {source}")]
+    Unwritable {
         bucket: String,
-        service_account_json: String,
+        source: Box<ExportError>,
     },
+    /// The control plane has the exporter but no usable sink for it.
+    #[error("the exporter's sink cannot be used")]
+    NoSink,
 }
 
-impl std::fmt::Debug for SinkTarget {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            SinkTarget::Directory { bucket, root } => f
-                .debug_struct("Directory")
-                .field("bucket", bucket)
-                .field("root", root)
-                .finish(),
-            SinkTarget::S3 {
-                bucket, endpoint, ..
-            } => f
-                .debug_struct("S3")
-                .field("bucket", bucket)
-                .field("endpoint", endpoint)
-                .finish_non_exhaustive(),
-            SinkTarget::Gcs { bucket, .. } => f
-                .debug_struct("Gcs")
-                .field("bucket", bucket)
-                .finish_non_exhaustive(),
-        }
-    }
-}
-
-/// Where local buckets live.
-pub fn buckets_dir(data_dir: &Path) -> PathBuf {
-    data_dir.join("buckets")
-}
-
-impl SinkTarget {
-    /// Decides where a sink writes: a real store when its credentials (or the server's
-    /// S3 endpoint) say so, else the local bucket directory.
-    pub fn resolve(
-        sink_type: SinkType,
-        bucket: &str,
-        credentials: Option<&str>,
-        data_dir: &Path,
-        server_s3_endpoint: Option<&str>,
-    ) -> Result<SinkTarget, Invalid> {
-        strm_model::rules::check_bucket_name(bucket)?;
-        if let Some(text) = credentials {
-            strm_model::rules::check_sink_credentials(sink_type, text)?;
-        }
-        let local = || SinkTarget::Directory {
-            bucket: bucket.to_owned(),
-            root: buckets_dir(data_dir).join(bucket),
-        };
-        match sink_type {
-            SinkType::S3 => {
-                let creds: Option<S3Credentials> =
-                    credentials.and_then(|t| serde_json::from_str(t).ok());
-                let endpoint = creds
-                    .as_ref()
-                    .and_then(|c| c.endpoint_url.clone())
-                    .or_else(|| server_s3_endpoint.map(str::to_owned));
-                match (creds, endpoint) {
-                    (Some(c), Some(endpoint)) => Ok(SinkTarget::S3 {
-                        bucket: bucket.to_owned(),
-                        endpoint: Some(endpoint),
-                        access_key_id: c.access_key.access_key_id,
-                        secret_access_key: c.access_key.secret_access_key,
-                    }),
-                    _ => Ok(local()),
-                }
-            }
-            SinkType::Gcloud => {
-                let real = credentials
-                    .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
-                    .is_some_and(|v| {
-                        v.get("private_key").is_some() && v.get("client_email").is_some()
-                    });
-                match credentials {
-                    Some(text) if real => Ok(SinkTarget::Gcs {
-                        bucket: bucket.to_owned(),
-                        service_account_json: text.to_owned(),
-                    }),
-                    _ => Ok(local()),
-                }
-            }
-        }
-    }
-
-    pub fn bucket(&self) -> &str {
-        match self {
-            SinkTarget::Directory { bucket, .. }
-            | SinkTarget::S3 { bucket, .. }
-            | SinkTarget::Gcs { bucket, .. } => bucket,
-        }
-    }
-
-    pub fn object_store(&self) -> Result<Arc<dyn ObjectStore>, String> {
-        match self {
-            SinkTarget::Directory { root, .. } => {
-                std::fs::create_dir_all(root)
-                    .map_err(|e| format!("cannot create {}: {e}", root.display()))?;
-                let fs = object_store::local::LocalFileSystem::new_with_prefix(root)
-                    .map_err(|e| e.to_string())?;
-                Ok(Arc::new(fs))
-            }
-            SinkTarget::S3 {
-                bucket,
-                endpoint,
-                access_key_id,
-                secret_access_key,
-            } => {
-                let mut b = object_store::aws::AmazonS3Builder::new()
-                    .with_bucket_name(bucket)
-                    .with_region("us-east-1")
-                    .with_access_key_id(access_key_id)
-                    .with_secret_access_key(secret_access_key);
-                if let Some(e) = endpoint {
-                    b = b
-                        .with_endpoint(e)
-                        .with_allow_http(e.starts_with("http://"))
-                        .with_virtual_hosted_style_request(false);
-                }
-                Ok(Arc::new(b.build().map_err(|e| e.to_string())?))
-            }
-            SinkTarget::Gcs {
-                bucket,
-                service_account_json,
-            } => {
-                let g = object_store::gcp::GoogleCloudStorageBuilder::new()
-                    .with_bucket_name(bucket)
-                    .with_service_account_key(service_account_json)
-                    .build()
-                    .map_err(|e| e.to_string())?;
-                Ok(Arc::new(g))
-            }
-        }
-    }
-}
-
-/// One exporter as the scheduler runs it.
-#[derive(Debug, Clone)]
-pub struct ExportJob {
-    pub account: String,
-    pub name: String,
-    /// The exporter's `linkedStream`: a stream or an output name.
-    pub linked_stream: String,
-    /// The source stream whose events (or keys) are read.
-    pub source_stream: String,
-    pub view: View,
-    pub sink: SinkTarget,
-    pub interval_secs: u32,
-    pub path_prefix: Option<String>,
-    pub export_keys: bool,
-}
-
-impl ExportJob {
-    fn object(&self, file: &str) -> Result<ObjectPath, String> {
-        let key = match self.path_prefix.as_deref().map(|p| p.trim_matches('/')) {
-            Some(p) if !p.is_empty() => format!("{p}/{file}"),
-            _ => file.to_owned(),
-        };
-        ObjectPath::parse(&key).map_err(|e| e.to_string())
-    }
-
-    fn state(&self, plane: &DataPlane) -> Result<(String, i64), String> {
-        // A new event exporter starts at the events accepted from now on; a key
-        // exporter starts with every key the stream has, so its exports can decrypt.
-        let initial = if self.export_keys {
-            0
-        } else {
-            plane.store().last_seq()
-        };
-        plane
-            .store()
-            .export_state(
-                &self.account,
-                &self.linked_stream,
-                &self.name,
-                self.export_keys,
-                initial,
-            )
-            .map_err(|e| e.to_string())
-    }
+/// An exporter's object-name uuid and committed position, made on first use.
+fn export_state(plane: &DataPlane, job: &ExportJob) -> Result<(String, i64), ExportError> {
+    // A new event exporter starts at the events accepted from now on; a key exporter
+    // starts with every key the stream has, so its exports can decrypt.
+    let store = plane.store();
+    let initial = if job.export_keys {
+        0
+    } else {
+        store.events().last_seq()
+    };
+    Ok(store.exports().state(
+        &job.account,
+        &job.linked_stream,
+        &job.name,
+        job.export_keys,
+        initial,
+    )?)
 }
 
 /// `YYYY-MM-DDTHH:MM:SS` in UTC.
@@ -246,12 +99,10 @@ pub fn batch_file(boundary_ms: i64, kind: &str, uuid: &str) -> String {
 async fn off_runtime<T: Send + 'static>(
     plane: &DataPlane,
     job: &ExportJob,
-    work: impl FnOnce(&DataPlane, &ExportJob) -> Result<T, String> + Send + 'static,
-) -> Result<T, String> {
+    work: impl FnOnce(&DataPlane, &ExportJob) -> Result<T, ExportError> + Send + 'static,
+) -> Result<T, ExportError> {
     let (plane, job) = (plane.clone(), job.clone());
-    tokio::task::spawn_blocking(move || work(&plane, &job))
-        .await
-        .map_err(|e| e.to_string())?
+    tokio::task::spawn_blocking(move || work(&plane, &job)).await?
 }
 
 /// Writes the empty `.strm_test_<uuid>.jsonl` that proves the sink works. The error
@@ -260,11 +111,12 @@ async fn off_runtime<T: Send + 'static>(
 /// API client's own timeout, so a bad bucket is refused with a 400 that says why.
 const PROBE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
-pub async fn probe(plane: &DataPlane, job: &ExportJob) -> Result<(), String> {
-    let fail = |e: String| format!("bucket {:?} cannot be written: {e}", job.sink.bucket());
-    let (uuid, _) = off_runtime(plane, job, |p, j| j.state(p))
-        .await
-        .map_err(fail)?;
+pub async fn probe(plane: &DataPlane, job: &ExportJob) -> Result<(), ExportError> {
+    let fail = |e: ExportError| ExportError::Unwritable {
+        bucket: job.sink.bucket().to_owned(),
+        source: Box::new(e),
+    };
+    let (uuid, _) = off_runtime(plane, job, export_state).await.map_err(fail)?;
     let result = async {
         let store = job.sink.object_store()?;
         let path = job.object(&format!(".strm_test_{uuid}.jsonl"))?;
@@ -275,17 +127,16 @@ pub async fn probe(plane: &DataPlane, job: &ExportJob) -> Result<(), String> {
             store.put(&path, PutPayload::from(Vec::<u8>::new())),
         )
         .await
-        .map_err(|_| format!("no answer within {} s", PROBE_TIMEOUT.as_secs()))?
-        .map_err(|e| e.to_string())?;
-        Ok::<(), String>(())
+        .map_err(|_| ExportError::Timeout(PROBE_TIMEOUT.as_secs()))?
+        .map_err(ExportError::Probe)?;
+        Ok::<(), ExportError>(())
     }
     .await;
     if result.is_err() {
         // A refused exporter leaves no position behind.
         let _ = off_runtime(plane, job, |p, j| {
-            p.store()
-                .forget_export(&j.account, &j.linked_stream, &j.name, j.export_keys)
-                .map_err(|e| e.to_string())
+            let exports = p.store().exports();
+            Ok(exports.forget(&j.account, &j.linked_stream, &j.name, j.export_keys)?)
         })
         .await;
     }
@@ -296,8 +147,12 @@ const PAGE: usize = 5_000;
 
 /// Writes every batch of this exporter whose boundary has passed by `now_ms`. Returns
 /// the number of objects written.
-pub async fn export_due(plane: &DataPlane, job: &ExportJob, now_ms: i64) -> Result<usize, String> {
-    let (uuid, mut position) = off_runtime(plane, job, |p, j| j.state(p)).await?;
+pub async fn export_due(
+    plane: &DataPlane,
+    job: &ExportJob,
+    now_ms: i64,
+) -> Result<usize, ExportError> {
+    let (uuid, mut position) = off_runtime(plane, job, export_state).await?;
     let mut written = 0;
     let mut store: Option<Arc<dyn ObjectStore>> = None;
     loop {
@@ -307,26 +162,28 @@ pub async fn export_due(plane: &DataPlane, job: &ExportJob, now_ms: i64) -> Resu
             return Ok(written);
         };
         if !batch.lines.is_empty() {
-            if store.is_none() {
-                store = Some(job.sink.object_store()?);
-            }
+            // Opened once, for the first batch that has lines.
+            let target = match &store {
+                Some(s) => s.clone(),
+                None => store.insert(job.sink.object_store()?).clone(),
+            };
             let kind = if job.export_keys { "keys" } else { "stream" };
             let path = job.object(&batch_file(batch.boundary_ms, kind, &uuid))?;
             let mut body = batch.lines.join("\n");
             body.push('\n');
-            store
-                .as_ref()
-                .expect("set above")
+            target
                 .put(&path, PutPayload::from(body.into_bytes()))
                 .await
-                .map_err(|e| format!("bucket {:?}: {e}", job.sink.bucket()))?;
+                .map_err(|source| ExportError::Write {
+                    bucket: job.sink.bucket().to_owned(),
+                    source,
+                })?;
             written += 1;
         }
         let end = batch.end_position;
         off_runtime(plane, job, move |p, j| {
-            p.store()
-                .commit_export(&j.account, &j.linked_stream, &j.name, j.export_keys, end)
-                .map_err(|e| e.to_string())
+            let exports = p.store().exports();
+            Ok(exports.commit(&j.account, &j.linked_stream, &j.name, j.export_keys, end)?)
         })
         .await?;
         position = batch.end_position;
@@ -345,7 +202,7 @@ fn next_batch(
     job: &ExportJob,
     position: i64,
     now_ms: i64,
-) -> Result<Option<Batch>, String> {
+) -> Result<Option<Batch>, ExportError> {
     let store = plane.store();
     let mut lines = Vec::new();
     let mut end = position;
@@ -353,8 +210,8 @@ fn next_batch(
     loop {
         if job.export_keys {
             let keys = store
-                .keys_after(&job.account, &job.source_stream, end, PAGE)
-                .map_err(|e| e.to_string())?;
+                .keys()
+                .after(&job.account, &job.source_stream, end, PAGE)?;
             let full = keys.len() == PAGE;
             for (seq, key) in keys {
                 let b = *boundary.get_or_insert(boundary_after(key.created_ms, job.interval_secs));
@@ -372,8 +229,8 @@ fn next_batch(
             }
         } else {
             let events = store
-                .events_after(&job.account, &job.source_stream, end, PAGE)
-                .map_err(|e| e.to_string())?;
+                .events()
+                .after(&job.account, &job.source_stream, end, PAGE)?;
             let full = events.len() == PAGE;
             for e in events {
                 let b = *boundary.get_or_insert(boundary_after(e.ts_ms, job.interval_secs));
@@ -420,7 +277,7 @@ pub fn spawn_scheduler(
             if *stop.borrow() {
                 return;
             }
-            let now = now_ms();
+            let now = now_epoch_ms();
             let jobs = {
                 let p = plane.clone();
                 tokio::task::spawn_blocking(move || p.directory().export_jobs())
@@ -435,10 +292,10 @@ pub fn spawn_scheduler(
             if now - last_prune > 60_000 {
                 last_prune = now;
                 let p = plane.clone();
-                let pruned = tokio::task::spawn_blocking(move || p.prune(now))
-                    .await
-                    .map_err(|e| e.to_string())
-                    .and_then(|r| r.map_err(|e| e.to_string()));
+                let pruned: Result<_, DataError> =
+                    tokio::task::spawn_blocking(move || p.prune(now))
+                        .await
+                        .unwrap_or_else(|e| Err(DataError::Internal(e.to_string())));
                 match pruned {
                     Ok((events, keys)) if events + keys > 0 => {
                         tracing::info!(events, keys, "retention removed expired events and keys")

@@ -3,6 +3,7 @@
 //! views for outputs, live egress over websockets and batch exports to buckets.
 
 pub mod avro_json;
+pub mod avro_path;
 pub mod avro_seed;
 pub mod consent;
 pub mod crypto;
@@ -12,15 +13,16 @@ pub mod egress;
 pub mod eventlog;
 pub mod exporter;
 pub mod pipeline;
+pub mod render;
 pub mod routes;
 pub mod schemas;
+pub mod sink;
 pub mod store;
 #[cfg(test)]
 mod tests;
 
 pub use consent::View;
-pub use exporter::{ExportJob, SinkTarget};
-pub use pipeline::{
-    DataError, DataPlane, DataPlaneConfig, Directory, IngestRequest, PreparedEvent,
-};
+pub use directory::Directory;
+pub use pipeline::{DataError, DataPlane, DataPlaneConfig, IngestRequest, PreparedEvent};
+pub use sink::{ExportJob, SinkTarget};
 pub use store::{DataStore, Principal};

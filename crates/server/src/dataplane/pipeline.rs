@@ -11,47 +11,17 @@ use apache_avro::types::Value;
 use rand::Rng;
 
 use super::avro_json::{to_json_string, write_json, write_json_around};
-use super::consent::{View, apply_view, encrypt_pii};
-use super::crypto::DataKey;
+use super::avro_path;
+use super::consent::{View, encrypt_pii};
+use super::crypto::{CryptoError, DataKey};
 use super::decode;
+use super::directory::Directory;
 use super::egress::{Hub, Published, Subscription};
-use super::schemas::{EventSchema, KeyLinkKind, MetaField, SchemaRegistry};
-use super::store::{DataStore, KeyRequest, NewEvent, Principal, StoredEvent};
+use super::render::Renderer;
+use super::schemas::{EventSchema, KeyLinkKind, MetaField, SchemaError, SchemaRegistry};
+use super::store::{DataStore, Encoder, KeyRequest, NewEvent, Principal, StoreError, StoredEvent};
 use strm_model::rules::MAX_BODY_BYTES;
-use strm_model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS};
-
-pub use super::exporter::ExportJob;
-
-/// What the data plane needs from the control plane. The server implements it over its
-/// store; tests implement it over a fixed list.
-pub trait Directory: Send + Sync + 'static {
-    /// The stream or output these data-plane credentials belong to.
-    fn authenticate(
-        &self,
-        billing_id: &str,
-        client_id: &str,
-        client_secret: &str,
-    ) -> Option<Principal>;
-    /// What a principal sees now; `None` once its stream or output is gone.
-    fn view(&self, principal: &Principal) -> Option<View>;
-    /// Every exporter of every account, with its sink resolved.
-    fn export_jobs(&self) -> Vec<ExportJob>;
-    /// One exporter, by the account, its linked stream, its name and kind.
-    fn export_job(
-        &self,
-        account: &str,
-        linked_stream: &str,
-        name: &str,
-        export_keys: bool,
-    ) -> Option<ExportJob> {
-        self.export_jobs().into_iter().find(|j| {
-            j.account == account
-                && j.linked_stream == linked_stream
-                && j.name == name
-                && j.export_keys == export_keys
-        })
-    }
-}
+use strm_model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS, now_epoch_ms};
 
 #[derive(Debug, Clone)]
 pub struct DataPlaneConfig {
@@ -120,8 +90,15 @@ impl From<Invalid> for DataError {
     }
 }
 
-impl From<super::store::StoreError> for DataError {
-    fn from(e: super::store::StoreError) -> Self {
+impl From<CryptoError> for DataError {
+    fn from(e: CryptoError) -> Self {
+        tracing::error!(error = %e, "data plane encryption");
+        DataError::Internal("the server could not encrypt the event; try again".into())
+    }
+}
+
+impl From<StoreError> for DataError {
+    fn from(e: StoreError) -> Self {
         tracing::error!(error = %e, "data plane store");
         DataError::Internal("the server could not store the event; try again".into())
     }
@@ -151,16 +128,10 @@ pub struct DataPlane {
 struct Inner {
     registry: SchemaRegistry,
     store: DataStore,
+    renderer: Renderer,
     directory: Arc<dyn Directory>,
     config: DataPlaneConfig,
     hub: Hub,
-}
-
-pub fn now_ms() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_millis() as i64)
-        .unwrap_or_default()
 }
 
 impl DataPlane {
@@ -168,7 +139,7 @@ impl DataPlane {
         store: DataStore,
         directory: Arc<dyn Directory>,
         config: DataPlaneConfig,
-    ) -> Result<DataPlane, super::schemas::SchemaError> {
+    ) -> Result<DataPlane, SchemaError> {
         let registry = SchemaRegistry::embedded()?;
         // No field of an event can be longer than its body: without this cap (512 MiB by
         // default) a few bytes declaring a huge string make apache_avro allocate it.
@@ -183,6 +154,7 @@ impl DataPlane {
         Ok(DataPlane {
             inner: Arc::new(Inner {
                 registry,
+                renderer: Renderer::new(store.keys().clone()),
                 store,
                 directory,
                 hub: Hub::new(config.egress_buffer),
@@ -212,16 +184,17 @@ impl DataPlane {
         principal: &Principal,
         refresh_token: Option<String>,
     ) -> Result<EventTokens, DataError> {
-        let expires_at = now_ms() / 1000 + self.inner.config.token_ttl_secs;
+        let expires_at = now_epoch_ms() / 1000 + self.inner.config.token_ttl_secs;
         let id_token = crate::secrets::token();
         self.inner
             .store
-            .put_token(&id_token, principal, Some(expires_at * 1000))?;
+            .tokens()
+            .put(&id_token, principal, Some(expires_at * 1000))?;
         let refresh_token = match refresh_token {
             Some(t) => t,
             None => {
                 let t = crate::secrets::token();
-                self.inner.store.put_token(&t, principal, None)?;
+                self.inner.store.tokens().put(&t, principal, None)?;
                 t
             }
         };
@@ -251,7 +224,8 @@ impl DataPlane {
         let principal = self
             .inner
             .store
-            .token(refresh_token, true, now_ms())?
+            .tokens()
+            .find(refresh_token, true, now_epoch_ms())?
             .filter(|p| self.inner.directory.view(p).is_some())
             .ok_or_else(|| {
                 DataError::Unauthorized(
@@ -268,7 +242,8 @@ impl DataPlane {
         let token = bearer(authorization)?;
         self.inner
             .store
-            .token(token, false, now_ms())?
+            .tokens()
+            .find(token, false, now_epoch_ms())?
             .ok_or_else(unknown_token)
     }
 
@@ -281,7 +256,7 @@ impl DataPlane {
             Ok(t) => t,
             Err(e) => return Some(Err(e)),
         };
-        let found = self.inner.store.cached_token(token, now_ms())?;
+        let found = self.inner.store.tokens().cached(token, now_epoch_ms())?;
         Some(found.ok_or_else(unknown_token))
     }
 
@@ -293,7 +268,7 @@ impl DataPlane {
     ) -> Result<(), DataError> {
         let PreparedEvent { schema, event } = self.prepare(principal, req)?;
         let inner = &self.inner;
-        let stored = inner.store.append(event).await.map_err(|e| {
+        let stored = inner.store.events().append(event).await.map_err(|e| {
             tracing::error!(error = %e, "storing an event failed");
             DataError::Internal("the server could not store the event; try again".into())
         })?;
@@ -333,12 +308,12 @@ impl DataPlane {
         let mut event = decode::decode(schema, format, req.body)?;
         decode::check(schema, &event)?;
         let consent = decode::consent_levels(schema, &event);
-        let key_value = match decode::get(&event, &schema.key_field) {
+        let key_value = match avro_path::get(&event, &schema.key_field) {
             Some(v) => key_text(v),
             None => "".into(),
         };
-        let now = now_ms();
-        let key = inner.store.key_for(
+        let now = now_epoch_ms();
+        let key = inner.store.keys().for_value(
             &KeyRequest {
                 account: &principal.account,
                 stream: &principal.stream,
@@ -349,7 +324,7 @@ impl DataPlane {
             inner.config.key_rotation.as_millis() as i64,
             || new_key(schema.key_link, now),
         )?;
-        encrypt_pii(schema, &mut event, &key);
+        encrypt_pii(schema, &mut event, &key)?;
         set_meta(schema, &mut event, &key, &principal.account);
         Ok(PreparedEvent {
             schema: schema.clone(),
@@ -376,34 +351,11 @@ impl DataPlane {
             DataError::Unauthorized("the stream or output of this token no longer exists".into())
         })?;
         Ok(Subscription::new(
-            self.clone(),
+            self.inner.renderer.clone(),
             principal.clone(),
             view,
             tail,
         ))
-    }
-
-    /// The JSON text a view receives for an event as the source stream holds it (all PII
-    /// encrypted), or `None` when the view does not admit it.
-    pub fn render(
-        &self,
-        account: &str,
-        stream: &str,
-        schema: &EventSchema,
-        consent: &[i32],
-        text: &str,
-        view: &View,
-    ) -> Option<String> {
-        if !view.admits(consent) {
-            return None;
-        }
-        if *view == View::Source {
-            return Some(text.to_owned());
-        }
-        let event = decode::json_event(schema, text.as_bytes()).ok()?;
-        let store = &self.inner.store;
-        let lookup = |id: u32| store.key_by_id(account, stream, id).ok().flatten();
-        apply_view(schema, event, view, &lookup).map(|v| to_json_string(&v))
     }
 
     /// A stored event as the view sees it. Events of a schema the server no longer knows
@@ -417,7 +369,9 @@ impl DataPlane {
     ) -> Option<String> {
         let schema = self.inner.registry.get(&stored.schema_id)?;
         let text = std::str::from_utf8(&stored.body).ok()?;
-        self.render(account, stream, schema, &stored.consent, text, view)
+        self.inner
+            .renderer
+            .render(account, stream, schema, &stored.consent, text, view)
     }
 
     /// Removes a deleted stream's (or output's) events, keys, tokens and positions.
@@ -442,7 +396,7 @@ impl DataPlane {
 
 fn bearer(authorization: Option<&str>) -> Result<&str, DataError> {
     authorization
-        .and_then(crate::accounts::bearer_token)
+        .and_then(crate::extract::bearer_token)
         .ok_or_else(|| {
             DataError::Unauthorized(
                 "Authorization: Bearer <event token> is missing; get one with POST /auth".into(),
@@ -474,11 +428,7 @@ fn new_key(kind: KeyLinkKind, now: i64) -> DataKey {
 /// The encoder of an event's stored JSON, given the acceptance time. The text is made
 /// before the store's lock is taken, with a hole where the time goes; under the lock
 /// the store only splices the time in. `size_hint` is the length the text probably has.
-fn timestamped_json(
-    schema: Arc<EventSchema>,
-    mut event: Value,
-    size_hint: usize,
-) -> super::store::Encoder {
+fn timestamped_json(schema: Arc<EventSchema>, mut event: Value, size_hint: usize) -> Encoder {
     let mut text = Vec::with_capacity(size_hint);
     let field = &schema.meta.timestamp;
     if put_meta(&mut event, field, Value::Long(0))
@@ -488,7 +438,7 @@ fn timestamped_json(
         return Box::new(move |ts| {
             let mut body = Vec::with_capacity(text.len() + 20);
             body.extend_from_slice(&text[..at]);
-            let _ = write!(body, "{ts}");
+            write!(body, "{ts}")?;
             body.extend_from_slice(&text[at..]);
             Ok(body)
         });
@@ -515,7 +465,7 @@ fn put_meta(event: &mut Value, field: &MetaField, plain: Value) -> bool {
         }
         None => None,
     };
-    let Some(slot) = decode::slot_mut(event, &field.path) else {
+    let Some(slot) = avro_path::slot_mut(event, &field.path) else {
         return false;
     };
     match (branch, slot) {

@@ -10,6 +10,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 
+use super::egress::Subscription;
 use super::pipeline::{DataError, DataPlane, IngestRequest};
 use super::store::Principal;
 use strm_model::rules::MAX_BODY_BYTES;
@@ -62,7 +63,7 @@ fn text_error(e: &DataError) -> Response {
         .into_response();
     response
         .extensions_mut()
-        .insert(crate::routes::KeepErrorBody);
+        .insert(crate::error::KeepErrorBody);
     response
 }
 
@@ -175,7 +176,7 @@ async fn egress(
     upgrade.on_upgrade(move |socket| tail(socket, subscription))
 }
 
-async fn tail(mut socket: WebSocket, mut subscription: super::egress::Subscription) {
+async fn tail(mut socket: WebSocket, mut subscription: Subscription) {
     loop {
         tokio::select! {
             next = subscription.next() => {

@@ -392,7 +392,7 @@ async fn an_exporter_does_not_block_the_async_worker_while_the_store_is_busy() {
     locked.recv().unwrap();
     let export = tokio::spawn({
         let (plane, out) = (f.plane.clone(), out.clone());
-        async move { exporter::export_due(&plane, &out, super::pipeline::now_ms()).await }
+        async move { exporter::export_due(&plane, &out, strm_model::now_epoch_ms()).await }
     });
     // The exporter runs now, until it waits for the store.
     tokio::task::yield_now().await;
@@ -418,7 +418,8 @@ async fn exporters_write_closed_batches_once_named_by_their_boundary() {
     let (uuid, _) = f
         .plane
         .store()
-        .export_state(ACCOUNT, "level0-1", "s3", false, 0)
+        .exports()
+        .state(ACCOUNT, "level0-1", "s3", false, 0)
         .unwrap();
     assert_eq!(bucket_files(&f), vec![format!(".strm_test_{uuid}.jsonl")]);
 
@@ -431,7 +432,8 @@ async fn exporters_write_closed_batches_once_named_by_their_boundary() {
     let first = f
         .plane
         .store()
-        .events_after(ACCOUNT, "bart", 0, 10)
+        .events()
+        .after(ACCOUNT, "bart", 0, 10)
         .unwrap();
     let boundary = boundary_after(first[0].ts_ms, 30);
     // The window is still open: nothing yet.
@@ -480,11 +482,12 @@ async fn an_uncommitted_batch_is_rewritten_under_the_same_name() {
             .await
             .unwrap();
     }
-    let far = super::pipeline::now_ms() + 120_000;
+    let far = strm_model::now_epoch_ms() + 120_000;
     let (_, before) = f
         .plane
         .store()
-        .export_state(ACCOUNT, "bart", "src", false, 0)
+        .exports()
+        .state(ACCOUNT, "bart", "src", false, 0)
         .unwrap();
     assert_eq!(exporter::export_due(&f.plane, &out, far).await.unwrap(), 1);
     let files = bucket_files(&f);
@@ -493,7 +496,8 @@ async fn an_uncommitted_batch_is_rewritten_under_the_same_name() {
     // A crash between the write and the commit: the position is still the old one.
     f.plane
         .store()
-        .commit_export(ACCOUNT, "bart", "src", false, before)
+        .exports()
+        .commit(ACCOUNT, "bart", "src", false, before)
         .unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(exporter::export_due(&f.plane, &out, far).await.unwrap(), 1);
@@ -510,27 +514,30 @@ async fn a_failed_write_does_not_move_the_position() {
         bucket: "nowhere".into(),
         endpoint: Some("http://127.0.0.1:9".into()),
         access_key_id: "a".into(),
-        secret_access_key: "b".into(),
+        secret_access_key: strm_model::Secret::new("b"),
     };
     let err = exporter::probe(&f.plane, &out).await.unwrap_err();
     assert!(
-        err.starts_with("bucket \"nowhere\" cannot be written"),
+        err.to_string()
+            .starts_with("bucket \"nowhere\" cannot be written"),
         "{err}"
     );
     let (_, pos) = f
         .plane
         .store()
-        .export_state(ACCOUNT, "bart", "broken", false, 0)
+        .exports()
+        .state(ACCOUNT, "bart", "broken", false, 0)
         .unwrap();
     send_json(&f.plane, &principal(None), &click(1, &[0]))
         .await
         .unwrap();
-    let far = super::pipeline::now_ms() + 120_000;
+    let far = strm_model::now_epoch_ms() + 120_000;
     assert!(exporter::export_due(&f.plane, &out, far).await.is_err());
     let (_, after) = f
         .plane
         .store()
-        .export_state(ACCOUNT, "bart", "broken", false, 0)
+        .exports()
+        .state(ACCOUNT, "bart", "broken", false, 0)
         .unwrap();
     assert_eq!(pos, after);
 }
@@ -546,7 +553,7 @@ async fn key_exporters_write_tink_keysets() {
         .await
         .unwrap();
     exporter::probe(&f.plane, &keys).await.unwrap();
-    let far = super::pipeline::now_ms() + 120_000;
+    let far = strm_model::now_epoch_ms() + 120_000;
     assert_eq!(exporter::export_due(&f.plane, &keys, far).await.unwrap(), 1);
     let files = bucket_files(&f);
     let name = files.iter().find(|n| n.contains("-keys-")).unwrap();

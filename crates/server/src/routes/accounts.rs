@@ -77,7 +77,9 @@ async fn login(
     let ok = blocking(move || match stored {
         Some(stored) => secrets::verify_password(&req.password, &stored),
         None => {
-            secrets::verify_password(&req.password, secrets::unknown_account_hash());
+            if let Some(hash) = secrets::unknown_account_hash() {
+                secrets::verify_password(&req.password, hash);
+            }
             false
         }
     })

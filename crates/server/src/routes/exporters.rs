@@ -10,6 +10,7 @@ use axum::routing::get;
 use super::Route;
 use crate::AppState;
 use crate::accounts::Caller;
+use crate::dataplane::exporter::{self, ExportError};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, QueryMap, query_flag};
 use crate::store::exporters as store;
@@ -128,8 +129,8 @@ async fn create(
     .await
     .map_err(|e| ApiError::internal("data plane", e))?;
     let probed = match &job {
-        Some(job) => crate::dataplane::exporter::probe(&s.data, job).await,
-        None => Err("the exporter's sink cannot be used".to_string()),
+        Some(job) => exporter::probe(&s.data, job).await,
+        None => Err(ExportError::NoSink),
     };
     if let Err(problem) = probed {
         let (linked, name, keys) = (
@@ -184,7 +185,8 @@ async fn delete(
     if let Err(e) = s
         .data
         .store()
-        .forget_export(&caller.billing_id, &linked, &name, keys)
+        .exports()
+        .forget(&caller.billing_id, &linked, &name, keys)
     {
         tracing::warn!(exporter = %name, error = %e, "forgetting an exporter's position failed");
     }

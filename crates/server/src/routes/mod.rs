@@ -18,7 +18,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 
 use super::AppState;
-use super::error::ApiError;
+use super::error::{ApiError, KeepErrorBody};
 
 pub use openapi::OPENAPI_JSON;
 
@@ -108,11 +108,6 @@ async fn not_found(req: Request) -> ApiError {
         req.uri().path()
     ))
 }
-
-/// A response extension for handlers whose error bodies must stay as they are (the data
-/// plane's `POST /event` answers 400 with a plain-text reason, as the 2021 drivers expect).
-#[derive(Debug, Clone, Copy)]
-pub struct KeepErrorBody;
 
 /// Errors that axum and tower produce themselves come without the contract's JSON body;
 /// this gives them one, so every non-204 answer is JSON.

@@ -3,23 +3,14 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::error::{ApiError, ApiResult};
-use strm_model::{Sink, SinkCreate, SinkType};
+use strm_model::{Secret, Sink, SinkCreate, SinkType};
 
 /// A sink with its stored credentials, for the server's own use (exports).
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct SinkRow {
     pub id: i64,
     pub sink: Sink,
-    pub credentials: Option<String>,
-}
-
-impl std::fmt::Debug for SinkRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SinkRow")
-            .field("id", &self.id)
-            .field("sink", &self.sink)
-            .finish_non_exhaustive()
-    }
+    pub credentials: Option<Secret>,
 }
 
 fn sink_type(text: String) -> rusqlite::Result<SinkType> {
@@ -46,7 +37,7 @@ pub fn find(
                     sink_type: sink_type(r.get(2)?)?,
                     bucket_name: r.get(3)?,
                 },
-                credentials: r.get(4)?,
+                credentials: r.get::<_, Option<String>>(4)?.map(Secret::new),
             })
         },
     )

@@ -3,7 +3,6 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
-use crate::accounts::now_secs;
 use crate::error::{ApiError, ApiResult};
 use crate::secrets;
 use strm_model::{
@@ -182,6 +181,7 @@ struct NewRow<'a> {
 fn insert(conn: &Connection, new: NewRow<'_>) -> ApiResult<(StreamRow, String)> {
     ensure_name_free(conn, new.account_id, new.name)?;
     let secret = secrets::client_secret();
+    let tags = serde_json::to_string(new.tags).map_err(|e| ApiError::internal("stream tags", e))?;
     conn.execute(
         "INSERT INTO streams (account_id, name, description, tags, client_id, secret_hash,
             linked_stream_id, consent_level_type, consent_levels, decrypter_name, created_at)
@@ -190,14 +190,14 @@ fn insert(conn: &Connection, new: NewRow<'_>) -> ApiResult<(StreamRow, String)> 
             new.account_id,
             new.name,
             new.description,
-            serde_json::to_string(new.tags).expect("tags serialise"),
+            tags,
             secrets::client_id(),
             secrets::sha256_hex(&secret),
             new.linked_stream_id,
             new.consent_level_type,
             new.consent_levels,
             new.decrypter_name,
-            now_secs(),
+            strm_model::now_epoch_secs(),
         ],
     )?;
     let row = find_any(conn, new.account_id, new.name)?
@@ -240,7 +240,10 @@ pub fn create_output(
             tags: &req.tags,
             linked_stream_id: Some(parent.id),
             consent_level_type: Some(req.consent_level_type.as_str()),
-            consent_levels: Some(serde_json::to_string(&levels).expect("levels serialise")),
+            consent_levels: Some(
+                serde_json::to_string(&levels)
+                    .map_err(|e| ApiError::internal("output consent levels", e))?,
+            ),
             decrypter_name: Some(req.decrypter_name.as_deref().unwrap_or(DEFAULT_DECRYPTER)),
         },
     )?;

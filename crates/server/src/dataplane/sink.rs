@@ -1,0 +1,178 @@
+//! Where exports go: a sink resolved to a local bucket directory, S3 (or an
+//! S3-compatible endpoint) or Google Cloud Storage, and the exporters the scheduler runs.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use object_store::ObjectStore;
+use object_store::path::Path as ObjectPath;
+
+use super::consent::View;
+use strm_model::{Invalid, S3Credentials, Secret, SinkType};
+
+/// Why a sink's store could not be opened or named an object.
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    #[error("cannot create {}: {source}", path.display())]
+    CreateDir {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Store(#[from] object_store::Error),
+    #[error(transparent)]
+    Path(#[from] object_store::path::Error),
+}
+
+/// Where a sink's objects go.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SinkTarget {
+    /// The embedded default: a bucket is `<data dir>/buckets/<bucket>/`.
+    Directory { bucket: String, root: PathBuf },
+    S3 {
+        bucket: String,
+        endpoint: Option<String>,
+        access_key_id: String,
+        secret_access_key: Secret,
+    },
+    Gcs {
+        bucket: String,
+        service_account_json: Secret,
+    },
+}
+
+/// Where local buckets live.
+pub fn buckets_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("buckets")
+}
+
+impl SinkTarget {
+    /// Decides where a sink writes: a real store when its credentials (or the server's
+    /// S3 endpoint) say so, else the local bucket directory.
+    pub fn resolve(
+        sink_type: SinkType,
+        bucket: &str,
+        credentials: Option<&str>,
+        data_dir: &Path,
+        server_s3_endpoint: Option<&str>,
+    ) -> Result<SinkTarget, Invalid> {
+        strm_model::rules::check_bucket_name(bucket)?;
+        if let Some(text) = credentials {
+            strm_model::rules::check_sink_credentials(sink_type, text)?;
+        }
+        let local = || SinkTarget::Directory {
+            bucket: bucket.to_owned(),
+            root: buckets_dir(data_dir).join(bucket),
+        };
+        match sink_type {
+            SinkType::S3 => {
+                let creds: Option<S3Credentials> =
+                    credentials.and_then(|t| serde_json::from_str(t).ok());
+                let endpoint = creds
+                    .as_ref()
+                    .and_then(|c| c.endpoint_url.clone())
+                    .or_else(|| server_s3_endpoint.map(str::to_owned));
+                match (creds, endpoint) {
+                    (Some(c), Some(endpoint)) => Ok(SinkTarget::S3 {
+                        bucket: bucket.to_owned(),
+                        endpoint: Some(endpoint),
+                        access_key_id: c.access_key.access_key_id,
+                        secret_access_key: Secret::new(c.access_key.secret_access_key),
+                    }),
+                    _ => Ok(local()),
+                }
+            }
+            SinkType::Gcloud => {
+                let real = credentials
+                    .and_then(|t| serde_json::from_str::<serde_json::Value>(t).ok())
+                    .is_some_and(|v| {
+                        v.get("private_key").is_some() && v.get("client_email").is_some()
+                    });
+                match credentials {
+                    Some(text) if real => Ok(SinkTarget::Gcs {
+                        bucket: bucket.to_owned(),
+                        service_account_json: Secret::new(text),
+                    }),
+                    _ => Ok(local()),
+                }
+            }
+        }
+    }
+
+    pub fn bucket(&self) -> &str {
+        match self {
+            SinkTarget::Directory { bucket, .. }
+            | SinkTarget::S3 { bucket, .. }
+            | SinkTarget::Gcs { bucket, .. } => bucket,
+        }
+    }
+
+    pub fn object_store(&self) -> Result<Arc<dyn ObjectStore>, SinkError> {
+        match self {
+            SinkTarget::Directory { root, .. } => {
+                std::fs::create_dir_all(root).map_err(|source| SinkError::CreateDir {
+                    path: root.clone(),
+                    source,
+                })?;
+                let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?;
+                Ok(Arc::new(fs))
+            }
+            SinkTarget::S3 {
+                bucket,
+                endpoint,
+                access_key_id,
+                secret_access_key,
+            } => {
+                let mut b = object_store::aws::AmazonS3Builder::new()
+                    .with_bucket_name(bucket)
+                    .with_region("us-east-1")
+                    .with_access_key_id(access_key_id)
+                    .with_secret_access_key(secret_access_key.expose());
+                if let Some(e) = endpoint {
+                    b = b
+                        .with_endpoint(e)
+                        .with_allow_http(e.starts_with("http://"))
+                        .with_virtual_hosted_style_request(false);
+                }
+                Ok(Arc::new(b.build()?))
+            }
+            SinkTarget::Gcs {
+                bucket,
+                service_account_json,
+            } => {
+                let g = object_store::gcp::GoogleCloudStorageBuilder::new()
+                    .with_bucket_name(bucket)
+                    .with_service_account_key(service_account_json.expose())
+                    .build()?;
+                Ok(Arc::new(g))
+            }
+        }
+    }
+}
+
+/// One exporter as the scheduler runs it.
+#[derive(Debug, Clone)]
+pub struct ExportJob {
+    pub account: String,
+    pub name: String,
+    /// The exporter's `linkedStream`: a stream or an output name.
+    pub linked_stream: String,
+    /// The source stream whose events (or keys) are read.
+    pub source_stream: String,
+    pub view: View,
+    pub sink: SinkTarget,
+    pub interval_secs: u32,
+    pub path_prefix: Option<String>,
+    pub export_keys: bool,
+}
+
+impl ExportJob {
+    /// The object a batch file goes to, under the exporter's path prefix.
+    pub fn object(&self, file: &str) -> Result<ObjectPath, SinkError> {
+        let key = match self.path_prefix.as_deref().map(|p| p.trim_matches('/')) {
+            Some(p) if !p.is_empty() => format!("{p}/{file}"),
+            _ => file.to_owned(),
+        };
+        Ok(ObjectPath::parse(&key)?)
+    }
+}

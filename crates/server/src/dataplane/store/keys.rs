@@ -1,0 +1,247 @@
+//! Encryption keys: one per key-field value of a stream and schema, rotated after a
+//! period, kept (in `dp_keys`) while events they encrypted may remain. The current key
+//! of each value and the keys read by id are kept in memory too: both are asked for on
+//! every event.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard};
+
+use rusqlite::{OptionalExtension, params};
+use sha2::{Digest, Sha256};
+
+use super::Result;
+use crate::dataplane::crypto::{DataKey, KEY_BYTES};
+use crate::db::Db;
+
+/// A key row's identity for the rotation rule.
+pub struct KeyRequest<'a> {
+    pub account: &'a str,
+    pub stream: &'a str,
+    pub schema_id: &'a str,
+    pub key_field_value: &'a str,
+}
+
+const KEY_CACHE_MAX: usize = 100_000;
+
+struct ActiveKey {
+    account: String,
+    stream: String,
+    schema_id: String,
+    key: DataKey,
+}
+
+impl ActiveKey {
+    fn serves(&self, req: &KeyRequest<'_>) -> bool {
+        self.account == req.account && self.stream == req.stream && self.schema_id == req.schema_id
+    }
+}
+
+type KeyCache = HashMap<(String, String, u32), DataKey>;
+type ActiveKeys = HashMap<[u8; 32], Vec<ActiveKey>>;
+
+pub struct KeyStore {
+    db: Db,
+    /// Keys by (account, stream, key id); keys never change once written.
+    by_id: Mutex<KeyCache>,
+    /// The current key per key-field hash, for each (account, stream, schema) that has
+    /// one: found on every event without allocating.
+    active: Mutex<ActiveKeys>,
+}
+
+fn row_key(row: &rusqlite::Row<'_>) -> rusqlite::Result<DataKey> {
+    let material: Vec<u8> = row.get("material")?;
+    let material: [u8; KEY_BYTES] = material.try_into().map_err(|_| {
+        rusqlite::Error::InvalidColumnType(0, "material".into(), rusqlite::types::Type::Blob)
+    })?;
+    Ok(DataKey::new(
+        row.get::<_, i64>("key_id")? as u32,
+        row.get("key_link")?,
+        material,
+        row.get("created_ms")?,
+    ))
+}
+
+impl KeyStore {
+    pub(super) fn new(db: Db) -> KeyStore {
+        KeyStore {
+            db,
+            by_id: Mutex::new(HashMap::new()),
+            active: Mutex::new(HashMap::new()),
+        }
+    }
+
+    fn by_id_cache(&self) -> MutexGuard<'_, KeyCache> {
+        self.by_id.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn active_keys(&self) -> MutexGuard<'_, ActiveKeys> {
+        self.active.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The key for a key-field value: the newest one younger than `ttl_ms`, or a new one
+    /// made by `make` (which picks the key link's form for the schema).
+    pub fn for_value(
+        &self,
+        req: &KeyRequest<'_>,
+        now_ms: i64,
+        ttl_ms: i64,
+        make: impl Fn() -> DataKey,
+    ) -> Result<DataKey> {
+        let value_hash: [u8; 32] = Sha256::digest(req.key_field_value.as_bytes()).into();
+        let fresh = |k: &DataKey| k.created_ms > now_ms - ttl_ms;
+        if let Some(k) = self
+            .active_keys()
+            .get(&value_hash)
+            .and_then(|keys| keys.iter().find(|a| a.serves(req)))
+            .map(|a| &a.key)
+            .filter(|k| fresh(k))
+        {
+            return Ok(k.clone());
+        }
+        let key = self.read_or_make(req, &value_hash, now_ms, ttl_ms, make)?;
+        let mut cache = self.active_keys();
+        if cache.len() >= KEY_CACHE_MAX {
+            cache.clear();
+        }
+        let keys = cache.entry(value_hash).or_default();
+        keys.retain(|a| !a.serves(req));
+        keys.push(ActiveKey {
+            account: req.account.to_owned(),
+            stream: req.stream.to_owned(),
+            schema_id: req.schema_id.to_owned(),
+            key: key.clone(),
+        });
+        Ok(key)
+    }
+
+    /// The newest fresh key from the table, or a new one written to it.
+    fn read_or_make(
+        &self,
+        req: &KeyRequest<'_>,
+        value_hash: &[u8],
+        now_ms: i64,
+        ttl_ms: i64,
+        make: impl Fn() -> DataKey,
+    ) -> Result<DataKey> {
+        self.db.blocking(|conn| -> Result<DataKey> {
+            let existing = conn
+                .query_row(
+                    "SELECT key_id, key_link, material, created_ms FROM dp_keys
+                     WHERE account = ?1 AND stream = ?2 AND schema_id = ?3 AND key_field_hash = ?4
+                       AND created_ms > ?5
+                     ORDER BY created_ms DESC LIMIT 1",
+                    params![
+                        req.account,
+                        req.stream,
+                        req.schema_id,
+                        value_hash,
+                        now_ms - ttl_ms
+                    ],
+                    row_key,
+                )
+                .optional()?;
+            if let Some(key) = existing {
+                return Ok(key);
+            }
+            loop {
+                let key = make();
+                let inserted = conn.execute(
+                    "INSERT OR IGNORE INTO dp_keys
+                     (account, stream, schema_id, key_field_hash, key_id, key_link, material, created_ms)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                    params![
+                        req.account,
+                        req.stream,
+                        req.schema_id,
+                        value_hash,
+                        key.key_id as i64,
+                        key.key_link,
+                        key.material().as_slice(),
+                        key.created_ms
+                    ],
+                )?;
+                // A clash of random key ids within one stream: draw again.
+                if inserted == 1 {
+                    return Ok(key);
+                }
+            }
+        })
+    }
+
+    /// A key by the id its ciphertexts name.
+    pub fn by_id(&self, account: &str, stream: &str, key_id: u32) -> Result<Option<DataKey>> {
+        let cache_key = (account.to_owned(), stream.to_owned(), key_id);
+        if let Some(k) = self.by_id_cache().get(&cache_key) {
+            return Ok(Some(k.clone()));
+        }
+        let key = self.db.blocking(|conn| {
+            conn.query_row(
+                "SELECT key_id, key_link, material, created_ms FROM dp_keys
+                 WHERE account = ?1 AND stream = ?2 AND key_id = ?3",
+                params![account, stream, key_id as i64],
+                row_key,
+            )
+            .optional()
+        })?;
+        if let Some(k) = &key {
+            let mut cache = self.by_id_cache();
+            if cache.len() >= KEY_CACHE_MAX {
+                cache.clear();
+            }
+            cache.insert(cache_key, k.clone());
+        }
+        Ok(key)
+    }
+
+    /// Keys of a stream after a position (their `seq`, never reused), oldest first.
+    pub fn after(
+        &self,
+        account: &str,
+        stream: &str,
+        after: i64,
+        limit: usize,
+    ) -> Result<Vec<(i64, DataKey)>> {
+        let keys = self.db.blocking(|conn| {
+            let mut stmt = conn.prepare_cached(
+                "SELECT seq, key_id, key_link, material, created_ms FROM dp_keys
+                 WHERE account = ?1 AND stream = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
+            )?;
+            stmt.query_map(params![account, stream, after, limit as i64], |row| {
+                Ok((row.get(0)?, row_key(row)?))
+            })?
+            .collect::<rusqlite::Result<_>>()
+        })?;
+        Ok(keys)
+    }
+
+    /// Removes the keys created before `before_ms`; how many.
+    pub(super) fn prune(&self, before_ms: i64) -> Result<usize> {
+        let removed = self.db.blocking(|conn| {
+            conn.execute(
+                "DELETE FROM dp_keys WHERE created_ms < ?1",
+                params![before_ms],
+            )
+        })?;
+        if removed > 0 {
+            self.by_id_cache().clear();
+            self.active_keys().clear();
+        }
+        Ok(removed)
+    }
+
+    pub(super) fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
+        self.db.blocking(|conn| {
+            conn.execute(
+                "DELETE FROM dp_keys WHERE account = ?1 AND stream = ?2",
+                params![account, stream],
+            )
+        })?;
+        self.by_id_cache()
+            .retain(|(a, s, _), _| !(a == account && s == stream));
+        self.active_keys().retain(|_, keys| {
+            keys.retain(|a| !(a.account == account && a.stream == stream));
+            !keys.is_empty()
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,109 @@
+//! Durable data-plane state, one store per thing it keeps: encryption keys (`keys`),
+//! event tokens (`tokens`, hashed) and exporter positions (`exports`) in SQLite tables
+//! of their own (`dp_*`) next to the control plane's in the same database file, and the
+//! accepted events in an append-only log (`events`).
+//!
+//! Each store has a narrow API of its own: that is where another backend plugs in
+//! (PostgreSQL for the tables, a message log for the events). `DataStore` opens them
+//! together and applies what concerns all of them: deleting a stream, retention.
+
+mod events;
+mod exports;
+mod keys;
+#[cfg(test)]
+mod tests;
+mod tokens;
+
+use std::path::Path;
+use std::sync::Arc;
+
+pub use self::events::EventStore;
+pub use self::exports::ExportPositions;
+pub use self::keys::{KeyRequest, KeyStore};
+pub use self::tokens::{Principal, TokenStore};
+pub use super::eventlog::{AppendError, Encoder, NewEvent, StoredEvent};
+use crate::db::Db;
+
+/// Why the store could not do something: its database, or its event log.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error(transparent)]
+    Sql(#[from] rusqlite::Error),
+    #[error("the event log: {0}")]
+    Log(#[from] std::io::Error),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+pub struct DataStore {
+    /// The data plane's own connection to the database, shared by the table stores.
+    #[cfg(test)]
+    db: Db,
+    /// Shared with the views that decrypt (`render::Renderer`).
+    keys: Arc<KeyStore>,
+    tokens: TokenStore,
+    exports: ExportPositions,
+    events: EventStore,
+}
+
+impl DataStore {
+    /// Opens the server's database (its versioned migrations, `server::db`, hold the
+    /// data plane's tables too) and the event log in a directory next to it.
+    pub fn open(path: &Path) -> Result<DataStore> {
+        let db = Db::new(crate::db::open(path)?);
+        let events = EventStore::open(path, &db)?;
+        Ok(DataStore {
+            keys: Arc::new(KeyStore::new(db.clone())),
+            tokens: TokenStore::new(db.clone()),
+            exports: ExportPositions::new(db.clone()),
+            events,
+            #[cfg(test)]
+            db,
+        })
+    }
+
+    pub fn keys(&self) -> &Arc<KeyStore> {
+        &self.keys
+    }
+
+    pub fn tokens(&self) -> &TokenStore {
+        &self.tokens
+    }
+
+    pub fn exports(&self) -> &ExportPositions {
+        &self.exports
+    }
+
+    pub fn events(&self) -> &EventStore {
+        &self.events
+    }
+
+    /// How many events of a stream are stored (for callers outside the data plane).
+    pub fn event_count(&self, account: &str, stream: &str) -> usize {
+        self.events.count(account, stream)
+    }
+
+    /// Holds the tables busy, as a long SQLite statement would.
+    #[cfg(test)]
+    pub(super) fn busy(&self) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
+        self.db.lock()
+    }
+
+    /// Removes events older than `events_before_ms`, tokens expired by then, and keys
+    /// created before `keys_before_ms` (callers keep a key as long as events it
+    /// encrypted may remain); the numbers of events and keys removed.
+    pub fn prune(&self, events_before_ms: i64, keys_before_ms: i64) -> Result<(usize, usize)> {
+        let events = self.events.prune(events_before_ms)?;
+        let keys = self.keys.prune(keys_before_ms)?;
+        self.tokens.prune(events_before_ms)?;
+        Ok((events, keys))
+    }
+
+    /// Forgets a stream's (or output's) events, keys, tokens and exporter positions.
+    pub fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
+        self.events.delete_stream(account, stream)?;
+        self.keys.delete_stream(account, stream)?;
+        self.tokens.delete_stream(account, stream)?;
+        self.exports.delete_stream(account, stream)
+    }
+}
