@@ -19,7 +19,7 @@ pub use events::{click, send_click};
 pub use ports::{free_port, wait_listening};
 pub use processes::{KillOnDrop, strm_tui};
 pub use resources::{exporter, output, s3_sink, sink, stream};
-pub use rows::{Says, check};
+pub use rows::{Refusal, Says, api_status, check, refused_calls};
 pub use scenario::{Scenario, seed_resources};
 pub use servers::LocalServer;
 pub use venv::venv;

@@ -1,6 +1,8 @@
 //! Error rows as tables: each bad input with its expected status and what the message
 //! must say, walked by one loop that names the failing row.
 
+use strm_client::ClientError;
+
 /// One thing an error message must (or must not) say.
 #[derive(Debug, Clone, Copy)]
 pub enum Says<'a> {
@@ -29,5 +31,23 @@ pub fn check(row: &str, text: &str, says: &[Says]) {
             s.holds(text),
             "{row}: the message should match {s:?}: {text}"
         );
+    }
+}
+
+/// The HTTP status of an API's refusal; panics on any other error.
+pub fn api_status(err: &ClientError) -> u16 {
+    err.status()
+        .unwrap_or_else(|| panic!("expected an API error, got {err}"))
+}
+
+/// A refused call of a client: what it is, its result; the status; what the message says.
+pub type Refusal<'a> = (&'a str, Result<(), ClientError>, u16, &'a [Says<'a>]);
+
+/// Checks that each row's call was refused with its status and message.
+pub fn refused_calls(rows: Vec<Refusal<'_>>) {
+    for (row, result, status, says) in rows {
+        let err = result.expect_err(row);
+        assert_eq!(api_status(&err), status, "{row}: {err}");
+        check(row, &err.to_string(), says);
     }
 }

@@ -24,6 +24,7 @@ pub async fn seed_resources(api: &ApiClient) -> Stream {
     created
 }
 
+/// An account with a stream and an output of it, and the credentials of both.
 pub struct Scenario {
     pub api: ApiClient,
     pub url: String,

@@ -28,14 +28,13 @@ fn serve_runs_the_local_server_with_the_given_accounts() {
     let err = home.fails(&["serve", "--user", "strm-bart@example.com:short"], 2);
     assert!(err.contains("password") && !err.contains("short"), "{err}");
 
-    // Stopped even when an assertion fails.
     let server = strm_tui(home.dir.path())
         .args(["serve", "--addr", "127.0.0.1:0", "--user"])
         .arg(format!("{EMAIL}:{PASSWORD}"))
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let mut server = KillOnDrop(server);
+    let mut server = KillOnDrop(server); // stopped even when an assertion fails
     let mut lines = std::io::BufReader::new(server.0.stderr.take().unwrap()).lines();
     let url = lines
         .by_ref()

@@ -7,7 +7,7 @@ use serde_json::{Value, json};
 use strm_client::events::Serialization;
 
 use crate::support::Says::{self, Has, Starts};
-use crate::support::{LocalServer, Scenario, check, click, send_click};
+use crate::support::{LocalServer, check, click, refused_calls, send_click};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_go_in_encrypted_and_come_out_per_view() {
@@ -89,40 +89,40 @@ async fn events_go_in_encrypted_and_come_out_per_view() {
 async fn send_and_tail_through_the_routes() {
     let local = LocalServer::start().await;
     let url = local.url();
-    let s = Scenario::seed(&url, local.dir(), "bart@example.com").await;
+    let s = local.seed("bart@example.com").await;
     let sender = s.client(&s.stream);
     let receiver = s.client(&s.output);
     let mut tail = receiver.receive(true).await.unwrap();
     send_click(&sender, "session-4", &[0, 1], "https://shop.example/").await;
     assert_eq!(next_json(&mut tail).await["producerSessionId"], "session-4");
 
-    let err = receiver
-        .send_json(
-            "clickstream",
-            &click("session-4", &[0, 1], "https://shop.example/"),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.status(), Some(403));
-    let err = sender
-        .send(
-            "clickstream",
-            Serialization::AvroBinary,
-            vec![0xff, 0xff, 0xff],
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.status(), Some(400));
-    assert!(err.to_string().contains("Avro datum"), "{err}");
-    let err = sender
-        .send(
-            "clickstream",
-            Serialization::Json,
-            vec![b' '; 1024 * 1024 + 10],
-        )
-        .await
-        .unwrap_err();
-    assert_eq!(err.status(), Some(413));
+    let event = click("session-4", &[0, 1], "https://shop.example/");
+    let not_avro = vec![0xff, 0xff, 0xff];
+    let over_1_mib = vec![b' '; 1024 * 1024 + 10];
+    refused_calls(vec![
+        (
+            "an output's token",
+            receiver.send_json("clickstream", &event).await,
+            403,
+            &[],
+        ),
+        (
+            "bytes that are not Avro",
+            sender
+                .send("clickstream", Serialization::AvroBinary, not_avro)
+                .await,
+            400,
+            &[Has("Avro datum")],
+        ),
+        (
+            "a body over 1 MiB",
+            sender
+                .send("clickstream", Serialization::Json, over_1_mib)
+                .await,
+            413,
+            &[],
+        ),
+    ]);
     let http = reqwest::Client::new();
     let alive = http.get(format!("{url}/is-alive")).send().await.unwrap();
     assert_eq!(alive.status(), 200);
@@ -208,7 +208,6 @@ async fn bad_input_gets_the_right_status_and_a_message_and_the_server_keeps_serv
     other_schema["strmMeta"]["schemaId"] = json!("nps_unified_v1");
     let output_token = s.client(&s.output).id_token().await.unwrap();
     let avro: &[(&str, &str)] = &[("Strm-Schema-Id", "clickstream")];
-    // (what is sent, with which token and headers; the status; what the message says)
     let rows: Vec<BadEvent> = vec![
         (
             "an unknown schema",

@@ -6,18 +6,19 @@ use std::time::Duration;
 use serde_json::json;
 use strm_model::{ExporterCreate, SinkType};
 
-use super::raw::{BadRequest, Raw, Refusal, api_status, body, refused, refused_calls};
+use super::raw::{BadRequest, Raw, body, credentials, refused};
 use crate::support::Says::{Has, Starts};
-use crate::support::{LocalServer, PASSWORD, exporter, output, s3_sink, seed_resources, stream};
+use crate::support::{
+    LocalServer, PASSWORD, Refusal, api_status, exporter, output, refused_calls, s3_sink,
+    seed_resources, stream,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_requests_name_the_problem_and_the_server_keeps_serving() {
     let local = LocalServer::start().await;
     let api = local.account("err@example.com").await;
     let raw = Raw::for_client(&api).await;
-
     let anonymous = Raw::anonymous(&local.url());
-    // (what, sent by whom, method, path, body; the status; what the message says)
     let rows: Vec<BadRequest> = vec![
         // Malformed JSON, a missing field, a wrongly typed one.
         (
@@ -280,7 +281,7 @@ async fn a_request_over_the_time_limit_gets_a_json_408() {
         &Raw::anonymous(&local.url()),
         "POST",
         "/v1/accounts",
-        body(json!({"email": "slow@example.com", "password": PASSWORD})),
+        credentials("slow@example.com", PASSWORD),
         408,
         &[Has("took too long")],
     )])

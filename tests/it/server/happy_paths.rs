@@ -5,8 +5,9 @@ use reqwest::StatusCode;
 use serde_json::json;
 use strm_model::{ConsentLevel, ConsentLevelType, SinkType};
 
-use super::raw::{Raw, api_status, message};
-use crate::support::{LocalServer, exporter, output, s3_sink, stream};
+use super::raw::{Raw, refused};
+use crate::support::Says::Has;
+use crate::support::{LocalServer, api_status, exporter, output, s3_sink, stream};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_sequence_through_the_api_client() {
@@ -216,28 +217,24 @@ async fn exporters_answer_under_all_three_route_families() {
         );
     }
     // The output route checks that the output belongs to that stream.
-    let (st, v) = raw
-        .send(
-            "GET",
-            "/v1/streams/level0-1/outputs/level0-1/exporters",
-            None,
-        )
-        .await;
-    assert_eq!(st, 404, "{v}");
-    assert!(message(st, &v).contains("level0-1"));
+    refused(vec![(
+        "an output under another stream",
+        &raw,
+        "GET",
+        "/v1/streams/level0-1/outputs/level0-1/exporters",
+        None,
+        404,
+        &[Has("level0-1")],
+    )])
+    .await;
 
-    let (st, _) = raw
-        .send(
-            "DELETE",
-            "/v1/streams/bart/outputs/level0-1/exporters/on-output",
-            None,
-        )
-        .await;
-    assert_eq!(st, 204);
-    let (st, _) = raw
-        .send("DELETE", "/v1/streams/bart/exporters/on-stream", None)
-        .await;
-    assert_eq!(st, 204);
+    for path in [
+        "/v1/streams/bart/outputs/level0-1/exporters/on-output",
+        "/v1/streams/bart/exporters/on-stream",
+    ] {
+        let (st, _) = raw.send("DELETE", path, None).await;
+        assert_eq!(st, 204, "{path}");
+    }
     assert!(api.list_exporters().await.unwrap().is_empty());
     local.shutdown().await;
 }

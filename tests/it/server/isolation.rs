@@ -3,8 +3,7 @@
 use strm_client::ClientError;
 use strm_model::{ConsentLevel, SinkType};
 
-use super::raw::api_status;
-use crate::support::{LocalServer, exporter, output, s3_sink, stream};
+use crate::support::{LocalServer, api_status, exporter, output, s3_sink, stream};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_cannot_see_or_touch_each_others_resources() {

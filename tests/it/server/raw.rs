@@ -2,7 +2,7 @@
 
 use reqwest::StatusCode;
 use serde_json::Value;
-use strm_client::{ApiClient, ClientError};
+use strm_client::ApiClient;
 
 use crate::support::{Says, check};
 
@@ -64,7 +64,7 @@ impl Raw {
 }
 
 /// The error body's message, after checking the body has the contract's shape.
-pub fn message(status: StatusCode, body: &Value) -> String {
+fn message(status: StatusCode, body: &Value) -> String {
     assert_eq!(body["error"]["code"], status.as_u16(), "{body}");
     assert_eq!(
         body["error"]["status"],
@@ -72,11 +72,6 @@ pub fn message(status: StatusCode, body: &Value) -> String {
         "{body}"
     );
     body["error"]["message"].as_str().unwrap().to_string()
-}
-
-pub fn api_status(err: &ClientError) -> u16 {
-    err.status()
-        .unwrap_or_else(|| panic!("expected an API error, got {err}"))
 }
 
 /// A bad request: what it is, who sends it, method, path and body; the status; what the
@@ -96,24 +91,16 @@ pub fn body(v: Value) -> Option<Vec<u8>> {
     Some(v.to_string().into_bytes())
 }
 
+/// The body of a sign-up or a login.
+pub fn credentials(email: &str, password: &str) -> Option<Vec<u8>> {
+    body(serde_json::json!({"email": email, "password": password}))
+}
+
 /// Sends each row's request; checks its status, its error body and what the message says.
 pub async fn refused(rows: Vec<BadRequest<'_>>) {
     for (row, raw, method, path, body, status, says) in rows {
         let (st, v) = raw.send(method, path, body).await;
         assert_eq!(st, status, "{row}: {v}");
         check(row, &message(st, &v), says);
-    }
-}
-
-/// A refused call of the API client: what it is, its result; the status; what the
-/// message says.
-pub type Refusal<'a> = (&'a str, Result<(), ClientError>, u16, &'a [Says<'a>]);
-
-/// Checks that each row's call was refused with its status and message.
-pub fn refused_calls(rows: Vec<Refusal<'_>>) {
-    for (row, result, status, says) in rows {
-        let err = result.expect_err(row);
-        assert_eq!(api_status(&err), status, "{row}: {err}");
-        check(row, &err.to_string(), says);
     }
 }
