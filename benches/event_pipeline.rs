@@ -3,8 +3,11 @@
 //! hit), AES-SIV encryption of the PII fields, the server-set `strmMeta` fields and the
 //! stored JSON text, for one clickstream event as `benches/ingest.rs` sends it.
 
+// The integration tests' support; a bench uses only part of it.
+#[allow(dead_code, unused_imports)]
+#[path = "../tests/support/mod.rs"]
 mod support;
-use support::event_body;
+use support::events::event_body;
 
 use std::sync::Arc;
 

@@ -7,8 +7,12 @@
 //! - `egress/latency`: from sending an event to receiving it decrypted on an output's
 //!   websocket while ingest runs at half its measured throughput; p50 and p99 are printed.
 
+// The integration tests' support; a bench uses only part of it.
+#[allow(dead_code, unused_imports)]
+#[path = "../tests/support/mod.rs"]
 mod support;
-use support::event_body;
+use support::events::event_body;
+use support::{LocalServer, Scenario};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,18 +20,14 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use futures::StreamExt;
-use strm_client::events::{EventClient, EventHosts};
-use strm_client::paths::Paths;
-use strm_client::{ApiClient, CredentialStore};
-use strm_model::{ConsentLevelType, EventAuthRequest, OutputCreate, StreamCreate};
+use strm_client::events::EventClient;
+use strm_model::{ConsentLevelType, OutputCreate};
 use strm_server::routes::middleware;
-use strm_server::{ServerConfig, ServerHandle, start};
 
 const IN_FLIGHT: usize = 32;
 
 struct Setup {
-    _dir: tempfile::TempDir,
-    _server: ServerHandle,
+    _server: LocalServer,
     event_url: String,
     bare_url: String,
     stack_url: String,
@@ -37,50 +37,22 @@ struct Setup {
 }
 
 async fn setup() -> Setup {
-    let dir = tempfile::tempdir().unwrap();
-    let server = start(ServerConfig::new(dir.path().join("server")))
-        .await
-        .unwrap();
-    let url = server.url();
-    let paths = Paths::under(dir.path());
-    let api = ApiClient::with_store(&url, CredentialStore::for_api(&paths, &url)).unwrap();
-    let auth = api
-        .create_account("bench@example.com", "bench password")
-        .await
-        .unwrap();
-    let stream = api
-        .create_stream(&StreamCreate {
-            name: "bench".into(),
-            ..Default::default()
-        })
-        .await
-        .unwrap()
-        .credentials;
-    let output = api
-        .create_output(
-            "bench",
-            &OutputCreate {
-                name: "all".into(),
-                consent_level_type: ConsentLevelType::Cumulative,
-                consent_levels: vec![1],
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap()
-        .credentials;
-    let client = |c: strm_model::Credentials| {
-        EventClient::new(
-            EventHosts::single(&url).unwrap(),
-            EventAuthRequest {
-                billing_id: auth.billing_id.clone(),
-                client_id: c.client_id,
-                client_secret: c.client_secret.unwrap(),
-            },
-        )
-        .unwrap()
+    let server = LocalServer::start().await;
+    let all = OutputCreate {
+        name: "all".into(),
+        consent_level_type: ConsentLevelType::Cumulative,
+        consent_levels: vec![1],
+        ..Default::default()
     };
-    let token = client(stream).authenticate().await.unwrap().id_token;
+    let s = Scenario::new(
+        &server.url(),
+        server.dir(),
+        "bench@example.com",
+        "bench",
+        all,
+    )
+    .await;
+    let token = s.client(&s.stream).authenticate().await.unwrap().id_token;
 
     let bare = || {
         axum::Router::new().route(
@@ -93,13 +65,12 @@ async fn setup() -> Setup {
     let stack_url = serve(middleware(bare(), Duration::from_secs(30))).await;
 
     Setup {
-        _dir: dir,
-        _server: server,
-        event_url: format!("{url}/event"),
+        event_url: format!("{}/event", s.url),
         bare_url,
         stack_url,
         token,
-        output: client(output),
+        output: s.client(&s.output),
+        _server: server,
         http: reqwest::Client::builder()
             .pool_max_idle_per_host(IN_FLIGHT)
             .build()

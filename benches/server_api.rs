@@ -3,9 +3,13 @@
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use strm_client::ApiClient;
 use strm_model::StreamCreate;
-use strm_server::{ServerConfig, start};
+
+// The integration tests' support; a bench uses only part of it.
+#[allow(dead_code, unused_imports)]
+#[path = "../tests/support/mod.rs"]
+mod support;
+use support::LocalServer;
 
 fn server_api(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_multi_thread()
@@ -13,16 +17,9 @@ fn server_api(c: &mut Criterion) {
         .enable_all()
         .build()
         .unwrap();
-    let dir = tempfile::tempdir().unwrap();
     let (server, token) = rt.block_on(async {
-        let server = start(ServerConfig::new(dir.path().to_path_buf()))
-            .await
-            .unwrap();
-        let api = ApiClient::new(&server.url()).unwrap();
-        let auth = api
-            .create_account("bench@example.com", "bench-password")
-            .await
-            .unwrap();
+        let server = LocalServer::start().await;
+        let api = server.account("bench@example.com").await;
         for i in 0..1000 {
             api.create_stream(&StreamCreate {
                 name: format!("stream-{i:04}"),
@@ -32,7 +29,7 @@ fn server_api(c: &mut Criterion) {
             .await
             .unwrap();
         }
-        (server, auth.id_token)
+        (server, api.session().await.unwrap().id_token)
     });
     let http = reqwest::Client::new();
     let list_url = format!("{}/v1/streams", server.url());

@@ -1,0 +1,65 @@
+//! Create, copy, drill in, delete and quit: the terminal is restored.
+
+use base64::Engine;
+
+use super::pty::Console;
+use super::{ENTER, ESC, RIGHT, TAB, saved_secret};
+
+#[test]
+fn console_creates_copies_drills_deletes_and_restores_the_terminal() {
+    let mut c = Console::start(&["--refresh-secs", "0"]);
+    c.wait_for("1 Streams");
+    c.wait_for("LOCAL");
+    c.wait_for("Streams (0)");
+
+    c.create_stream("e2e-stream");
+
+    // Copy the secret: OSC 52 carries it base64-encoded.
+    let before = c.screen.raw.len();
+    c.keys("s");
+    c.wait_for("Copied clientSecret (OSC 52");
+    let secret = saved_secret(c.root(), "e2e-stream");
+    let sent = c.written_since(before);
+    let b64 = base64::engine::general_purpose::STANDARD.encode(&secret);
+    assert!(
+        sent.contains(&format!("\x1b]52;c;{b64}\x07")),
+        "no OSC 52 with the secret"
+    );
+
+    c.keys(ESC);
+    c.wait_for("Streams (1)");
+    c.wait_for("e2e-stream");
+
+    c.keys(ENTER);
+    c.wait_for("Streams › e2e-stream › Outputs (0)");
+    c.keys("n");
+    c.wait_for("Create output");
+    c.keys(TAB);
+    c.keys("e2e-out");
+    c.keys(TAB);
+    c.keys(RIGHT); // GRANULAR
+    c.keys(TAB);
+    c.keys("0,1");
+    c.keys(ENTER);
+    c.wait_for("Credentials of e2e-out");
+    c.keys(ESC);
+    c.wait_for("Streams › e2e-stream › Outputs (1)");
+    c.wait_for("GRANULAR");
+
+    c.keys("d");
+    c.wait_for("Delete output e2e-out");
+    c.keys(RIGHT);
+    c.keys(ENTER);
+    c.wait_for("Streams › e2e-stream › Outputs (0)");
+
+    c.keys(ESC);
+    c.wait_for("┌ Streams (1)");
+    c.keys("d");
+    c.wait_for("Type e2e-stream to confirm");
+    c.keys("e2e-stream");
+    c.keys(RIGHT);
+    c.keys(ENTER);
+    c.wait_for("┌ Streams (0)");
+
+    c.quit_restores_terminal(|c| c.keys("q"));
+}

@@ -1,0 +1,32 @@
+//! The clickstream event the tests and the benches send.
+
+use serde_json::{Value, json};
+use strm_client::events::EventClient;
+
+/// A clickstream event of `session` (its customer is `customer-{session}`) with the
+/// consent `levels`, visiting `url`.
+pub fn click(session: &str, levels: &[i32], url: &str) -> Value {
+    json!({"strmMeta": {"schemaId": "clickstream", "consentLevels": levels},
+        "producerSessionId": session, "url": url, "eventType": "", "referrer": "",
+        "userAgent": "", "conversion": 0, "customer": {"id": format!("customer-{session}")},
+        "abTests": []})
+}
+
+/// Sends `click(session, levels, url)` as JSON with `client`; it must be accepted.
+pub async fn send_click(client: &EventClient, session: &str, levels: &[i32], url: &str) {
+    let event = click(session, levels, url);
+    client.send_json("clickstream", &event).await.unwrap();
+}
+
+/// The benches' event as JSON bytes, consent [0, 1]; `n` makes the URL unique and picks
+/// one of 1,000 sessions (and so one of 1,000 encryption keys).
+#[allow(
+    dead_code,
+    reason = "the benches send it; the tests build theirs with click"
+)]
+pub fn event_body(n: u64) -> Vec<u8> {
+    let session = format!("session-{}", n % 1000);
+    click(&session, &[0, 1], &format!("https://a.io/{n}"))
+        .to_string()
+        .into_bytes()
+}
