@@ -10,7 +10,7 @@ mod outputs;
 mod sinks;
 mod streams;
 
-use crate::app::Confirm;
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::Form;
 use crate::protocol::{Created, Listed, Request, TailTarget};
 use strm_model::{ConsentLevel, Credentials, Exporter, Output, Sink, Stream};
@@ -141,6 +141,64 @@ pub trait Kind: Sync {
     /// offer first.
     fn create_form(&self, data: &Resources, scope: Option<&str>, preselect: Option<&str>) -> Form;
     fn confirm_delete(&self, data: &Resources, i: usize) -> Confirm;
+    /// A row as messages name it: `stream bart`, `output level0-1 of bart`.
+    fn describe(&self, data: &Resources, i: usize) -> String;
+    /// The name a row is found by on the `:` line (`:streams s1500`, `:delete s12`).
+    fn name(&self, data: &Resources, i: usize) -> String {
+        self.cells(data, i).swap_remove(0)
+    }
+    /// The request that deletes a row as part of a bulk delete (with what hangs off it,
+    /// as the row's own dialog says).
+    fn delete_request(&self, data: &Resources, i: usize) -> Request;
+    /// Whether deleting asks for the name (for a bulk delete: the count) to be typed.
+    fn guarded(&self) -> bool {
+        false
+    }
+    /// Said under a bulk delete's list, e.g. what goes with the rows.
+    fn bulk_note(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// One confirmation for deleting the rows `indices` of `tab`, listing every one.
+pub fn confirm_bulk(tab: Tab, data: &Resources, indices: &[usize]) -> Confirm {
+    let kind = tab.kind();
+    let what = tab.title().to_lowercase();
+    let n = indices.len();
+    let names: Vec<String> = indices.iter().map(|&i| kind.name(data, i)).collect();
+    let mut lines = vec![format!("Delete these {n} {what}?"), names.join(", ")];
+    if let Some(note) = kind.bulk_note() {
+        lines.push(note.into());
+    }
+    let requests = indices
+        .iter()
+        .map(|&i| (kind.describe(data, i), kind.delete_request(data, i)))
+        .collect();
+    let guard = kind.guarded().then(|| n.to_string());
+    Confirm::new(
+        &format!("Delete {n} {what}"),
+        lines,
+        guard,
+        vec![ConfirmAction::new(
+            &format!("Delete {n}"),
+            Request::DeleteMany(requests),
+            format!("Deleted {n} {what}: {}", names.join(", ")),
+        )],
+    )
+}
+
+/// Levels with their names where they have one: `0 necessary, 1 analytics, 2`.
+pub fn named_levels(data: &Resources, levels: &[u32]) -> String {
+    levels
+        .iter()
+        .map(
+            |&l| match data.consent_levels.iter().find(|c| c.id == i64::from(l)) {
+                Some(c) => format!("{l} {}", c.name),
+                None => l.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The rows of every kind, as the API last listed them.

@@ -1,8 +1,8 @@
 //! Outputs: a stream's filtered, decrypted views. Listed per stream by the API; the
 //! tab lists the outputs of every stream while there are few streams.
 
-use super::{Announce, Column, Kind, Opens, Resources, Tab, col, to_json};
-use crate::app::Confirm;
+use super::{Announce, Column, Kind, Opens, Resources, Tab, col, named_levels, to_json};
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{choice_or_none, msg, must_pick, optional, tags};
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::{Request, TailTarget};
@@ -48,11 +48,7 @@ impl Kind for Outputs {
             o.name.clone(),
             o.linked_stream.clone(),
             o.consent_level_type.to_string(),
-            o.consent_levels
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
+            named_levels(data, &o.consent_levels),
             o.credentials.client_id.clone(),
         ]
     }
@@ -135,7 +131,34 @@ impl Kind for Outputs {
             recursive,
         };
         let label = if recursive { "Delete all" } else { "Delete" };
-        Confirm::new("Delete output", lines, None, vec![(label.into(), req)])
+        let mut done = format!("Deleted output {} of {}", o.name, o.linked_stream);
+        if recursive {
+            done.push_str(" with its exporters");
+        }
+        Confirm::new(
+            "Delete output",
+            lines,
+            None,
+            vec![ConfirmAction::new(label, req, done)],
+        )
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        let o = &data.outputs[i];
+        format!("output {} of {}", o.name, o.linked_stream)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Request {
+        let o = &data.outputs[i];
+        Request::DeleteOutput {
+            stream: o.linked_stream.clone(),
+            name: o.name.clone(),
+            recursive: true,
+        }
+    }
+
+    fn bulk_note(&self) -> Option<&'static str> {
+        Some("Their exporters are deleted with them.")
     }
 }
 

@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::{Announce, Column, Kind, Resources, Tab, col, said, to_json};
-use crate::app::Confirm;
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::msg;
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::Request;
@@ -80,8 +80,29 @@ impl Kind for Sinks {
             "Delete sink",
             lines,
             Some(s.sink_name.clone()),
-            vec![("Delete".into(), req)],
+            vec![ConfirmAction::new(
+                "Delete",
+                req,
+                format!("Deleted {} sink {}", s.sink_type, s.sink_name),
+            )],
         )
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        let s = &data.sinks[i];
+        format!("{} sink {}", s.sink_type, s.sink_name)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Request {
+        let s = &data.sinks[i];
+        Request::DeleteSink {
+            name: s.sink_name.clone(),
+            sink_type: s.sink_type,
+        }
+    }
+
+    fn guarded(&self) -> bool {
+        true
     }
 }
 
