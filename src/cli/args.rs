@@ -33,8 +33,8 @@ pub struct Cli {
     /// The console's auto-refresh interval in seconds (0 turns it off).
     #[arg(long, value_name = "INT")]
     pub refresh_secs: Option<u64>,
-    /// The console's colours: default, light or mono.
-    #[arg(long, value_name = "TEXT")]
+    /// The console's colours.
+    #[arg(long, value_name = "THEME", value_parser = PossibleValuesParser::new(strm_console::theme::Theme::NAMES))]
     pub theme: Option<String>,
     /// Print where configuration, credentials, secrets, data and logs are kept.
     #[arg(long)]
@@ -72,7 +72,7 @@ pub enum Command {
     /// Send simulated events to a stream.
     Simulate(crate::simulate::SimulateArgs),
     /// Set up a demo account with streams and events.
-    Demo(crate::simulate::DemoArgs),
+    Demo(crate::demo::DemoArgs),
     /// Print the shell completion script.
     Completions {
         #[arg(value_name = "SHELL")]
@@ -201,13 +201,13 @@ pub enum SinksCommand {
         #[arg(short, long, value_name = "TEXT", requires = "sink_type")]
         name: Option<String>,
         /// The type of the sink to show.
-        #[arg(long, value_parser = sink_type_parser(true), ignore_case = true)]
+        #[arg(long, value_parser = sink_type_parser(), ignore_case = true)]
         sink_type: Option<SinkType>,
     },
     /// Create a new sink (an existing one of that name and type is replaced).
     Create {
         /// The type of the sink.
-        #[arg(value_name = "sink-type", value_parser = sink_type_parser(false), ignore_case = true)]
+        #[arg(value_name = "sink-type", value_parser = sink_type_parser(), ignore_case = true)]
         sink_type: SinkType,
         /// The name of the sink that is created.
         #[arg(value_name = "sink-name")]
@@ -228,7 +228,7 @@ pub enum SinksCommand {
         #[arg(value_name = "sink-name")]
         name: String,
         /// The type of the sink.
-        #[arg(value_name = "sink-type", value_parser = sink_type_parser(false), ignore_case = true)]
+        #[arg(value_name = "sink-type", value_parser = sink_type_parser(), ignore_case = true)]
         sink_type: SinkType,
     },
 }
@@ -254,7 +254,7 @@ pub enum ExportersCommand {
         #[arg(long, value_name = "TEXT", required = true)]
         sink_name: String,
         /// The type of sink that should be used for this exporter.
-        #[arg(long, value_parser = sink_type_parser(true), ignore_case = true, required = true)]
+        #[arg(long, value_parser = sink_type_parser(), ignore_case = true, required = true)]
         sink_type: SinkType,
         /// The interval in seconds between each batch that is exported to the configured
         /// sink.
@@ -335,15 +335,10 @@ pub struct ServeArgs {
     pub users: Vec<Secret>,
 }
 
-/// Sink types by their API names (`S3`, `GCLOUD`), or lower-case as `sinks create s3`
-/// writes them; any case is accepted.
-fn sink_type_parser(upper: bool) -> impl TypedValueParser<Value = SinkType> {
-    let names = if upper {
-        ["S3", "GCLOUD"]
-    } else {
-        ["s3", "gcloud"]
-    };
-    PossibleValuesParser::new(names).map(|s| s.parse().expect("a listed sink type"))
+/// Sink types by their API names (`S3`, `GCLOUD`); any case is accepted, so the seed's
+/// `sinks create s3` works as written.
+fn sink_type_parser() -> impl TypedValueParser<Value = SinkType> {
+    PossibleValuesParser::new(["S3", "GCLOUD"]).map(|s| s.parse().expect("a listed sink type"))
 }
 
 fn consent_level_type_parser() -> impl TypedValueParser<Value = ConsentLevelType> {

@@ -5,6 +5,7 @@
 pub mod args;
 mod auth;
 pub mod help;
+mod logs;
 mod output;
 mod prompt;
 mod resources;
@@ -109,7 +110,7 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
                     "demo sets up the local server; run it without --api-url".into(),
                 ));
             }
-            crate::simulate::demo(&paths, &args, &mut std::io::stdout()).await?;
+            crate::demo::demo(&paths, &args, &mut std::io::stdout()).await?;
             return Ok(());
         }
         _ => {}
