@@ -24,6 +24,7 @@ pub const REPORT_EVERY: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimulateArgs {
     /// The stream to send to.
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::names::streams))]
     pub stream: String,
     /// Events per second.
     #[arg(long, default_value_t = 10.0)]

@@ -53,7 +53,10 @@ fn serve_runs_the_local_server_with_the_given_accounts() {
         !started.contains("Ignoring unknown logical type"),
         "{started}"
     );
-    assert!(started.contains("Stream Machine server listening"), "{started}");
+    assert!(
+        started.contains("Stream Machine server listening"),
+        "{started}"
+    );
     // Keep reading so the server's log lines never meet a closed pipe.
     std::thread::spawn(move || lines.for_each(drop));
     // Commands without --api-url on the same data directory join this server rather
