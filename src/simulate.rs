@@ -221,6 +221,30 @@ fn event_client(target: &Target, events_url: &str) -> Result<EventClient, Client
     )
 }
 
+/// The local server went away (`why`): take it over, say so, and answer a client that
+/// sends to wherever it runs now.
+async fn take_over(
+    host: &mut LocalHost,
+    target: &Target,
+    why: &ClientError,
+    out: &mut (dyn Write + Send),
+) -> Result<EventClient, ClientError> {
+    let _ = writeln!(
+        out,
+        "the local server went away ({why}); taking it over or joining whoever did"
+    );
+    let url = host.take_over().await?;
+    let client = event_client(target, &url)?;
+    client.authenticate().await?;
+    let how = if host.backend.runs_server() {
+        "this process runs the local server now"
+    } else {
+        "joined the process that runs it now"
+    };
+    let _ = writeln!(out, "sending to {url} again ({how})");
+    Ok(client)
+}
+
 /// Sends simulated events at `args.rate` until `args.count` are sent (or forever),
 /// printing the count to `out` every five seconds. With `host` (the local server), a
 /// server that goes away is taken over and the events go on.
@@ -232,7 +256,12 @@ pub async fn simulate(
 ) -> Result<SimulationReport, strm_client::ClientError> {
     check_args(args)?;
     let mut client = event_client(target, &target.events_url)?;
-    client.authenticate().await?;
+    if let Err(e) = client.authenticate().await {
+        match host.as_deref_mut() {
+            Some(host) if e.is_offline() => client = take_over(host, target, &e, out).await?,
+            _ => return Err(e),
+        }
+    }
     let registry =
         SchemaRegistry::embedded().map_err(|e| strm_client::ClientError::Refused(e.to_string()))?;
     let schema = registry.get(&args.schema).expect("checked above").clone();
@@ -264,19 +293,7 @@ pub async fn simulate(
                 let Some(host) = host.as_deref_mut() else {
                     return Err(e);
                 };
-                let _ = writeln!(
-                    out,
-                    "the local server went away ({e}); taking it over or joining whoever did"
-                );
-                let url = host.take_over().await?;
-                client = event_client(target, &url)?;
-                client.authenticate().await?;
-                let how = if host.backend.runs_server() {
-                    "this process runs the local server now"
-                } else {
-                    "joined the process that runs it now"
-                };
-                let _ = writeln!(out, "sending to {url} again ({how})");
+                client = take_over(host, target, &e, out).await?;
             }
             Err(e) => return Err(e),
         }
