@@ -109,6 +109,19 @@ impl Form {
         self.validate();
     }
 
+    /// Replaces the help of the field labelled `label` (words that depend on the data,
+    /// like the names of consent levels).
+    pub fn set_help(&mut self, label: &str, help: String) {
+        if let Some(f) = self
+            .body
+            .fields_mut()
+            .into_iter()
+            .find(|f| f.label == label)
+        {
+            f.help = help.into();
+        }
+    }
+
     /// Re-checks every field; errors are shown for touched fields, or all after a
     /// submit was tried.
     pub fn validate(&mut self) -> Option<Request> {

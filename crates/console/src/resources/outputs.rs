@@ -105,7 +105,19 @@ impl Kind for Outputs {
 
     fn create_form(&self, data: &Resources, _: Option<&str>, preselect: Option<&str>) -> Form {
         let streams: Vec<String> = data.streams.iter().map(|s| s.name.clone()).collect();
-        output_form(streams, preselect)
+        let named: Vec<u32> = data
+            .consent_levels
+            .iter()
+            .filter_map(|c| u32::try_from(c.id).ok())
+            .collect();
+        let mut form = output_form(streams, preselect);
+        if !named.is_empty() {
+            form.set_help(
+                "consent levels",
+                format!("e.g. 0,1 — named: {}", named_levels(data, &named)),
+            );
+        }
+        form
     }
 
     fn confirm_delete(&self, d: &Resources, i: usize) -> Confirm {
@@ -191,7 +203,7 @@ fn output_form(streams: Vec<String>, preselect: Option<&str>) -> Form {
             name: Field::text("name", "shares the namespace of streams", ""),
             consent_type: Field::choice(
                 "consent type",
-                "←/→: CUMULATIVE uses the highest level",
+                "",
                 ConsentLevelType::ALL
                     .iter()
                     .map(|t| t.to_string())
@@ -254,6 +266,16 @@ impl Fields for OutputForm {
         self.consent_levels.error = msg(levels.clone());
         self.description.error = msg(rules::check_description(description.as_deref()));
         self.tags.error = msg(rules::check_tags(&tag_list));
+        // The hint says what the chosen type does.
+        self.consent_type.help = match &consent_type {
+            Ok(ConsentLevelType::Granular) => {
+                "←/→: an event needs every level listed; only their fields are decrypted"
+            }
+            _ => {
+                "←/→: an event needs the highest level listed or more; fields up to it are decrypted"
+            }
+        }
+        .into();
         let (Ok(levels), Ok(consent_level_type)) = (levels, consent_type) else {
             return None;
         };

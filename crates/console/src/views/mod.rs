@@ -203,6 +203,11 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
         }
         // `y` only where no name is to be typed.
         (Action::Confirm, Some(Popup::Confirm(c))) => c.type_name.is_none(),
+        // ←/→ only while a choice has the focus.
+        (Action::PrevChoice | Action::NextChoice, Some(Popup::Form(f))) => f
+            .fields()
+            .get(f.focus)
+            .is_some_and(|field| field.is_choice()),
         _ => true,
     };
     let pairs = app.keymap.hints_where(context, keep);
