@@ -493,4 +493,28 @@ fn every_form_and_popup_fits_the_smallest_console() {
         assert!(shown.contains(shows), "{name} at {w}×{h}:\n{shown}");
         insta::assert_snapshot!(format!("small_popup_{name}"), shown);
     }
+    // The login form, and the client secret asked for a tail.
+    app.popups.clear();
+    app.update(ch('L'));
+    let shown = screen(&app, w, h);
+    assert!(
+        shown.contains("email") && shown.contains("password"),
+        "{shown}"
+    );
+    insta::assert_snapshot!("small_form_login", shown);
+    app.popups.clear();
+    app.popups
+        .push(Popup::Form(Box::new(crate::forms::secret_form(
+            crate::protocol::TailTarget {
+                name: "bart".into(),
+                client_id: "3p5hau1zunkyba0aaaaaaaaaaaaaaa".into(),
+                output_of: None,
+            },
+        ))));
+    let shown = screen(&app, w, h);
+    assert!(
+        shown.contains("clientSecret") && shown.contains("saved 0600"),
+        "{shown}"
+    );
+    insta::assert_snapshot!("small_form_secret", shown);
 }
