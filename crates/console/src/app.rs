@@ -83,6 +83,17 @@ impl ConfirmAction {
     }
 }
 
+/// A button as (label, request): the message after it is the dialog's title and `done`.
+impl From<(String, Request)> for ConfirmAction {
+    fn from((label, request): (String, Request)) -> ConfirmAction {
+        ConfirmAction {
+            label,
+            request,
+            done: String::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
     pub title: String,
@@ -103,8 +114,18 @@ impl Confirm {
         title: &str,
         lines: Vec<String>,
         type_name: Option<String>,
-        actions: Vec<ConfirmAction>,
+        actions: Vec<impl Into<ConfirmAction>>,
     ) -> Confirm {
+        let actions = actions
+            .into_iter()
+            .map(|a| {
+                let mut a: ConfirmAction = a.into();
+                if a.done.is_empty() {
+                    a.done = format!("{title}: done");
+                }
+                a
+            })
+            .collect();
         Confirm {
             title: title.into(),
             lines,

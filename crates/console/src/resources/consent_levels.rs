@@ -91,8 +91,8 @@ impl Kind for ConsentLevels {
         format!("consent level {} ({})", c.id, c.name)
     }
 
-    fn delete_request(&self, data: &Resources, i: usize) -> Request {
-        Request::DeleteConsentLevel(data.consent_levels[i].id)
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        Some(Request::DeleteConsentLevel(data.consent_levels[i].id))
     }
 }
 

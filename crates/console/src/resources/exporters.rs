@@ -119,13 +119,13 @@ impl Kind for Exporters {
         format!("exporter {} of {}", e.name, e.linked_stream)
     }
 
-    fn delete_request(&self, data: &Resources, i: usize) -> Request {
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
         let e = &data.exporters[i];
-        Request::DeleteExporter {
+        Some(Request::DeleteExporter {
             stream: e.linked_stream.clone(),
             name: e.name.clone(),
             export_keys: e.export_keys,
-        }
+        })
     }
 }
 

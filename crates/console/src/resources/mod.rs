@@ -142,14 +142,18 @@ pub trait Kind: Sync {
     fn create_form(&self, data: &Resources, scope: Option<&str>, preselect: Option<&str>) -> Form;
     fn confirm_delete(&self, data: &Resources, i: usize) -> Confirm;
     /// A row as messages name it: `stream bart`, `output level0-1 of bart`.
-    fn describe(&self, data: &Resources, i: usize) -> String;
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        format!("{} {}", self.title().to_lowercase(), self.name(data, i))
+    }
     /// The name a row is found by on the `:` line (`:streams s1500`, `:delete s12`).
     fn name(&self, data: &Resources, i: usize) -> String {
         self.cells(data, i).swap_remove(0)
     }
     /// The request that deletes a row as part of a bulk delete (with what hangs off it,
-    /// as the row's own dialog says).
-    fn delete_request(&self, data: &Resources, i: usize) -> Request;
+    /// as the row's own dialog says); `None` where bulk deletes are not offered.
+    fn delete_request(&self, _data: &Resources, _i: usize) -> Option<Request> {
+        None
+    }
     /// Whether deleting asks for the name (for a bulk delete: the count) to be typed.
     fn guarded(&self) -> bool {
         false
@@ -160,8 +164,9 @@ pub trait Kind: Sync {
     }
 }
 
-/// One confirmation for deleting the rows `indices` of `tab`, listing every one.
-pub fn confirm_bulk(tab: Tab, data: &Resources, indices: &[usize]) -> Confirm {
+/// One confirmation for deleting the rows `indices` of `tab`, listing every one; `None`
+/// when the tab's kind offers no bulk delete.
+pub fn confirm_bulk(tab: Tab, data: &Resources, indices: &[usize]) -> Option<Confirm> {
     let kind = tab.kind();
     let what = tab.title().to_lowercase();
     let n = indices.len();
@@ -172,10 +177,10 @@ pub fn confirm_bulk(tab: Tab, data: &Resources, indices: &[usize]) -> Confirm {
     }
     let requests = indices
         .iter()
-        .map(|&i| (kind.describe(data, i), kind.delete_request(data, i)))
-        .collect();
+        .map(|&i| Some((kind.describe(data, i), kind.delete_request(data, i)?)))
+        .collect::<Option<Vec<_>>>()?;
     let guard = kind.guarded().then(|| n.to_string());
-    Confirm::new(
+    Some(Confirm::new(
         &format!("Delete {n} {what}"),
         lines,
         guard,
@@ -184,7 +189,7 @@ pub fn confirm_bulk(tab: Tab, data: &Resources, indices: &[usize]) -> Confirm {
             Request::DeleteMany(requests),
             format!("Deleted {n} {what}: {}", names.join(", ")),
         )],
-    )
+    ))
 }
 
 /// Levels with their names where they have one: `0 necessary, 1 analytics, 2`.

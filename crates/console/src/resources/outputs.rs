@@ -160,13 +160,13 @@ impl Kind for Outputs {
         format!("output {} of {}", o.name, o.linked_stream)
     }
 
-    fn delete_request(&self, data: &Resources, i: usize) -> Request {
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
         let o = &data.outputs[i];
-        Request::DeleteOutput {
+        Some(Request::DeleteOutput {
             stream: o.linked_stream.clone(),
             name: o.name.clone(),
             recursive: true,
-        }
+        })
     }
 
     fn bulk_note(&self) -> Option<&'static str> {

@@ -93,12 +93,12 @@ impl Kind for Sinks {
         format!("{} sink {}", s.sink_type, s.sink_name)
     }
 
-    fn delete_request(&self, data: &Resources, i: usize) -> Request {
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
         let s = &data.sinks[i];
-        Request::DeleteSink {
+        Some(Request::DeleteSink {
             name: s.sink_name.clone(),
             sink_type: s.sink_type,
-        }
+        })
     }
 
     fn guarded(&self) -> bool {

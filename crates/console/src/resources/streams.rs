@@ -133,11 +133,11 @@ impl Kind for Streams {
         format!("stream {}", data.streams[i].name)
     }
 
-    fn delete_request(&self, data: &Resources, i: usize) -> Request {
-        Request::DeleteStream {
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        Some(Request::DeleteStream {
             name: data.streams[i].name.clone(),
             recursive: true,
-        }
+        })
     }
 
     fn guarded(&self) -> bool {

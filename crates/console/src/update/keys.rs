@@ -304,7 +304,16 @@ impl App {
             };
             self.tab.kind().confirm_delete(&self.data, i)
         } else {
-            resources::confirm_bulk(self.tab, &self.data, &marked)
+            match resources::confirm_bulk(self.tab, &self.data, &marked) {
+                Some(c) => c,
+                None => {
+                    let what = self.tab.title().to_lowercase();
+                    return self.flash(
+                        Level::Warning,
+                        format!("{what} are deleted one at a time; esc clears the marks"),
+                    );
+                }
+            }
         };
         self.popups.push(Popup::Confirm(confirm));
     }
