@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use strm_model::rules::EventStoreOption;
 use strm_server::users::LocalAccount;
 use strm_server::{ServerConfig, ServerError, ServerHandle, secrets};
 
@@ -34,12 +35,30 @@ struct ServerFile {
 }
 
 /// How the process that takes a server directory's lock runs its server.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct RunOptions {
     /// A fixed address; `None` reuses the previous port when free, else any port.
     pub addr: Option<SocketAddr>,
     /// Accounts to create (or whose password to reset) besides the local account.
     pub users: Vec<LocalAccount>,
+    /// Where the events are kept (`serve --event-store`).
+    pub event_store: EventStoreOption,
+    /// JetStream replicas of the events (`serve --event-replicas`).
+    pub event_replicas: usize,
+    /// `serve --node-name`.
+    pub node_name: Option<String>,
+}
+
+impl Default for RunOptions {
+    fn default() -> Self {
+        RunOptions {
+            addr: None,
+            users: Vec::new(),
+            event_store: EventStoreOption::Local,
+            event_replicas: 1,
+            node_name: None,
+        }
+    }
 }
 
 /// Runs the local server for `server_dir`, or joins the one another process runs. While
@@ -118,6 +137,9 @@ async fn run(
     let mut config = ServerConfig::new(server_dir.to_path_buf());
     config.users = vec![account.clone()];
     config.users.extend(options.users);
+    config.event_store = options.event_store;
+    config.event_replicas = options.event_replicas;
+    config.node_name = options.node_name;
     if let Some(addr) = options.addr {
         let mut handle = strm_server::start(ServerConfig { addr, ..config }).await?;
         return publish(server_dir, &mut handle, lock).map(|url| LocalBackend {

@@ -338,6 +338,23 @@ pub struct ServeArgs {
     /// An account to create when missing (repeatable).
     #[arg(long = "user", value_name = "EMAIL:PASSWORD")]
     pub users: Vec<Secret>,
+    /// Where events are kept: `local` (the data directory's own log) or the
+    /// comma-separated nats:// URLs of a NATS JetStream cluster that several nodes share.
+    #[arg(
+        long,
+        value_name = "local|URLS",
+        env = "STRM_EVENT_STORE",
+        hide_env_values = true,
+        default_value = "local"
+    )]
+    pub event_store: Secret,
+    /// JetStream replicas of the events (3 on a three-server NATS cluster).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub event_replicas: usize,
+    /// How this node appears in logs, answers and `nodes list` (default: host name and
+    /// port).
+    #[arg(long, value_name = "NAME")]
+    pub node_name: Option<String>,
 }
 
 /// Sink types by their API names (`S3`, `GCLOUD`); any case is accepted, so the seed's

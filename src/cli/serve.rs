@@ -15,6 +15,12 @@ use strm_server::users::LocalAccount;
 /// starting their own.
 pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
     let server_dir = args.data_dir.unwrap_or_else(|| paths.server_dir());
+    // The URLs may hold credentials: messages show them without (the rules' own).
+    let event_store = rules::parse_event_store(args.event_store.expose())?;
+    rules::check_event_replicas(args.event_replicas, &event_store)?;
+    if let Some(name) = &args.node_name {
+        rules::check_node_name(name)?;
+    }
     let options = RunOptions {
         addr: args.addr,
         users: args
@@ -22,6 +28,9 @@ pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
             .iter()
             .map(|u| parse_user(u.expose()))
             .collect::<Result<_, _>>()?,
+        event_store,
+        event_replicas: args.event_replicas,
+        node_name: args.node_name,
     };
     super::logs::to_stderr();
     let local = embedded::start_owned(&server_dir, options)

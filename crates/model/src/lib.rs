@@ -7,6 +7,7 @@ mod wire_enum;
 
 mod auth;
 pub mod clock;
+mod cluster;
 mod error;
 pub mod files;
 mod resources;
@@ -15,6 +16,7 @@ mod secret;
 
 pub use auth::*;
 pub use clock::{now_epoch_ms, now_epoch_secs};
+pub use cluster::*;
 pub use error::*;
 pub use resources::*;
 pub use rules::Invalid;

@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod accounts;
+pub mod cluster;
 pub mod dataplane;
 pub mod db;
 pub mod error;
@@ -18,13 +19,17 @@ pub mod users;
 use std::fs::File;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use self::cluster::nodes::NodeRecord;
+use self::cluster::{Cluster, ClusterConfig, ClusterError};
 use self::db::Db;
 use self::users::LocalAccount;
+use strm_model::rules::{self, EventStoreOption};
 
 /// How long `shutdown` waits for open requests before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -43,6 +48,17 @@ pub struct ServerConfig {
     pub s3_endpoint: Option<String>,
     /// How often exporters look for closed batches.
     pub export_tick: Duration,
+    /// Where events are kept: the data directory's log, or a NATS JetStream cluster.
+    pub event_store: EventStoreOption,
+    /// JetStream replicas of the events (1 with the local store).
+    pub event_replicas: usize,
+    /// How this node appears in logs, the `Strm-Node` header and `GET /v1/nodes`;
+    /// host name and port when `None`.
+    pub node_name: Option<String>,
+    /// In a cluster: how long an exporter lease (and a node's heartbeat) outlives its
+    /// holder's last renewal; another node takes the exporters of a dead node over
+    /// within this and one export tick.
+    pub lease_ttl: Duration,
 }
 
 impl ServerConfig {
@@ -56,7 +72,52 @@ impl ServerConfig {
             retention: dataplane::pipeline::DEFAULT_RETENTION,
             s3_endpoint: None,
             export_tick: Duration::from_secs(1),
+            event_store: EventStoreOption::Local,
+            event_replicas: 1,
+            node_name: None,
+            lease_ttl: DEFAULT_LEASE_TTL,
         }
+    }
+
+    /// Refuses option values that break a rule, naming the option, the value's problem
+    /// and the rule.
+    pub fn check(&self) -> Result<(), strm_model::Invalid> {
+        rules::check_event_replicas(self.event_replicas, &self.event_store)?;
+        if let Some(name) = &self.node_name {
+            rules::check_node_name(name)?;
+        }
+        Ok(())
+    }
+}
+
+/// How long an exporter lease outlives its holder by default.
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(10);
+
+/// The host name of this machine, for the default node name.
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|f| std::fs::read_to_string(f).ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| rules::check_node_name(h).is_ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// This node as `GET /v1/nodes` and the `Strm-Node` header show it.
+fn node_record(config: &ServerConfig, addr: SocketAddr) -> NodeRecord {
+    NodeRecord {
+        name: config
+            .node_name
+            .clone()
+            .unwrap_or_else(|| format!("{}:{}", host_name(), addr.port())),
+        address: format!("http://{addr}"),
+        started: strm_model::now_epoch_secs(),
+        version: env!("CARGO_PKG_VERSION").to_string(),
+        event_store: match &config.event_store {
+            EventStoreOption::Local => "local".into(),
+            EventStoreOption::Nats(_) => format!("jetstream R{}", config.event_replicas),
+        },
+        exporters: Vec::new(),
     }
 }
 
@@ -91,6 +152,12 @@ pub enum ServerError {
     /// A task of the start-up work panicked or was cancelled.
     #[error(transparent)]
     Task(#[from] tokio::task::JoinError),
+    /// An option breaks its rule.
+    #[error(transparent)]
+    Invalid(#[from] strm_model::Invalid),
+    /// The cluster (NATS JetStream) could not be joined.
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
     #[error("{0}")]
     Other(String),
 }
@@ -111,6 +178,9 @@ pub struct AppState {
     pub token_ttl_secs: i64,
     pub request_timeout: Duration,
     pub data: dataplane::DataPlane,
+    /// This node (the header every answer carries, and `GET /v1/nodes` without a
+    /// cluster).
+    pub node: Arc<NodeRecord>,
 }
 
 impl axum::extract::FromRef<AppState> for dataplane::DataPlane {
@@ -172,8 +242,24 @@ impl Drop for ServerHandle {
     }
 }
 
-/// Opens the database, makes sure the configured accounts exist, and builds the state.
-pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> {
+/// Opens the database, makes sure the configured accounts exist, and builds the state;
+/// joins the cluster first when the events are in JetStream. `addr` is where the node
+/// listens.
+pub async fn open_state(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, ServerError> {
+    config.check()?;
+    let node = node_record(config, addr);
+    let cluster = match &config.event_store {
+        EventStoreOption::Local => None,
+        EventStoreOption::Nats(urls) => {
+            let settings = ClusterConfig {
+                urls: urls.clone(),
+                replicas: config.event_replicas,
+                retention: config.retention,
+                lease_ttl: config.lease_ttl,
+            };
+            Some(Arc::new(Cluster::join(settings, node.clone()).await?))
+        }
+    };
     strm_model::files::create_private_dir(&config.data_dir)
         .map_err(|e| ServerError::io(&config.data_dir, e))?;
     let path = config.data_dir.join(db::DB_FILE);
@@ -185,12 +271,13 @@ pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> 
             source: e.into(),
         })?;
     let db = Db::new(conn);
-    let data = open_data_plane(config, &path, db.clone()).await?;
+    let data = open_data_plane(config, &path, db.clone(), cluster).await?;
     let state = AppState {
         db,
         token_ttl_secs: config.token_ttl.as_secs() as i64,
         request_timeout: config.request_timeout,
         data,
+        node: Arc::new(node),
     };
     for user in &config.users {
         users::ensure_account(&state.db, user).await?;
@@ -204,9 +291,10 @@ async fn open_data_plane(
     config: &ServerConfig,
     path: &std::path::Path,
     db: Db,
+    cluster: Option<Arc<Cluster>>,
 ) -> Result<dataplane::DataPlane, ServerError> {
     let owned = path.to_path_buf();
-    let store = tokio::task::spawn_blocking(move || dataplane::DataStore::open(&owned))
+    let store = tokio::task::spawn_blocking(move || dataplane::DataStore::open_on(&owned, cluster))
         .await?
         .map_err(|source| ServerError::Database {
             path: path.to_path_buf(),
@@ -241,10 +329,14 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         addr: config.addr,
         source,
     })?;
-    let state = open_state(&config).await?;
+    let state = open_state(&config, addr).await?;
     let (stop, stopped) = oneshot::channel::<()>();
     let (stop_exports, exports_stopped) = tokio::sync::watch::channel(false);
-    let exports = dataplane::exporter::spawn_scheduler(state.data.clone(), exports_stopped);
+    let cluster = state.data.store().events().cluster().cloned();
+    let heartbeat = cluster
+        .clone()
+        .map(|c| cluster::nodes::spawn_heartbeat(c, exports_stopped.clone()));
+    let exports = dataplane::scheduler::spawn_scheduler(state.data.clone(), exports_stopped);
     let data = state.data.clone();
     let app = router(state);
     let task = tokio::spawn(async move {
@@ -259,6 +351,13 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         }
         let _ = stop_exports.send(true);
         let _ = exports.await;
+        if let Some(heartbeat) = heartbeat {
+            let _ = heartbeat.await;
+        }
+        // A clean stop hands the exporters over at once.
+        if let Some(c) = cluster {
+            c.leave().await;
+        }
     });
     tracing::info!(%addr, "Stream Machine server listening");
     Ok(ServerHandle {

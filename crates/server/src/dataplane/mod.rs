@@ -15,6 +15,7 @@ pub mod exporter;
 pub mod pipeline;
 pub mod render;
 pub mod routes;
+pub mod scheduler;
 pub mod schemas;
 pub mod sink;
 pub mod store;

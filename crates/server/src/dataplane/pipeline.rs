@@ -16,10 +16,13 @@ use super::consent::{View, encrypt_pii};
 use super::crypto::{CryptoError, DataKey};
 use super::decode;
 use super::directory::Directory;
-use super::egress::{Hub, Published, Subscription};
+use super::egress::{Feed, Hub, Published, Subscription};
 use super::render::Renderer;
 use super::schemas::{EventSchema, KeyLinkKind, MetaField, SchemaError, SchemaRegistry};
-use super::store::{DataStore, Encoder, KeyRequest, NewEvent, Principal, StoreError, StoredEvent};
+use super::store::{
+    AppendError, DataStore, Encoder, KeyRequest, NewEvent, Principal, StoreError, StoredEvent,
+};
+use crate::cluster::feed::JetStreamFeed;
 use strm_model::rules::MAX_BODY_BYTES;
 use strm_model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS, now_epoch_ms};
 
@@ -70,6 +73,9 @@ pub enum DataError {
     TooLarge(usize),
     #[error("{0}")]
     Internal(String),
+    /// The shared event store cannot be reached: try again (503).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl DataError {
@@ -80,6 +86,7 @@ impl DataError {
             DataError::BadRequest(_) => 400,
             DataError::TooLarge(_) => 413,
             DataError::Internal(_) => 500,
+            DataError::Unavailable(_) => 503,
         }
     }
 }
@@ -99,6 +106,10 @@ impl From<CryptoError> for DataError {
 
 impl From<StoreError> for DataError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Unavailable(why) = e {
+            tracing::warn!(error = %why, "data plane store");
+            return DataError::Unavailable(why);
+        }
         tracing::error!(error = %e, "data plane store");
         DataError::Internal("the server could not store the event; try again".into())
     }
@@ -141,6 +152,14 @@ impl DataPlane {
         config: DataPlaneConfig,
     ) -> Result<DataPlane, SchemaError> {
         let registry = SchemaRegistry::embedded()?;
+        // With a shared event store every node's events come from JetStream, this
+        // node's too: the pipeline then publishes nothing itself.
+        let feed = store.events().cluster().map(|c| {
+            Arc::new(JetStreamFeed::new(
+                c.events.stream().clone(),
+                registry.clone(),
+            )) as Arc<dyn Feed>
+        });
         // No field of an event can be longer than its body: without this cap (512 MiB by
         // default) a few bytes declaring a huge string make apache_avro allocate it.
         // The cap is process-wide and set once, before anything is decoded.
@@ -157,7 +176,7 @@ impl DataPlane {
                 renderer: Renderer::new(store.keys().clone()),
                 store,
                 directory,
-                hub: Hub::new(config.egress_buffer),
+                hub: Hub::new(config.egress_buffer, feed),
                 config,
             }),
         })
@@ -268,10 +287,26 @@ impl DataPlane {
     ) -> Result<(), DataError> {
         let PreparedEvent { schema, event } = self.prepare(principal, req)?;
         let inner = &self.inner;
-        let stored = inner.store.events().append(event).await.map_err(|e| {
-            tracing::error!(error = %e, "storing an event failed");
-            DataError::Internal("the server could not store the event; try again".into())
-        })?;
+        let stored = inner
+            .store
+            .events()
+            .append(event)
+            .await
+            .map_err(|e| match e {
+                AppendError::Unavailable(why) => {
+                    tracing::warn!(error = %why, "storing an event failed");
+                    DataError::Unavailable(format!(
+                        "{why}; the event was not confirmed; send it again"
+                    ))
+                }
+                e => {
+                    tracing::error!(error = %e, "storing an event failed");
+                    DataError::Internal("the server could not store the event; try again".into())
+                }
+            })?;
+        if !inner.hub.publishes_locally() {
+            return Ok(());
+        }
         inner
             .hub
             .publish(&principal.account, &principal.stream, || {

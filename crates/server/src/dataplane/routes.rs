@@ -172,6 +172,11 @@ async fn egress(
         Ok(s) => s,
         Err(e) => return json_error(&e),
     };
+    // With a shared event store the tail is answered only once its feed delivers, so
+    // that it misses nothing accepted after this answer.
+    if let Err(why) = subscription.ready().await {
+        return json_error(&DataError::Unavailable(why));
+    }
     // Without `asJson` the service sent the same JSON text; both are served alike.
     upgrade.on_upgrade(move |socket| tail(socket, subscription))
 }

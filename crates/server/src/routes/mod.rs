@@ -5,6 +5,7 @@
 mod accounts;
 mod consent;
 mod exporters;
+mod nodes;
 mod openapi;
 mod sinks;
 mod streams;
@@ -53,6 +54,7 @@ pub fn table() -> Vec<Route> {
         sinks::routes(),
         exporters::routes(),
         consent::routes(),
+        nodes::routes(),
         crate::dataplane::routes::routes()
             .into_iter()
             .map(|(path, methods, handler)| Route::new(path, methods, handler))
@@ -70,7 +72,18 @@ pub fn build(state: AppState) -> Router {
         router = router.route(route.path, route.handler);
     }
     let timeout = state.request_timeout;
-    middleware(router.fallback(not_found).with_state(state), timeout)
+    let node = HeaderValue::from_str(&state.node.name).ok();
+    middleware(router.fallback(not_found).with_state(state), timeout).layer(
+        axum::middleware::map_response(move |mut response: Response| {
+            let node = node.clone();
+            async move {
+                if let Some(node) = node {
+                    response.headers_mut().insert(strm_model::NODE_HEADER, node);
+                }
+                response
+            }
+        }),
+    )
 }
 
 /// What every request of the server passes through around its route: the body limit,

@@ -22,6 +22,7 @@ pub use self::exports::ExportPositions;
 pub use self::keys::{KeyRequest, KeyStore};
 pub use self::tokens::{Principal, TokenStore};
 pub use super::eventlog::{AppendError, Encoder, NewEvent, StoredEvent};
+use crate::cluster::Cluster;
 use crate::db::Db;
 
 /// Why the store could not do something: its database, or its event log.
@@ -31,6 +32,9 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("the event log: {0}")]
     Log(#[from] std::io::Error),
+    /// The shared event store cannot be reached; the request may be tried again.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -50,8 +54,16 @@ impl DataStore {
     /// Opens the server's database (its versioned migrations, `server::db`, hold the
     /// data plane's tables too) and the event log in a directory next to it.
     pub fn open(path: &Path) -> Result<DataStore> {
+        DataStore::open_on(path, None)
+    }
+
+    /// `open`, with the events in the cluster's JetStream when `cluster` is given.
+    pub fn open_on(path: &Path, cluster: Option<Arc<Cluster>>) -> Result<DataStore> {
         let db = Db::new(crate::db::open(path)?);
-        let events = EventStore::open(path, &db)?;
+        let events = match cluster {
+            None => EventStore::open_local(path, &db)?,
+            Some(c) => EventStore::JetStream(c),
+        };
         Ok(DataStore {
             keys: Arc::new(KeyStore::new(db.clone())),
             tokens: TokenStore::new(db.clone()),

@@ -1,0 +1,90 @@
+//! The data plane's clock: every tick it runs the exporters whose batches are due and,
+//! every minute, retention. In a cluster each exporter runs only on the node that holds
+//! its lease (`cluster::lease`), and the node's heartbeat says which ones it runs.
+
+use std::collections::HashSet;
+
+use super::exporter::{ExportJob, export_due, lease_key};
+use super::pipeline::{DataError, DataPlane};
+use crate::cluster::Cluster;
+use crate::cluster::nodes::HeldExporter;
+use strm_model::now_epoch_ms;
+
+/// The jobs this node runs now: all of them with the local store; in a cluster those
+/// whose lease it holds (taking free ones, renewing its own, giving up those of
+/// exporters that are gone).
+async fn runnable<'a>(cluster: Option<&Cluster>, jobs: &'a [ExportJob]) -> Vec<&'a ExportJob> {
+    let Some(cluster) = cluster else {
+        return jobs.iter().collect();
+    };
+    let mut mine = Vec::new();
+    for job in jobs {
+        if cluster.leases.hold(&lease_key(job)).await {
+            mine.push(job);
+        }
+    }
+    let live: HashSet<String> = jobs.iter().map(lease_key).collect();
+    for key in cluster.leases.keys() {
+        if !live.contains(&key) {
+            cluster.leases.release(&key).await;
+        }
+    }
+    cluster.nodes.set_exporters(
+        mine.iter()
+            .map(|j| HeldExporter {
+                account: j.account.clone(),
+                exporter: format!("{}/{}", j.linked_stream, j.name),
+            })
+            .collect(),
+    );
+    mine
+}
+
+/// Runs exporters and retention until `stop` turns true.
+pub fn spawn_scheduler(
+    plane: DataPlane,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(plane.config().tick);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let mut last_prune = 0i64;
+        let cluster = plane.store().events().cluster().cloned();
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                _ = stop.changed() => {}
+            }
+            if *stop.borrow() {
+                return;
+            }
+            let now = now_epoch_ms();
+            let jobs = {
+                let p = plane.clone();
+                tokio::task::spawn_blocking(move || p.directory().export_jobs())
+                    .await
+                    .unwrap_or_default()
+            };
+            for job in runnable(cluster.as_deref(), &jobs).await {
+                if let Err(e) = export_due(&plane, job, now).await {
+                    tracing::warn!(exporter = %job.name, stream = %job.linked_stream, error = %e, "export failed; retrying next tick");
+                }
+            }
+            if now - last_prune > 60_000 {
+                last_prune = now;
+                let p = plane.clone();
+                let pruned: Result<_, DataError> =
+                    tokio::task::spawn_blocking(move || p.prune(now))
+                        .await
+                        .unwrap_or_else(|e| Err(DataError::Internal(e.to_string())));
+                match pruned {
+                    Ok((events, keys)) if events + keys > 0 => {
+                        tracing::info!(events, keys, "retention removed expired events and keys")
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "retention failed"),
+                }
+            }
+        }
+    })
+}
