@@ -4,7 +4,11 @@
 //! tables. One definition each, so that a test says what it checks and not how to set up.
 
 pub mod accounts;
+pub mod cluster;
 pub mod events;
+pub mod load;
+pub mod moto;
+pub mod nats;
 pub mod ports;
 pub mod processes;
 pub mod resources;

@@ -11,7 +11,12 @@ use crate::support::{LocalServer, check, click, refused_calls, send_click};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_go_in_encrypted_and_come_out_per_view() {
-    let local = LocalServer::start().await;
+    events_in_and_out(LocalServer::start().await).await;
+}
+
+/// The seed's event path on `local` (whatever its event store): JSON and Avro in, the
+/// stream's view encrypted, the output's decrypted, driver 1.0.0's header, HTTP/2.
+pub(crate) async fn events_in_and_out(local: LocalServer) {
     let s = local.seed("strm-bart@example.com").await;
     let sender = s.client(&s.stream);
     let mut stream_tail = s.client(&s.stream).receive(false).await.unwrap();
@@ -323,14 +328,14 @@ async fn bad_input_gets_the_right_status_and_a_message_and_the_server_keeps_serv
     local.shutdown().await;
 }
 
-fn is_ciphertext(v: &Value) -> bool {
+pub(crate) fn is_ciphertext(v: &Value) -> bool {
     use base64::Engine;
     v.as_str()
         .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
         .is_some_and(|raw| raw.len() >= 21 && raw[0] == 1)
 }
 
-async fn next_json(rx: &mut strm_client::events::EventReceiver) -> Value {
+pub(crate) async fn next_json(rx: &mut strm_client::events::EventReceiver) -> Value {
     let text = tokio::time::timeout(Duration::from_secs(10), rx.next())
         .await
         .expect("an event within 10 s")
