@@ -4,6 +4,8 @@
 //! tables. One definition each, so that a test says what it checks and not how to set up.
 
 pub mod accounts;
+#[allow(dead_code, reason = "the benches' own; the tests do not measure")]
+pub mod bench;
 pub mod cluster;
 pub mod events;
 pub mod load;

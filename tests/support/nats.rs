@@ -103,6 +103,15 @@ impl Nats {
             .join(",")
     }
 
+    /// The process ids of the running servers (the benches read their CPU time).
+    #[allow(dead_code, reason = "the benches' own")]
+    pub fn pids(&self) -> Vec<u32> {
+        self.servers
+            .iter()
+            .filter_map(|s| s.process.as_ref().map(|p| p.0.id()))
+            .collect()
+    }
+
     /// The replicas the events can have on these servers.
     pub fn replicas(&self) -> usize {
         self.servers.len()
