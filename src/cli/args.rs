@@ -69,6 +69,9 @@ pub enum Command {
     /// Name consent levels.
     #[command(subcommand, name = "consent-levels")]
     ConsentLevels(ConsentLevelsCommand),
+    /// List the live nodes of the server's cluster.
+    #[command(subcommand)]
+    Nodes(NodesCommand),
     /// Run the local Stream Machine server until Ctrl-C.
     Serve(ServeArgs),
     /// Send simulated events to a stream.
@@ -79,6 +82,16 @@ pub enum Command {
     Completions {
         #[arg(value_name = "SHELL")]
         shell: Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NodesCommand {
+    /// List the live nodes (one for a single server) and which one answered.
+    List {
+        /// Print the API's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 

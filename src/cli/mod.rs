@@ -8,6 +8,7 @@ pub mod complete;
 pub mod help;
 mod logs;
 pub(crate) mod names;
+mod nodes;
 mod output;
 mod prompt;
 mod resources;
@@ -146,6 +147,7 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
         Command::Sinks(cmd) => resources::sinks(cmd, &backend).await,
         Command::Exporters(cmd) => resources::exporters(cmd, &backend).await,
         Command::ConsentLevels(cmd) => resources::consent_levels(cmd, &backend).await,
+        Command::Nodes(cmd) => nodes::run(cmd, &backend).await,
         Command::Serve(_)
         | Command::Simulate(_)
         | Command::Demo(_)
