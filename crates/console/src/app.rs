@@ -178,14 +178,45 @@ pub struct Pager {
     pub width: Cell<u16>,
 }
 
+/// What a pager popup shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagerKind {
+    Help,
+    Errors,
+    Nodes,
+}
+
 pub enum Popup {
     Help(Pager),
     ErrorLog(Pager),
+    /// The cluster's nodes as `:nodes` last listed them (`App::nodes`).
+    Nodes(Pager),
     Form(Box<Form>),
     Confirm(Confirm),
     Credentials(CredentialsView),
     Command(CommandLine),
     Tail(Box<TailView>),
+}
+
+impl Popup {
+    /// A pager popup's kind and pager.
+    pub fn pager(&self) -> Option<(PagerKind, &Pager)> {
+        match self {
+            Popup::Help(p) => Some((PagerKind::Help, p)),
+            Popup::ErrorLog(p) => Some((PagerKind::Errors, p)),
+            Popup::Nodes(p) => Some((PagerKind::Nodes, p)),
+            _ => None,
+        }
+    }
+
+    pub fn pager_mut(&mut self) -> Option<(PagerKind, &mut Pager)> {
+        match self {
+            Popup::Help(p) => Some((PagerKind::Help, p)),
+            Popup::ErrorLog(p) => Some((PagerKind::Errors, p)),
+            Popup::Nodes(p) => Some((PagerKind::Nodes, p)),
+            _ => None,
+        }
+    }
 }
 
 /// What an in-flight request was for, to route its answer.
@@ -214,6 +245,8 @@ pub enum Pending {
     },
     Token,
     Logout,
+    /// `:nodes`: the list opens in a popup.
+    Nodes,
 }
 
 /// Text the loop should put on the clipboard: (what, text).
@@ -230,6 +263,10 @@ pub struct App {
     pub local: bool,
     pub session: Option<SessionInfo>,
     pub conn: Conn,
+    /// The node that answered last (`Strm-Node`), shown in the header.
+    pub node: Option<String>,
+    /// The cluster's nodes as `:nodes` last listed them.
+    pub nodes: Vec<strm_model::Node>,
 
     pub tab: Tab,
     /// The stream drilled into; narrows Outputs and Exporters.
@@ -273,6 +310,8 @@ impl App {
             local: false,
             session: None,
             conn: Conn::Connecting,
+            node: None,
+            nodes: Vec::new(),
             tab: Tab::Streams,
             scope: None,
             stack: Vec::new(),

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use strm_client::ClientError;
 use strm_model::{
-    AuthResponse, ConsentLevel, Exporter, ExporterCreate, Output, OutputCreate, Sink, SinkCreate,
-    SinkType, Stream, StreamCreate,
+    AuthResponse, ConsentLevel, Exporter, ExporterCreate, NodeList, Output, OutputCreate, Sink,
+    SinkCreate, SinkType, Stream, StreamCreate,
 };
 
 /// Events a tail view keeps; a tail batch never holds more.
@@ -78,6 +78,8 @@ pub enum Request {
         secret: Secret,
     },
     AccessToken,
+    /// The live nodes of the cluster (`:nodes`).
+    ListNodes,
     /// Follow a stream's or output's live events until `StopTail` with this request's
     /// id; answers come as `Tail*` answers under that id.
     Tail(TailTarget),
@@ -164,6 +166,10 @@ pub enum Answer {
     SecretSaved,
     /// Secret material for the clipboard only; never logged.
     Token(Secret),
+    /// The live nodes of the cluster.
+    Nodes(NodeList),
+    /// The node that answered changed (sent under id 0, outside any request).
+    Node(String),
     /// The tail's websocket is open.
     TailLive,
     TailEvents(TailBatch),

@@ -208,3 +208,34 @@ fn config_file_keys_reach_the_popups() {
     app.update(ch('x'));
     assert!(app.popups.is_empty());
 }
+
+#[test]
+fn nodes_open_from_the_command_line_and_the_header_names_the_answering_node() {
+    let mut app = fixed_app();
+    app.update(ch(':'));
+    type_text(&mut app, "nodes");
+    let out = app.update(key(KeyCode::Enter));
+    assert_eq!(out[0].1, Request::ListNodes);
+    let node = |name: &str, port: u16, exporters: &[&str]| strm_model::Node {
+        name: name.into(),
+        address: format!("http://10.0.0.{port}:8080"),
+        started: 1_700_000_000,
+        version: "0.1.0".into(),
+        event_store: "jetstream R3".into(),
+        exporters: exporters.iter().map(|e| e.to_string()).collect(),
+    };
+    let nodes = strm_model::NodeList {
+        nodes: vec![node("api-1", 1, &["level0-1/s3"]), node("api-2", 2, &[])],
+    };
+    app.update(reply(0, Ok(Answer::Node("api-2".into()))));
+    assert_eq!(app.node.as_deref(), Some("api-2"));
+    app.update(reply(out[0].0, Ok(Answer::Nodes(nodes))));
+    assert!(matches!(app.popups.last(), Some(Popup::Nodes(_))));
+    snap("nodes", &app);
+    app.update(key(KeyCode::Esc));
+    assert!(app.popups.is_empty(), "Esc closes it like the other pagers");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let header = screen(&app, w, h).lines().next().unwrap().to_string();
+        assert!(header.contains("node api-2"), "{w}x{h}: {header}");
+    }
+}

@@ -11,8 +11,8 @@ use crate::protocol::Request;
 pub fn commands() -> Vec<&'static str> {
     let tabs = Tab::ALL.iter().map(|t| t.kind().commands()[0]);
     tabs.chain([
-        "create", "delete", "tail", "refresh", "login", "logout", "token", "errors", "help",
-        "quit", "q",
+        "create", "delete", "tail", "refresh", "login", "logout", "token", "nodes", "errors",
+        "help", "quit", "q",
     ])
     .collect()
 }
@@ -128,6 +128,10 @@ impl App {
             ("q" | "quit", _) => Action::Quit,
             ("logout", _) => {
                 self.send(out, Request::Logout, Pending::Logout);
+                return;
+            }
+            ("nodes", _) => {
+                self.send(out, Request::ListNodes, Pending::Nodes);
                 return;
             }
             (other, _) => {

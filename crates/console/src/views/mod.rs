@@ -3,6 +3,7 @@
 
 mod form;
 mod json;
+mod nodes;
 mod popups;
 mod table;
 mod tail;
@@ -100,6 +101,9 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             url.as_str()
         };
         spans.push(Span::raw(shown.to_string()));
+    }
+    if let Some(node) = &app.node {
+        spans.push(Span::styled(format!("  node {node}"), t.dim));
     }
     match app.conn {
         Conn::Connecting => spans.push(Span::styled("  connecting…", t.dim)),
