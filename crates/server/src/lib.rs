@@ -106,18 +106,21 @@ fn host_name() -> String {
 /// This node as `GET /v1/nodes` and the `Strm-Node` header show it.
 fn node_record(config: &ServerConfig, addr: SocketAddr) -> NodeRecord {
     NodeRecord {
-        name: config
-            .node_name
-            .clone()
-            .unwrap_or_else(|| format!("{}:{}", host_name(), addr.port())),
-        address: format!("http://{addr}"),
-        started: strm_model::now_epoch_secs(),
-        version: env!("CARGO_PKG_VERSION").to_string(),
-        event_store: match &config.event_store {
-            EventStoreOption::Local => "local".into(),
-            EventStoreOption::Nats(_) => format!("jetstream R{}", config.event_replicas),
+        node: strm_model::Node {
+            name: config
+                .node_name
+                .clone()
+                .unwrap_or_else(|| format!("{}:{}", host_name(), addr.port())),
+            address: format!("http://{addr}"),
+            started: strm_model::now_epoch_secs(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            event_store: match &config.event_store {
+                EventStoreOption::Local => "local".into(),
+                EventStoreOption::Nats(_) => format!("jetstream R{}", config.event_replicas),
+            },
+            exporters: Vec::new(),
         },
-        exporters: Vec::new(),
+        held_exporters: Vec::new(),
     }
 }
 

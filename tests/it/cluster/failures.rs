@@ -9,7 +9,7 @@ use crate::dataplane::ingest::next_json;
 use crate::support::cluster::on_nats;
 use crate::support::load::Load;
 use crate::support::nats::Nats;
-use crate::support::{LocalServer, click, send_click, sink, wait_for};
+use crate::support::{LocalServer, click, send_click, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_nats_down_events_get_503_with_the_reason_and_service_returns_by_itself() {
@@ -51,11 +51,7 @@ async fn one_nats_server_of_three_killed_under_load_loses_no_accepted_event() {
     let mut nats = Nats::cluster().await;
     let local = LocalServer::start_with(on_nats(&nats, "node-1")).await;
     let s = local.seed("r3@example.com").await;
-    s.api
-        .create_sink(&sink("local", "r3-bucket", None))
-        .await
-        .unwrap();
-    s.exporter("bart", "local", false).await.unwrap();
+    s.export("bart", "r3-bucket", None).await;
     let sender = Arc::new(s.client(&s.stream));
     let load = Load::new();
     let senders = load.spawn(&sender, 400);

@@ -10,14 +10,14 @@ use futures::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt};
 use strm_client::ApiClient;
 
-use crate::dataplane::assert_once;
+use crate::dataplane::assert_each_exported_once;
 use crate::dataplane::ingest::{is_ciphertext, next_json};
 use crate::support::cluster::{Database, join_node, on_nats, serve_node, server_dir};
 use crate::support::events::count_exported;
 use crate::support::load::Load;
 use crate::support::moto::Moto;
 use crate::support::nats::Nats;
-use crate::support::{LocalServer, PASSWORD, Scenario, send_click, sink, wait_for};
+use crate::support::{LocalServer, PASSWORD, Scenario, send_click, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_accepted_by_node_2_reaches_each_websocket_on_node_1_once() {
@@ -100,11 +100,7 @@ async fn the_nodes_list_and_every_answer_name_the_nodes() {
 async fn a_single_server_lists_itself_with_the_callers_exporters_only() {
     let local = LocalServer::start().await;
     let s = local.seed("one@example.com").await;
-    s.api
-        .create_sink(&sink("s3-bart", "bart-bucket", None))
-        .await
-        .unwrap();
-    s.exporter("level0-1", "s3-bart", false).await.unwrap();
+    s.export("level0-1", "bart-bucket", None).await;
     let nodes = s.api.list_nodes().await.unwrap().nodes;
     assert_eq!(nodes.len(), 1, "{nodes:?}");
     assert_eq!(nodes[0].event_store, "local");
@@ -150,11 +146,8 @@ async fn the_exporters_of_a_killed_node_move_and_export_every_accepted_event_onc
     let (root1, root2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
     let (node1, url1) = serve_node(root1.path(), &nats, "node-1", None);
     let s = Scenario::seed(&url1, root1.path(), "lease@example.com").await;
-    s.api
-        .create_sink(&sink("moto", "lease-bucket", Some(moto.credentials())))
-        .await
-        .unwrap();
-    s.exporter("bart", "moto", false).await.unwrap();
+    s.export("bart", "lease-bucket", Some(moto.credentials()))
+        .await;
     let first = Some((server_dir(root1.path()), Database::SqliteCopies));
     let first = first.as_ref().map(|(p, d)| (p.as_path(), *d));
     let (node2, url2) = serve_node(root2.path(), &nats, "node-2", first);
@@ -186,15 +179,6 @@ async fn the_exporters_of_a_killed_node_move_and_export_every_accepted_event_onc
     );
     assert_eq!(load.failed(), 0, "the surviving node accepted every event");
 
-    let accepted = load.accepted();
     let store = moto.store("lease-bucket");
-    let counts = wait_for(120, async || {
-        let counts = exported(&store).await?;
-        accepted
-            .iter()
-            .all(|n| counts.contains_key(n))
-            .then_some(counts)
-    })
-    .await;
-    assert_once(&counts);
+    assert_each_exported_once(&load.accepted(), async || exported(&store).await).await;
 }

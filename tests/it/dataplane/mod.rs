@@ -25,11 +25,27 @@ fn files_in(dir: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Waits (up to 90 s: batches close every 30 s) until every `accepted` event number is
-/// in the event batches of the bucket directory `bucket`, and checks that none is there
-/// twice.
+/// Waits (up to 120 s: batches close every 30 s) until every `accepted` event number is
+/// among those `exported` counts, and checks that none is there twice.
+pub(crate) async fn assert_each_exported_once(
+    accepted: &BTreeSet<u32>,
+    mut exported: impl AsyncFnMut() -> Option<BTreeMap<u32, u32>>,
+) {
+    let counts = wait_for(120, async || {
+        let counts = exported().await?;
+        accepted
+            .iter()
+            .all(|n| counts.contains_key(n))
+            .then_some(counts)
+    })
+    .await;
+    let doubled: Vec<_> = counts.iter().filter(|(_, c)| **c > 1).collect();
+    assert!(doubled.is_empty(), "exported more than once: {doubled:?}");
+}
+
+/// `assert_each_exported_once` for the event batches of the bucket directory `bucket`.
 pub(crate) async fn assert_exported_once(bucket: &Path, accepted: &BTreeSet<u32>) {
-    let counts = wait_for(90, async || {
+    assert_each_exported_once(accepted, async || {
         let mut counts = BTreeMap::<u32, u32>::new();
         for file in files_in(bucket) {
             let name = file.file_name().unwrap().to_string_lossy().into_owned();
@@ -37,17 +53,7 @@ pub(crate) async fn assert_exported_once(bucket: &Path, accepted: &BTreeSet<u32>
                 count_exported(&std::fs::read_to_string(&file).ok()?, &mut counts)?;
             }
         }
-        accepted
-            .iter()
-            .all(|n| counts.contains_key(n))
-            .then_some(counts)
+        Some(counts)
     })
     .await;
-    assert_once(&counts);
-}
-
-/// No event exported more than once.
-pub(crate) fn assert_once(counts: &BTreeMap<u32, u32>) {
-    let doubled: Vec<_> = counts.iter().filter(|(_, c)| **c > 1).collect();
-    assert!(doubled.is_empty(), "exported more than once: {doubled:?}");
 }

@@ -118,21 +118,9 @@ pub fn check_event_replicas(replicas: usize, store: &EventStoreOption) -> Result
 }
 
 pub fn check_node_name(value: &str) -> Result<(), Invalid> {
-    let fail = |problem: String| Err(Invalid::new("--node-name", problem, NODE_NAME_RULE));
-    let len = value.chars().count();
-    if len == 0 {
-        return fail("is empty".into());
-    }
-    if len > NODE_NAME_MAX {
-        return fail(format!("is {len} characters long"));
-    }
-    if let Some(c) = value
-        .chars()
-        .find(|c| !(c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')))
-    {
-        return fail(format!("{value:?} contains {c:?}"));
-    }
-    Ok(())
+    super::check_chars("--node-name", value, NODE_NAME_MAX, NODE_NAME_RULE, |c| {
+        c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':')
+    })
 }
 
 #[cfg(test)]

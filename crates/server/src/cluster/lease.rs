@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use async_nats::jetstream::{self, kv};
 
-use super::{ClusterConfig, ClusterError, settle};
+use super::{ClusterConfig, ClusterError, lapsing_bucket};
 
 pub const BUCKET: &str = "strm_leases";
 
@@ -37,17 +37,12 @@ impl Leases {
         config: &ClusterConfig,
         node: String,
     ) -> Result<Leases, ClusterError> {
-        let kv = settle("creating the exporter lease bucket", || {
-            js.create_or_update_key_value(kv::Config {
-                bucket: BUCKET.into(),
-                description: "strm-tui: which node runs each exporter".into(),
-                history: 1,
-                max_age: config.lease_ttl,
-                num_replicas: config.replicas,
-                storage: jetstream::stream::StorageType::File,
-                ..Default::default()
-            })
-        })
+        let kv = lapsing_bucket(
+            js,
+            config,
+            BUCKET,
+            "strm-tui: which node runs each exporter",
+        )
         .await?;
         Ok(Leases {
             kv,

@@ -100,14 +100,57 @@ async fn settle<T, E: std::fmt::Display, F: std::future::Future<Output = Result<
     }
 }
 
+/// A KV bucket whose entries lapse `config.lease_ttl` after their last write, with the
+/// events' replicas: exporter leases and node heartbeats.
+pub(crate) async fn lapsing_bucket(
+    js: &jetstream::Context,
+    config: &ClusterConfig,
+    bucket: &str,
+    description: &str,
+) -> Result<jetstream::kv::Store, ClusterError> {
+    settle(&format!("creating the KV bucket {bucket}"), || {
+        js.create_or_update_key_value(jetstream::kv::Config {
+            bucket: bucket.into(),
+            description: description.into(),
+            history: 1,
+            max_age: config.lease_ttl,
+            num_replicas: config.replicas,
+            storage: jetstream::stream::StorageType::File,
+            ..Default::default()
+        })
+    })
+    .await
+}
+
+/// Runs `beat` every `period` until `stop` turns true (the node's clocks: exporters,
+/// heartbeats).
+pub async fn every<F: std::future::Future<Output = ()>>(
+    period: Duration,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+    mut beat: impl FnMut() -> F,
+) {
+    let mut tick = tokio::time::interval(period);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = stop.changed() => {}
+        }
+        if *stop.borrow() {
+            return;
+        }
+        beat().await;
+    }
+}
+
 impl Cluster {
     /// Connects to NATS and makes sure the events stream and the KV buckets exist with
     /// this configuration; `me` is this node's heartbeat. Fails with the reason when NATS
     /// does not answer within `CONNECT_WAIT`.
     pub async fn join(config: ClusterConfig, me: NodeRecord) -> Result<Cluster, ClusterError> {
-        tracing::info!(event_store = %config.redacted(), replicas = config.replicas, node = %me.name, "joining the cluster");
+        tracing::info!(event_store = %config.redacted(), replicas = config.replicas, node = %me.node.name, "joining the cluster");
         let options = async_nats::ConnectOptions::new()
-            .name(format!("strm-tui {}", me.name))
+            .name(format!("strm-tui {}", me.node.name))
             .connection_timeout(REQUEST_TIMEOUT)
             .request_timeout(Some(REQUEST_TIMEOUT))
             .event_callback(|event| async move {
@@ -151,7 +194,7 @@ impl Cluster {
             .backpressure_on_inflight(true)
             .build(client.clone());
         let events = JetStreamEvents::open(js.clone(), &config).await?;
-        let leases = Leases::open(&js, &config, me.name.clone()).await?;
+        let leases = Leases::open(&js, &config, me.node.name.clone()).await?;
         let nodes = NodeRegistry::open(&js, &config, me).await?;
         Ok(Cluster {
             client,

@@ -9,7 +9,7 @@ use async_nats::jetstream::{self, kv};
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use super::{ClusterConfig, ClusterError, names, settle};
+use super::{ClusterConfig, ClusterError, every, lapsing_bucket, names};
 
 pub const BUCKET: &str = "strm_nodes";
 
@@ -21,35 +21,28 @@ pub struct HeldExporter {
     pub exporter: String,
 }
 
-/// What a node says about itself.
+/// What a node says about itself: what `GET /v1/nodes` shows (its `exporters` left
+/// empty) and the exporters it runs, with their accounts.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct NodeRecord {
-    pub name: String,
-    pub address: String,
-    pub started: i64,
-    pub version: String,
-    pub event_store: String,
+    #[serde(flatten)]
+    pub node: strm_model::Node,
     #[serde(default)]
-    pub exporters: Vec<HeldExporter>,
+    pub held_exporters: Vec<HeldExporter>,
 }
 
 impl NodeRecord {
     /// The record as `GET /v1/nodes` shows it to `account`: only its own exporters.
     pub fn for_account(&self, account: &str) -> strm_model::Node {
-        strm_model::Node {
-            name: self.name.clone(),
-            address: self.address.clone(),
-            started: self.started,
-            version: self.version.clone(),
-            event_store: self.event_store.clone(),
-            exporters: self
-                .exporters
-                .iter()
-                .filter(|e| e.account == account)
-                .map(|e| e.exporter.clone())
-                .collect(),
-        }
+        let mut node = self.node.clone();
+        node.exporters = self
+            .held_exporters
+            .iter()
+            .filter(|e| e.account == account)
+            .map(|e| e.exporter.clone())
+            .collect();
+        node
     }
 }
 
@@ -68,28 +61,17 @@ impl NodeRegistry {
         config: &ClusterConfig,
         me: NodeRecord,
     ) -> Result<NodeRegistry, ClusterError> {
-        let kv = settle("creating the node bucket", || {
-            js.create_or_update_key_value(kv::Config {
-                bucket: BUCKET.into(),
-                description: "strm-tui: live nodes".into(),
-                history: 1,
-                max_age: config.lease_ttl,
-                num_replicas: config.replicas,
-                storage: jetstream::stream::StorageType::File,
-                ..Default::default()
-            })
-        })
-        .await?;
-        let key = names::node_key(&me.name);
+        let kv = lapsing_bucket(js, config, BUCKET, "strm-tui: live nodes").await?;
+        let key = names::node_key(&me.node.name);
         if let Ok(Some(bytes)) = kv.get(key.clone()).await
             && let Ok(other) = serde_json::from_slice::<NodeRecord>(&bytes)
-            && other.address != me.address
+            && other.node.address != me.node.address
         {
             return Err(ClusterError(format!(
                 "--node-name: {:?} is the name of a live node at {}; give this node another name \
                  (or wait {} s when that node has stopped)",
-                me.name,
-                other.address,
+                me.node.name,
+                other.node.address,
                 config.lease_ttl.as_secs().max(1)
             )));
         }
@@ -118,7 +100,7 @@ impl NodeRegistry {
 
     /// The exporters this node runs now (shown at the next heartbeat).
     pub fn set_exporters(&self, exporters: Vec<HeldExporter>) {
-        self.me().exporters = exporters;
+        self.me().held_exporters = exporters;
     }
 
     /// Puts this node's record.
@@ -144,7 +126,7 @@ impl NodeRegistry {
                 nodes.push(record);
             }
         }
-        nodes.sort_by(|a, b| a.name.cmp(&b.name));
+        nodes.sort_by(|a, b| a.node.name.cmp(&b.node.name));
         Ok(nodes)
     }
 
@@ -157,22 +139,15 @@ impl NodeRegistry {
 /// Beats every `period` until `stop` turns true.
 pub fn spawn_heartbeat(
     cluster: std::sync::Arc<super::Cluster>,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(cluster.nodes.period());
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = stop.changed() => {}
-            }
-            if *stop.borrow() {
-                return;
-            }
+        let period = cluster.nodes.period();
+        every(period, stop, || async {
             if let Err(e) = cluster.nodes.beat().await {
                 tracing::warn!(error = %e, "node heartbeat failed; retrying");
             }
-        }
+        })
+        .await
     })
 }

@@ -3,11 +3,12 @@
 //! its lease (`cluster::lease`), and the node's heartbeat says which ones it runs.
 
 use std::collections::HashSet;
+use std::sync::atomic::{AtomicI64, Ordering};
 
 use super::exporter::{ExportJob, export_due, lease_key};
 use super::pipeline::{DataError, DataPlane};
-use crate::cluster::Cluster;
 use crate::cluster::nodes::HeldExporter;
+use crate::cluster::{Cluster, every};
 use strm_model::now_epoch_ms;
 
 /// The jobs this node runs now: all of them with the local store; in a cluster those
@@ -40,51 +41,49 @@ async fn runnable<'a>(cluster: Option<&Cluster>, jobs: &'a [ExportJob]) -> Vec<&
     mine
 }
 
+/// One tick: the exporters this node runs and, every minute, retention.
+async fn tick(plane: &DataPlane, cluster: Option<&Cluster>, last_prune: &AtomicI64) {
+    let now = now_epoch_ms();
+    let jobs = {
+        let p = plane.clone();
+        tokio::task::spawn_blocking(move || p.directory().export_jobs())
+            .await
+            .unwrap_or_default()
+    };
+    for job in runnable(cluster, &jobs).await {
+        if let Err(e) = export_due(plane, job, now).await {
+            tracing::warn!(exporter = %job.name, stream = %job.linked_stream, error = %e, "export failed; retrying next tick");
+        }
+    }
+    if now - last_prune.load(Ordering::Relaxed) <= 60_000 {
+        return;
+    }
+    last_prune.store(now, Ordering::Relaxed);
+    let p = plane.clone();
+    let pruned: Result<_, DataError> = tokio::task::spawn_blocking(move || p.prune(now))
+        .await
+        .unwrap_or_else(|e| Err(DataError::Internal(e.to_string())));
+    match pruned {
+        Ok((events, keys)) if events + keys > 0 => {
+            tracing::info!(events, keys, "retention removed expired events and keys")
+        }
+        Ok(_) => {}
+        Err(e) => tracing::warn!(error = %e, "retention failed"),
+    }
+}
+
 /// Runs exporters and retention until `stop` turns true.
 pub fn spawn_scheduler(
     plane: DataPlane,
-    mut stop: tokio::sync::watch::Receiver<bool>,
+    stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(plane.config().tick);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last_prune = 0i64;
+        let last_prune = AtomicI64::new(0);
         let cluster = plane.store().events().cluster().cloned();
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = stop.changed() => {}
-            }
-            if *stop.borrow() {
-                return;
-            }
-            let now = now_epoch_ms();
-            let jobs = {
-                let p = plane.clone();
-                tokio::task::spawn_blocking(move || p.directory().export_jobs())
-                    .await
-                    .unwrap_or_default()
-            };
-            for job in runnable(cluster.as_deref(), &jobs).await {
-                if let Err(e) = export_due(&plane, job, now).await {
-                    tracing::warn!(exporter = %job.name, stream = %job.linked_stream, error = %e, "export failed; retrying next tick");
-                }
-            }
-            if now - last_prune > 60_000 {
-                last_prune = now;
-                let p = plane.clone();
-                let pruned: Result<_, DataError> =
-                    tokio::task::spawn_blocking(move || p.prune(now))
-                        .await
-                        .unwrap_or_else(|e| Err(DataError::Internal(e.to_string())));
-                match pruned {
-                    Ok((events, keys)) if events + keys > 0 => {
-                        tracing::info!(events, keys, "retention removed expired events and keys")
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "retention failed"),
-                }
-            }
-        }
+        let period = plane.config().tick;
+        every(period, stop, || {
+            tick(&plane, cluster.as_deref(), &last_prune)
+        })
+        .await
     })
 }

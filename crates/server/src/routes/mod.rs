@@ -72,7 +72,7 @@ pub fn build(state: AppState) -> Router {
         router = router.route(route.path, route.handler);
     }
     let timeout = state.request_timeout;
-    let node = HeaderValue::from_str(&state.node.name).ok();
+    let node = HeaderValue::from_str(&state.node.node.name).ok();
     middleware(router.fallback(not_found).with_state(state), timeout).layer(
         axum::middleware::map_response(move |mut response: Response| {
             let node = node.clone();
