@@ -13,9 +13,7 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use async_nats::jetstream::{self, kv};
-
-use super::{ClusterConfig, ClusterError, lapsing_bucket};
+use async_nats::jetstream::kv;
 
 pub const BUCKET: &str = "strm_leases";
 
@@ -32,24 +30,14 @@ pub struct Leases {
 }
 
 impl Leases {
-    pub async fn open(
-        js: &jetstream::Context,
-        config: &ClusterConfig,
-        node: String,
-    ) -> Result<Leases, ClusterError> {
-        let kv = lapsing_bucket(
-            js,
-            config,
-            BUCKET,
-            "strm-tui: which node runs each exporter",
-        )
-        .await?;
-        Ok(Leases {
+    /// The leases of `node` in `kv` (the `strm_leases` bucket), lapsing after `ttl`.
+    pub fn new(kv: kv::Store, ttl: Duration, node: String) -> Leases {
+        Leases {
             kv,
             node,
-            ttl: config.lease_ttl,
+            ttl,
             held: Mutex::new(HashMap::new()),
-        })
+        }
     }
 
     fn held(&self) -> std::sync::MutexGuard<'_, HashMap<String, Held>> {

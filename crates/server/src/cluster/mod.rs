@@ -194,8 +194,24 @@ impl Cluster {
             .backpressure_on_inflight(true)
             .build(client.clone());
         let events = JetStreamEvents::open(js.clone(), &config).await?;
-        let leases = Leases::open(&js, &config, me.node.name.clone()).await?;
-        let nodes = NodeRegistry::open(&js, &config, me).await?;
+        let ttl = config.lease_ttl;
+        let leases = Leases::new(
+            lapsing_bucket(
+                &js,
+                &config,
+                lease::BUCKET,
+                "strm-tui: which node runs each exporter",
+            )
+            .await?,
+            ttl,
+            me.node.name.clone(),
+        );
+        let nodes = NodeRegistry::open(
+            lapsing_bucket(&js, &config, nodes::BUCKET, "strm-tui: live nodes").await?,
+            ttl,
+            me,
+        )
+        .await?;
         Ok(Cluster {
             client,
             events,

@@ -5,11 +5,11 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use async_nats::jetstream::{self, kv};
+use async_nats::jetstream::kv;
 use futures::StreamExt;
 use serde::{Deserialize, Serialize};
 
-use super::{ClusterConfig, ClusterError, every, lapsing_bucket, names};
+use super::{ClusterError, every, names};
 
 pub const BUCKET: &str = "strm_nodes";
 
@@ -57,11 +57,10 @@ impl NodeRegistry {
     /// Opens the bucket and announces this node. Refused when a live node (one whose
     /// heartbeat has not lapsed) already has this name at another address.
     pub async fn open(
-        js: &jetstream::Context,
-        config: &ClusterConfig,
+        kv: kv::Store,
+        ttl: Duration,
         me: NodeRecord,
     ) -> Result<NodeRegistry, ClusterError> {
-        let kv = lapsing_bucket(js, config, BUCKET, "strm-tui: live nodes").await?;
         let key = names::node_key(&me.node.name);
         if let Ok(Some(bytes)) = kv.get(key.clone()).await
             && let Ok(other) = serde_json::from_slice::<NodeRecord>(&bytes)
@@ -72,14 +71,14 @@ impl NodeRegistry {
                  (or wait {} s when that node has stopped)",
                 me.node.name,
                 other.node.address,
-                config.lease_ttl.as_secs().max(1)
+                ttl.as_secs().max(1)
             )));
         }
         let registry = NodeRegistry {
             kv,
             key,
             me: Mutex::new(me),
-            ttl: config.lease_ttl,
+            ttl,
         };
         registry.beat().await?;
         Ok(registry)

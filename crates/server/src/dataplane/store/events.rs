@@ -49,7 +49,8 @@ impl EventStore {
     /// acknowledged by JetStream with its replicas).
     pub async fn append(&self, event: NewEvent) -> std::result::Result<StoredEvent, AppendError> {
         match self {
-            EventStore::Local(log) => log.append(event).await,
+            // Short enough for the request's own thread (see `eventlog`).
+            EventStore::Local(l) => l.log().append_one(event),
             EventStore::JetStream(c) => c.events.append(event).await,
         }
     }
@@ -63,7 +64,7 @@ impl EventStore {
         limit: usize,
     ) -> Result<Vec<StoredEvent>> {
         match self {
-            EventStore::Local(log) => log.after(account, stream, after_seq, limit),
+            EventStore::Local(l) => Ok(l.log().events_after(account, stream, after_seq, limit)?),
             EventStore::JetStream(c) => {
                 Ok(wait(c.events.after(account, stream, after_seq, limit))?)
             }
@@ -73,7 +74,7 @@ impl EventStore {
     /// How many events of a stream are stored; 0 when the store cannot say (logged).
     pub fn count(&self, account: &str, stream: &str) -> usize {
         match self {
-            EventStore::Local(log) => log.count(account, stream),
+            EventStore::Local(l) => l.log().count(account, stream),
             EventStore::JetStream(c) => wait(c.events.count(account, stream)).unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "counting events failed");
                 0
@@ -89,7 +90,7 @@ impl EventStore {
     /// The newest sequence number, or 0; the reason when the store cannot say.
     pub fn head(&self) -> Result<i64> {
         match self {
-            EventStore::Local(log) => Ok(log.last_seq()),
+            EventStore::Local(l) => Ok(l.log().last_seq()),
             EventStore::JetStream(c) => Ok(wait(c.events.last_seq())?),
         }
     }
@@ -109,14 +110,14 @@ impl EventStore {
     /// `max_age` itself.
     pub(super) fn prune(&self, before_ms: i64) -> Result<usize> {
         match self {
-            EventStore::Local(log) => log.prune(before_ms),
+            EventStore::Local(l) => Ok(l.log().prune(before_ms)?),
             EventStore::JetStream(_) => Ok(0),
         }
     }
 
     pub(super) fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
         match self {
-            EventStore::Local(log) => log.delete_stream(account, stream),
+            EventStore::Local(l) => Ok(l.log().delete_stream(account, stream)?),
             EventStore::JetStream(c) => Ok(wait(c.events.delete_stream(account, stream))?),
         }
     }

@@ -9,7 +9,7 @@ use std::time::Duration;
 use rusqlite::{Connection, OptionalExtension};
 
 use super::super::Result;
-use crate::dataplane::eventlog::{AppendError, EVENTS_DIR, EventLog, NewEvent, StoredEvent};
+use crate::dataplane::eventlog::{EVENTS_DIR, EventLog, StoredEvent};
 use crate::db::Db;
 
 /// Written events reach the disk at least this often.
@@ -97,39 +97,8 @@ impl LocalEvents {
         Ok(LocalEvents { log, _sync: sync })
     }
 
-    /// Appends an event with the next sequence number and an acceptance time that never
-    /// goes backwards, so sequence order and time order agree (exporters rely on it).
-    /// It returns once the event is in the log.
-    pub async fn append(&self, event: NewEvent) -> std::result::Result<StoredEvent, AppendError> {
-        self.log.append_one(event)
-    }
-
-    /// Events of a stream after `after_seq`, oldest first.
-    pub fn after(
-        &self,
-        account: &str,
-        stream: &str,
-        after_seq: i64,
-        limit: usize,
-    ) -> Result<Vec<StoredEvent>> {
-        Ok(self.log.events_after(account, stream, after_seq, limit)?)
-    }
-
-    pub fn count(&self, account: &str, stream: &str) -> usize {
-        self.log.count(account, stream)
-    }
-
-    /// The newest sequence number, or 0.
-    pub fn last_seq(&self) -> i64 {
-        self.log.last_seq()
-    }
-
-    /// Removes the events accepted before `before_ms`; how many.
-    pub fn prune(&self, before_ms: i64) -> Result<usize> {
-        Ok(self.log.prune(before_ms)?)
-    }
-
-    pub fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
-        Ok(self.log.delete_stream(account, stream)?)
+    /// The log; the store's seam (`super::EventStore`) reads and writes it.
+    pub fn log(&self) -> &EventLog {
+        &self.log
     }
 }
