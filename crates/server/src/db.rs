@@ -108,6 +108,29 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO sqlite_sequence (name, seq) SELECT 'dp_keys', MAX(
         COALESCE((SELECT MAX(seq) FROM dp_keys), 0),
         COALESCE((SELECT MAX(position) FROM dp_exports WHERE export_keys = 1), 0));",
+    // 4: usage counts (per second for the last hour, per 10 s as long as events are
+    // kept) and what an exporter's status shows.
+    "CREATE TABLE dp_usage_seconds (
+        account TEXT NOT NULL,
+        name TEXT NOT NULL,
+        start_s INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (account, name, start_s)
+    ) WITHOUT ROWID;
+    CREATE TABLE dp_usage_windows (
+        account TEXT NOT NULL,
+        name TEXT NOT NULL,
+        start_s INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (account, name, start_s)
+    ) WITHOUT ROWID;
+    ALTER TABLE dp_exports ADD COLUMN last_batch_ms INTEGER;
+    ALTER TABLE dp_exports ADD COLUMN last_object TEXT;
+    ALTER TABLE dp_exports ADD COLUMN objects INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE dp_exports ADD COLUMN events INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE dp_exports ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE dp_exports ADD COLUMN last_error TEXT;
+    ALTER TABLE dp_exports ADD COLUMN failed_ms INTEGER;",
 ];
 
 /// Migration 2 as released (it was idempotent and also ran on every open).

@@ -27,6 +27,10 @@ pub trait Directory: Send + Sync + 'static {
     fn view(&self, principal: &Principal) -> Option<View>;
     /// Every exporter of every account, with its sink resolved.
     fn export_jobs(&self) -> Vec<ExportJob>;
+    /// The outputs of a stream with their views, for usage counts.
+    fn outputs_of(&self, _account: &str, _stream: &str) -> Vec<(String, View)> {
+        Vec::new()
+    }
     /// One exporter, by the account, its linked stream, its name and kind.
     fn export_job(
         &self,
@@ -213,6 +217,37 @@ impl Directory for DbDirectory {
 
     fn export_jobs(&self) -> Vec<ExportJob> {
         self.db.blocking(|c| self.jobs(c, None))
+    }
+
+    fn outputs_of(&self, account: &str, stream: &str) -> Vec<(String, View)> {
+        let rows = self.db.blocking(|c| {
+            c.prepare_cached(
+                "SELECT o.name, o.consent_level_type, o.consent_levels
+                 FROM streams o JOIN streams s ON s.id = o.linked_stream_id
+                 JOIN accounts a ON a.id = s.account_id
+                 WHERE a.billing_id = ?1 AND s.name = ?2",
+            )?
+            .query_map(params![account, stream], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        });
+        match rows {
+            Ok(rows) => rows
+                .into_iter()
+                .filter_map(|(name, kind, levels)| {
+                    Some((name, output_view(kind.as_deref(), levels.as_deref())?))
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading a stream's outputs failed");
+                Vec::new()
+            }
+        }
     }
 
     fn export_job(

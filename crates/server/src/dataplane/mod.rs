@@ -12,12 +12,15 @@ pub mod directory;
 pub mod egress;
 pub mod eventlog;
 pub mod exporter;
+pub mod objects;
 pub mod pipeline;
 pub mod render;
 pub mod routes;
 pub mod schemas;
 pub mod sink;
+pub mod status;
 pub mod store;
+pub mod usage;
 #[cfg(test)]
 mod tests;
 

@@ -20,6 +20,8 @@ use super::egress::{Hub, Published, Subscription};
 use super::render::Renderer;
 use super::schemas::{EventSchema, KeyLinkKind, MetaField, SchemaError, SchemaRegistry};
 use super::store::{DataStore, Encoder, KeyRequest, NewEvent, Principal, StoreError, StoredEvent};
+use super::usage::{Counted, Usage};
+use strm_model::rules::{USAGE_FINE_KEEP_SECS, UsageRange};
 use strm_model::rules::MAX_BODY_BYTES;
 use strm_model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS, now_epoch_ms};
 
@@ -132,6 +134,18 @@ struct Inner {
     directory: Arc<dyn Directory>,
     config: DataPlaneConfig,
     hub: Hub,
+    usage: Usage,
+}
+
+impl Drop for Inner {
+    /// The last counts reach the store even when the server was not shut down.
+    fn drop(&mut self) {
+        let directory = &self.directory;
+        let outputs = |account: &str, stream: &str| directory.outputs_of(account, stream);
+        if let Err(e) = self.usage.flush(self.store.usage(), &outputs) {
+            tracing::error!(error = %e, "saving the last usage counts failed");
+        }
+    }
 }
 
 impl DataPlane {
@@ -158,6 +172,7 @@ impl DataPlane {
                 store,
                 directory,
                 hub: Hub::new(config.egress_buffer),
+                usage: Usage::default(),
                 config,
             }),
         })
@@ -272,6 +287,12 @@ impl DataPlane {
             tracing::error!(error = %e, "storing an event failed");
             DataError::Internal("the server could not store the event; try again".into())
         })?;
+        inner.usage.count(
+            &principal.account,
+            &principal.stream,
+            stored.ts_ms,
+            &stored.consent,
+        );
         inner
             .hub
             .publish(&principal.account, &principal.stream, || {
@@ -378,6 +399,7 @@ impl DataPlane {
     /// Its live tails end first, so that none outlives the deletion.
     pub fn delete_stream(&self, account: &str, stream: &str) -> Result<(), DataError> {
         self.inner.hub.close(account, stream);
+        self.inner.usage.forget(account, stream);
         self.inner.store.delete_stream(account, stream)?;
         Ok(())
     }
@@ -387,10 +409,31 @@ impl DataPlane {
     pub fn prune(&self, now: i64) -> Result<(usize, usize), DataError> {
         let retention = self.inner.config.retention.as_millis() as i64;
         let rotation = self.inner.config.key_rotation.as_millis() as i64;
-        Ok(self
-            .inner
-            .store
-            .prune(now - retention, now - retention - rotation)?)
+        Ok(self.inner.store.prune(
+            now - retention,
+            now - retention - rotation,
+            // A minute more than the rule promises, for queries that began meanwhile.
+            now - (USAGE_FINE_KEEP_SECS + 60) * 1000,
+        )?)
+    }
+
+    /// Moves the usage counts in memory to the store; the rows written.
+    pub fn flush_usage(&self) -> Result<usize, StoreError> {
+        let directory = &self.inner.directory;
+        let outputs = |account: &str, stream: &str| directory.outputs_of(account, stream);
+        self.inner.usage.flush(self.inner.store.usage(), &outputs)
+    }
+
+    /// A stream's or output's usage in each window of `range`, and the start of the
+    /// last second it had an event in (epoch milliseconds).
+    pub fn usage(
+        &self,
+        what: &Counted<'_>,
+        range: &UsageRange,
+    ) -> Result<(Vec<u64>, Option<i64>), StoreError> {
+        self.inner
+            .usage
+            .windows(self.inner.store.usage(), what, range)
     }
 }
 

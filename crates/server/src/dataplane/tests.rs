@@ -497,7 +497,7 @@ async fn an_uncommitted_batch_is_rewritten_under_the_same_name() {
     f.plane
         .store()
         .exports()
-        .commit(ACCOUNT, "bart", "src", false, before)
+        .commit(ACCOUNT, "bart", "src", false, before, None)
         .unwrap();
     std::fs::remove_file(&path).unwrap();
     assert_eq!(exporter::export_due(&f.plane, &out, far).await.unwrap(), 1);

@@ -5,9 +5,12 @@
 mod accounts;
 mod consent;
 mod exporters;
+mod objects;
 mod openapi;
+mod schemas;
 mod sinks;
 mod streams;
+mod usage;
 
 use axum::Router;
 use axum::body::Body;
@@ -53,6 +56,9 @@ pub fn table() -> Vec<Route> {
         sinks::routes(),
         exporters::routes(),
         consent::routes(),
+        usage::routes(),
+        objects::routes(),
+        schemas::routes(),
         crate::dataplane::routes::routes()
             .into_iter()
             .map(|(path, methods, handler)| Route::new(path, methods, handler))

@@ -119,6 +119,18 @@ impl EventStore {
         self.log.count(account, stream)
     }
 
+    /// Events of a stream after `after_seq` that a view admits, and when the first of
+    /// them was accepted (an exporter's backlog).
+    pub fn pending_after(
+        &self,
+        account: &str,
+        stream: &str,
+        after_seq: i64,
+        admits: &dyn Fn(&[i32]) -> bool,
+    ) -> (u64, Option<i64>) {
+        self.log.pending_after(account, stream, after_seq, admits)
+    }
+
     /// The newest sequence number, or 0.
     pub fn last_seq(&self) -> i64 {
         self.log.last_seq()

@@ -214,6 +214,21 @@ impl KeyStore {
         Ok(keys)
     }
 
+    /// How many keys of a stream come after a position, and when the first was made:
+    /// what a key exporter at that position has still to write.
+    pub fn pending_after(&self, account: &str, stream: &str, after: i64) -> Result<(u64, Option<i64>)> {
+        let pending = self.db.blocking(|conn| {
+            conn.prepare_cached(
+                "SELECT COUNT(*), MIN(created_ms) FROM dp_keys
+                 WHERE account = ?1 AND stream = ?2 AND seq > ?3",
+            )?
+            .query_row(params![account, stream, after], |row| {
+                Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))
+            })
+        })?;
+        Ok(pending)
+    }
+
     /// Removes the keys created before `before_ms`; how many.
     pub(super) fn prune(&self, before_ms: i64) -> Result<usize> {
         let removed = self.db.blocking(|conn| {

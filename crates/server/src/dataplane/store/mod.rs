@@ -1,5 +1,6 @@
 //! Durable data-plane state, one store per thing it keeps: encryption keys (`keys`),
-//! event tokens (`tokens`, hashed) and exporter positions (`exports`) in SQLite tables
+//! event tokens (`tokens`, hashed), exporter positions (`exports`) and usage counts
+//! (`usage`) in SQLite tables
 //! of their own (`dp_*`) next to the control plane's in the same database file, and the
 //! accepted events in an append-only log (`events`).
 //!
@@ -13,14 +14,16 @@ mod keys;
 #[cfg(test)]
 mod tests;
 mod tokens;
+mod usage;
 
 use std::path::Path;
 use std::sync::Arc;
 
 pub use self::events::EventStore;
-pub use self::exports::ExportPositions;
+pub use self::exports::{ExportPositions, ExportRecord, Written};
 pub use self::keys::{KeyRequest, KeyStore};
 pub use self::tokens::{Principal, TokenStore};
+pub use self::usage::{Count, Resolution, UsageStore};
 pub use super::eventlog::{AppendError, Encoder, NewEvent, StoredEvent};
 use crate::db::Db;
 
@@ -44,6 +47,7 @@ pub struct DataStore {
     tokens: TokenStore,
     exports: ExportPositions,
     events: EventStore,
+    usage: UsageStore,
 }
 
 impl DataStore {
@@ -56,6 +60,7 @@ impl DataStore {
             keys: Arc::new(KeyStore::new(db.clone())),
             tokens: TokenStore::new(db.clone()),
             exports: ExportPositions::new(db.clone()),
+            usage: UsageStore::new(db.clone()),
             events,
             #[cfg(test)]
             db,
@@ -78,6 +83,10 @@ impl DataStore {
         &self.events
     }
 
+    pub fn usage(&self) -> &UsageStore {
+        &self.usage
+    }
+
     /// How many events of a stream are stored (for callers outside the data plane).
     pub fn event_count(&self, account: &str, stream: &str) -> usize {
         self.events.count(account, stream)
@@ -89,13 +98,23 @@ impl DataStore {
         self.db.lock()
     }
 
-    /// Removes events older than `events_before_ms`, tokens expired by then, and keys
-    /// created before `keys_before_ms` (callers keep a key as long as events it
+    /// Removes events older than `events_before_ms`, tokens expired by then, usage
+    /// windows as old as those events, per-second usage before `seconds_before_ms`, and
+    /// keys created before `keys_before_ms` (callers keep a key as long as events it
     /// encrypted may remain); the numbers of events and keys removed.
-    pub fn prune(&self, events_before_ms: i64, keys_before_ms: i64) -> Result<(usize, usize)> {
+    pub fn prune(
+        &self,
+        events_before_ms: i64,
+        keys_before_ms: i64,
+        seconds_before_ms: i64,
+    ) -> Result<(usize, usize)> {
         let events = self.events.prune(events_before_ms)?;
         let keys = self.keys.prune(keys_before_ms)?;
         self.tokens.prune(events_before_ms)?;
+        self.usage.prune(
+            events_before_ms.div_euclid(1000),
+            seconds_before_ms.div_euclid(1000),
+        )?;
         Ok((events, keys))
     }
 
@@ -104,6 +123,7 @@ impl DataStore {
         self.events.delete_stream(account, stream)?;
         self.keys.delete_stream(account, stream)?;
         self.tokens.delete_stream(account, stream)?;
+        self.usage.delete_stream(account, stream)?;
         self.exports.delete_stream(account, stream)
     }
 }
