@@ -161,7 +161,10 @@ mod tests {
         assert_eq!(v["lastBatchAt"], 1_764_444_000_000i64);
         assert!(v["lastError"].is_null() && v.get("lastError").is_some());
         assert_eq!(v["pendingEvents"], 0);
-        assert_eq!("FAILING".parse::<ExporterState>().unwrap(), ExporterState::Failing);
+        assert_eq!(
+            "FAILING".parse::<ExporterState>().unwrap(),
+            ExporterState::Failing
+        );
     }
 
     #[test]

@@ -49,9 +49,9 @@ pub const OBJECT_READ_RULE: &str = "a read is at most 1 MiB (1048576 bytes) from
 pub fn parse_time(field: &str, text: &str) -> Result<i64, Invalid> {
     let text = text.trim();
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit()) {
-        return text.parse::<i64>().map_err(|_| {
-            Invalid::new(field, format!("{text:?} is too large"), USAGE_TIME_RULE)
-        });
+        return text
+            .parse::<i64>()
+            .map_err(|_| Invalid::new(field, format!("{text:?} is too large"), USAGE_TIME_RULE));
     }
     let at = OffsetDateTime::parse(text, &Rfc3339).map_err(|e| {
         Invalid::new(
@@ -159,7 +159,12 @@ pub fn usage_range(
     })
 }
 
-fn check_segments(field: &str, text: &str, rule: &str, allow_trailing: bool) -> Result<(), Invalid> {
+fn check_segments(
+    field: &str,
+    text: &str,
+    rule: &str,
+    allow_trailing: bool,
+) -> Result<(), Invalid> {
     let fail = |problem: String| Err(Invalid::new(field, problem, rule));
     if text.len() > OBJECT_KEY_MAX {
         return fail(format!("is {} bytes long", text.len()));
@@ -272,8 +277,13 @@ mod tests {
         assert_eq!(r.by, 300);
         assert_eq!(r.start_ms, NOW - 24 * 3600 * 1000);
         assert_eq!(r.windows, 24 * 12 + 1);
-        let r = usage_range(Some("1764444005000"), Some("1764444031000"), Some("10"), NOW)
-            .unwrap();
+        let r = usage_range(
+            Some("1764444005000"),
+            Some("1764444031000"),
+            Some("10"),
+            NOW,
+        )
+        .unwrap();
         assert_eq!((r.start_ms, r.windows, r.end_ms()), (NOW, 4, NOW + 40_000));
     }
 
@@ -289,7 +299,9 @@ mod tests {
         assert_eq!(e.rule, USAGE_FINE_RULE);
         let recent = (NOW - 600_000).to_string();
         assert_eq!(
-            usage_range(Some(&recent), None, Some("1"), NOW).unwrap().windows,
+            usage_range(Some(&recent), None, Some("1"), NOW)
+                .unwrap()
+                .windows,
             600
         );
     }
@@ -299,7 +311,16 @@ mod tests {
         for good in ["a", "level01/2026-11-29T19:20:00-stream-u{0,1,2,3,4}.jsonl"] {
             assert!(check_object_key(good).is_ok(), "{good}");
         }
-        for bad in ["", "/etc/passwd", "a/../b", "..", "a//b", "a/", "a\\b", "a\nb"] {
+        for bad in [
+            "",
+            "/etc/passwd",
+            "a/../b",
+            "..",
+            "a//b",
+            "a/",
+            "a\\b",
+            "a\nb",
+        ] {
             let e = check_object_key(bad).unwrap_err();
             assert_eq!(e.field, "key", "{bad}");
         }

@@ -374,7 +374,9 @@ async fn flush_usage(plane: &DataPlane) {
     let p = plane.clone();
     match tokio::task::spawn_blocking(move || p.flush_usage()).await {
         Ok(Ok(_)) => {}
-        Ok(Err(e)) => tracing::warn!(error = %e, "saving usage counts failed; kept for the next try"),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "saving usage counts failed; kept for the next try")
+        }
         Err(e) => tracing::warn!(error = %e, "saving usage counts failed"),
     }
 }

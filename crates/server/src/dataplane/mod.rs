@@ -20,9 +20,9 @@ pub mod schemas;
 pub mod sink;
 pub mod status;
 pub mod store;
-pub mod usage;
 #[cfg(test)]
 mod tests;
+pub mod usage;
 
 pub use consent::View;
 pub use directory::Directory;

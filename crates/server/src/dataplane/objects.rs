@@ -154,7 +154,9 @@ pub async fn list(target: &SinkTarget, req: &Listing<'_>) -> Result<ObjectList, 
     entries.sort_by(|a, b| a.0.cmp(&b.0));
     let more = entries.len() > req.limit;
     entries.truncate(req.limit);
-    let next = more.then(|| entries.last().map(|(k, _)| k.clone())).flatten();
+    let next = more
+        .then(|| entries.last().map(|(k, _)| k.clone()))
+        .flatten();
     let mut list = ObjectList {
         next,
         ..Default::default()
@@ -175,7 +177,8 @@ pub async fn read(
     offset: u64,
     length: Option<u64>,
 ) -> Result<ObjectPart, ObjectsError> {
-    let missing = || ObjectsError::NotFound(format!("no object {key:?} in bucket {:?}", target.bucket()));
+    let missing =
+        || ObjectsError::NotFound(format!("no object {key:?} in bucket {:?}", target.bucket()));
     let Some(store) = open(target)? else {
         return Err(missing());
     };

@@ -21,8 +21,8 @@ use super::render::Renderer;
 use super::schemas::{EventSchema, KeyLinkKind, MetaField, SchemaError, SchemaRegistry};
 use super::store::{DataStore, Encoder, KeyRequest, NewEvent, Principal, StoreError, StoredEvent};
 use super::usage::{Counted, Usage};
-use strm_model::rules::{USAGE_FINE_KEEP_SECS, UsageRange};
 use strm_model::rules::MAX_BODY_BYTES;
+use strm_model::rules::{USAGE_FINE_KEEP_SECS, UsageRange};
 use strm_model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS, now_epoch_ms};
 
 #[derive(Debug, Clone)]

@@ -36,6 +36,9 @@ impl Second {
 /// account → stream → its seconds in time order.
 type Pending = HashMap<String, HashMap<String, Vec<Second>>>;
 
+/// A stream's outputs with their views, by account and stream (`Directory::outputs_of`).
+pub type OutputsOf<'a> = &'a dyn Fn(&str, &str) -> Vec<(String, View)>;
+
 /// What a query counts: a stream (`name == source`, the source view) or an output of
 /// `source` with its view.
 pub struct Counted<'a> {
@@ -104,7 +107,7 @@ impl Usage {
     pub fn flush(
         &self,
         store: &UsageStore,
-        outputs: &dyn Fn(&str, &str) -> Vec<(String, View)>,
+        outputs: OutputsOf<'_>,
     ) -> Result<usize, StoreError> {
         let _gate = self.gate.write().unwrap_or_else(|e| e.into_inner());
         let taken = std::mem::take(&mut *self.pending());

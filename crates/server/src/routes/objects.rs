@@ -39,15 +39,19 @@ impl From<ObjectsError> for ApiError {
 }
 
 /// The sink's store, as its exporters write to it: only this account's sink.
-async fn target(s: &AppState, caller: &Caller, name: String, query: &QueryMap) -> ApiResult<SinkTarget> {
+async fn target(
+    s: &AppState,
+    caller: &Caller,
+    name: String,
+    query: &QueryMap,
+) -> ApiResult<SinkTarget> {
     let kind = query
         .get("sinkType")
         .map(|t| t.parse::<SinkType>())
         .transpose()?;
     let id = caller.account_id;
-    let row = s
-        .db
-        .call(move |c| {
+    let row =
+        s.db.call(move |c| {
             let kind = match kind {
                 Some(k) => k,
                 None => sinks::get(c, id, &name, None)?.sink_type,
@@ -76,7 +80,10 @@ async fn list(
     rules::check_object_prefix(prefix)?;
     let after = query.get("after").map(String::as_str);
     if let Some(a) = after {
-        rules::check_object_prefix(a).map_err(|e| Invalid { field: "after".into(), ..e })?;
+        rules::check_object_prefix(a).map_err(|e| Invalid {
+            field: "after".into(),
+            ..e
+        })?;
     }
     let limit = match query.get("limit") {
         Some(text) => rules::check_objects_limit(text)?,

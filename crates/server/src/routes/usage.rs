@@ -45,7 +45,10 @@ fn view_of(row: &StreamRow) -> (String, View) {
         None => (row.name.clone(), View::Source),
         Some(source) => (
             source.clone(),
-            View::output(row.consent_level_type.unwrap_or_default(), &row.consent_levels),
+            View::output(
+                row.consent_level_type.unwrap_or_default(),
+                &row.consent_levels,
+            ),
         ),
     }
 }
@@ -102,7 +105,12 @@ fn answer(row: &StreamRow, counts: Vec<u64>, last: Option<i64>, range: &UsageRan
     }
 }
 
-async fn one(s: AppState, caller: Caller, row: StreamRow, range: UsageRange) -> ApiResult<Json<Usage>> {
+async fn one(
+    s: AppState,
+    caller: Caller,
+    row: StreamRow,
+    range: UsageRange,
+) -> ApiResult<Json<Usage>> {
     let mut found = counts(&s, caller.billing_id, vec![row], range).await?;
     let (row, counts, last) = found
         .pop()
@@ -118,10 +126,9 @@ async fn stream_usage(
 ) -> ApiResult<Json<Usage>> {
     let range = range_of(&query)?;
     let id = caller.account_id;
-    let row = s
-        .db
-        .call(move |c| streams::get_stream_row(c, id, &stream))
-        .await?;
+    let row =
+        s.db.call(move |c| streams::get_stream_row(c, id, &stream))
+            .await?;
     one(s, caller, row, range).await
 }
 
@@ -133,10 +140,9 @@ async fn output_usage(
 ) -> ApiResult<Json<Usage>> {
     let range = range_of(&query)?;
     let id = caller.account_id;
-    let row = s
-        .db
-        .call(move |c| streams::get_output_row(c, id, &stream, &output))
-        .await?;
+    let row =
+        s.db.call(move |c| streams::get_output_row(c, id, &stream, &output))
+            .await?;
     one(s, caller, row, range).await
 }
 

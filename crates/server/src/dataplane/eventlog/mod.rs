@@ -423,8 +423,8 @@ impl EventLog {
             if verdicts.len() <= class {
                 verdicts.resize(class + 1, None);
             }
-            let admitted = *verdicts[class]
-                .get_or_insert_with(|| admits(state.index.consent(e.class)));
+            let admitted =
+                *verdicts[class].get_or_insert_with(|| admits(state.index.consent(e.class)));
             if admitted {
                 count += 1;
                 first.get_or_insert(e.ts_ms);

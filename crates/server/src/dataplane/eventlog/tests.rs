@@ -189,7 +189,10 @@ fn pending_events_are_counted_by_what_a_view_admits_also_after_a_reopen() {
     let stored = log.append(vec![with(&[0]), with(&[0, 1]), with(&[1]), with(&[0, 1])]);
     let first_ts = stored[1].as_ref().unwrap().ts_ms;
     let has_1 = |c: &[i32]| c.contains(&1);
-    assert_eq!(log.pending_after("acc", "bart", 0, &has_1), (3, Some(first_ts)));
+    assert_eq!(
+        log.pending_after("acc", "bart", 0, &has_1),
+        (3, Some(first_ts))
+    );
     assert_eq!(log.pending_after("acc", "bart", 3, &has_1).0, 1);
     assert_eq!(log.pending_after("acc", "bart", 4, &has_1), (0, None));
     assert_eq!(log.pending_after("acc", "lisa", 0, &|_| true), (0, None));

@@ -216,7 +216,12 @@ impl KeyStore {
 
     /// How many keys of a stream come after a position, and when the first was made:
     /// what a key exporter at that position has still to write.
-    pub fn pending_after(&self, account: &str, stream: &str, after: i64) -> Result<(u64, Option<i64>)> {
+    pub fn pending_after(
+        &self,
+        account: &str,
+        stream: &str,
+        after: i64,
+    ) -> Result<(u64, Option<i64>)> {
         let pending = self.db.blocking(|conn| {
             conn.prepare_cached(
                 "SELECT COUNT(*), MIN(created_ms) FROM dp_keys

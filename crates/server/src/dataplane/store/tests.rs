@@ -338,17 +338,23 @@ fn an_exporter_record_keeps_totals_and_the_last_error_until_a_success() {
         bytes: 100 * n,
         at_ms: 1000 * n as i64,
     };
-    e.commit("acc", "bart", "s3", false, 5, Some(&written(2))).unwrap();
+    e.commit("acc", "bart", "s3", false, 5, Some(&written(2)))
+        .unwrap();
     e.commit("acc", "bart", "s3", false, 6, None).unwrap();
-    assert!(e.attempted("acc", "bart", "s3", false, Some("bucket gone"), 7000).unwrap());
     assert!(
-        !e.attempted("acc", "bart", "s3", false, Some("bucket gone"), 8000).unwrap(),
+        e.attempted("acc", "bart", "s3", false, Some("bucket gone"), 7000)
+            .unwrap()
+    );
+    assert!(
+        !e.attempted("acc", "bart", "s3", false, Some("bucket gone"), 8000)
+            .unwrap(),
         "the same error again changes nothing"
     );
     let failing = e.record("acc", "bart", "s3", false).unwrap().unwrap();
     assert_eq!(failing.last_error.as_deref(), Some("bucket gone"));
     assert_eq!(failing.failed_ms, Some(7000));
-    e.commit("acc", "bart", "s3", false, 9, Some(&written(3))).unwrap();
+    e.commit("acc", "bart", "s3", false, 9, Some(&written(3)))
+        .unwrap();
     let r = e.record("acc", "bart", "s3", false).unwrap().unwrap();
     assert_eq!(
         r,
@@ -376,26 +382,38 @@ fn usage_counts_add_up_per_second_and_per_window_and_go_with_their_stream() {
         count,
     };
     let u = s.usage();
-    u.add(&[count("bart", 101, 2), count("bart", 109, 3), count("level0-1", 109, 1)])
+    u.add(&[
+        count("bart", 101, 2),
+        count("bart", 109, 3),
+        count("level0-1", 109, 1),
+    ])
+    .unwrap();
+    u.add(&[count("bart", 109, 1), count("bart", 110, 4)])
         .unwrap();
-    u.add(&[count("bart", 109, 1), count("bart", 110, 4)]).unwrap();
     assert_eq!(
-        u.counts("acc", "bart", Resolution::Seconds, 100, 111).unwrap(),
+        u.counts("acc", "bart", Resolution::Seconds, 100, 111)
+            .unwrap(),
         vec![(101, 2), (109, 4), (110, 4)]
     );
     assert_eq!(
-        u.counts("acc", "bart", Resolution::Windows, 0, 1000).unwrap(),
+        u.counts("acc", "bart", Resolution::Windows, 0, 1000)
+            .unwrap(),
         vec![(100, 6), (110, 4)]
     );
     assert_eq!(u.last_second("acc", "bart").unwrap(), Some(110));
     assert_eq!(u.last_second("other", "bart").unwrap(), None);
     s.prune(0, 0, 105_000).unwrap();
     assert_eq!(
-        u.counts("acc", "bart", Resolution::Seconds, 0, 1000).unwrap(),
+        u.counts("acc", "bart", Resolution::Seconds, 0, 1000)
+            .unwrap(),
         vec![(109, 4), (110, 4)]
     );
     assert_eq!(u.last_second("acc", "level0-1").unwrap(), Some(109));
     s.delete_stream("acc", "bart").unwrap();
-    assert!(u.counts("acc", "bart", Resolution::Windows, 0, 1000).unwrap().is_empty());
+    assert!(
+        u.counts("acc", "bart", Resolution::Windows, 0, 1000)
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(u.last_second("acc", "level0-1").unwrap(), Some(109));
 }
