@@ -67,6 +67,8 @@ pub enum Command {
     /// Name consent levels.
     #[command(subcommand, name = "consent-levels")]
     ConsentLevels(ConsentLevelsCommand),
+    /// Events a stream (or one of its outputs) got per time window, as CSV or JSON.
+    Usage(UsageArgs),
     /// Run the local Stream Machine server until Ctrl-C.
     Serve(ServeArgs),
     /// Send simulated events to a stream.
@@ -231,6 +233,40 @@ pub enum SinksCommand {
         #[arg(value_name = "sink-type", value_parser = sink_type_parser(false), ignore_case = true)]
         sink_type: SinkType,
     },
+    /// List the objects in a sink's bucket (every page, unless --limit is given).
+    Objects {
+        /// The name of the sink.
+        #[arg(value_name = "sink-name")]
+        name: String,
+        /// Only keys starting with this, e.g. a folder: level01/
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        prefix: String,
+        /// List folders: the objects directly under the prefix and the folders below it.
+        #[arg(long)]
+        folders: bool,
+        /// One page of at most this many objects (1-1000), with "next" when there is more.
+        #[arg(long, value_name = "INT")]
+        limit: Option<String>,
+        /// Start after this key (the "next" of a previous page).
+        #[arg(long, value_name = "TEXT")]
+        after: Option<String>,
+        /// The type of the sink (when two sinks share the name).
+        #[arg(long, value_parser = sink_type_parser(true), ignore_case = true)]
+        sink_type: Option<SinkType>,
+    },
+    /// Write an object of a sink's bucket to stdout.
+    #[command(name = "get-object")]
+    GetObject {
+        /// The name of the sink.
+        #[arg(value_name = "sink-name")]
+        name: String,
+        /// The object's key, as `sinks objects` lists it.
+        #[arg(value_name = "key")]
+        key: String,
+        /// The type of the sink (when two sinks share the name).
+        #[arg(long, value_parser = sink_type_parser(true), ignore_case = true)]
+        sink_type: Option<SinkType>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -285,6 +321,41 @@ pub enum ExportersCommand {
         #[command(flatten)]
         which: WhichExporter,
     },
+    /// Show an exporter's status: state, last batch, totals, pending events, last error.
+    Status {
+        /// Name of the stream or output the exporter reads.
+        #[arg(value_name = "streamName")]
+        stream: String,
+        #[command(flatten)]
+        which: WhichExporter,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// The stream whose events are counted.
+    #[arg(value_name = "name")]
+    pub stream: String,
+    /// Count what this output of the stream delivered instead.
+    #[arg(long, value_name = "TEXT")]
+    pub output: Option<String>,
+    /// Start: epoch milliseconds or RFC 3339 (default: 24 hours before --until).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// End: epoch milliseconds or RFC 3339 (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Window length in seconds (1-86400).
+    #[arg(
+        long,
+        value_name = "INT",
+        default_value = "300",
+        allow_negative_numbers = true
+    )]
+    pub by: String,
+    /// Print the API's JSON instead of CSV.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

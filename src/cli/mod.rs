@@ -5,6 +5,7 @@
 pub mod args;
 mod auth;
 pub mod help;
+mod observe;
 mod output;
 mod prompt;
 mod resources;
@@ -138,6 +139,7 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
         Command::Sinks(cmd) => resources::sinks(cmd, &backend).await,
         Command::Exporters(cmd) => resources::exporters(cmd, &backend).await,
         Command::ConsentLevels(cmd) => resources::consent_levels(cmd, &backend).await,
+        Command::Usage(args) => observe::usage(args, &backend).await,
         Command::Serve(_)
         | Command::Simulate(_)
         | Command::Demo(_)

@@ -7,7 +7,8 @@
 //! - `dataplane`: ingest and egress, exporters, a crash of a `serve` process, the 2021
 //!   Python driver, the demo;
 //! - `cli`: the seed's CLI walkthrough, its error paths and exit codes;
-//! - `console`: the full-screen console in a pseudo-terminal.
+//! - `console`: the full-screen console in a pseudo-terminal;
+//! - `observe`: usage, exporter status and bucket objects (`observability.md`).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -15,4 +16,5 @@ mod support;
 mod cli;
 mod console;
 mod dataplane;
+mod observe;
 mod server;

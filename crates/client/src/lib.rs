@@ -11,6 +11,7 @@ pub mod backend;
 mod credentials;
 mod error;
 pub mod events;
+mod observe;
 pub mod paths;
 pub mod secrets;
 pub mod sink_credentials;
@@ -25,6 +26,7 @@ use tokio::sync::Mutex;
 
 pub use credentials::CredentialStore;
 pub use error::ClientError;
+pub use observe::{ObjectPart, ObjectQuery, UsageQuery};
 
 use strm_model::{
     AuthResponse, ConsentLevel, Exporter, ExporterCreate, LoginRequest, Output, OutputCreate,
@@ -459,15 +461,27 @@ impl ApiClient {
         query: &[(&str, &str)],
         body: Option<&B>,
     ) -> Result<String> {
+        let answer = self.authorized_bytes(method, segments, query, body).await?;
+        Ok(String::from_utf8_lossy(&answer.body).into_owned())
+    }
+
+    /// `authorized` with the answer's status, headers and bytes as they came.
+    async fn authorized_bytes<B: Serialize>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<Answer> {
         let mut url = self.url(segments)?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
         let token = self.access_token().await?;
-        let (status, text) = self
-            .send_raw(method.clone(), url.clone(), Some(&token), body)
+        let answer = self
+            .send_bytes(method.clone(), url.clone(), Some(&token), body)
             .await?;
-        let (status, text) = if status == StatusCode::UNAUTHORIZED {
+        let answer = if answer.status == StatusCode::UNAUTHORIZED {
             let token = {
                 let mut session = self.inner.session.lock().await;
                 // Another task may have refreshed already while this one waited.
@@ -481,16 +495,17 @@ impl ApiClient {
                     _ => self.refresh_locked(&mut session).await?.id_token,
                 }
             };
-            self.send_raw(method, url, Some(&token), body).await?
+            self.send_bytes(method, url, Some(&token), body).await?
         } else {
-            (status, text)
+            answer
         };
-        if status.is_success() {
-            Ok(text)
-        } else if status == StatusCode::UNAUTHORIZED {
-            Err(self.login_required(&ClientError::from_body(401, &text).to_string()))
+        let text = || String::from_utf8_lossy(&answer.body).into_owned();
+        if answer.status.is_success() {
+            Ok(answer)
+        } else if answer.status == StatusCode::UNAUTHORIZED {
+            Err(self.login_required(&ClientError::from_body(401, &text()).to_string()))
         } else {
-            Err(ClientError::from_body(status.as_u16(), &text))
+            Err(ClientError::from_body(answer.status.as_u16(), &text()))
         }
     }
 
@@ -501,6 +516,20 @@ impl ApiClient {
         token: Option<&str>,
         body: Option<&B>,
     ) -> Result<(StatusCode, String)> {
+        let answer = self.send_bytes(method, url, token, body).await?;
+        Ok((
+            answer.status,
+            String::from_utf8_lossy(&answer.body).into_owned(),
+        ))
+    }
+
+    async fn send_bytes<B: Serialize>(
+        &self,
+        method: Method,
+        url: Url,
+        token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<Answer> {
         let mut req = self.inner.http.request(method, url);
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -510,8 +539,13 @@ impl ApiClient {
         }
         let resp = req.send().await.map_err(|e| self.transport_error(e))?;
         let status = resp.status();
-        let text = resp.text().await.map_err(|e| self.transport_error(e))?;
-        Ok((status, text))
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| self.transport_error(e))?;
+        Ok(Answer {
+            status,
+            headers,
+            body: body.to_vec(),
+        })
     }
 
     fn transport_error(&self, e: reqwest::Error) -> ClientError {
@@ -532,6 +566,13 @@ impl ApiClient {
             ClientError::Unreachable { api, reason }
         }
     }
+}
+
+/// An HTTP answer as it came.
+struct Answer {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
 }
 
 fn recursive_query(recursive: bool) -> Vec<(&'static str, &'static str)> {

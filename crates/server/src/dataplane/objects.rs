@@ -57,15 +57,20 @@ fn store_error(target: &SinkTarget, e: impl std::fmt::Display) -> ObjectsError {
     ))
 }
 
+fn missing(target: &SinkTarget, key: &str) -> ObjectsError {
+    ObjectsError::NotFound(format!("no object {key:?} in bucket {:?}", target.bucket()))
+}
+
+/// Runs a store call on `key` (a prefix for listings) within `STORE_TIMEOUT`. Messages
+/// name the key, never the store's own path (a directory's is the server's disk).
 async fn timed<T>(
     target: &SinkTarget,
+    key: &str,
     work: impl Future<Output = Result<T, object_store::Error>>,
 ) -> Result<T, ObjectsError> {
     match tokio::time::timeout(STORE_TIMEOUT, work).await {
         Ok(Ok(v)) => Ok(v),
-        Ok(Err(object_store::Error::NotFound { path, .. })) => Err(ObjectsError::NotFound(
-            format!("no object {path:?} in bucket {:?}", target.bucket()),
-        )),
+        Ok(Err(object_store::Error::NotFound { .. })) => Err(missing(target, key)),
         Ok(Err(e)) => Err(store_error(target, e)),
         Err(_) => Err(store_error(
             target,
@@ -116,7 +121,12 @@ pub async fn list(target: &SinkTarget, req: &Listing<'_>) -> Result<ObjectList, 
     let wanted = |key: &str| key.starts_with(req.prefix) && req.after.is_none_or(|a| key > a);
     // (key, object or folder), sorted by key.
     let mut entries: Vec<(String, Option<BucketObject>)> = if req.folders {
-        let listed = timed(target, store.list_with_delimiter(folder.as_ref())).await?;
+        let listed = timed(
+            target,
+            req.prefix,
+            store.list_with_delimiter(folder.as_ref()),
+        )
+        .await?;
         let folders = listed
             .common_prefixes
             .iter()
@@ -148,7 +158,7 @@ pub async fn list(target: &SinkTarget, req: &Listing<'_>) -> Result<ObjectList, 
             }
             Ok(())
         };
-        timed(target, collect).await?;
+        timed(target, req.prefix, collect).await?;
         found
     };
     entries.sort_by(|a, b| a.0.cmp(&b.0));
@@ -177,13 +187,11 @@ pub async fn read(
     offset: u64,
     length: Option<u64>,
 ) -> Result<ObjectPart, ObjectsError> {
-    let missing =
-        || ObjectsError::NotFound(format!("no object {key:?} in bucket {:?}", target.bucket()));
     let Some(store) = open(target)? else {
-        return Err(missing());
+        return Err(missing(target, key));
     };
-    let path = ObjectPath::parse(key).map_err(|_| missing())?;
-    let meta = timed(target, store.head(&path)).await?;
+    let path = ObjectPath::parse(key).map_err(|_| missing(target, key))?;
+    let meta = timed(target, key, store.head(&path)).await?;
     if offset > meta.size {
         return Err(ObjectsError::BadRange(format!(
             "offset: {offset} is beyond the end of {key:?} ({} bytes); {}",
@@ -198,7 +206,7 @@ pub async fn read(
     let bytes = if length == 0 {
         Bytes::new()
     } else {
-        timed(target, store.get_range(&path, offset..offset + length)).await?
+        timed(target, key, store.get_range(&path, offset..offset + length)).await?
     };
     Ok(ObjectPart {
         bytes,

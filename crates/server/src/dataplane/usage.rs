@@ -104,11 +104,7 @@ impl Usage {
     /// Moves the counts in memory to the store: each stream's, and each of its
     /// outputs' (`outputs` names them with their views). On failure they stay in memory
     /// for the next flush. The number of rows written.
-    pub fn flush(
-        &self,
-        store: &UsageStore,
-        outputs: OutputsOf<'_>,
-    ) -> Result<usize, StoreError> {
+    pub fn flush(&self, store: &UsageStore, outputs: OutputsOf<'_>) -> Result<usize, StoreError> {
         let _gate = self.gate.write().unwrap_or_else(|e| e.into_inner());
         let taken = std::mem::take(&mut *self.pending());
         let mut rows = Vec::new();
