@@ -3,6 +3,7 @@
 
 mod errors;
 mod local;
+mod observe;
 mod shell;
 mod walkthrough;
 
