@@ -9,6 +9,10 @@ use ratatui::layout::Rect;
 
 use super::forms::Form;
 use super::keymap::Keymap;
+use super::observe::buckets::BucketsView;
+use super::observe::inspector::{Contract, Inspector};
+use super::observe::pulse::PulseView;
+use super::observe::xray::XrayView;
 use super::protocol::{Request, SessionInfo};
 pub use super::resources::{Resources, Tab};
 use super::tail::TailView;
@@ -111,14 +115,32 @@ pub struct CommandLine {
     pub problem: Option<String>,
 }
 
+/// A line asking for a value, and what it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub title: String,
+    pub text: String,
+    pub problem: Option<String>,
+}
+
 pub enum Popup {
-    Help { scroll: u16 },
-    ErrorLog { scroll: u16 },
+    Help {
+        scroll: u16,
+    },
+    ErrorLog {
+        scroll: u16,
+    },
     Form(Box<Form>),
     Confirm(Confirm),
     Credentials(CredentialsView),
     Command(CommandLine),
     Tail(Box<TailView>),
+    Xray(Box<XrayView>),
+    Pulse(Box<PulseView>),
+    Buckets(Box<BucketsView>),
+    Inspector(Box<Inspector>),
+    /// The file the tail's shown lines are saved to.
+    SaveTail(Prompt),
 }
 
 /// What an in-flight request was for, to route its answer.
@@ -128,9 +150,19 @@ pub enum Pending {
     Load(Tab),
     Submit,
     Delete(String),
-    Secret { name: String, show: bool },
+    Secret {
+        name: String,
+        show: bool,
+    },
     Token,
     Logout,
+    /// Usage and exporter statuses for the tables and the observing views.
+    Observe,
+    /// A listing of the bucket view's folder (`true`: a further page).
+    Objects(bool),
+    Object,
+    Contract(String),
+    Save,
 }
 
 /// Text the loop should put on the clipboard: (what, text).
@@ -172,6 +204,10 @@ pub struct App {
 
     pub copy_out: Vec<CopyOut>,
     pub quit: bool,
+    /// When an open x-ray, pulse or bucket view is refreshed next.
+    pub observe_due: Option<Instant>,
+    /// The contracts of the schemas the inspector has met.
+    pub contracts: HashMap<String, Contract>,
     /// Where the table was drawn (for mouse clicks).
     pub table_area: Cell<Rect>,
 }
@@ -206,6 +242,8 @@ impl App {
             epoch: 0,
             copy_out: Vec::new(),
             quit: false,
+            observe_due: None,
+            contracts: HashMap::new(),
             table_area: Cell::new(Rect::default()),
         }
     }
@@ -244,8 +282,9 @@ impl App {
         if let Some((col, desc)) = view.sort {
             rows.sort_by(|a, b| {
                 let (x, y) = (&a.1[col], &b.1[col]);
-                let ord = match (x.parse::<i64>(), y.parse::<i64>()) {
-                    (Ok(p), Ok(q)) => p.cmp(&q),
+                // Numbers (ids, intervals, rates) sort by value.
+                let ord = match (x.parse::<f64>(), y.parse::<f64>()) {
+                    (Ok(p), Ok(q)) => p.total_cmp(&q),
                     _ => x.cmp(y),
                 };
                 if desc { ord.reverse() } else { ord }
@@ -333,6 +372,20 @@ impl App {
         {
             deadlines.push(at);
         }
+        if let Some(at) = self.observe_due {
+            deadlines.push(at);
+        }
+        if let Some(at) = self.tail().and_then(|t| t.retry) {
+            deadlines.push(at);
+        }
         deadlines.into_iter().min()
+    }
+
+    /// The observing view on top (x-ray, pulse, buckets), whose data refreshes.
+    pub fn observing(&self) -> Option<&Popup> {
+        self.popups
+            .iter()
+            .rev()
+            .find(|p| matches!(p, Popup::Xray(_) | Popup::Pulse(_) | Popup::Buckets(_)))
     }
 }

@@ -11,6 +11,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use crate::resources::Tab;
 
 mod key;
+mod observe;
 
 pub use key::Key;
 
@@ -26,18 +27,29 @@ pub enum Context {
     Filter,
     /// The help screen and the error log.
     Pager,
+    Xray,
+    Pulse,
+    Buckets,
+    Inspector,
+    /// A line asking for a value (the file a tail is saved to).
+    Prompt,
 }
 
 impl Context {
     /// In the order the help screen lists them.
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 13] = [
         Context::Main,
         Context::Credentials,
         Context::Tail,
+        Context::Inspector,
+        Context::Xray,
+        Context::Pulse,
+        Context::Buckets,
         Context::Form,
         Context::Confirm,
         Context::Command,
         Context::Filter,
+        Context::Prompt,
         Context::Pager,
     ];
 
@@ -50,8 +62,13 @@ impl Context {
             Context::Form => "Forms",
             Context::Confirm => "Confirmations",
             Context::Command => "Command line (:)",
-            Context::Filter => "Filter (/)",
+            Context::Filter => "Filter (/, in the tables and the tail)",
             Context::Pager => "Help and error log",
+            Context::Xray => "X-ray (x, :xray)",
+            Context::Pulse => "Pulse (p, :pulse)",
+            Context::Buckets => "Buckets (b, :buckets)",
+            Context::Inspector => "Event inspector (enter on an event)",
+            Context::Prompt => "Save prompt (s in the tail)",
         }
     }
 }
@@ -85,11 +102,22 @@ pub enum Action {
     ErrorLog,
     Login,
     Tail,
+    Xray,
+    Pulse,
+    Buckets,
     // tail view
     Pause,
     ScrollLeft,
     ScrollRight,
     Wrap,
+    NextMatch,
+    PrevMatch,
+    Inspect,
+    Save,
+    // x-ray, inspector
+    Expand,
+    Collapse,
+    CopyEvent,
     // credentials popup
     CopyBillingId,
     CopyClientId,
@@ -160,10 +188,20 @@ impl Action {
             Action::ErrorLog => "error log",
             Action::Login => "log in",
             Action::Tail => "live tail of the stream / output",
-            Action::Pause => "pause / resume",
+            Action::Xray => "x-ray: streams → outputs → exporters → sinks, live",
+            Action::Pulse => "pulse: rates over time, exporters' health",
+            Action::Buckets => "buckets: a sink's objects",
+            Action::Pause => "pause (keeps a bounded buffer) / resume",
             Action::ScrollLeft => "scroll left",
             Action::ScrollRight => "scroll right",
             Action::Wrap => "wrap long events",
+            Action::NextMatch => "next match",
+            Action::PrevMatch => "previous match",
+            Action::Inspect => "inspect the selected event",
+            Action::Save => "save what is shown to a JSONL file",
+            Action::Expand => "unfold",
+            Action::Collapse => "fold",
+            Action::CopyEvent => "copy the event",
             Action::CopyBillingId => "copy billingId",
             Action::CopyClientId => "copy clientId",
             Action::CopyClientSecret => "copy clientSecret",
@@ -259,6 +297,9 @@ impl Default for Keymap {
             b(M, A::Bottom, &[code(K::End), ch('G')]),
             b(M, A::Open, &[code(K::Enter), ch('l')]).hint("open"),
             b(M, A::Tail, &[ch('t')]).hint("tail"),
+            b(M, A::Xray, &[ch('x')]).hint("xray"),
+            b(M, A::Pulse, &[ch('p')]).hint("pulse"),
+            b(M, A::Buckets, &[ch('b')]).hint("buckets"),
             b(M, A::Back, &[code(K::Esc), ch('h')]),
             b(M, A::Filter, &[ch('/')]).hint("filter"),
             b(M, A::Sort, &[ch('s')]),
@@ -278,7 +319,12 @@ impl Default for Keymap {
             b(C, A::CopyExports, &[ch('e')]).hint("exports"),
             b(C, A::Reveal, &[ch('v')]).hint("reveal"),
             b(C, A::Close, &[code(K::Esc), ch('q')]).hint("close"),
-            b(Tl, A::Pause, &[ch('p'), ch(' ')]).hint("pause / resume"),
+            b(Tl, A::Pause, &[ch('p'), ch(' ')]).hint("pause"),
+            b(Tl, A::Filter, &[ch('/')]).hint("filter"),
+            b(Tl, A::NextMatch, &[ch('n')]).hint("match"),
+            b(Tl, A::PrevMatch, &[ch('N')]).hint("match"),
+            b(Tl, A::Inspect, &[code(K::Enter)]).hint("inspect"),
+            b(Tl, A::Save, &[ch('s')]).hint("save"),
             b(Tl, A::Up, &[code(K::Up), ch('k')]),
             b(Tl, A::Down, &[code(K::Down), ch('j')]),
             b(Tl, A::PageUp, &[code(K::PageUp), ctrl('b')]),
@@ -333,6 +379,7 @@ impl Default for Keymap {
             )
             .hint("close"),
         ]);
+        bindings.extend(observe::bindings());
         Keymap { bindings }
     }
 }

@@ -8,6 +8,7 @@ pub mod clipboard;
 pub mod config;
 pub mod forms;
 pub mod keymap;
+pub mod observe;
 pub mod protocol;
 pub mod resources;
 pub mod tail;

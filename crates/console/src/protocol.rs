@@ -8,12 +8,12 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 
 use strm_client::ClientError;
 use strm_model::{
-    AuthResponse, ConsentLevel, Exporter, ExporterCreate, Output, OutputCreate, Sink, SinkCreate,
-    SinkType, Stream, StreamCreate,
+    AuthResponse, ConsentLevel, Exporter, ExporterCreate, ExporterStatus, ObjectList, Output,
+    OutputCreate, SchemaContract, Sink, SinkCreate, SinkType, Stream, StreamCreate, UsageSummary,
 };
 
 /// Events a tail view keeps; a tail batch never holds more.
-pub const RING: usize = 500;
+pub const RING: usize = 2000;
 
 /// A password or token: compared and cloned like a string, never shown by Debug.
 #[derive(Clone, PartialEq, Eq)]
@@ -22,6 +22,17 @@ pub struct Secret(pub String);
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("<redacted>")
+    }
+}
+
+/// Event payloads: compared and cloned, never shown by Debug (a log must not hold
+/// them).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Payload<T>(pub T);
+
+impl<T> std::fmt::Debug for Payload<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<event payload>")
     }
 }
 
@@ -72,6 +83,55 @@ pub enum Request {
     /// id; answers come as `Tail*` answers under that id.
     Tail(TailTarget),
     StopTail(u64),
+    /// Every stream's and output's event counts over the last `span_secs`, in windows
+    /// of `by` seconds.
+    Usage {
+        span_secs: i64,
+        by: u32,
+    },
+    /// The status of each of these exporters.
+    ExporterStatuses(Vec<ExporterRef>),
+    /// A page of a sink's objects: the objects directly under `prefix`, and its folders.
+    ListObjects {
+        sink: String,
+        sink_type: SinkType,
+        prefix: String,
+        after: Option<String>,
+    },
+    /// An object's text, up to `OBJECT_SHOWN_MAX` bytes.
+    ReadObject {
+        sink: String,
+        sink_type: SinkType,
+        key: String,
+    },
+    /// Which fields of a schema are personal data, for the inspector.
+    SchemaContract(String),
+    /// Writes events, one JSON a line, to a new file (0600).
+    SaveLines {
+        path: PathBuf,
+        lines: Payload<Vec<String>>,
+    },
+}
+
+/// The most of an object the buckets view reads.
+pub const OBJECT_SHOWN_MAX: u64 = 4 * 1024 * 1024;
+
+/// An exporter by what names it: the stream or output it reads, its name, its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExporterRef {
+    pub linked_stream: String,
+    pub name: String,
+    pub export_keys: bool,
+}
+
+impl From<&Exporter> for ExporterRef {
+    fn from(e: &Exporter) -> Self {
+        ExporterRef {
+            linked_stream: e.linked_stream.clone(),
+            name: e.name.clone(),
+            export_keys: e.export_keys,
+        }
+    }
 }
 
 impl Request {
@@ -156,6 +216,24 @@ pub enum Answer {
     },
     /// The server closed the tail.
     TailEnded,
+    Usage(UsageSummary),
+    /// Each exporter's status, or why it could not be read.
+    ExporterStatuses(Vec<(ExporterRef, Result<ExporterStatus, String>)>),
+    Objects {
+        sink: String,
+        prefix: String,
+        list: ObjectList,
+    },
+    Object {
+        key: String,
+        text: Payload<String>,
+        size: u64,
+    },
+    SchemaContract(SchemaContract),
+    Saved {
+        path: PathBuf,
+        count: usize,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -16,6 +16,7 @@ use strm_client::paths::Paths;
 use strm_client::secrets::SecretStore;
 use strm_client::{ApiClient, ClientError};
 
+mod observe;
 mod tail;
 
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
@@ -285,6 +286,12 @@ async fn execute(
             )
         }
         Request::AccessToken => Answer::Token(Secret(client.access_token().await?)),
+        req @ (Request::Usage { .. }
+        | Request::ExporterStatuses(_)
+        | Request::ListObjects { .. }
+        | Request::ReadObject { .. }
+        | Request::SchemaContract(_)
+        | Request::SaveLines { .. }) => observe::execute(client, req).await?,
     })
 }
 

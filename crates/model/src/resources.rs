@@ -90,6 +90,17 @@ impl ConsentLevelType {
     pub fn as_str(self) -> &'static str {
         self.into()
     }
+
+    /// Whether an output of this type and these consent `levels` sees a personal field
+    /// of `field_level` decrypted (`data-plane.md`): CUMULATIVE up to its highest level,
+    /// GRANULAR exactly its levels. The one definition the server applies and the
+    /// console's inspector explains.
+    pub fn decrypts(self, levels: &[u32], field_level: u32) -> bool {
+        match self {
+            ConsentLevelType::Cumulative => levels.iter().max().is_some_and(|&m| field_level <= m),
+            ConsentLevelType::Granular => levels.contains(&field_level),
+        }
+    }
 }
 
 fn not_a_consent_level_type(s: &str) -> Invalid {

@@ -12,6 +12,7 @@ mod streams;
 
 use crate::app::Confirm;
 use crate::forms::Form;
+use crate::observe::Observed;
 use crate::protocol::{Created, Listed, Request, TailTarget};
 use strm_model::{ConsentLevel, Credentials, Exporter, Output, Sink, Stream};
 
@@ -151,6 +152,8 @@ pub struct Resources {
     pub sinks: Vec<Sink>,
     pub exporters: Vec<Exporter>,
     pub consent_levels: Vec<ConsentLevel>,
+    /// Usage and exporter statuses: the rate and last-event columns read them.
+    pub observed: Observed,
 }
 
 impl Resources {

@@ -19,6 +19,8 @@ const COLUMNS: &[Column] = &[
     col("CONSENT", 2),
     col("LEVELS", 2),
     col("CLIENT ID", 4),
+    col("EV/S", 1),
+    col("LAST", 1),
 ];
 
 impl Kind for Outputs {
@@ -44,6 +46,7 @@ impl Kind for Outputs {
 
     fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
         let o = &data.outputs[i];
+        let [rate, last] = data.observed.cells(&o.name);
         vec![
             o.name.clone(),
             o.linked_stream.clone(),
@@ -54,6 +57,8 @@ impl Kind for Outputs {
                 .collect::<Vec<_>>()
                 .join(","),
             o.credentials.client_id.clone(),
+            rate,
+            last,
         ]
     }
 

@@ -14,6 +14,8 @@ const COLUMNS: &[Column] = &[
     col("DESCRIPTION", 4),
     col("TAGS", 2),
     col("CLIENT ID", 4),
+    col("EV/S", 1),
+    col("LAST", 1),
 ];
 
 impl Kind for Streams {
@@ -35,11 +37,14 @@ impl Kind for Streams {
 
     fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
         let s = &data.streams[i];
+        let [rate, last] = data.observed.cells(&s.name);
         vec![
             s.name.clone(),
             s.description.clone().unwrap_or_default(),
             s.tags.join(","),
             s.credentials.client_id.clone(),
+            rate,
+            last,
         ]
     }
 

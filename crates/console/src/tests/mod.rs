@@ -4,6 +4,7 @@
 
 mod connection;
 mod forms;
+mod observe;
 mod popups;
 mod tables;
 mod tail;

@@ -5,8 +5,6 @@ use super::Outgoing;
 use crate::app::{App, Conn, CredentialsView, Level, Pending, Popup};
 use crate::protocol::{Answer, Response};
 use crate::resources;
-use crate::tail::TailState;
-use strm_client::ClientError;
 
 impl App {
     pub(super) fn on_reply(&mut self, resp: Response, out: &mut Outgoing) {
@@ -24,7 +22,21 @@ impl App {
         if resp.session.is_some() {
             self.session = resp.session.clone();
         }
-        match resp.result {
+        let result = match &pending {
+            // An expired session is handled as everywhere else.
+            Pending::Observe
+            | Pending::Objects(_)
+            | Pending::Object
+            | Pending::Contract(_)
+            | Pending::Save
+                if !resp.result.as_ref().is_err_and(|e| e.needs_login()) =>
+            {
+                self.on_observed(&pending, resp.result);
+                return;
+            }
+            _ => resp.result,
+        };
+        match result {
             Ok(answer) => self.on_answer(pending, answer, out),
             Err(e) => self.on_error(pending, e),
         }
@@ -36,25 +48,6 @@ impl App {
                 .any(|p| matches!(p, Pending::Load(_)))
         {
             self.next_refresh = self.refresh_every.map(|d| self.now + d);
-        }
-    }
-
-    fn on_tail_reply(&mut self, result: Result<Answer, ClientError>) {
-        let Some(view) = self.tail_mut() else { return };
-        match result {
-            Ok(Answer::TailLive) => view.state = TailState::Live,
-            Ok(Answer::TailEvents(batch)) => view.append(batch),
-            Ok(Answer::TailNoSecret { file, stale }) => {
-                view.state = TailState::NoSecret { file, stale }
-            }
-            Ok(Answer::TailEnded) => view.state = TailState::Ended,
-            Ok(_) => {}
-            Err(e) => {
-                let text = e.to_string();
-                view.state = TailState::Failed(text.clone());
-                let what = view.target.describe();
-                self.log_error(format!("tail of {what}: {text}"));
-            }
         }
     }
 
@@ -129,11 +122,18 @@ impl App {
                 }
             }
             Answer::Token(token) => self.copy_out.push(("access token".into(), token.0)),
-            // Tail answers are routed before: these belong to a closed tail.
+            // Tail answers are routed before: these belong to a closed tail; the
+            // observing views' answers go to `on_observed`.
             Answer::TailLive
             | Answer::TailEvents(_)
             | Answer::TailNoSecret { .. }
-            | Answer::TailEnded => {}
+            | Answer::TailEnded
+            | Answer::Usage(_)
+            | Answer::ExporterStatuses(_)
+            | Answer::Objects { .. }
+            | Answer::Object { .. }
+            | Answer::SchemaContract(_)
+            | Answer::Saved { .. } => {}
         }
     }
 

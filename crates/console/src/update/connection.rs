@@ -132,5 +132,11 @@ impl App {
         {
             self.refresh_all(out);
         }
+        if let Some(at) = self.observe_due
+            && at <= self.now
+        {
+            self.refresh_observed(out);
+        }
+        self.retry_tail(out);
     }
 }

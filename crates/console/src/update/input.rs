@@ -13,6 +13,11 @@ impl App {
             Some(Popup::Form(form)) => form.paste(text),
             Some(Popup::Confirm(c)) if c.type_name.is_some() => c.typed.push_str(text.trim()),
             Some(Popup::Command(line)) => line.text.push_str(text.trim()),
+            Some(Popup::SaveTail(prompt)) => prompt.text.push_str(text.trim()),
+            Some(Popup::Tail(view)) if view.filter_editing => {
+                let text = format!("{}{}", view.filter.text, text.trim());
+                view.set_filter(text);
+            }
             Some(_) => {}
             None if self.filter_editing => {
                 self.table_mut().filter.push_str(text.trim());

@@ -9,9 +9,6 @@ use crate::forms::FormEvent;
 use crate::keymap::{Action, Context, is_ctrl};
 use crate::protocol::Request;
 
-/// Lines a page key scrolls the tail, and columns an arrow scrolls it sideways.
-const TAIL_PAGE: isize = 10;
-const TAIL_HSTEP: u16 = 20;
 /// Lines a page key scrolls the help screen and the error log.
 const PAGER_PAGE: u16 = 10;
 
@@ -19,8 +16,8 @@ const PAGER_PAGE: u16 = 10;
 pub fn commands() -> Vec<&'static str> {
     let tabs = Tab::ALL.iter().map(|t| t.kind().commands()[0]);
     tabs.chain([
-        "create", "delete", "tail", "refresh", "login", "logout", "token", "errors", "help",
-        "quit", "q",
+        "create", "delete", "tail", "xray", "pulse", "buckets", "refresh", "login", "logout",
+        "token", "errors", "help", "quit", "q",
     ])
     .collect()
 }
@@ -29,7 +26,12 @@ impl App {
     pub(super) fn popup_key(&mut self, key: KeyEvent, out: &mut Outgoing) {
         let context = match self.popups.last() {
             None => return,
-            Some(Popup::Tail(_)) => Context::Tail,
+            Some(Popup::Tail(_)) => return self.tail_key(&key, out),
+            Some(Popup::Xray(_)) => return self.xray_key(&key, out),
+            Some(Popup::Pulse(_)) => return self.pulse_key(&key, out),
+            Some(Popup::Buckets(_)) => return self.buckets_key(&key, out),
+            Some(Popup::Inspector(_)) => return self.inspector_key(&key),
+            Some(Popup::SaveTail(_)) => return self.save_prompt_key(&key, out),
             Some(Popup::Help { .. } | Popup::ErrorLog { .. }) => Context::Pager,
             Some(Popup::Command(_)) => Context::Command,
             Some(Popup::Confirm(_)) => Context::Confirm,
@@ -38,7 +40,6 @@ impl App {
         };
         let action = self.keymap.action(context, &key);
         match context {
-            Context::Tail => self.tail_key(action, out),
             Context::Pager => self.pager_key(action),
             Context::Command => self.command_key(action, &key, out),
             Context::Confirm => self.confirm_key(action, &key, out),
@@ -60,29 +61,6 @@ impl App {
             Some(Action::Up) => *scroll = scroll.saturating_sub(1),
             Some(Action::PageDown) => *scroll = scroll.saturating_add(PAGER_PAGE),
             Some(Action::PageUp) => *scroll = scroll.saturating_sub(PAGER_PAGE),
-            _ => {}
-        }
-    }
-
-    fn tail_key(&mut self, action: Option<Action>, out: &mut Outgoing) {
-        let Some(view) = self.tail_mut() else { return };
-        match action {
-            Some(Action::Close) => {
-                let id = view.id;
-                self.popups.retain(|p| !matches!(p, Popup::Tail(_)));
-                // Not in flight; the worker only aborts the tail's task.
-                self.send_untracked(out, Request::StopTail(id));
-            }
-            Some(Action::Pause) => view.paused = !view.paused,
-            Some(Action::Up) => view.scroll_by(1),
-            Some(Action::Down) => view.scroll_by(-1),
-            Some(Action::PageUp) => view.scroll_by(TAIL_PAGE),
-            Some(Action::PageDown) => view.scroll_by(-TAIL_PAGE),
-            Some(Action::Top) => view.scroll_by(isize::MAX / 2),
-            Some(Action::Bottom) => view.scroll = 0,
-            Some(Action::ScrollLeft) => view.hscroll = view.hscroll.saturating_sub(TAIL_HSTEP),
-            Some(Action::ScrollRight) => view.hscroll = view.hscroll.saturating_add(TAIL_HSTEP),
-            Some(Action::Wrap) => view.wrap = !view.wrap,
             _ => {}
         }
     }
@@ -243,6 +221,9 @@ impl App {
             "create" | "new" => Action::Create,
             "delete" => Action::Delete,
             "tail" => Action::Tail,
+            "xray" => Action::Xray,
+            "pulse" => Action::Pulse,
+            "buckets" => Action::Buckets,
             "refresh" => Action::Refresh,
             "login" => Action::Login,
             "token" => Action::CopyToken,

@@ -1,10 +1,14 @@
 //! Drawing. Pure functions of `App`: header, tabs, the table with its detail pane, the
 //! message and hint lines, then the popup stack on top.
 
+mod buckets;
+mod inspector;
 mod json;
 mod popups;
+mod pulse;
 mod table;
 mod tail;
+mod xray;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -124,11 +128,15 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
 
 fn draw_message(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let line = if app.filter_editing {
+    let tail_filter = app
+        .tail()
+        .filter(|v| v.filter_editing && matches!(app.popups.last(), Some(Popup::Tail(_))))
+        .map(|v| v.filter.text.as_str());
+    let line = if app.filter_editing || tail_filter.is_some() {
         let keys = &app.keymap;
         Line::from(vec![
             Span::styled(" filter: ", t.key),
-            Span::raw(format!("{}▏", app.table().filter)),
+            Span::raw(format!("{}▏", tail_filter.unwrap_or(&app.table().filter))),
             Span::styled(
                 format!(
                     "  {} keeps · {} clears",
@@ -173,15 +181,23 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     let context = match app.popups.last() {
         None => Context::Main,
         Some(Popup::Credentials(_)) => Context::Credentials,
+        Some(Popup::Tail(v)) if v.filter_editing => Context::Filter,
         Some(Popup::Tail(_)) => Context::Tail,
         Some(Popup::Form(_)) => Context::Form,
         Some(Popup::Confirm(_)) => Context::Confirm,
         Some(Popup::Command(_)) => Context::Command,
         Some(Popup::Help { .. } | Popup::ErrorLog { .. }) => Context::Pager,
+        Some(Popup::Xray(_)) => Context::Xray,
+        Some(Popup::Pulse(_)) => Context::Pulse,
+        Some(Popup::Buckets(_)) => Context::Buckets,
+        Some(Popup::Inspector(_)) => Context::Inspector,
+        Some(Popup::SaveTail(_)) => Context::Prompt,
     };
-    // Read-only: no hints for what the worker refuses.
+    let filtering = app.tail().is_some_and(|t| t.filter.is_active());
+    // Read-only: no hints for what the worker refuses; n/N only with a filter.
     let pairs = app.keymap.hints_where(context, |a| {
         !(app.read_only && matches!(a, Action::Create | Action::Delete))
+            && (filtering || !matches!(a, Action::NextMatch | Action::PrevMatch))
     });
     frame.render_widget(
         Paragraph::new(hint_line(&pairs, t, area.width)).style(Style::new()),

@@ -6,7 +6,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::app::{App, CommandLine, Confirm, CredentialsView, Popup};
+use crate::app::{App, CommandLine, Confirm, CredentialsView, Popup, Prompt};
 use crate::forms::{Form, Input};
 use crate::keymap::{Action, Context};
 use crate::update::commands;
@@ -22,6 +22,11 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, message: Rect) {
             Popup::Credentials(c) => credentials(frame, app, body, c),
             Popup::Command(c) => command(frame, app, message, c),
             Popup::Tail(view) => super::tail::draw(frame, app, body, view),
+            Popup::Xray(view) => super::xray::draw(frame, app, body, view),
+            Popup::Pulse(view) => super::pulse::draw(frame, app, body, view),
+            Popup::Buckets(view) => super::buckets::draw(frame, app, body, view),
+            Popup::Inspector(i) => super::inspector::draw(frame, app, body, i),
+            Popup::SaveTail(prompt) => save_prompt(frame, app, body, prompt),
         }
     }
 }
@@ -321,6 +326,39 @@ fn command(frame: &mut Frame, app: &App, message: Rect, c: &CommandLine) {
             second,
         ])
         .block(Block::new().borders(ratatui::widgets::Borders::TOP)),
+        area,
+    );
+}
+
+/// The file name a tail is saved to, with what went wrong the last time.
+fn save_prompt(frame: &mut Frame, app: &App, body: Rect, p: &Prompt) {
+    let t = &app.theme;
+    let keys = &app.keymap;
+    let mut lines = vec![
+        Line::raw(format!("{}▏", p.text)),
+        Line::styled(
+            "A new file readable only by you (0600); a name without a directory is in the current one.",
+            t.dim,
+        ),
+    ];
+    if let Some(problem) = &p.problem {
+        lines.push(Line::styled(problem.clone(), t.error));
+    }
+    lines.push(Line::styled(
+        format!(
+            "{} saves · {} cancels",
+            keys.first_key(Context::Prompt, Action::Submit),
+            keys.first_key(Context::Prompt, Action::Cancel)
+        ),
+        t.dim,
+    ));
+    let width = 76.min(body.width);
+    let area = centered(body, width, lines.len() as u16 + 4);
+    frame.render_widget(Clear, area);
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(boxed(&p.title, app))
+            .wrap(Wrap { trim: false }),
         area,
     );
 }

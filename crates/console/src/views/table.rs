@@ -1,9 +1,9 @@
 //! The main table (only the visible rows are built) and the detail pane.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row, Sparkline, Table, TableState, Wrap};
 
 use crate::app::{App, Tab};
 use crate::keymap::{Action, Context};
@@ -96,16 +96,57 @@ pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
+/// The name whose usage the detail pane charts: the selected stream or output.
+fn counted_name(app: &App, i: usize) -> Option<&str> {
+    match app.tab {
+        Tab::Streams => app.data.streams.get(i).map(|s| s.name.as_str()),
+        Tab::Outputs => app.data.outputs.get(i).map(|o| o.name.as_str()),
+        _ => None,
+    }
+}
+
 pub fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
-    let block = Block::bordered().title(Line::styled(" Detail ", app.theme.title));
-    let lines = match app.selected_index() {
-        Some(i) => super::highlight(&app.data.json(app.tab, i), &app.theme),
-        None => vec![Line::styled("Nothing selected", app.theme.dim)],
+    let t = &app.theme;
+    let block = Block::bordered().title(Line::styled(" Detail ", t.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(i) = app.selected_index() else {
+        frame.render_widget(
+            Paragraph::new(Line::styled("Nothing selected", t.dim)),
+            inner,
+        );
+        return;
     };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    let mut rest = inner;
+    let counts = counted_name(app, i).map(|n| (n, app.data.observed.counts(n)));
+    if let Some((name, counts)) = counts
+        && !counts.is_empty()
+        && inner.height > 6
+    {
+        let [head, spark, below] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(2),
+            Constraint::Min(1),
+        ])
+        .areas(inner);
+        let [rate, last] = app.data.observed.cells(name);
+        let total: u64 = counts.iter().sum();
+        let last = match last.as_str() {
+            "none" => "no event kept".to_string(),
+            age => format!("last {age} ago"),
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!("{total} in 10 min · {rate}/s (last minute) · {last}"),
+                t.dim,
+            )),
+            head,
+        );
+        // The newest windows that fit, one bar each.
+        let shown = &counts[counts.len().saturating_sub(spark.width as usize)..];
+        frame.render_widget(Sparkline::default().data(shown).style(t.info), spark);
+        rest = below;
+    }
+    let lines = super::highlight(&app.data.json(app.tab, i), t);
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }), rest);
 }

@@ -56,14 +56,7 @@ impl View {
     pub fn decrypts(&self, field_level: u32) -> bool {
         match self {
             View::Source => false,
-            View::Output {
-                kind: ConsentLevelType::Cumulative,
-                levels,
-            } => levels.last().is_some_and(|&max| field_level <= max),
-            View::Output {
-                kind: ConsentLevelType::Granular,
-                levels,
-            } => levels.contains(&field_level),
+            View::Output { kind, levels } => kind.decrypts(levels, field_level),
         }
     }
 }

@@ -1,0 +1,144 @@
+//! The tail's `/` filter: which kept lines contain the typed text (ASCII case
+//! ignored), kept up to date as events arrive and leave the ring, and where the matches
+//! are for highlighting and for `n`/`N`.
+
+use std::collections::VecDeque;
+
+/// The filter text and the event numbers of the kept lines that contain it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    pub text: String,
+    /// Lower-cased `text`, matched against lower-cased lines.
+    needle: String,
+    /// Event numbers of matching lines, ascending.
+    pub hits: VecDeque<u64>,
+}
+
+/// Byte ranges of every match of `needle` (already lower-cased) in `line`.
+pub fn matches_in(line: &str, needle: &str) -> Vec<(usize, usize)> {
+    if needle.is_empty() {
+        return Vec::new();
+    }
+    // ASCII lower-casing keeps byte offsets; other letters match as typed.
+    let hay = line.to_ascii_lowercase();
+    hay.match_indices(needle)
+        .map(|(i, m)| (i, i + m.len()))
+        .collect()
+}
+
+fn contains(line: &str, needle: &str) -> bool {
+    if line.is_ascii() && needle.is_ascii() {
+        let (hay, pin) = (line.as_bytes(), needle.as_bytes());
+        return hay.windows(pin.len()).any(|w| w.eq_ignore_ascii_case(pin));
+    }
+    line.to_ascii_lowercase().contains(needle)
+}
+
+impl Filter {
+    pub fn is_active(&self) -> bool {
+        !self.needle.is_empty()
+    }
+
+    pub fn needle(&self) -> &str {
+        &self.needle
+    }
+
+    /// Sets the text and finds the kept lines (`lines[0]` is event `first`) it matches.
+    pub fn set(&mut self, text: String, first: u64, lines: &VecDeque<String>) {
+        self.needle = text.to_ascii_lowercase();
+        self.text = text;
+        self.hits.clear();
+        if self.is_active() {
+            let needle = &self.needle;
+            self.hits.extend(
+                lines
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, l)| contains(l, needle))
+                    .map(|(i, _)| first + i as u64),
+            );
+        }
+    }
+
+    /// A new line: noted when it matches. True when the view lists it.
+    pub fn offer(&mut self, number: u64, line: &str) -> bool {
+        if !self.is_active() {
+            return true;
+        }
+        let hit = contains(line, &self.needle);
+        if hit {
+            self.hits.push_back(number);
+        }
+        hit
+    }
+
+    /// Lines before `first` left the ring.
+    pub fn forget_before(&mut self, first: u64) {
+        while self.hits.front().is_some_and(|&n| n < first) {
+            self.hits.pop_front();
+        }
+    }
+
+    /// The match after (or before) `from` = (event number, byte offset), wrapping around;
+    /// `at_from` lets a match at `from` itself count (a first jump from a line).
+    pub fn next_match(
+        &self,
+        lines: &VecDeque<String>,
+        first: u64,
+        from: Option<(u64, usize)>,
+        forward: bool,
+        at_from: bool,
+    ) -> Option<(u64, usize)> {
+        let all: Vec<(u64, usize)> = self
+            .hits
+            .iter()
+            .flat_map(|&n| {
+                let line = lines.get((n - first) as usize).map_or("", String::as_str);
+                matches_in(line, &self.needle)
+                    .into_iter()
+                    .map(move |(at, _)| (n, at))
+            })
+            .collect();
+        let found = match (from, forward) {
+            (None, true) => all.first(),
+            (None, false) => all.last(),
+            (Some(f), true) => all
+                .iter()
+                .find(|m| **m > f || (at_from && **m == f))
+                .or(all.first()),
+            (Some(f), false) => all.iter().rev().find(|m| **m < f).or(all.last()),
+        };
+        found.copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn matches_ignore_ascii_case_and_wrap_around() {
+        assert_eq!(matches_in("aXbxc", "x"), vec![(1, 2), (3, 4)]);
+        let lines: VecDeque<String> = ["ab", "xx", "cx"].map(String::from).into();
+        let mut f = Filter::default();
+        f.set("X".into(), 10, &lines);
+        assert_eq!(f.hits, [11, 12]);
+        assert_eq!(f.next_match(&lines, 10, None, true, false), Some((11, 0)));
+        assert_eq!(
+            f.next_match(&lines, 10, Some((11, 0)), true, false),
+            Some((11, 1))
+        );
+        assert_eq!(
+            f.next_match(&lines, 10, Some((11, 0)), true, true),
+            Some((11, 0))
+        );
+        assert_eq!(
+            f.next_match(&lines, 10, Some((12, 1)), true, false),
+            Some((11, 0))
+        );
+        assert_eq!(
+            f.next_match(&lines, 10, Some((11, 0)), false, false),
+            Some((12, 1))
+        );
+    }
+}
