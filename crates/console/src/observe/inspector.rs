@@ -231,7 +231,6 @@ impl Ctx<'_> {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     fn render(
         &self,
         value: &Value,

@@ -46,31 +46,25 @@ impl Observed {
         self.usage.as_ref().map_or(&[], |u| &u.usage)
     }
 
-    /// The windows that had ended when the answer came, as (start, count).
-    fn complete<'a>(&'a self, series: &'a UsageSeries) -> impl Iterator<Item = (i64, u64)> + 'a {
-        let (from, by_ms) = self
-            .usage
-            .as_ref()
-            .map_or((0, 1), |u| (u.from, u.by as i64 * 1000));
-        series
-            .counts
-            .iter()
-            .enumerate()
-            .map(move |(i, &n)| (from + i as i64 * by_ms, n))
-            .filter(move |(start, _)| start + by_ms <= self.usage_at_ms)
-    }
-
-    /// Events per second over the last complete minute; `None` before any answer.
+    /// Events per second over about the last minute: the windows that began in it,
+    /// the current one too (so a rate shows at once), over the time they span up to
+    /// the answer; `None` before any answer.
     pub fn rate(&self, name: &str) -> Option<f64> {
         let series = self.series(name)?;
+        let usage = self.usage.as_ref()?;
+        let by_ms = usage.by.max(1) as i64 * 1000;
         let since = self.usage_at_ms - RATE_SPAN_MS;
-        let by_ms = self.usage.as_ref().map_or(1, |u| u.by as i64 * 1000);
-        let events: u64 = self
-            .complete(series)
-            .filter(|(start, _)| *start + by_ms > since)
-            .map(|(_, n)| n)
-            .sum();
-        Some(events as f64 * 1000.0 / RATE_SPAN_MS as f64)
+        let mut first = None;
+        let mut events = 0;
+        for (i, &n) in series.counts.iter().enumerate() {
+            let start = usage.from + i as i64 * by_ms;
+            if start >= since && start < self.usage_at_ms {
+                first.get_or_insert(start);
+                events += n;
+            }
+        }
+        let span = first.map_or(0, |f| self.usage_at_ms - f).max(1000);
+        Some(events as f64 * 1000.0 / span as f64)
     }
 
     /// How long before the answer the last event came, in milliseconds.
@@ -79,18 +73,32 @@ impl Observed {
         Some(self.usage_at_ms - at)
     }
 
-    /// The counts of a stream or output, oldest first.
-    pub fn counts(&self, name: &str) -> &[u64] {
-        self.series(name).map_or(&[], |s| &s.counts)
+    /// How many windows had ended when the answer came: charts leave out the one
+    /// still filling, which would look like a drop.
+    fn complete(&self) -> usize {
+        let Some(u) = &self.usage else { return 0 };
+        let by_ms = u.by.max(1) as i64 * 1000;
+        ((self.usage_at_ms - u.from).div_euclid(by_ms)).max(0) as usize
     }
 
-    /// Per window, the events of every stream (`outputs` false: ingest) or of every
-    /// output (delivery), per second.
+    /// The counts of the complete windows of a stream or output, oldest first.
+    pub fn counts(&self, name: &str) -> &[u64] {
+        let complete = self.complete();
+        self.series(name)
+            .map_or(&[], |s| &s.counts[..complete.min(s.counts.len())])
+    }
+
+    /// Per complete window, the events of every stream (`outputs` false: ingest) or of
+    /// every output (delivery), per second.
     pub fn totals(&self, outputs: bool) -> Vec<f64> {
         let Some(usage) = &self.usage else {
             return Vec::new();
         };
-        let windows = usage.usage.first().map_or(0, |s| s.counts.len());
+        let windows = usage
+            .usage
+            .first()
+            .map_or(0, |s| s.counts.len())
+            .min(self.complete());
         let mut sum = vec![0u64; windows];
         for series in usage.usage.iter().filter(|s| s.output.is_some() == outputs) {
             for (total, n) in sum.iter_mut().zip(&series.counts) {
@@ -119,11 +127,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_rate_is_the_last_complete_minute_and_ages_are_as_of_the_answer() {
+    fn the_rate_is_the_last_minute_up_to_the_answer_and_ages_are_as_of_it() {
         let mut o = Observed::default();
         assert_eq!(o.cells("bart"), ["—", "—"]);
-        // Eight windows from 0 to 80 s; the answer came at 75 s: the last window is
-        // not complete, the minute before it is windows 1..=6.
+        // Eight windows from 0 to 80 s; the answer came at 75 s: the windows that
+        // began in the last minute are those of 20..=70 s, 55 s of events.
         let series = |output: Option<&str>, counts: Vec<u64>, last| UsageSeries {
             stream: "bart".into(),
             output: output.map(str::to_string),
@@ -136,16 +144,22 @@ mod tests {
                 until: 80_000,
                 by: 10,
                 usage: vec![
-                    series(None, vec![100, 6, 6, 6, 6, 6, 6, 100], Some(71_000)),
+                    series(None, vec![100, 100, 6, 6, 6, 6, 6, 3], Some(71_000)),
                     series(Some("level0-1"), vec![0; 8], None),
                 ],
             },
             75_000,
         );
-        assert_eq!(o.rate("bart"), Some(0.6));
+        assert_eq!(o.rate("bart"), Some(33.0 / 55.0));
         assert_eq!(o.cells("bart"), ["0.6", "4s"]);
         assert_eq!(o.cells("level0-1"), ["0", "none"]);
-        assert_eq!(o.totals(false)[0], 10.0);
+        assert_eq!(
+            o.totals(false).len(),
+            7,
+            "the window still filling is left out"
+        );
+        assert_eq!(o.totals(false)[6], 0.6);
+        assert_eq!(o.counts("bart").len(), 7);
         assert_eq!(o.totals(true)[0], 0.0);
         assert_eq!(o.counts("nope"), &[] as &[u64]);
     }

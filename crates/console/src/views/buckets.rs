@@ -110,15 +110,17 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &BucketsView) {
     } else if view.loading {
         Line::styled("listing…", t.dim)
     } else {
+        let plural = |n: usize, what: &str| format!("{n} {what}{}", if n == 1 { "" } else { "s" });
+        let more = if view.more.is_some() {
+            " (more below)"
+        } else {
+            ""
+        };
         Line::styled(
             format!(
-                "{folders} folders, {} objects{}",
-                view.entries.len() - folders,
-                if view.more.is_some() {
-                    " (more below)"
-                } else {
-                    ""
-                }
+                "{}, {}{more}",
+                plural(folders, "folder"),
+                plural(view.entries.len() - folders, "object"),
             ),
             t.dim,
         )

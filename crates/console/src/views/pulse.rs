@@ -132,7 +132,11 @@ fn draw_rates(frame: &mut Frame, app: &App, area: Rect, view: &PulseView) {
         let label: String = label.chars().take(name_w).collect();
         Line::from(vec![
             Span::raw(format!("{label:<name_w$} {kind:<6} {rate:>6} {last:>6}  ")),
-            Span::styled(spark_text(&s.counts, spark_w), t.info),
+            // Right-aligned: now is at the right edge, as in the chart.
+            Span::styled(
+                format!("{:>spark_w$}", spark_text(observed.counts(name), spark_w)),
+                t.info,
+            ),
         ])
     }));
     if all.is_empty() {
