@@ -2,6 +2,7 @@
 //! server (embedded) or a silent TCP listener, read through a tiny screen model so that
 //! assertions are about what a person would see.
 
+mod observe;
 mod offline;
 mod pty;
 mod screen;
