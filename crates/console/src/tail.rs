@@ -39,6 +39,9 @@ pub struct TailView {
     pub target: TailTarget,
     pub state: TailState,
     pub lines: VecDeque<String>,
+    /// `lines` with ASCII letters lower-cased, for the filter: made once per event, so
+    /// a keystroke in `/` costs a plain substring search per line.
+    lower: VecDeque<String>,
     /// The number of `lines[0]` among all events kept so far.
     pub first: u64,
     pub received: u64,
@@ -72,6 +75,7 @@ impl TailView {
             target,
             state: TailState::Connecting,
             lines: VecDeque::with_capacity(RING),
+            lower: VecDeque::with_capacity(RING),
             first: 0,
             received: 0,
             dropped: 0,
@@ -110,13 +114,16 @@ impl TailView {
         let start = self.first + self.lines.len() as u64;
         let mut shown = 0;
         for (i, line) in lines.iter().enumerate() {
-            if self.filter.offer(start + i as u64, line) {
+            let lower = line.to_ascii_lowercase();
+            if self.filter.offer(start + i as u64, &lower) {
                 shown += 1;
             }
+            self.lower.push_back(lower);
         }
         self.lines.extend(lines);
         let over = self.lines.len().saturating_sub(RING);
         self.lines.drain(..over);
+        self.lower.drain(..over);
         self.first += over as u64;
         self.filter.forget_before(self.first);
         // New lines come in below: a view scrolled back stays on its lines.
@@ -180,7 +187,7 @@ impl TailView {
 
     /// Filters the kept lines by `text` (as typed, case-insensitive).
     pub fn set_filter(&mut self, text: String) {
-        self.filter.set(text, self.first, &self.lines);
+        self.filter.set(text, self.first, &self.lower);
         self.scroll = 0;
         self.at_match = None;
     }

@@ -26,10 +26,11 @@ impl PulseView {
 
 /// The exporters as the pulse lists them: failing first, then by name.
 pub fn exporters(observed: &Observed) -> Vec<(&ExporterRef, &Result<ExporterStatus, String>)> {
+    let failing = |s: &Result<ExporterStatus, String>| {
+        matches!(s, Ok(st) if st.state == ExporterState::Failing) || s.is_err()
+    };
+    // The map is in name order already: a stable sort moves the failing ones first.
     let mut list: Vec<_> = observed.statuses.iter().collect();
-    list.sort_by_key(|(e, s)| {
-        let failing = matches!(s, Ok(st) if st.state == ExporterState::Failing) || s.is_err();
-        (!failing, (*e).clone())
-    });
+    list.sort_by_key(|(_, s)| !failing(s));
     list
 }

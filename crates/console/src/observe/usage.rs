@@ -22,6 +22,8 @@ pub struct Observed {
     /// asked again.
     pub unsupported: bool,
     index: HashMap<String, usize>,
+    /// Events per second in and out per complete window, summed once per answer.
+    totals: [Vec<f64>; 2],
     pub statuses: BTreeMap<ExporterRef, Result<ExporterStatus, String>>,
 }
 
@@ -35,6 +37,7 @@ impl Observed {
             .collect();
         self.usage = Some(summary);
         self.usage_at_ms = at_ms;
+        self.totals = [self.sum(false), self.sum(true)];
     }
 
     pub fn series(&self, name: &str) -> Option<&UsageSeries> {
@@ -90,7 +93,11 @@ impl Observed {
 
     /// Per complete window, the events of every stream (`outputs` false: ingest) or of
     /// every output (delivery), per second.
-    pub fn totals(&self, outputs: bool) -> Vec<f64> {
+    pub fn totals(&self, outputs: bool) -> &[f64] {
+        &self.totals[outputs as usize]
+    }
+
+    fn sum(&self, outputs: bool) -> Vec<f64> {
         let Some(usage) = &self.usage else {
             return Vec::new();
         };

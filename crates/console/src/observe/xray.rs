@@ -3,7 +3,7 @@
 //! exporter states. Rows are built when the data changes, never in `draw`.
 
 use std::cell::Cell;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use super::{Observed, format_age, format_rate};
 use crate::protocol::ExporterRef;
@@ -153,15 +153,19 @@ fn rows(data: &Resources, observed: &Observed, collapsed: &HashSet<String>) -> V
     let outputs = outputs(data, observed);
     let mut streams: Vec<&str> = data.streams.iter().map(|s| s.name.as_str()).collect();
     streams.sort_unstable();
-    let exporters_of = |linked: &str| -> Vec<&Exporter> {
-        let mut v: Vec<&Exporter> = data
-            .exporters
-            .iter()
-            .filter(|e| e.linked_stream == linked)
-            .collect();
+    // Exporters by the stream or output they read, looked up once per node.
+    let mut by_linked: HashMap<&str, Vec<&Exporter>> = HashMap::new();
+    for e in &data.exporters {
+        by_linked
+            .entry(e.linked_stream.as_str())
+            .or_default()
+            .push(e);
+    }
+    for v in by_linked.values_mut() {
         v.sort_by(|a, b| (&a.name, a.export_keys).cmp(&(&b.name, b.export_keys)));
-        v
-    };
+    }
+    let exporters_of =
+        |linked: &str| -> Vec<&Exporter> { by_linked.get(linked).cloned().unwrap_or_default() };
     let mut rows = Vec::with_capacity(streams.len() * 2);
     for stream in streams {
         let folded = collapsed.contains(stream);

@@ -26,14 +26,6 @@ pub fn matches_in(line: &str, needle: &str) -> Vec<(usize, usize)> {
         .collect()
 }
 
-fn contains(line: &str, needle: &str) -> bool {
-    if line.is_ascii() && needle.is_ascii() {
-        let (hay, pin) = (line.as_bytes(), needle.as_bytes());
-        return hay.windows(pin.len()).any(|w| w.eq_ignore_ascii_case(pin));
-    }
-    line.to_ascii_lowercase().contains(needle)
-}
-
 impl Filter {
     pub fn is_active(&self) -> bool {
         !self.needle.is_empty()
@@ -43,29 +35,45 @@ impl Filter {
         &self.needle
     }
 
-    /// Sets the text and finds the kept lines (`lines[0]` is event `first`) it matches.
-    pub fn set(&mut self, text: String, first: u64, lines: &VecDeque<String>) {
-        self.needle = text.to_ascii_lowercase();
+    /// Sets the text and finds the kept lines it matches; `lower` are the lines with
+    /// ASCII letters lower-cased, `lower[0]` being event `first`.
+    pub fn set(&mut self, text: String, first: u64, lower: &VecDeque<String>) {
+        let needle = text.to_ascii_lowercase();
+        // Typing on narrows what already matched: only those lines are looked at again.
+        let narrowing = self.is_active() && needle.contains(self.needle.as_str());
+        self.needle = needle;
         self.text = text;
-        self.hits.clear();
-        if self.is_active() {
-            let needle = &self.needle;
+        if !self.is_active() {
+            self.hits.clear();
+            return;
+        }
+        let needle = self.needle.as_str();
+        let line = |n: u64| {
+            n.checked_sub(first)
+                .and_then(|i| lower.get(i as usize))
+                .map_or("", String::as_str)
+        };
+        if narrowing {
+            self.hits.retain(|&n| line(n).contains(needle));
+        } else {
+            self.hits.clear();
             self.hits.extend(
-                lines
+                lower
                     .iter()
                     .enumerate()
-                    .filter(|(_, l)| contains(l, needle))
+                    .filter(|(_, l)| l.contains(needle))
                     .map(|(i, _)| first + i as u64),
             );
         }
     }
 
-    /// A new line: noted when it matches. True when the view lists it.
-    pub fn offer(&mut self, number: u64, line: &str) -> bool {
+    /// A new line (ASCII letters lower-cased): noted when it matches. True when the
+    /// view lists it.
+    pub fn offer(&mut self, number: u64, lower: &str) -> bool {
         if !self.is_active() {
             return true;
         }
-        let hit = contains(line, &self.needle);
+        let hit = lower.contains(self.needle.as_str());
         if hit {
             self.hits.push_back(number);
         }
@@ -123,6 +131,11 @@ mod tests {
         let mut f = Filter::default();
         f.set("X".into(), 10, &lines);
         assert_eq!(f.hits, [11, 12]);
+        f.set("XX".into(), 10, &lines);
+        assert_eq!(f.hits, [11], "narrowed");
+        f.set("c".into(), 10, &lines);
+        assert_eq!(f.hits, [12], "a new search");
+        f.set("X".into(), 10, &lines);
         assert_eq!(f.next_match(&lines, 10, None, true, false), Some((11, 0)));
         assert_eq!(
             f.next_match(&lines, 10, Some((11, 0)), true, false),

@@ -58,8 +58,8 @@ fn points(rates: &[f64]) -> Vec<(f64, f64)> {
 fn draw_chart(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
     let observed = &app.data.observed;
-    let ins = points(&observed.totals(false));
-    let outs = points(&observed.totals(true));
+    let ins = points(observed.totals(false));
+    let outs = points(observed.totals(true));
     let max = ins
         .iter()
         .chain(&outs)
