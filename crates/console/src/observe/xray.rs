@@ -60,6 +60,9 @@ pub struct Row {
 #[derive(Debug, Default)]
 pub struct XrayView {
     pub rows: Vec<Row>,
+    /// The widest branch and label, and the failing exporters: counted once per rebuild.
+    pub label_width: usize,
+    pub failing: usize,
     pub selected: usize,
     pub offset: Cell<usize>,
     /// Streams whose subtree is folded away.
@@ -103,6 +106,17 @@ impl XrayView {
     pub fn rebuild(&mut self, data: &Resources, observed: &Observed) {
         let keep = self.rows.get(self.selected).map(|r| r.node.clone());
         self.rows = rows(data, observed, &self.collapsed);
+        self.label_width = self
+            .rows
+            .iter()
+            .map(|r| r.branch.chars().count() + r.label.chars().count())
+            .max()
+            .unwrap_or(0);
+        self.failing = observed
+            .statuses
+            .values()
+            .filter(|s| matches!(s, Ok(st) if st.state == ExporterState::Failing))
+            .count();
         self.selected = keep
             .and_then(|n| self.rows.iter().position(|r| r.node == n))
             .unwrap_or(self.selected)

@@ -23,13 +23,7 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &XrayView) {
     let [summary, list] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
 
-    let failing = app
-        .data
-        .observed
-        .statuses
-        .values()
-        .filter(|s| matches!(s, Ok(st) if st.state == ExporterState::Failing))
-        .count();
+    let failing = view.failing;
     let mut spans = vec![Span::styled(
         format!(
             "{} streams · {} exporters · rates in events/s over the last minute",
@@ -60,13 +54,7 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &XrayView) {
         offset = view.selected + 1 - height;
     }
     view.offset.set(offset);
-    let label_width = view
-        .rows
-        .iter()
-        .map(|r| r.branch.chars().count() + r.label.chars().count())
-        .max()
-        .unwrap_or(0)
-        .min(list.width as usize / 2);
+    let label_width = view.label_width.min(list.width as usize / 2);
     let lines: Vec<Line> = view
         .rows
         .iter()
