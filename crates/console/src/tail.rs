@@ -1,13 +1,12 @@
 //! The live tail view's state: a bounded ring of the newest events with counters, the
-//! `/` filter (the lines it lets through, kept as events arrive), a pause that holds
-//! what arrives in a bounded buffer, and the reconnect schedule. The worker's tail task
-//! (`worker/tail.rs`) sends the batches; they meet only in `protocol`.
+//! `/` filter (the lines it lets through, kept as events arrive) and a pause that holds
+//! what arrives in a bounded buffer. The worker's tail task (`worker/tail.rs`) sends
+//! the batches and connects again by itself; they meet only in `protocol`.
 
 mod search;
 
 use std::collections::VecDeque;
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
 
 pub use self::search::{Filter, matches_in};
 pub use crate::protocol::RING;
@@ -15,8 +14,6 @@ use crate::protocol::{TailBatch, TailTarget};
 
 /// Events a paused tail holds for when it resumes; more are dropped, oldest first.
 pub const HOLD_MAX: usize = RING;
-/// The longest wait between two reconnects.
-const RETRY_MAX: Duration = Duration::from_secs(30);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum TailState {
@@ -30,6 +27,11 @@ pub enum TailState {
     Failed(String),
     /// The server closed the websocket.
     Ended,
+    /// The websocket went away (`reason`); the tail connects again by itself.
+    Reconnecting {
+        reason: String,
+        attempt: u32,
+    },
 }
 
 /// The tail popup's state. `id` is the worker request that runs the tail.
@@ -63,9 +65,8 @@ pub struct TailView {
     pub filter_editing: bool,
     /// The match `n`/`N` last jumped to: (event number, byte offset).
     pub at_match: Option<(u64, usize)>,
-    /// When to connect again, and how many tries ran since it was last live.
-    pub retry: Option<Instant>,
-    pub attempts: u32,
+    /// How often the tail connected again after losing its websocket.
+    pub reconnects: u32,
 }
 
 impl TailView {
@@ -88,8 +89,7 @@ impl TailView {
             filter: Filter::default(),
             filter_editing: false,
             at_match: None,
-            retry: None,
-            attempts: 0,
+            reconnects: 0,
         }
     }
 
@@ -223,13 +223,6 @@ impl TailView {
             col.saturating_sub(width / 4) as u16
         };
     }
-
-    /// Schedules the next connect after the tail ended or failed: 1, 2, 4 … 30 s.
-    pub fn schedule_retry(&mut self, now: Instant) {
-        let wait = Duration::from_secs(1u64 << self.attempts.min(5)).min(RETRY_MAX);
-        self.attempts += 1;
-        self.retry = Some(now + wait);
-    }
 }
 
 #[cfg(test)]
@@ -310,19 +303,6 @@ mod tests {
         assert_eq!(view.shown_len(), 0, "matches that left the ring are gone");
         view.set_filter(String::new());
         assert_eq!(view.shown_len(), RING);
-    }
-
-    #[test]
-    fn retries_back_off_up_to_half_a_minute() {
-        let mut view = TailView::new(1, target());
-        let now = Instant::now();
-        let waits: Vec<u64> = (0..7)
-            .map(|_| {
-                view.schedule_retry(now);
-                (view.retry.unwrap() - now).as_secs()
-            })
-            .collect();
-        assert_eq!(waits, [1, 2, 4, 8, 16, 30, 30]);
     }
 
     #[test]

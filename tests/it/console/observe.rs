@@ -1,5 +1,7 @@
 //! With `strm-tui demo` running, the real console shows the data flow: `:xray` has the
-//! chain bart → level0-1 → s3 → s3-bart, the tail of level0-1 filtered with `/` lists
+//! chain demo-clicks → demo-level0-1 → demo-export → demo-sink (the bart →
+//! level0-1 → s3 → s3-bart under the demo's own names), the tail of demo-level0-1
+//! filtered with `/` lists
 //! only matching events and Enter shows a decrypted PII field marked as such, and
 //! `:buckets` opens a batch the demo's exporter wrote.
 
@@ -62,7 +64,7 @@ fn with_the_demo_running_xray_tail_filter_inspector_and_buckets_show_the_flow() 
     std::thread::spawn(move || lines.for_each(drop));
 
     let mut c = Console::spawn(root, &[]);
-    c.wait_for("┌ Streams (1)");
+    c.wait_for("┌ Streams (1/1)");
 
     // :xray — the whole chain, with the stream's rate.
     c.keys(":xray");
@@ -79,28 +81,33 @@ fn with_the_demo_running_xray_tail_filter_inspector_and_buckets_show_the_flow() 
             })
             .unwrap_or_else(|| panic!("{label} in {tree:#?}"))
     };
-    let (bart, output, exporter, sink) = (at("bart"), at("level0-1"), at("s3"), at("s3-bart"));
+    let (bart, output, exporter, sink) = (
+        at("demo-clicks"),
+        at("demo-level0-1"),
+        at("demo-export"),
+        at("demo-sink"),
+    );
     assert!(
         bart < output && output < exporter && exporter < sink,
         "{tree:#?}"
     );
-    assert!(tree[output].contains("└─ level0-1"), "{tree:#?}");
+    assert!(tree[output].contains("└─ demo-level0-1"), "{tree:#?}");
     assert!(
-        tree[exporter].contains("└─ s3 ") && tree[exporter].contains("exporter"),
+        tree[exporter].contains("└─ demo-export ") && tree[exporter].contains("exporter"),
         "{tree:#?}"
     );
     assert!(
-        tree[sink].contains("└─ s3-bart") && tree[sink].contains("strm-demo-bucket"),
+        tree[sink].contains("└─ demo-sink") && tree[sink].contains("strm-demo-bucket"),
         "{tree:#?}"
     );
     assert!(tree[bart].contains("/s"), "a rate: {tree:#?}");
     c.keys(ESC);
 
-    // The tail of level0-1, filtered as typed: only matching events are listed.
+    // The tail of demo-level0-1, filtered as typed: only matching events are listed.
     c.keys("2");
-    c.wait_for("┌ Outputs (1)");
+    c.wait_for("┌ Outputs (1/1)");
     c.keys("t");
-    c.wait_for("Tail of output level0-1 of bart — decrypted view");
+    c.wait_for("Tail of output demo-level0-1 of demo-clicks — decrypted view");
     wait_screen(&mut c, 20, "", |s| {
         s.contains("kept 1") || s.contains("kept 2") || s.contains("kept 3")
     });

@@ -1,16 +1,16 @@
 //! The live tail's keys: scrolling, pause, the `/` filter as you type with `n`/`N`,
-//! Enter for the inspector, `s` to save what is shown; its answers, and connecting
-//! again by itself when the tail ended or failed.
+//! Enter for the inspector (or, without a saved secret, to paste one), `s` to save
+//! what is shown.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::Outgoing;
 use crate::app::{App, Level, Popup, Prompt};
-use crate::keymap::{Action, Context, is_ctrl};
+use crate::forms::{self, line};
+use crate::keymap::{Action, Context};
 use crate::observe::inspector::Seen;
-use crate::protocol::{Answer, Request};
+use crate::protocol::Request;
 use crate::tail::TailState;
-use strm_client::ClientError;
 
 /// Lines a page key scrolls the tail, and columns an arrow scrolls it sideways.
 const TAIL_PAGE: isize = 10;
@@ -45,6 +45,11 @@ impl App {
             Some(Action::Filter) => view.filter_editing = true,
             Some(Action::NextMatch) => view.jump(true, width),
             Some(Action::PrevMatch) => view.jump(false, width),
+            // A tail without a secret has no event to inspect: Enter asks for the secret.
+            Some(Action::Inspect) if matches!(view.state, TailState::NoSecret { .. }) => {
+                let form = forms::secret_form(view.target.clone());
+                self.popups.push(Popup::Form(Box::new(form)));
+            }
             Some(Action::Inspect) => self.inspect_tail_line(out),
             Some(Action::Save) => self.ask_where_to_save(),
             _ => {}
@@ -59,26 +64,22 @@ impl App {
     /// The `/` line of the tail: the filter applies as it is typed.
     fn tail_filter_key(&mut self, key: &KeyEvent) {
         let action = self.keymap.action(Context::Filter, key);
-        let Some(view) = self.tail_mut() else { return };
-        let mut text = view.filter.text.clone();
-        match action {
-            Some(Action::Submit) => {
-                view.filter_editing = false;
-                return;
-            }
+        let Some(mut text) = self.tail().map(|v| v.filter.text.clone()) else {
+            return;
+        };
+        let (editing, changed) = match action {
+            Some(Action::Submit) => (false, false),
             Some(Action::Cancel) => {
-                view.filter_editing = false;
                 text.clear();
+                (false, true)
             }
-            _ => match key.code {
-                KeyCode::Backspace => {
-                    text.pop();
-                }
-                KeyCode::Char(c) if !is_ctrl(key) => text.push(c),
-                _ => return,
-            },
+            _ => (true, line::edit(&mut text, &self.keymap, key)),
+        };
+        let Some(view) = self.tail_mut() else { return };
+        view.filter_editing = editing;
+        if changed {
+            view.set_filter(text);
         }
-        view.set_filter(text);
     }
 
     /// Enter: the selected event in the inspector.
@@ -148,66 +149,11 @@ impl App {
                     crate::app::Pending::Save,
                 );
             }
-            _ => match key.code {
-                KeyCode::Backspace => {
-                    prompt.text.pop();
-                }
-                KeyCode::Char(c) if !is_ctrl(key) => {
-                    prompt.text.push(c);
+            _ => {
+                if line::edit(&mut prompt.text, &self.keymap, key) {
                     prompt.problem = None;
                 }
-                _ => {}
-            },
-        }
-    }
-
-    pub(super) fn on_tail_reply(&mut self, result: Result<Answer, ClientError>) {
-        let now = self.now;
-        let Some(view) = self.tail_mut() else { return };
-        match result {
-            Ok(Answer::TailLive) => {
-                view.state = TailState::Live;
-                view.attempts = 0;
-                view.retry = None;
             }
-            Ok(Answer::TailEvents(batch)) => view.append(batch),
-            Ok(Answer::TailNoSecret { file, stale }) => {
-                view.state = TailState::NoSecret { file, stale }
-            }
-            Ok(Answer::TailEnded) => {
-                view.state = TailState::Ended;
-                view.schedule_retry(now);
-            }
-            Ok(_) => {}
-            Err(e) => {
-                let text = e.to_string();
-                view.state = TailState::Failed(text.clone());
-                view.schedule_retry(now);
-                let what = view.target.describe();
-                self.log_error(format!("tail of {what}: {text}"));
-            }
-        }
-    }
-
-    /// Connects the tail again once its retry is due (a new request id: answers of the
-    /// old one, if any still come, are not taken).
-    pub(super) fn retry_tail(&mut self, out: &mut Outgoing) {
-        let now = self.now;
-        let due = self
-            .tail()
-            .and_then(|t| t.retry)
-            .is_some_and(|at| at <= now);
-        if !due {
-            return;
-        }
-        let Some(target) = self.tail().map(|t| t.target.clone()) else {
-            return;
-        };
-        let id = self.send_untracked(out, Request::Tail(target));
-        if let Some(view) = self.tail_mut() {
-            view.id = id;
-            view.retry = None;
-            view.state = TailState::Connecting;
         }
     }
 }

@@ -6,9 +6,11 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::wrap::{wrap_line, wrap_lines};
 use crate::app::App;
+use crate::keymap::{Action, Context};
 use crate::tail::{RING, TailState, TailView, matches_in};
 
 /// `chars` (a slice of an event, starting at char `from` of it) as spans, the parts in
@@ -52,25 +54,23 @@ fn hit_chars(line: &str, needle: &str) -> Vec<(usize, usize)> {
 fn status_line(app: &App, view: &TailView) -> Line<'static> {
     let t = &app.theme;
     let mut spans = match &view.state {
-        TailState::Connecting if view.attempts > 0 => {
-            vec![Span::styled(
-                format!("reconnecting (try {})…", view.attempts),
-                t.dim,
-            )]
-        }
         TailState::Connecting => vec![Span::styled("connecting…", t.dim)],
+        TailState::Live if view.reconnects == 1 => {
+            vec![Span::styled("● live (reconnected)", t.info)]
+        }
+        TailState::Live if view.reconnects > 1 => vec![Span::styled(
+            format!("● live (reconnected {}×)", view.reconnects),
+            t.info,
+        )],
         TailState::Live => vec![Span::styled("● live", t.info)],
+        TailState::Reconnecting { attempt, .. } => vec![Span::styled(
+            format!("↻ reconnecting (attempt {attempt})…"),
+            t.warning,
+        )],
         TailState::Ended => vec![Span::styled("■ the server closed the tail", t.warning)],
         TailState::Failed(_) => vec![Span::styled("✗ tail failed", t.error)],
         TailState::NoSecret { .. } => vec![Span::styled("✗ cannot tail", t.error)],
     };
-    if let Some(at) = view.retry {
-        let secs = at.saturating_duration_since(app.now).as_secs();
-        spans.push(Span::styled(
-            format!("  reconnecting in {secs} s"),
-            t.warning,
-        ));
-    }
     spans.push(Span::raw(format!(
         "  received {}  dropped {}  kept {}/{RING}",
         view.received,
@@ -115,16 +115,23 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
     let inner = block.inner(body);
     frame.render_widget(Clear, body);
     frame.render_widget(block, body);
-    let [status, events] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
-    frame.render_widget(
-        Paragraph::new(status_line(app, view)).wrap(Wrap { trim: true }),
-        status,
-    );
+    let status_rows = wrap_line(&status_line(app, view), inner.width as usize, 2);
+    let [status, events] = Layout::vertical([
+        Constraint::Length(status_rows.len() as u16),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(status_rows), status);
 
     let message = match &view.state {
-        TailState::NoSecret { file, stale } => Some(no_secret(view, file, *stale)),
+        TailState::NoSecret { file, stale } => Some(no_secret(app, view, file, *stale)),
         TailState::Failed(e) => Some(vec![Line::styled(e.clone(), t.error)]),
+        TailState::Reconnecting { reason, .. } => Some(vec![Line::styled(
+            format!(
+                "The tail lost its connection ({reason}). It connects again by itself; a local server whose process quit is taken over by this console."
+            ),
+            t.warning,
+        )]),
         TailState::Live if view.lines.is_empty() => Some(vec![Line::styled(
             "Waiting for events: only events sent from now on are shown (no replay).",
             t.dim,
@@ -139,13 +146,12 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
     };
     let mut area = events;
     if let Some(lines) = message {
-        // Rows the wrapped message takes, and one blank row under it.
-        let w = area.width.max(1) as usize;
-        let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
-        let rows = (rows as u16 + 1).min(area.height);
+        // The wrapped message, and one blank row under it.
+        let rows = wrap_lines(&lines, area.width as usize);
+        let height = (rows.len() as u16 + 1).min(area.height);
         let [top, rest] =
-            Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(area);
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), top);
+            Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
+        frame.render_widget(Paragraph::new(rows), top);
         area = rest;
     }
     let height = area.height as usize;
@@ -209,7 +215,12 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn no_secret(view: &TailView, file: &std::path::Path, stale: bool) -> Vec<Line<'static>> {
+fn no_secret(
+    app: &App,
+    view: &TailView,
+    file: &std::path::Path,
+    stale: bool,
+) -> Vec<Line<'static>> {
     let what = view.target.describe();
     let why = if stale {
         format!(
@@ -218,7 +229,7 @@ fn no_secret(view: &TailView, file: &std::path::Path, stale: bool) -> Vec<Line<'
         )
     } else {
         format!(
-            "No client secret for {what} is saved on this machine. The API shows a secret only in its answer to the create, so a {} created elsewhere (another machine or console, the web console) cannot be tailed here.",
+            "No client secret for {what} is saved on this machine: the API shows a secret only in its answer to the create, and this {} was created elsewhere (another machine or console, the web console).",
             if view.target.output_of.is_some() {
                 "output"
             } else {
@@ -226,15 +237,13 @@ fn no_secret(view: &TailView, file: &std::path::Path, stale: bool) -> Vec<Line<'
             }
         )
     };
-    let fix = match &view.target.output_of {
-        None => "To see its events here, create an output of it in this console (Outputs, n) and tail that.".to_string(),
-        Some(stream) => format!(
-            "To see its events here, create another output of {stream} in this console (n) and tail that."
-        ),
-    };
+    let paste = app.keymap.first_key(Context::Tail, Action::Inspect);
+    let fix = format!(
+        "Press {paste} to paste its client secret once: it is checked with the data plane and saved (0600) with the others."
+    );
     vec![
         Line::raw(why),
+        Line::styled(fix, app.theme.key),
         Line::raw(format!("Saved secrets: {}", file.display())),
-        Line::raw(fix),
     ]
 }
