@@ -22,5 +22,5 @@ pub use resources::{exporter, output, s3_sink, sink, stream};
 pub use rows::{Refusal, Says, api_status, check, refused_calls};
 pub use scenario::{Scenario, seed_resources};
 pub use servers::LocalServer;
-pub use venv::venv;
+pub use venv::{moto_bucket, venv};
 pub use wait::{wait_for, wait_until};

@@ -15,3 +15,26 @@ pub fn venv() -> PathBuf {
     );
     dir
 }
+
+/// A moto_server (an S3-compatible store) on a free loopback port with `bucket`
+/// created in it: the process (killed when dropped) and the store's endpoint URL.
+pub async fn moto_bucket(bucket: &str) -> (crate::support::KillOnDrop, String) {
+    let port = crate::support::free_port();
+    let moto = crate::support::KillOnDrop(
+        std::process::Command::new(venv().join("bin/moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("moto_server starts"),
+    );
+    crate::support::wait_listening(port).await;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let created = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(created.status().is_success(), "{}", created.status());
+    (moto, endpoint)
+}

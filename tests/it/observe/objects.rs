@@ -9,7 +9,7 @@ use strm_model::ObjectList;
 
 use crate::server::raw::{Raw, refused};
 use crate::support::resources::endpoint_credentials;
-use crate::support::{KillOnDrop, LocalServer, Says, free_port, sink, venv, wait_listening};
+use crate::support::{LocalServer, Says, free_port, moto_bucket, sink};
 
 const BATCH_A: &str = "level01/2026-01-01T00:00:00-stream-u{0,1,2,3,4}.jsonl";
 const BATCH_B: &str = "level01/2026-01-01T00:00:30-stream-u{0,1,2,3,4}.jsonl";
@@ -241,24 +241,7 @@ async fn objects_are_listed_and_read_from_the_bucket_directory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn objects_are_listed_and_read_from_an_s3_compatible_store() {
-    let venv = venv();
-    let port = free_port();
-    let _moto = KillOnDrop(
-        std::process::Command::new(venv.join("bin/moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("moto_server starts"),
-    );
-    wait_listening(port).await;
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let created = reqwest::Client::new()
-        .put(format!("{endpoint}/moto-objects"))
-        .send()
-        .await
-        .unwrap();
-    assert!(created.status().is_success(), "{}", created.status());
+    let (_moto, endpoint) = moto_bucket("moto-objects").await;
     let store = object_store::aws::AmazonS3Builder::new()
         .with_bucket_name("moto-objects")
         .with_region("us-east-1")

@@ -241,14 +241,7 @@ impl Ctx<'_> {
         out: &mut Vec<Line<'static>>,
     ) {
         let t = self.theme;
-        let mut head = vec![Span::raw(" ".repeat(indent))];
-        if let Some(k) = key {
-            head.push(Span::styled(
-                Value::String(k.into()).to_string(),
-                t.json_key,
-            ));
-            head.push(Span::raw(": "));
-        }
+        let mut head = crate::views::json::key_head(indent, key, t);
         let tail = if comma { "," } else { "" };
         let child = |k: &str| {
             if path.is_empty() {
@@ -319,18 +312,7 @@ mod tests {
     use super::*;
     use crate::theme::ThemeName;
 
-    fn contract() -> SchemaContract {
-        SchemaContract {
-            schema_id: "clickstream".into(),
-            key_field: "producerSessionId".into(),
-            pii_fields: [
-                ("customer/id".to_string(), 0),
-                ("producerSessionId".to_string(), 1),
-            ]
-            .into_iter()
-            .collect(),
-        }
-    }
+    use crate::tests::clickstream_contract as contract;
 
     fn text(lines: &[Line]) -> String {
         lines

@@ -219,18 +219,7 @@ fn batch() -> String {
         + "\n"
 }
 
-fn contract() -> SchemaContract {
-    SchemaContract {
-        schema_id: "clickstream".into(),
-        key_field: "producerSessionId".into(),
-        pii_fields: [
-            ("customer/id".to_string(), 0),
-            ("producerSessionId".to_string(), 1),
-        ]
-        .into_iter()
-        .collect(),
-    }
-}
+use super::clickstream_contract as contract;
 
 #[test]
 fn buckets_open_folders_then_a_batch_then_an_event_in_the_inspector() {

@@ -240,16 +240,7 @@ fn the_filter_shows_matching_lines_as_typed_and_enter_inspects_one() {
     assert_eq!(out[0].1, Request::SchemaContract("clickstream".into()));
     app.update(reply(
         out[0].0,
-        Ok(Answer::SchemaContract(SchemaContract {
-            schema_id: "clickstream".into(),
-            key_field: "producerSessionId".into(),
-            pii_fields: [
-                ("customer/id".to_string(), 0),
-                ("producerSessionId".to_string(), 1),
-            ]
-            .into_iter()
-            .collect(),
-        })),
+        Ok(Answer::SchemaContract(super::clickstream_contract())),
     ));
     let Some(Popup::Inspector(i)) = app.popups.last() else {
         panic!("inspector expected")

@@ -4,7 +4,7 @@
 mod buckets;
 mod form;
 mod inspector;
-mod json;
+pub(crate) mod json;
 mod popups;
 mod pulse;
 mod table;
