@@ -65,28 +65,15 @@ pub struct UsageSummary {
     pub usage: Vec<UsageSeries>,
 }
 
-/// An exporter's state: `IDLE` until it wrote something, `FAILING` while its last
-/// attempt failed, else `RUNNING`.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-)]
-#[serde(rename_all = "UPPERCASE")]
-#[strum(serialize_all = "UPPERCASE")]
-pub enum ExporterState {
-    #[default]
-    Idle,
-    Running,
-    Failing,
+wire_enum! {
+    /// An exporter's state: `IDLE` until it wrote something, `FAILING` while its last
+    /// attempt failed, else `RUNNING`.
+    pub enum ExporterState: "state", "an exporter state", "it is IDLE, RUNNING or FAILING" {
+        #[default]
+        Idle,
+        Running,
+        Failing,
+    }
 }
 
 /// `GET /v1/exporters/{stream}/{exporter}/status` (and the other two route families).
