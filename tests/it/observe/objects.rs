@@ -8,8 +8,8 @@ use strm_client::{ApiClient, ObjectQuery};
 use strm_model::ObjectList;
 
 use crate::server::raw::{Raw, refused};
-use crate::support::resources::endpoint_credentials;
-use crate::support::{LocalServer, Says, free_port, moto_bucket, sink};
+use crate::support::resources::{endpoint_credentials, unreachable_sink};
+use crate::support::{LocalServer, Says, moto_bucket, sink};
 
 const BATCH_A: &str = "level01/2026-01-01T00:00:00-stream-u{0,1,2,3,4}.jsonl";
 const BATCH_B: &str = "level01/2026-01-01T00:00:30-stream-u{0,1,2,3,4}.jsonl";
@@ -273,18 +273,9 @@ async fn objects_are_listed_and_read_from_an_s3_compatible_store() {
     assert_eq!(missing.unwrap_err().status(), Some(404));
 
     // A store that cannot be reached: 502, naming the bucket.
-    let closed = free_port();
-    api.create_sink(&sink(
-        "gone",
-        "gone-bucket",
-        Some(endpoint_credentials(
-            "AKIA",
-            "s",
-            &format!("http://127.0.0.1:{closed}"),
-        )),
-    ))
-    .await
-    .unwrap();
+    api.create_sink(&unreachable_sink("gone", "gone-bucket"))
+        .await
+        .unwrap();
     let err = api
         .list_objects("gone", &ObjectQuery::default())
         .await

@@ -7,7 +7,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::App;
 use crate::observe::buckets::{BucketsView, Entry, Opened};
@@ -61,10 +61,7 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &BucketsView) {
         ),
         (Some(s), Some(o)) => format!(" Buckets › {} › {} ", s.name, o.key),
     };
-    let block = Block::bordered().title(Line::styled(title, t.title));
-    let inner = block.inner(body);
-    frame.render_widget(Clear, body);
-    frame.render_widget(block, body);
+    let inner = super::popups::view_box(frame, app, body, title.trim());
     let [status, rest] = Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
 
     if let Some(o) = &view.opened {

@@ -4,18 +4,14 @@
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
-use ratatui::text::Line;
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Paragraph, Wrap};
 
 use crate::app::App;
 use crate::observe::inspector::Inspector;
 
 pub fn draw(frame: &mut Frame, app: &App, body: Rect, i: &Inspector) {
     let t = &app.theme;
-    let block = Block::bordered().title(Line::styled(" Event inspector ", t.title));
-    let inner = block.inner(body);
-    frame.render_widget(Clear, body);
-    frame.render_widget(block, body);
+    let inner = super::popups::view_box(frame, app, body, "Event inspector");
     let header = i.header(t);
     let rows = header
         .iter()

@@ -59,6 +59,16 @@ pub fn boxed<'a>(title: &str, app: &App) -> Block<'a> {
     Block::bordered().title(Line::styled(format!(" {title} "), app.theme.title))
 }
 
+/// A view over the whole body (the tail, the x-ray, the pulse, the buckets, the
+/// inspector): cleared, boxed with `title`; answers the room inside.
+pub fn view_box(frame: &mut Frame, app: &App, body: Rect, title: &str) -> Rect {
+    let block = boxed(title, app);
+    let inner = block.inner(body);
+    frame.render_widget(Clear, body);
+    frame.render_widget(block, body);
+    inner
+}
+
 /// The pager's box on `screen`.
 fn pager_area(screen: Rect, help: bool) -> Rect {
     let width = if help {

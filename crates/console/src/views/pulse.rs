@@ -7,7 +7,7 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::symbols::Marker;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Axis, Block, Borders, Chart, Clear, Dataset, GraphType, Paragraph};
+use ratatui::widgets::{Axis, Block, Borders, Chart, Dataset, GraphType, Paragraph};
 
 use crate::app::App;
 use crate::observe::pulse::{PulseView, exporters};
@@ -17,13 +17,12 @@ use strm_model::ExporterState;
 pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &PulseView) {
     let t = &app.theme;
     let observed = &app.data.observed;
-    let block = Block::bordered().title(Line::styled(
-        " Pulse — events per second, last 10 minutes in 10 s windows ",
-        t.title,
-    ));
-    let inner = block.inner(body);
-    frame.render_widget(Clear, body);
-    frame.render_widget(block, body);
+    let inner = super::popups::view_box(
+        frame,
+        app,
+        body,
+        "Pulse — events per second, last 10 minutes in 10 s windows",
+    );
     let statuses = exporters(observed);
     let chart_h = (inner.height * 2 / 5).max(5);
     let exporters_h = (statuses.len() as u16 + 2).min(inner.height / 4).max(3);

@@ -6,7 +6,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::{Modifier, Style};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use super::wrap::{wrap_line, wrap_lines};
 use crate::app::App;
@@ -111,10 +111,7 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
         view.target.describe(),
         view.target.view()
     );
-    let block = Block::bordered().title(Line::styled(title, t.title));
-    let inner = block.inner(body);
-    frame.render_widget(Clear, body);
-    frame.render_widget(block, body);
+    let inner = super::popups::view_box(frame, app, body, title.trim());
     let status_rows = wrap_line(&status_line(app, view), inner.width as usize, 2);
     let [status, events] = Layout::vertical([
         Constraint::Length(status_rows.len() as u16),

@@ -5,7 +5,7 @@ use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::style::Style;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph};
+use ratatui::widgets::Paragraph;
 
 use crate::app::App;
 use crate::observe::xray::{Node, XrayView};
@@ -13,13 +13,12 @@ use strm_model::ExporterState;
 
 pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &XrayView) {
     let t = &app.theme;
-    let block = Block::bordered().title(Line::styled(
-        " X-ray — stream → outputs → exporters → sinks ",
-        t.title,
-    ));
-    let inner = block.inner(body);
-    frame.render_widget(Clear, body);
-    frame.render_widget(block, body);
+    let inner = super::popups::view_box(
+        frame,
+        app,
+        body,
+        "X-ray — stream → outputs → exporters → sinks",
+    );
     let [summary, list] =
         Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
 
