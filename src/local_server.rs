@@ -39,6 +39,8 @@ pub struct RunOptions {
     pub addr: Option<SocketAddr>,
     /// Accounts to create (or whose password to reset) besides the local account.
     pub users: Vec<LocalAccount>,
+    /// Timeouts and caps of client connections.
+    pub connections: strm_server::listen::ConnectionLimits,
 }
 
 /// Runs the local server for `server_dir`, or joins the one another process runs.
@@ -93,6 +95,7 @@ async fn run(
     let mut config = ServerConfig::new(server_dir.to_path_buf());
     config.users = vec![account.clone()];
     config.users.extend(options.users);
+    config.connections = options.connections;
     if let Some(addr) = options.addr {
         let mut handle = strm_server::start(ServerConfig { addr, ..config }).await?;
         return publish(server_dir, &mut handle, lock).map(|url| LocalBackend {

@@ -6,6 +6,7 @@ mod auth;
 pub mod clock;
 mod error;
 pub mod files;
+pub mod logs;
 mod resources;
 pub mod rules;
 mod secret;

@@ -10,6 +10,8 @@ pub mod dataplane;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod listen;
+pub mod private_files;
 pub mod routes;
 pub mod secrets;
 pub mod store;
@@ -28,6 +30,8 @@ use self::users::LocalAccount;
 
 /// How long `shutdown` waits for open requests before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long of that open connections get to finish; the exporters stop after.
+const CONNECTIONS_GRACE: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -43,6 +47,8 @@ pub struct ServerConfig {
     pub s3_endpoint: Option<String>,
     /// How often exporters look for closed batches.
     pub export_tick: Duration,
+    /// Header and idle timeouts, connection caps.
+    pub connections: listen::ConnectionLimits,
 }
 
 impl ServerConfig {
@@ -56,6 +62,7 @@ impl ServerConfig {
             retention: dataplane::pipeline::DEFAULT_RETENTION,
             s3_endpoint: None,
             export_tick: Duration::from_secs(1),
+            connections: listen::ConnectionLimits::default(),
         }
     }
 }
@@ -176,6 +183,13 @@ impl Drop for ServerHandle {
 pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> {
     strm_model::files::create_private_dir(&config.data_dir)
         .map_err(|e| ServerError::io(&config.data_dir, e))?;
+    let dir = config.data_dir.clone();
+    let opened = tokio::task::spawn_blocking(move || private_files::make_private(&dir)).await?;
+    match opened {
+        Ok(0) => {}
+        Ok(n) => tracing::info!(changed = n, "made files and directories of the data directory private (0600/0700)"),
+        Err(e) => return Err(ServerError::io(&config.data_dir, e)),
+    }
     let path = config.data_dir.join(db::DB_FILE);
     let db_path = path.clone();
     let conn = tokio::task::spawn_blocking(move || db::open(&db_path))
@@ -231,6 +245,8 @@ async fn open_data_plane(
 
 /// Binds `config.addr`, serves in a background task of the current runtime, returns.
 pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
+    private_files::keep_private();
+    let caps = listen::caps(&config.connections);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServerError::Bind {
@@ -247,20 +263,22 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
     let exports = dataplane::exporter::spawn_scheduler(state.data.clone(), exports_stopped);
     let data = state.data.clone();
     let app = router(state);
+    tracing::info!(
+        %addr,
+        max_connections = caps.total(),
+        per_address = caps.per_address(),
+        "Stream Machine server listening"
+    );
+    let settings = config.connections.clone();
     let task = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-                data.close_egress();
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!("server stopped: {e}");
-        }
+        let stop = async move {
+            let _ = stopped.await;
+            data.close_egress();
+        };
+        listen::serve(listener, app, settings, caps, stop, CONNECTIONS_GRACE).await;
         let _ = stop_exports.send(true);
         let _ = exports.await;
     });
-    tracing::info!(%addr, "Stream Machine server listening");
     Ok(ServerHandle {
         addr,
         stop: Some(stop),
@@ -280,12 +298,23 @@ pub async fn serve(config: ServerConfig) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// Server logs for a server run on its own (`RUST_LOG` filters; `info` by default).
+/// Server logs for a server run on its own (`RUST_LOG` filters; `info` by default). Below
+/// `info` only strm-tui's own targets speak (`strm_model::logs`): libraries log frames
+/// and headers there.
 pub fn log_to_stderr() {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+    use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    use tracing_subscriber::Layer;
+    let wanted = EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let ours = filter_fn(|meta| {
+        *meta.level() <= tracing::Level::INFO || strm_model::logs::verbose_allowed(meta.target())
+    });
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(wanted.and(ours)),
         )
         .try_init();
 }
