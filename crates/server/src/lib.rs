@@ -10,11 +10,13 @@ pub mod dataplane;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod password_pool;
 pub mod listen;
 pub mod private_files;
 pub mod routes;
 pub mod secrets;
 pub mod store;
+pub mod throttle;
 pub mod users;
 
 use std::fs::File;
@@ -115,9 +117,15 @@ impl ServerError {
 #[derive(Clone)]
 pub struct AppState {
     pub db: Db,
+    /// Password hashing in bounded memory (sign-in, sign-up).
+    pub passwords: std::sync::Arc<password_pool::PasswordPool>,
+    /// Slows down repeated failed sign-ins per account and per address.
+    pub throttle: std::sync::Arc<throttle::LoginThrottle>,
     pub token_ttl_secs: i64,
     pub request_timeout: Duration,
     pub data: dataplane::DataPlane,
+    /// This server as a node of the API (`GET /v1/nodes`).
+    pub node: routes::nodes::NodeInfo,
 }
 
 impl axum::extract::FromRef<AppState> for dataplane::DataPlane {
@@ -200,11 +208,16 @@ pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> 
         })?;
     let db = Db::new(conn);
     let data = open_data_plane(config, &path, db.clone()).await?;
+    let passwords = password_pool::PasswordPool::new()
+        .map_err(|e| ServerError::Other(format!("cannot start the password threads: {e}")))?;
     let state = AppState {
         db,
+        passwords: std::sync::Arc::new(passwords),
+        throttle: Default::default(),
         token_ttl_secs: config.token_ttl.as_secs() as i64,
         request_timeout: config.request_timeout,
         data,
+        node: routes::nodes::NodeInfo::new(config.addr),
     };
     for user in &config.users {
         users::ensure_account(&state.db, user).await?;
@@ -257,7 +270,8 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         addr: config.addr,
         source,
     })?;
-    let state = open_state(&config).await?;
+    let mut state = open_state(&config).await?;
+    state.node = routes::nodes::NodeInfo::new(addr);
     let (stop, stopped) = oneshot::channel::<()>();
     let (stop_exports, exports_stopped) = tokio::sync::watch::channel(false);
     let exports = dataplane::exporter::spawn_scheduler(state.data.clone(), exports_stopped);

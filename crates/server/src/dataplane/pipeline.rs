@@ -51,7 +51,7 @@ impl DataPlaneConfig {
             key_rotation: KEY_ROTATION,
             token_ttl_secs: TOKEN_LIFETIME_SECS,
             s3_endpoint: None,
-            egress_buffer: 1024,
+            egress_buffer: 4096,
             tick: Duration::from_secs(1),
         }
     }
@@ -275,12 +275,12 @@ impl DataPlane {
         inner
             .hub
             .publish(&principal.account, &principal.stream, || {
-                Arc::new(Published {
-                    seq: stored.seq,
+                Arc::new(Published::new(
+                    stored.seq,
                     schema,
-                    consent: stored.consent,
-                    text: String::from_utf8(stored.body).unwrap_or_default().into(),
-                })
+                    stored.consent,
+                    String::from_utf8(stored.body).unwrap_or_default(),
+                ))
             });
         Ok(())
     }
@@ -337,6 +337,11 @@ impl DataPlane {
                 encode: timestamped_json(schema.clone(), event, req.body.len() + 512),
             },
         })
+    }
+
+    /// What the account's live tails went through since the server started.
+    pub fn egress_counts(&self, account: &str) -> super::egress::EgressCounts {
+        self.inner.hub.counts(account)
     }
 
     /// Closes every websocket tail, for shutdown.

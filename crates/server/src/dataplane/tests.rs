@@ -222,7 +222,7 @@ async fn egress_views_encrypt_for_the_stream_and_decrypt_for_outputs() {
         .unwrap();
 
     for _ in 0..3 {
-        let text = source.next().await.unwrap();
+        let text = source.next().await.unwrap().unwrap();
         // Field order is the schema's.
         assert!(
             text.starts_with(r#"{"strmMeta":{"schemaId":"clickstream","nonce":"#),
@@ -240,12 +240,12 @@ async fn egress_views_encrypt_for_the_stream_and_decrypt_for_outputs() {
     }
 
     // Granular [0,1]: only the third event; both fields in clear.
-    let g: Json = serde_json::from_str(&granular.next().await.unwrap()).unwrap();
+    let g: Json = serde_json::from_str(&granular.next().await.unwrap().unwrap()).unwrap();
     assert_eq!(g["producerSessionId"], "session-3");
     assert_eq!(g["customer"]["id"], "customer-session-3");
     // Cumulative 0: events 2 and 3, only customer.id in clear.
     for n in [2, 3] {
-        let c: Json = serde_json::from_str(&level0.next().await.unwrap()).unwrap();
+        let c: Json = serde_json::from_str(&level0.next().await.unwrap().unwrap()).unwrap();
         assert_eq!(c["customer"]["id"], format!("customer-session-{n}"));
         assert!(cipher(&c["producerSessionId"]));
     }
@@ -266,7 +266,7 @@ async fn one_key_per_session_and_nps_gets_an_int_key_link() {
         .unwrap();
     let mut seen = Vec::new();
     for _ in 0..3 {
-        let e: Json = serde_json::from_str(&source.next().await.unwrap()).unwrap();
+        let e: Json = serde_json::from_str(&source.next().await.unwrap().unwrap()).unwrap();
         seen.push(e);
     }
     assert_eq!(
@@ -282,7 +282,7 @@ async fn one_key_per_session_and_nps_gets_an_int_key_link() {
 
     let nps = super::consent::tests::nps(&[0, 1]);
     send_json(&f.plane, &principal(None), &nps).await.unwrap();
-    let e: Json = serde_json::from_str(&source.next().await.unwrap()).unwrap();
+    let e: Json = serde_json::from_str(&source.next().await.unwrap().unwrap()).unwrap();
     assert!(e["strmMeta"]["keyLink"].is_i64(), "{e}");
     assert!(cipher(&e["session_id"]) && cipher(&e["device_id"]));
 }
@@ -306,7 +306,7 @@ async fn avro_binary_events_come_out_as_json() {
         )
         .await
         .unwrap();
-    let g: Json = serde_json::from_str(&granular.next().await.unwrap()).unwrap();
+    let g: Json = serde_json::from_str(&granular.next().await.unwrap().unwrap()).unwrap();
     assert_eq!(g["customer"]["id"], "customer-session-9");
 }
 
@@ -331,12 +331,14 @@ async fn a_slow_consumer_loses_events_and_counts_them() {
             .await
             .unwrap();
     }
-    let mut got = 0;
-    while got < 4 {
-        slow.next().await.unwrap();
-        got += 1;
-    }
+    // It is told, first thing, that it missed six; its tail ends there.
+    assert!(matches!(slow.next().await, Some(Err(super::egress::Behind(6)))));
     assert_eq!(slow.dropped(), 6);
+    assert_eq!(plane.egress_counts(ACCOUNT).dropped_events, 6);
+    assert_eq!(plane.egress_counts(ACCOUNT).tails_closed_behind, 1);
+    assert_eq!(plane.egress_counts(ACCOUNT).tails, 1);
+    drop(slow);
+    assert_eq!(plane.egress_counts(ACCOUNT).tails, 0);
     // Nothing is lost for the store: all ten are kept.
     assert_eq!(plane.store().event_count(ACCOUNT, "bart"), 10);
 }

@@ -5,6 +5,7 @@
 mod accounts;
 mod consent;
 mod exporters;
+pub mod nodes;
 mod openapi;
 mod sinks;
 mod streams;
@@ -53,6 +54,7 @@ pub fn table() -> Vec<Route> {
         sinks::routes(),
         exporters::routes(),
         consent::routes(),
+        nodes::routes(),
         crate::dataplane::routes::routes()
             .into_iter()
             .map(|(path, methods, handler)| Route::new(path, methods, handler))
