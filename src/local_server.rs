@@ -41,6 +41,8 @@ pub struct RunOptions {
     pub users: Vec<LocalAccount>,
     /// Timeouts and caps of client connections.
     pub connections: strm_server::listen::ConnectionLimits,
+    /// Make a new master key and seal the stored secrets with it before serving.
+    pub rotate_master_key: bool,
 }
 
 /// Runs the local server for `server_dir`, or joins the one another process runs.
@@ -96,6 +98,9 @@ async fn run(
     config.users = vec![account.clone()];
     config.users.extend(options.users);
     config.connections = options.connections;
+    // STRM_MASTER_KEY (and STRM_PREVIOUS_MASTER_KEY) when set, else `master.key`.
+    config.master_key = strm_server::master_key::MasterKeyConfig::from_env();
+    config.master_key.rotate = options.rotate_master_key;
     if let Some(addr) = options.addr {
         let mut handle = strm_server::start(ServerConfig { addr, ..config }).await?;
         return publish(server_dir, &mut handle, lock).map(|url| LocalBackend {

@@ -350,6 +350,11 @@ pub struct ServeArgs {
     /// Connections at once from one client address.
     #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
     pub max_connections_per_address: u64,
+    /// Make a new master key (master.key) and seal the stored sink credentials and
+    /// encryption keys with it before serving. A key given in STRM_MASTER_KEY is rotated
+    /// by starting with the new one there and the old one in STRM_PREVIOUS_MASTER_KEY.
+    #[arg(long)]
+    pub rotate_master_key: bool,
 }
 
 /// Sink types by their API names (`S3`, `GCLOUD`), or lower-case as `sinks create s3`

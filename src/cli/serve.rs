@@ -33,6 +33,7 @@ pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
             max_connections: args.max_connections.map(|n| n as usize),
             max_connections_per_address: args.max_connections_per_address as usize,
         },
+        rotate_master_key: args.rotate_master_key,
     };
     server::log_to_stderr();
     let local = embedded::start_owned(&server_dir, options)

@@ -15,4 +15,5 @@ mod support;
 mod cli;
 mod console;
 mod dataplane;
+mod hostile;
 mod server;

@@ -17,11 +17,16 @@ pub struct Served {
 }
 
 impl Served {
-    /// `strm-tui serve --addr 127.0.0.1:0` with its config and data below `root`, the
-    /// extra `args` and environment `envs`; returns once it prints its URL.
+    /// `strm-tui serve` with its config and data below `root`, the extra `args` (on
+    /// `--addr 127.0.0.1:0` unless they give an address) and environment `envs`; returns
+    /// once it prints its URL.
     pub fn start(root: &Path, args: &[&str], envs: &[(&str, &str)]) -> Served {
         let mut cmd = strm_tui(root);
-        cmd.args(["serve", "--addr", "127.0.0.1:0"]).args(args);
+        cmd.arg("serve");
+        if !args.contains(&"--addr") {
+            cmd.args(["--addr", "127.0.0.1:0"]);
+        }
+        cmd.args(args);
         Served::spawn(cmd, envs, None)
     }
 

@@ -63,6 +63,17 @@ impl LocalServer {
         LocalServer { server, dir }
     }
 
+    /// Stops the server, lets `change` alter its data directory (`dir/server`), and
+    /// starts a new one on it at the same address (so clients keep their sessions).
+    pub async fn restart_with(self, change: impl FnOnce(&Path)) -> LocalServer {
+        let LocalServer { server, dir } = self;
+        let addr = server.addr();
+        server.shutdown().await;
+        change(&dir.path().join("server"));
+        let server = start_server(dir.path(), |c| c.addr = addr).await;
+        LocalServer { server, dir }
+    }
+
     pub async fn shutdown(self) {
         self.server.shutdown().await;
     }

@@ -12,9 +12,11 @@ pub mod error;
 pub mod extract;
 pub mod password_pool;
 pub mod listen;
+pub mod master_key;
 pub mod private_files;
 pub mod routes;
 pub mod secrets;
+mod state;
 pub mod store;
 pub mod throttle;
 pub mod users;
@@ -27,7 +29,7 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use self::db::Db;
+pub use self::state::{AppState, open_state};
 use self::users::LocalAccount;
 
 /// How long `shutdown` waits for open requests before giving up on them.
@@ -51,6 +53,8 @@ pub struct ServerConfig {
     pub export_tick: Duration,
     /// Header and idle timeouts, connection caps.
     pub connections: listen::ConnectionLimits,
+    /// Where the master key comes from (the data directory's `master.key` by default).
+    pub master_key: master_key::MasterKeyConfig,
 }
 
 impl ServerConfig {
@@ -65,6 +69,7 @@ impl ServerConfig {
             s3_endpoint: None,
             export_tick: Duration::from_secs(1),
             connections: listen::ConnectionLimits::default(),
+            master_key: master_key::MasterKeyConfig::default(),
         }
     }
 }
@@ -110,27 +115,6 @@ impl ServerError {
             path: path.into(),
             source,
         }
-    }
-}
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    /// Password hashing in bounded memory (sign-in, sign-up).
-    pub passwords: std::sync::Arc<password_pool::PasswordPool>,
-    /// Slows down repeated failed sign-ins per account and per address.
-    pub throttle: std::sync::Arc<throttle::LoginThrottle>,
-    pub token_ttl_secs: i64,
-    pub request_timeout: Duration,
-    pub data: dataplane::DataPlane,
-    /// This server as a node of the API (`GET /v1/nodes`).
-    pub node: routes::nodes::NodeInfo,
-}
-
-impl axum::extract::FromRef<AppState> for dataplane::DataPlane {
-    fn from_ref(state: &AppState) -> Self {
-        state.data.clone()
     }
 }
 
@@ -185,75 +169,6 @@ impl Drop for ServerHandle {
             let _ = stop.send(());
         }
     }
-}
-
-/// Opens the database, makes sure the configured accounts exist, and builds the state.
-pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> {
-    strm_model::files::create_private_dir(&config.data_dir)
-        .map_err(|e| ServerError::io(&config.data_dir, e))?;
-    let dir = config.data_dir.clone();
-    let opened = tokio::task::spawn_blocking(move || private_files::make_private(&dir)).await?;
-    match opened {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(changed = n, "made files and directories of the data directory private (0600/0700)"),
-        Err(e) => return Err(ServerError::io(&config.data_dir, e)),
-    }
-    let path = config.data_dir.join(db::DB_FILE);
-    let db_path = path.clone();
-    let conn = tokio::task::spawn_blocking(move || db::open(&db_path))
-        .await?
-        .map_err(|e| ServerError::Database {
-            path: path.clone(),
-            source: e.into(),
-        })?;
-    let db = Db::new(conn);
-    let data = open_data_plane(config, &path, db.clone()).await?;
-    let passwords = password_pool::PasswordPool::new()
-        .map_err(|e| ServerError::Other(format!("cannot start the password threads: {e}")))?;
-    let state = AppState {
-        db,
-        passwords: std::sync::Arc::new(passwords),
-        throttle: Default::default(),
-        token_ttl_secs: config.token_ttl.as_secs() as i64,
-        request_timeout: config.request_timeout,
-        data,
-        node: routes::nodes::NodeInfo::new(config.addr),
-    };
-    for user in &config.users {
-        users::ensure_account(&state.db, user).await?;
-    }
-    Ok(state)
-}
-
-/// The data plane over its own connection to the same database, so that ingest does not
-/// queue behind control-plane queries.
-async fn open_data_plane(
-    config: &ServerConfig,
-    path: &std::path::Path,
-    db: Db,
-) -> Result<dataplane::DataPlane, ServerError> {
-    let owned = path.to_path_buf();
-    let store = tokio::task::spawn_blocking(move || dataplane::DataStore::open(&owned))
-        .await?
-        .map_err(|source| ServerError::Database {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    let mut settings = dataplane::DataPlaneConfig::new(config.data_dir.clone());
-    settings.retention = config.retention;
-    settings.token_ttl_secs = config.token_ttl.as_secs() as i64;
-    settings.s3_endpoint = config.s3_endpoint.clone();
-    settings.tick = config.export_tick;
-    let directory = dataplane::directory::DbDirectory::new(
-        db,
-        config.data_dir.clone(),
-        config.s3_endpoint.clone(),
-    );
-    Ok(dataplane::DataPlane::new(
-        store,
-        std::sync::Arc::new(directory),
-        settings,
-    )?)
 }
 
 /// Binds `config.addr`, serves in a background task of the current runtime, returns.

@@ -3,6 +3,7 @@
 
 mod errors;
 mod local;
+mod serve_passwords;
 mod shell;
 mod walkthrough;
 

@@ -9,4 +9,4 @@ mod happy_paths;
 mod isolation;
 mod logs;
 mod persistence;
-mod raw;
+pub mod raw;

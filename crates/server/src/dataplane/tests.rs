@@ -350,7 +350,7 @@ fn job(f: &Fixture, name: &str, linked: &str, view: View, export_keys: bool) -> 
         linked_stream: linked.into(),
         source_stream: "bart".into(),
         view,
-        sink: SinkTarget::resolve(SinkType::S3, "my-bucket", None, &f.data_dir, None).unwrap(),
+        sink: SinkTarget::resolve(ACCOUNT, SinkType::S3, "my-bucket", None, &f.data_dir, None).unwrap(),
         interval_secs: 30,
         path_prefix: Some("level01".into()),
         export_keys,
@@ -597,27 +597,28 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
     let with_endpoint = r#"{"AccessKey": {"AccessKeyId": "AKIA", "SecretAccessKey": "TOPSECRET"},
         "EndpointUrl": "http://127.0.0.1:9000"}"#;
     assert_eq!(
-        SinkTarget::resolve(SinkType::S3, "bucket-1", Some(s3), dir, None).unwrap(),
+        SinkTarget::resolve(ACCOUNT, SinkType::S3, "bucket-1", Some(s3), dir, None).unwrap(),
         SinkTarget::Directory {
             bucket: "bucket-1".into(),
-            root: "/data/buckets/bucket-1".into()
+            root: "/data/buckets/bucket-1".into(),
+            account: ACCOUNT.into(),
         }
     );
     let remote =
-        SinkTarget::resolve(SinkType::S3, "bucket-1", Some(with_endpoint), dir, None).unwrap();
+        SinkTarget::resolve(ACCOUNT, SinkType::S3, "bucket-1", Some(with_endpoint), dir, None).unwrap();
     assert!(matches!(remote, SinkTarget::S3 { .. }));
     assert!(!format!("{remote:?}").contains("TOPSECRET"));
     let server_default =
-        SinkTarget::resolve(SinkType::S3, "bucket-1", Some(s3), dir, Some("http://h:1")).unwrap();
+        SinkTarget::resolve(ACCOUNT, SinkType::S3, "bucket-1", Some(s3), dir, Some("http://h:1")).unwrap();
     assert!(
         matches!(server_default, SinkTarget::S3 { endpoint: Some(e), .. } if e == "http://h:1")
     );
     assert!(matches!(
-        SinkTarget::resolve(SinkType::Gcloud, "bucket-1", Some("{}"), dir, None).unwrap(),
+        SinkTarget::resolve(ACCOUNT, SinkType::Gcloud, "bucket-1", Some("{}"), dir, None).unwrap(),
         SinkTarget::Directory { .. }
     ));
     assert_eq!(
-        SinkTarget::resolve(SinkType::S3, "B", None, dir, None)
+        SinkTarget::resolve(ACCOUNT, SinkType::S3, "B", None, dir, None)
             .unwrap_err()
             .field,
         "bucketName"
