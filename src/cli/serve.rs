@@ -87,7 +87,10 @@ impl PasswordSource {
 /// The first line of the file (without its line end).
 fn read_password_file(path: &std::path::Path) -> Result<String, CliError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
-        CliError::Failed(format!("--password-file {}: cannot be read ({e})", path.display()))
+        CliError::Failed(format!(
+            "--password-file {}: cannot be read ({e})",
+            path.display()
+        ))
     })?;
     #[cfg(unix)]
     {
@@ -122,7 +125,8 @@ fn account(text: &str, source: &PasswordSource) -> Result<LocalAccount, CliError
         }
     };
     rules::check_email(email)?;
-    rules::check_password(&password).map_err(|e| CliError::Usage(format!("--user {email}: {e}")))?;
+    rules::check_password(&password)
+        .map_err(|e| CliError::Usage(format!("--user {email}: {e}")))?;
     Ok(LocalAccount {
         email: email.to_string(),
         password: password.into(),
@@ -148,7 +152,10 @@ mod tests {
         let err = account("strm-bart@example.com:short", &no_source()).unwrap_err();
         let msg = err.message();
         assert!(msg.contains("password") && msg.contains("8-1024"), "{msg}");
-        assert!(!msg.contains("short\""), "the password is never shown: {msg}");
+        assert!(
+            !msg.contains("short\""),
+            "the password is never shown: {msg}"
+        );
         assert!(
             account("nobody:long-enough-pw", &no_source())
                 .unwrap_err()
@@ -175,7 +182,16 @@ mod tests {
             env: None,
         };
         let err = account("strm-bart@example.com", &missing).unwrap_err();
-        assert!(err.message().contains("--password-file"), "{}", err.message());
-        assert!(account("no-at-sign", &no_source()).unwrap_err().message().contains("email"));
+        assert!(
+            err.message().contains("--password-file"),
+            "{}",
+            err.message()
+        );
+        assert!(
+            account("no-at-sign", &no_source())
+                .unwrap_err()
+                .message()
+                .contains("email")
+        );
     }
 }

@@ -22,7 +22,7 @@ pub use processes::{KillOnDrop, strm_tui};
 pub use resources::{exporter, output, s3_sink, sink, stream};
 pub use rows::{Refusal, Says, api_status, check, refused_calls};
 pub use scenario::{Scenario, seed_resources};
-pub use servers::LocalServer;
 pub use serve::{Served, raise_open_files_limit};
+pub use servers::LocalServer;
 pub use venv::venv;
 pub use wait::{wait_for, wait_until};

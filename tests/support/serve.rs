@@ -60,9 +60,9 @@ impl Served {
                 log.push('\n');
             }
         });
-        let url = url_rx.recv_timeout(Duration::from_secs(60)).unwrap_or_else(|_| {
-            panic!("serve printed no URL: {}", log.lock().unwrap())
-        });
+        let url = url_rx
+            .recv_timeout(Duration::from_secs(60))
+            .unwrap_or_else(|_| panic!("serve printed no URL: {}", log.lock().unwrap()));
         Served { child, url, log }
     }
 

@@ -288,7 +288,9 @@ impl EventReceiver {
     /// N events dropped; …" when this receiver did not keep up, 1001 when the server
     /// stopped or the stream or output was deleted.
     pub fn close_reason(&self) -> Option<(u16, &str)> {
-        self.closed.as_ref().map(|(code, reason)| (*code, reason.as_str()))
+        self.closed
+            .as_ref()
+            .map(|(code, reason)| (*code, reason.as_str()))
     }
 }
 

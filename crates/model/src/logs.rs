@@ -15,10 +15,22 @@ mod tests {
 
     #[test]
     fn only_our_own_targets_are_verbose() {
-        for ours in ["strm_server::dataplane::egress", "strm_tui", "strm_console::worker"] {
+        for ours in [
+            "strm_server::dataplane::egress",
+            "strm_tui",
+            "strm_console::worker",
+        ] {
             assert!(verbose_allowed(ours), "{ours}");
         }
-        for theirs in ["tungstenite::protocol", "tokio_tungstenite", "hyper::proto::h1", "h2::codec", "rusqlite", "reqwest::connect", "strm"] {
+        for theirs in [
+            "tungstenite::protocol",
+            "tokio_tungstenite",
+            "hyper::proto::h1",
+            "h2::codec",
+            "rusqlite",
+            "reqwest::connect",
+            "strm",
+        ] {
             assert!(!verbose_allowed(theirs), "{theirs}");
         }
     }

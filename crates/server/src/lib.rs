@@ -10,9 +10,9 @@ pub mod dataplane;
 pub mod db;
 pub mod error;
 pub mod extract;
-pub mod password_pool;
 pub mod listen;
 pub mod master_key;
+pub mod password_pool;
 pub mod private_files;
 pub mod routes;
 pub mod secrets;
@@ -231,10 +231,10 @@ pub async fn serve(config: ServerConfig) -> Result<(), ServerError> {
 /// `info` only strm-tui's own targets speak (`strm_model::logs`): libraries log frames
 /// and headers there.
 pub fn log_to_stderr() {
+    use tracing_subscriber::Layer;
     use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
     use tracing_subscriber::layer::SubscriberExt;
     use tracing_subscriber::util::SubscriberInitExt;
-    use tracing_subscriber::Layer;
     let wanted = EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
     let ours = filter_fn(|meta| {
         *meta.level() <= tracing::Level::INFO || strm_model::logs::verbose_allowed(meta.target())

@@ -62,10 +62,12 @@ impl PasswordPool {
 
     async fn run(&self, work: Work) -> Result<Done, PoolError> {
         let (reply, answer) = tokio::sync::oneshot::channel();
-        self.jobs.try_send(Job { work, reply }).map_err(|e| match e {
-            TrySendError::Full(_) => PoolError::Busy,
-            TrySendError::Disconnected(_) => PoolError::Failed("no hashing thread runs".into()),
-        })?;
+        self.jobs
+            .try_send(Job { work, reply })
+            .map_err(|e| match e {
+                TrySendError::Full(_) => PoolError::Busy,
+                TrySendError::Disconnected(_) => PoolError::Failed("no hashing thread runs".into()),
+            })?;
         answer
             .await
             .map_err(|_| PoolError::Failed("a hashing thread stopped".into()))
@@ -181,7 +183,11 @@ mod tests {
         let pool = PasswordPool::new().unwrap();
         let h = pool.hash("correct horse".into()).await.unwrap();
         assert!(h.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{h}");
-        assert!(pool.verify("correct horse".into(), h.clone()).await.unwrap());
+        assert!(
+            pool.verify("correct horse".into(), h.clone())
+                .await
+                .unwrap()
+        );
         assert!(!pool.verify("wrong horse".into(), h.clone()).await.unwrap());
         assert!(!pool.verify("x".into(), "not a hash".into()).await.unwrap());
         // Hashes of the plain API (accounts made by earlier versions) still verify, and
@@ -195,10 +201,18 @@ mod tests {
     async fn a_full_queue_is_busy_at_once() {
         let pool = PasswordPool::new().unwrap();
         let many: Vec<_> = (0..WORKERS + QUEUE + 20)
-            .map(|i| pool.verify(format!("guess {i}"), crate::secrets::unknown_account_hash().unwrap().into()))
+            .map(|i| {
+                pool.verify(
+                    format!("guess {i}"),
+                    crate::secrets::unknown_account_hash().unwrap().into(),
+                )
+            })
             .collect();
         let results = futures::future::join_all(many).await;
-        assert!(results.contains(&Err(PoolError::Busy)), "some are turned away");
+        assert!(
+            results.contains(&Err(PoolError::Busy)),
+            "some are turned away"
+        );
         assert!(results.contains(&Ok(false)), "the others are answered");
     }
 }

@@ -69,6 +69,10 @@ mod tests {
         assert_eq!(mode(&file), 0o600);
         assert_eq!(mode(&bucket), 0o700);
         assert_eq!(mode(&root.path().join("buckets")), 0o700);
-        assert_eq!(make_private(root.path()).unwrap(), 0, "a second pass changes nothing");
+        assert_eq!(
+            make_private(root.path()).unwrap(),
+            0,
+            "a second pass changes nothing"
+        );
     }
 }

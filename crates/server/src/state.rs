@@ -107,10 +107,13 @@ fn open_sealed(
     Ok(conn)
 }
 
+/// A stored sink as binding needs it: account, type, bucket, credentials (sealed).
+type StoredSink = (String, String, String, Option<String>);
+
 /// Local buckets used before buckets had owners become their first user's (the oldest
 /// sink on them); a later sink of another account on the same bucket stops exporting.
 fn claim_local_buckets(db: &Db, sinks: &SinkResolver) {
-    let rows = db.blocking(|conn| -> rusqlite::Result<Vec<(String, String, String, Option<String>)>> {
+    let rows = db.blocking(|conn| -> rusqlite::Result<Vec<StoredSink>> {
         conn.prepare(
             "SELECT a.billing_id, s.sink_type, s.bucket_name, s.credentials
              FROM sinks s JOIN accounts a ON a.id = s.account_id ORDER BY s.id",
@@ -150,12 +153,13 @@ async fn open_data_plane(
     sinks: SinkResolver,
 ) -> Result<dataplane::DataPlane, ServerError> {
     let (owned, keyring) = (path.to_path_buf(), sinks.keyring.clone());
-    let store = tokio::task::spawn_blocking(move || dataplane::DataStore::open_with(&owned, keyring))
-        .await?
-        .map_err(|source| ServerError::Database {
-            path: path.to_path_buf(),
-            source,
-        })?;
+    let store =
+        tokio::task::spawn_blocking(move || dataplane::DataStore::open_with(&owned, keyring))
+            .await?
+            .map_err(|source| ServerError::Database {
+                path: path.to_path_buf(),
+                source,
+            })?;
     let mut settings = dataplane::DataPlaneConfig::new(config.data_dir.clone());
     settings.retention = config.retention;
     settings.token_ttl_secs = config.token_ttl.as_secs() as i64;

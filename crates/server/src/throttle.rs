@@ -93,12 +93,18 @@ impl LoginThrottle {
             ));
         }
         if let Some(a) = address {
-            keys.push((Key::Address(a), FREE_FAILURES_PER_ADDRESS, IN_FLIGHT_PER_ADDRESS));
+            keys.push((
+                Key::Address(a),
+                FREE_FAILURES_PER_ADDRESS,
+                IN_FLIGHT_PER_ADDRESS,
+            ));
         }
         let mut entries = self.entries();
         if entries.len() >= MAX_ENTRIES {
             entries.retain(|_, e| {
-                e.in_flight > 0 || e.last_failure.is_some_and(|at| now.duration_since(at) < FORGET_AFTER)
+                e.in_flight > 0
+                    || e.last_failure
+                        .is_some_and(|at| now.duration_since(at) < FORGET_AFTER)
             });
             if entries.len() >= MAX_ENTRIES {
                 entries.retain(|_, e| e.in_flight > 0);
@@ -175,12 +181,23 @@ mod tests {
         for _ in 0..FREE_FAILURES_PER_ACCOUNT {
             t.begin(Some("a@b.c"), ip(1)).unwrap().finish(false);
         }
-        let wait = t.begin(Some("A@b.c"), ip(2)).err().expect("the account waits, from any address");
-        assert!(wait > Duration::from_millis(900) && wait <= Duration::from_secs(1), "{wait:?}");
-        assert!(t.begin(Some("other@b.c"), ip(2)).is_ok(), "other accounts do not wait");
+        let wait = t
+            .begin(Some("A@b.c"), ip(2))
+            .err()
+            .expect("the account waits, from any address");
+        assert!(
+            wait > Duration::from_millis(900) && wait <= Duration::from_secs(1),
+            "{wait:?}"
+        );
+        assert!(
+            t.begin(Some("other@b.c"), ip(2)).is_ok(),
+            "other accounts do not wait"
+        );
         // Failures of many accounts from one address make that address wait.
         for n in 0..FREE_FAILURES_PER_ADDRESS {
-            t.begin(Some(&format!("u{n}@b.c")), ip(3)).unwrap().finish(false);
+            t.begin(Some(&format!("u{n}@b.c")), ip(3))
+                .unwrap()
+                .finish(false);
         }
         assert!(t.begin(Some("fresh@b.c"), ip(3)).is_err());
         assert!(t.begin(Some("fresh@b.c"), ip(4)).is_ok());
@@ -199,7 +216,11 @@ mod tests {
             last = wait;
         }
         assert_eq!(last, MAX_DELAY);
-        assert_eq!(e.wait(5, 10, now + FORGET_AFTER), Duration::ZERO, "forgotten");
+        assert_eq!(
+            e.wait(5, 10, now + FORGET_AFTER),
+            Duration::ZERO,
+            "forgotten"
+        );
     }
 
     #[test]
@@ -208,7 +229,10 @@ mod tests {
         let held: Vec<_> = (0..IN_FLIGHT_PER_ADDRESS)
             .map(|n| t.begin(Some(&format!("p{n}@b.c")), ip(1)).unwrap())
             .collect();
-        assert!(t.begin(Some("q@b.c"), ip(1)).is_err(), "too many at once from one address");
+        assert!(
+            t.begin(Some("q@b.c"), ip(1)).is_err(),
+            "too many at once from one address"
+        );
         drop(held);
         assert!(t.begin(Some("q@b.c"), ip(1)).is_ok());
         for _ in 0..FREE_FAILURES_PER_ACCOUNT - 1 {
@@ -216,7 +240,13 @@ mod tests {
         }
         t.begin(Some("a@b.c"), ip(5)).unwrap().finish(true);
         t.begin(Some("a@b.c"), ip(5)).unwrap().finish(false);
-        assert!(t.begin(Some("a@b.c"), ip(5)).is_ok(), "the success reset the account");
-        assert!(t.entries().len() <= 3, "idle entries without failures are dropped");
+        assert!(
+            t.begin(Some("a@b.c"), ip(5)).is_ok(),
+            "the success reset the account"
+        );
+        assert!(
+            t.entries().len() <= 3,
+            "idle entries without failures are dropped"
+        );
     }
 }

@@ -26,7 +26,11 @@ async fn the_password_comes_from_the_environment_a_file_or_the_prompt_never_the_
         &["--user", "env@example.com"],
         &[("STRM_TUI_PASSWORD", PASSWORD), ("RUST_LOG", "warn")],
     );
-    assert!(!served.command_line().contains(PASSWORD), "{}", served.command_line());
+    assert!(
+        !served.command_line().contains(PASSWORD),
+        "{}",
+        served.command_line()
+    );
     assert!(signs_in(&served.url, "env@example.com", PASSWORD).await);
     drop(served);
 
@@ -35,7 +39,12 @@ async fn the_password_comes_from_the_environment_a_file_or_the_prompt_never_the_
     std::fs::set_permissions(&file, std::os::unix::fs::PermissionsExt::from_mode(0o600)).unwrap();
     let served = Served::start(
         dir.path(),
-        &["--user", "file@example.com", "--password-file", file.to_str().unwrap()],
+        &[
+            "--user",
+            "file@example.com",
+            "--password-file",
+            file.to_str().unwrap(),
+        ],
         &[("RUST_LOG", "warn")],
     );
     assert!(signs_in(&served.url, "file@example.com", PASSWORD).await);
@@ -44,14 +53,24 @@ async fn the_password_comes_from_the_environment_a_file_or_the_prompt_never_the_
 
     let mut prompted = strm_tui(dir.path());
     prompted
-        .args(["serve", "--addr", "127.0.0.1:0", "--user", "typed@example.com"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--user",
+            "typed@example.com",
+        ])
         .env_remove("STRM_TUI_PASSWORD");
     let served = Served::spawn(
         prompted,
         &[("RUST_LOG", "warn")],
         Some(&format!("{PASSWORD}\n")),
     );
-    assert!(served.log().contains("Password for typed@example.com"), "{}", served.log());
+    assert!(
+        served.log().contains("Password for typed@example.com"),
+        "{}",
+        served.log()
+    );
     assert!(signs_in(&served.url, "typed@example.com", PASSWORD).await);
     drop(served);
 
@@ -61,7 +80,9 @@ async fn the_password_comes_from_the_environment_a_file_or_the_prompt_never_the_
         &[("RUST_LOG", "warn")],
     );
     assert!(
-        served.log().contains("warning: --user old@example.com:PASSWORD puts the password where every user"),
+        served.log().contains(
+            "warning: --user old@example.com:PASSWORD puts the password where every user"
+        ),
         "{}",
         served.log()
     );
@@ -73,7 +94,13 @@ async fn the_password_comes_from_the_environment_a_file_or_the_prompt_never_the_
 fn without_any_source_of_a_password_serve_says_where_to_give_it() {
     let dir = tempfile::tempdir().unwrap();
     let out = strm_tui(dir.path())
-        .args(["serve", "--addr", "127.0.0.1:0", "--user", "none@example.com"])
+        .args([
+            "serve",
+            "--addr",
+            "127.0.0.1:0",
+            "--user",
+            "none@example.com",
+        ])
         .env_remove("STRM_TUI_PASSWORD")
         .stdin(std::process::Stdio::null())
         .output()

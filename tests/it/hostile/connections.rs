@@ -15,7 +15,7 @@ fn serve_with_1024_descriptors(root: &std::path::Path, args: &[&str]) -> Served 
     let exe = strm_tui(root);
     let mut cmd = std::process::Command::new("sh");
     cmd.arg("-c")
-        .arg("ulimit -Hn 1024 && ulimit -Sn 1024 && exec \"$0\" \"$@\"")
+        .arg("ulimit -Sn 1024 && ulimit -Hn 1024 && exec \"$0\" \"$@\"")
         .arg(exe.get_program())
         .args(["serve", "--addr", "127.0.0.1:0"])
         .args(args);
@@ -47,7 +47,10 @@ fn is_alive(to: SocketAddr) -> Duration {
         .unwrap();
     let mut answer = String::new();
     s.read_to_string(&mut answer).expect("answered");
-    assert!(answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"), "{answer}");
+    assert!(
+        answer.starts_with("HTTP/1.1 200") && answer.ends_with("ok"),
+        "{answer}"
+    );
     started.elapsed()
 }
 
@@ -78,16 +81,27 @@ async fn two_thousand_idle_connections_from_one_address_do_not_lock_out_anyone_e
             idle.push(s);
         }
     }
-    assert!(idle.len() > 1000, "the connections were made: {}", idle.len());
+    assert!(
+        idle.len() > 1000,
+        "the connections were made: {}",
+        idle.len()
+    );
     // Connections over the per-address cap are answered 429 and closed at once.
     let mut answer = String::new();
     let last = idle.last_mut().unwrap();
     let _ = tokio::time::timeout(Duration::from_secs(5), last.read_to_string(&mut answer)).await;
     assert!(answer.starts_with("HTTP/1.1 429"), "{answer}");
-    assert!(answer.contains("retry-after: 1") && answer.contains("\"code\":429"), "{answer}");
+    assert!(
+        answer.contains("retry-after: 1") && answer.contains("\"code\":429"),
+        "{answer}"
+    );
     let mut times = Vec::new();
     for _ in 0..10 {
-        times.push(tokio::task::spawn_blocking(move || is_alive(to)).await.unwrap());
+        times.push(
+            tokio::task::spawn_blocking(move || is_alive(to))
+                .await
+                .unwrap(),
+        );
     }
     times.sort();
     assert!(
@@ -101,7 +115,11 @@ async fn two_thousand_idle_connections_from_one_address_do_not_lock_out_anyone_e
 #[test]
 fn idle_and_slow_header_connections_are_closed_after_the_header_timeout() {
     let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(dir.path(), &["--header-timeout", "2"], &[("RUST_LOG", "warn")]);
+    let served = Served::start(
+        dir.path(),
+        &["--header-timeout", "2"],
+        &[("RUST_LOG", "warn")],
+    );
     let to: SocketAddr = served.url.trim_start_matches("http://").parse().unwrap();
     let started = Instant::now();
     // One that sends nothing, one that sends a header line every half second, one that
@@ -109,7 +127,8 @@ fn idle_and_slow_header_connections_are_closed_after_the_header_timeout() {
     let mut silent = TcpStream::connect(to).unwrap();
     let mut slow = TcpStream::connect(to).unwrap();
     let mut kept = TcpStream::connect(to).unwrap();
-    kept.write_all(b"GET /is-alive HTTP/1.1\r\nhost: x\r\n\r\n").unwrap();
+    kept.write_all(b"GET /is-alive HTTP/1.1\r\nhost: x\r\n\r\n")
+        .unwrap();
     let mut first = [0u8; 512];
     let n = kept.read(&mut first).unwrap();
     assert!(first[..n].starts_with(b"HTTP/1.1 200"));
@@ -117,20 +136,33 @@ fn idle_and_slow_header_connections_are_closed_after_the_header_timeout() {
         let _ = slow.write_all(b"GET /is-alive HTTP/1.1\r\n");
         for n in 0..40 {
             std::thread::sleep(Duration::from_millis(500));
-            if slow.write_all(format!("x-drip-{n}: 1\r\n").as_bytes()).is_err() {
+            if slow
+                .write_all(format!("x-drip-{n}: 1\r\n").as_bytes())
+                .is_err()
+            {
                 return (true, slow);
             }
         }
         (false, slow)
     });
-    assert!(closed_by_server(&mut silent, Duration::from_secs(10)), "a silent connection is closed");
-    assert!(closed_by_server(&mut kept, Duration::from_secs(10)), "an idle keep-alive connection is closed");
+    assert!(
+        closed_by_server(&mut silent, Duration::from_secs(10)),
+        "a silent connection is closed"
+    );
+    assert!(
+        closed_by_server(&mut kept, Duration::from_secs(10)),
+        "an idle keep-alive connection is closed"
+    );
     let (write_failed, mut slow) = dripping.join().unwrap();
     assert!(
         write_failed || closed_by_server(&mut slow, Duration::from_secs(1)),
         "a client dripping headers is cut off"
     );
-    assert!(started.elapsed() < Duration::from_secs(19), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(19),
+        "{:?}",
+        started.elapsed()
+    );
     // And the server still answers.
     let answered = wait_until(Duration::from_secs(5), Duration::from_millis(100), || {
         Some(is_alive(to))

@@ -66,12 +66,18 @@ async fn five_hundred_concurrent_failed_sign_ins_stay_small_and_others_keep_bein
         .send()
         .await
         .expect("a real sign-in is answered during the flood");
-    assert_eq!(login.status(), StatusCode::OK, "{}", login.text().await.unwrap());
+    assert_eq!(
+        login.status(),
+        StatusCode::OK,
+        "{}",
+        login.text().await.unwrap()
+    );
 
     let mut refused = 0;
     for answer in flood {
         let (status, retry, body) = answer.await.unwrap();
-        let v: serde_json::Value = serde_json::from_str(&body).unwrap_or_else(|e| panic!("{status}: {e}: {body}"));
+        let v: serde_json::Value =
+            serde_json::from_str(&body).unwrap_or_else(|e| panic!("{status}: {e}: {body}"));
         assert_eq!(v["error"]["code"], status.as_u16(), "{body}");
         match status {
             StatusCode::UNAUTHORIZED => {}
@@ -92,7 +98,8 @@ async fn five_hundred_concurrent_failed_sign_ins_stay_small_and_others_keep_bein
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn repeated_failures_for_one_account_wait_with_retry_after_and_the_owner_still_signs_in_later() {
+async fn repeated_failures_for_one_account_wait_with_retry_after_and_the_owner_still_signs_in_later()
+ {
     let dir = tempfile::tempdir().unwrap();
     let served = Served::start(
         dir.path(),

@@ -21,7 +21,13 @@ async fn a_trace_level_log_with_egress_shows_no_payload_secret_or_token() {
     let sender = s.client(&s.stream);
     let marker = "pii-marker-7f3a9c";
     for n in 0..5 {
-        send_click(&sender, &format!("{marker}-{n}"), &[0, 1], &format!("https://{marker}.io/{n}")).await;
+        send_click(
+            &sender,
+            &format!("{marker}-{n}"),
+            &[0, 1],
+            &format!("https://{marker}.io/{n}"),
+        )
+        .await;
     }
     for _ in 0..5 {
         let event = tokio::time::timeout(Duration::from_secs(10), tail.next())
@@ -36,12 +42,21 @@ async fn a_trace_level_log_with_egress_shows_no_payload_secret_or_token() {
     drop(tail);
     tokio::time::sleep(Duration::from_millis(500)).await;
     let log = served.log();
-    assert!(log.contains("TRACE") || log.contains("DEBUG"), "the log is verbose: {log}");
+    assert!(
+        log.contains("TRACE") || log.contains("DEBUG"),
+        "the log is verbose: {log}"
+    );
     for (what, secret) in [
         ("an event payload", marker),
         ("the password", PASSWORD),
-        ("the stream's client secret", s.stream.client_secret.as_deref().unwrap()),
-        ("the output's client secret", s.output.client_secret.as_deref().unwrap()),
+        (
+            "the stream's client secret",
+            s.stream.client_secret.as_deref().unwrap(),
+        ),
+        (
+            "the output's client secret",
+            s.output.client_secret.as_deref().unwrap(),
+        ),
         ("an event token", &stream_token),
         ("an event token", &output_token),
         ("an id token", &session.id_token),

@@ -6,6 +6,7 @@
 
 mod buckets;
 mod connections;
+mod fuzz;
 mod logins;
 mod logs;
 mod secrets;

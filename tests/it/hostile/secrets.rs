@@ -91,12 +91,19 @@ async fn the_data_directory_is_private_and_holds_no_secret_or_key_in_plain_text(
     let served = Served::start(dir.path(), &[], &[("RUST_LOG", "warn")]);
     let s = Scenario::seed(&served.url, dir.path(), "vault@example.com").await;
     s.api
-        .create_sink(&sink("keys", "keys-bucket", Some(endpoint_credentials("AKIAVAULT", SECRET, &endpoint))))
+        .create_sink(&sink(
+            "keys",
+            "keys-bucket",
+            Some(endpoint_credentials("AKIAVAULT", SECRET, &endpoint)),
+        ))
         .await
         .unwrap();
     s.exporter("bart", "keys", true).await.unwrap();
     // A local bucket too, with decrypted events exported into the data directory.
-    s.api.create_sink(&sink("local", "vault-bucket", None)).await.unwrap();
+    s.api
+        .create_sink(&sink("local", "vault-bucket", None))
+        .await
+        .unwrap();
     s.exporter("level0-1", "local", false).await.unwrap();
     let sender = s.client(&s.stream);
     for n in 0..3 {
@@ -117,7 +124,10 @@ async fn the_data_directory_is_private_and_holds_no_secret_or_key_in_plain_text(
     let text = wait_for(90, async || {
         let listed: Vec<_> = store.list(None).try_collect().await.ok()?;
         let mut text = String::new();
-        for o in listed.iter().filter(|o| o.location.as_ref().contains("-keys-")) {
+        for o in listed
+            .iter()
+            .filter(|o| o.location.as_ref().contains("-keys-"))
+        {
             let bytes = store.get(&o.location).await.ok()?.bytes().await.ok()?;
             text.push_str(std::str::from_utf8(&bytes).ok()?);
         }
@@ -136,7 +146,12 @@ async fn the_data_directory_is_private_and_holds_no_secret_or_key_in_plain_text(
     assert_eq!(materials.len(), 3, "{text}");
     let local_bucket = data.join("server/buckets/vault-bucket");
     wait_for(90, async || {
-        (everything_below(&local_bucket).iter().filter(|p| p.is_file()).count() >= 2).then_some(())
+        (everything_below(&local_bucket)
+            .iter()
+            .filter(|p| p.is_file())
+            .count()
+            >= 2)
+            .then_some(())
     })
     .await;
 
@@ -147,7 +162,10 @@ async fn the_data_directory_is_private_and_holds_no_secret_or_key_in_plain_text(
         let hex: String = m.iter().map(|b| format!("{b:02x}")).collect();
         needles.push(("key material (hex)", hex.into_bytes()));
     }
-    assert!(data.join("server/strm.db-wal").exists(), "the write-ahead log is there to search");
+    assert!(
+        data.join("server/strm.db-wal").exists(),
+        "the write-ahead log is there to search"
+    );
     assert_eq!(files_holding(&data, &needles), Vec::<String>::new());
     assert_eq!(not_private(&data), Vec::<String>::new());
 
@@ -163,7 +181,11 @@ async fn the_data_directory_is_private_and_holds_no_secret_or_key_in_plain_text(
     let after = std::fs::read_to_string(data.join("server/master.key")).unwrap();
     assert_ne!(before, after, "a new master key");
     assert!(!data.join("server/master.key.new").exists());
-    assert!(served.log().contains("master key rotated"), "{}", served.log());
+    assert!(
+        served.log().contains("master key rotated"),
+        "{}",
+        served.log()
+    );
     assert_eq!(files_holding(&data, &needles), Vec::<String>::new());
     assert_eq!(not_private(&data), Vec::<String>::new());
     // The S3 credentials open (a new exporter's probe writes to the store) and so do the
@@ -172,18 +194,34 @@ async fn the_data_directory_is_private_and_holds_no_secret_or_key_in_plain_text(
     create.export_keys = true;
     s.api.create_exporter("bart", &create).await.unwrap();
     let mut tail = s.client(&s.output).receive(true).await.unwrap();
-    send_click(&s.client(&s.stream), "vault-0", &[0, 1], "https://a.io/after").await;
+    send_click(
+        &s.client(&s.stream),
+        "vault-0",
+        &[0, 1],
+        "https://a.io/after",
+    )
+    .await;
     let event = tail.next().await.unwrap().unwrap();
-    assert!(event.contains("\"producerSessionId\":\"vault-0\""), "{event}");
+    assert!(
+        event.contains("\"producerSessionId\":\"vault-0\""),
+        "{event}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_master_key_from_the_environment_leaves_no_key_file_and_a_wrong_one_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let key = "q3n0cW6Yt0l0Ykq8n0dQeXb3X2g2a0pVbE5hN1dZc3M=";
-    let served = Served::start(dir.path(), &[], &[("STRM_MASTER_KEY", key), ("RUST_LOG", "warn")]);
+    let served = Served::start(
+        dir.path(),
+        &[],
+        &[("STRM_MASTER_KEY", key), ("RUST_LOG", "warn")],
+    );
     let s = Scenario::seed(&served.url, dir.path(), "env@example.com").await;
-    s.api.create_sink(&crate::support::s3_sink("s3", "env-bucket")).await.unwrap();
+    s.api
+        .create_sink(&crate::support::s3_sink("s3", "env-bucket"))
+        .await
+        .unwrap();
     drop(served);
     let server_dir = dir.path().join("data/server");
     assert!(!server_dir.join("master.key").exists());
@@ -200,7 +238,15 @@ async fn a_master_key_from_the_environment_leaves_no_key_file_and_a_wrong_one_is
     let served = Served::start(
         dir.path(),
         &[],
-        &[("STRM_MASTER_KEY", other), ("STRM_PREVIOUS_MASTER_KEY", key), ("RUST_LOG", "info")],
+        &[
+            ("STRM_MASTER_KEY", other),
+            ("STRM_PREVIOUS_MASTER_KEY", key),
+            ("RUST_LOG", "info"),
+        ],
     );
-    assert!(served.log().contains("sealed stored secrets"), "{}", served.log());
+    assert!(
+        served.log().contains("sealed stored secrets"),
+        "{}",
+        served.log()
+    );
 }

@@ -10,9 +10,8 @@ use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
 use crate::support::{Scenario, Served};
 
-type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 const BIG: usize = 16 * 1024 * 1024;
 const CLIENTS: usize = 8;
@@ -89,5 +88,8 @@ async fn data_from_the_client_closes_the_tail_and_16_mib_messages_are_not_buffer
         .unwrap()
         .unwrap()
         .unwrap();
-    assert!(event.to_text().unwrap().contains("https://a.io/after"), "{event}");
+    assert!(
+        event.to_text().unwrap().contains("https://a.io/after"),
+        "{event}"
+    );
 }

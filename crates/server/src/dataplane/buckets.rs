@@ -78,7 +78,10 @@ mod tests {
         assert!(matches!(err, SinkError::NotOwner { .. }), "{err}");
         assert!(err.to_string().contains("alice-bucket"), "{err}");
         claim(dir.path(), "bob-bucket", "bob1234567890").unwrap();
-        assert_eq!(owner(dir.path(), "bob-bucket").unwrap().as_deref(), Some("bob1234567890"));
+        assert_eq!(
+            owner(dir.path(), "bob-bucket").unwrap().as_deref(),
+            Some("bob1234567890")
+        );
     }
 
     #[test]
@@ -91,7 +94,10 @@ mod tests {
                     s.spawn(move || claim(root, "contested", &format!("account{n}")).is_ok())
                 })
                 .collect();
-            handles.into_iter().map(|h| h.join().unwrap() as usize).sum()
+            handles
+                .into_iter()
+                .map(|h| h.join().unwrap() as usize)
+                .sum()
         });
         assert_eq!(wins, 1);
     }

@@ -15,6 +15,9 @@ use super::render::Renderer;
 use super::schemas::EventSchema;
 use super::store::Principal;
 
+/// What one view made of an event: rendered once, by the first subscriber that asks.
+type Rendering = Arc<OnceCell<Option<Utf8Bytes>>>;
+
 /// An accepted event as the source stream holds it (all PII encrypted), as JSON text.
 pub struct Published {
     pub seq: i64,
@@ -22,7 +25,7 @@ pub struct Published {
     pub consent: Vec<i32>,
     pub text: Utf8Bytes,
     /// What each output view made of it, rendered by the first subscriber that asked.
-    renders: Mutex<Vec<(View, Arc<OnceCell<Option<Utf8Bytes>>>)>>,
+    renders: Mutex<Vec<(View, Rendering)>>,
 }
 
 impl Published {
@@ -36,7 +39,7 @@ impl Published {
         }
     }
 
-    fn render_cell(&self, view: &View) -> Arc<OnceCell<Option<Utf8Bytes>>> {
+    fn render_cell(&self, view: &View) -> Rendering {
         let mut renders = self.renders.lock().unwrap_or_else(|e| e.into_inner());
         if let Some((_, cell)) = renders.iter().find(|(v, _)| v == view) {
             return cell.clone();

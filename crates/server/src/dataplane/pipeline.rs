@@ -307,7 +307,7 @@ impl DataPlane {
         let format = decode::format_of(req.serialization_type, req.content_type)?;
         let mut event = decode::decode(schema, format, req.body)?;
         decode::check(schema, &event)?;
-        let consent = decode::consent_levels(schema, &event);
+        let consent = decode::consent_levels(schema, &event)?;
         let key_value = match avro_path::get(&event, &schema.key_field) {
             Some(v) => key_text(v),
             None => "".into(),

@@ -332,7 +332,10 @@ async fn a_slow_consumer_loses_events_and_counts_them() {
             .unwrap();
     }
     // It is told, first thing, that it missed six; its tail ends there.
-    assert!(matches!(slow.next().await, Some(Err(super::egress::Behind(6)))));
+    assert!(matches!(
+        slow.next().await,
+        Some(Err(super::egress::Behind(6)))
+    ));
     assert_eq!(slow.dropped(), 6);
     assert_eq!(plane.egress_counts(ACCOUNT).dropped_events, 6);
     assert_eq!(plane.egress_counts(ACCOUNT).tails_closed_behind, 1);
@@ -350,7 +353,8 @@ fn job(f: &Fixture, name: &str, linked: &str, view: View, export_keys: bool) -> 
         linked_stream: linked.into(),
         source_stream: "bart".into(),
         view,
-        sink: SinkTarget::resolve(ACCOUNT, SinkType::S3, "my-bucket", None, &f.data_dir, None).unwrap(),
+        sink: SinkTarget::resolve(ACCOUNT, SinkType::S3, "my-bucket", None, &f.data_dir, None)
+            .unwrap(),
         interval_secs: 30,
         path_prefix: Some("level01".into()),
         export_keys,
@@ -604,12 +608,26 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
             account: ACCOUNT.into(),
         }
     );
-    let remote =
-        SinkTarget::resolve(ACCOUNT, SinkType::S3, "bucket-1", Some(with_endpoint), dir, None).unwrap();
+    let remote = SinkTarget::resolve(
+        ACCOUNT,
+        SinkType::S3,
+        "bucket-1",
+        Some(with_endpoint),
+        dir,
+        None,
+    )
+    .unwrap();
     assert!(matches!(remote, SinkTarget::S3 { .. }));
     assert!(!format!("{remote:?}").contains("TOPSECRET"));
-    let server_default =
-        SinkTarget::resolve(ACCOUNT, SinkType::S3, "bucket-1", Some(s3), dir, Some("http://h:1")).unwrap();
+    let server_default = SinkTarget::resolve(
+        ACCOUNT,
+        SinkType::S3,
+        "bucket-1",
+        Some(s3),
+        dir,
+        Some("http://h:1"),
+    )
+    .unwrap();
     assert!(
         matches!(server_default, SinkTarget::S3 { endpoint: Some(e), .. } if e == "http://h:1")
     );

@@ -195,12 +195,23 @@ mod tests {
         assert!(head.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{head}");
         assert!(head.contains("content-type: application/json"), "{head}");
         assert!(head.contains("date: Sun"), "{head}");
-        assert!(head.contains(&format!("content-length: {}", body.len())), "{head}");
+        assert!(
+            head.contains(&format!("content-length: {}", body.len())),
+            "{head}"
+        );
         let v: serde_json::Value = serde_json::from_str(body).unwrap();
         assert_eq!(v["error"]["code"], 400);
-        assert!(v["error"]["message"].as_str().unwrap().contains("Content-Length"));
+        assert!(
+            v["error"]["message"]
+                .as_str()
+                .unwrap()
+                .contains("Content-Length")
+        );
         let out = written(&[&HYPER_400[..10], &HYPER_400[10..]]);
-        assert!(out.contains("\"code\":400"), "split heads are found too: {out}");
+        assert!(
+            out.contains("\"code\":400"),
+            "split heads are found too: {out}"
+        );
     }
 
     #[test]
@@ -214,23 +225,39 @@ mod tests {
         }
         assert_eq!(written(&[&all]), String::from_utf8(all.clone()).unwrap());
         // A body that looks like hyper's answer is a body, not a head.
-        let head = format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", HYPER_400.len());
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n",
+            HYPER_400.len()
+        );
         let tricky = [head.as_bytes(), HYPER_400].concat();
         let mut then = tricky.clone();
         then.extend_from_slice(HYPER_400);
         let out = written(&[&then]);
-        assert!(out.starts_with(&String::from_utf8(tricky).unwrap()), "{out}");
-        assert!(out.ends_with("}"), "the real one after it is rewritten: {out}");
+        assert!(
+            out.starts_with(&String::from_utf8(tricky).unwrap()),
+            "{out}"
+        );
+        assert!(
+            out.ends_with("}"),
+            "the real one after it is rewritten: {out}"
+        );
     }
 
     #[test]
     fn upgrades_and_http2_are_not_followed() {
         let upgrade = b"HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\n";
         let frames = [&upgrade[..], HYPER_400].concat();
-        assert_eq!(written(&[&frames]), String::from_utf8(frames.clone()).unwrap());
+        assert_eq!(
+            written(&[&frames]),
+            String::from_utf8(frames.clone()).unwrap()
+        );
         let h2 = [&b"\x00\x00\x12\x04\x00\x00\x00\x00\x00"[..], HYPER_400].concat();
         assert_eq!(written(&[&h2]).as_bytes(), &h2[..]);
-        let chunked = [&b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"[..], HYPER_400].concat();
+        let chunked = [
+            &b"HTTP/1.1 200 OK\r\ntransfer-encoding: chunked\r\n\r\n"[..],
+            HYPER_400,
+        ]
+        .concat();
         assert_eq!(written(&[&chunked]).as_bytes(), &chunked[..]);
     }
 }

@@ -126,7 +126,10 @@ mod tests {
         let _again = limits.admit(ip(1)).unwrap();
         drop(b);
         assert_eq!(limits.open(), 1);
-        assert!(limits.counts().by_address.len() == 1, "empty entries are removed");
+        assert!(
+            limits.counts().by_address.len() == 1,
+            "empty entries are removed"
+        );
     }
 
     #[test]

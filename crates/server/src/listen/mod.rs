@@ -174,7 +174,9 @@ async fn connection(
         let check = match closing {
             Some(at) => at,
             None if activity.answered() => (activity.last() + timeout).into(),
-            None => (activity.opened() + timeout).min(activity.last() + timeout).into(),
+            None => (activity.opened() + timeout)
+                .min(activity.last() + timeout)
+                .into(),
         };
         tokio::select! {
             _ = conn.as_mut() => break,

@@ -17,8 +17,8 @@ use sha2::{Digest, Sha256, Sha512};
 
 pub use reseal::{ResealError, Resealed, reseal};
 pub use source::{
-    MASTER_KEY_ENV, MASTER_KEY_FILE, MasterKeyConfig, NEXT_MASTER_KEY_FILE, PREVIOUS_MASTER_KEY_ENV,
-    finish_rotation, load,
+    MASTER_KEY_ENV, MASTER_KEY_FILE, MasterKeyConfig, NEXT_MASTER_KEY_FILE,
+    PREVIOUS_MASTER_KEY_ENV, finish_rotation, load,
 };
 
 /// Bytes of a master key.
@@ -102,9 +102,12 @@ impl MasterKey {
             .decode(text.trim())
             .or_else(|_| base64::engine::general_purpose::STANDARD_NO_PAD.decode(text.trim()))
             .map_err(|_| "is not base64".to_string())?;
-        let bytes: [u8; KEY_LEN] = bytes
-            .try_into()
-            .map_err(|b: Vec<u8>| format!("is {} bytes; a master key is 32 (`openssl rand -base64 32`)", b.len()))?;
+        let bytes: [u8; KEY_LEN] = bytes.try_into().map_err(|b: Vec<u8>| {
+            format!(
+                "is {} bytes; a master key is 32 (`openssl rand -base64 32`)",
+                b.len()
+            )
+        })?;
         Ok(MasterKey::from_bytes(&bytes))
     }
 
@@ -240,14 +243,40 @@ mod tests {
         let material = [7u8; 64];
         let sealed = ring.seal(Purpose::KeyMaterial, &material);
         assert!(!sealed.windows(8).any(|w| w == [7u8; 8]), "no plain bytes");
-        assert_ne!(sealed, ring.seal(Purpose::KeyMaterial, &material), "a fresh nonce each time");
-        assert_eq!(ring.open(Purpose::KeyMaterial, &sealed).unwrap().unwrap(), material);
-        assert_eq!(ring.open(Purpose::SinkCredentials, &sealed), Err(SealError::Damaged));
-        assert_eq!(ring.open(Purpose::KeyMaterial, &material).unwrap(), None, "plain legacy value");
-        let text = ring.seal_text(Purpose::SinkCredentials, "{\"SecretAccessKey\":\"TOPSECRET\"}");
-        assert!(text.starts_with(&ring.current_text_prefix()) && !text.contains("TOPSECRET"), "{text}");
-        assert_eq!(ring.open_text(Purpose::SinkCredentials, &text).unwrap(), "{\"SecretAccessKey\":\"TOPSECRET\"}");
-        assert_eq!(ring.open_text(Purpose::SinkCredentials, "{}").unwrap(), "{}");
+        assert_ne!(
+            sealed,
+            ring.seal(Purpose::KeyMaterial, &material),
+            "a fresh nonce each time"
+        );
+        assert_eq!(
+            ring.open(Purpose::KeyMaterial, &sealed).unwrap().unwrap(),
+            material
+        );
+        assert_eq!(
+            ring.open(Purpose::SinkCredentials, &sealed),
+            Err(SealError::Damaged)
+        );
+        assert_eq!(
+            ring.open(Purpose::KeyMaterial, &material).unwrap(),
+            None,
+            "plain legacy value"
+        );
+        let text = ring.seal_text(
+            Purpose::SinkCredentials,
+            "{\"SecretAccessKey\":\"TOPSECRET\"}",
+        );
+        assert!(
+            text.starts_with(&ring.current_text_prefix()) && !text.contains("TOPSECRET"),
+            "{text}"
+        );
+        assert_eq!(
+            ring.open_text(Purpose::SinkCredentials, &text).unwrap(),
+            "{\"SecretAccessKey\":\"TOPSECRET\"}"
+        );
+        assert_eq!(
+            ring.open_text(Purpose::SinkCredentials, "{}").unwrap(),
+            "{}"
+        );
     }
 
     #[test]
@@ -256,7 +285,13 @@ mod tests {
         let sealed = Keyring::new(old.clone(), vec![]).seal(Purpose::KeyMaterial, b"k");
         let rotated = Keyring::new(MasterKey::generate().0, vec![old.clone()]);
         assert!(!rotated.is_current(&sealed));
-        assert_eq!(rotated.open(Purpose::KeyMaterial, &sealed).unwrap().unwrap(), b"k");
+        assert_eq!(
+            rotated
+                .open(Purpose::KeyMaterial, &sealed)
+                .unwrap()
+                .unwrap(),
+            b"k"
+        );
         let stranger = ring();
         assert_eq!(
             stranger.open(Purpose::KeyMaterial, &sealed),
@@ -268,7 +303,11 @@ mod tests {
     fn keys_parse_from_base64_of_32_bytes_only() {
         let (key, text) = MasterKey::generate();
         assert_eq!(MasterKey::parse(&format!(" {text}\n")).unwrap().id, key.id);
-        assert!(MasterKey::parse("not base64!").unwrap_err().contains("base64"));
+        assert!(
+            MasterKey::parse("not base64!")
+                .unwrap_err()
+                .contains("base64")
+        );
         assert!(MasterKey::parse("c2hvcnQ=").unwrap_err().contains("32"));
         assert!(!format!("{key:?}").contains(&text));
     }

@@ -53,9 +53,7 @@ pub fn reseal(conn: &mut Connection, ring: &Keyring) -> Result<Resealed, ResealE
         })?
         .collect::<rusqlite::Result<_>>()?;
     for (seq, stored) in stale {
-        let plain = ring
-            .open(Purpose::KeyMaterial, &stored)?
-            .unwrap_or(stored);
+        let plain = ring.open(Purpose::KeyMaterial, &stored)?.unwrap_or(stored);
         let sealed = ring.seal(Purpose::KeyMaterial, &plain);
         tx.execute(
             "UPDATE dp_keys SET material = ?2 WHERE seq = ?1",
@@ -94,20 +92,48 @@ mod tests {
         .unwrap();
         let old = MasterKey::generate().0;
         let first = Keyring::new(old.clone(), vec![]);
-        assert_eq!(reseal(&mut conn, &first).unwrap(), Resealed { credentials: 1, keys: 1 });
+        assert_eq!(
+            reseal(&mut conn, &first).unwrap(),
+            Resealed {
+                credentials: 1,
+                keys: 1
+            }
+        );
         assert_eq!(reseal(&mut conn, &first).unwrap(), Resealed::default());
         let rotated = Keyring::new(MasterKey::generate().0, vec![old]);
-        assert_eq!(reseal(&mut conn, &rotated).unwrap(), Resealed { credentials: 1, keys: 1 });
+        assert_eq!(
+            reseal(&mut conn, &rotated).unwrap(),
+            Resealed {
+                credentials: 1,
+                keys: 1
+            }
+        );
         let (creds, material): (String, Vec<u8>) = conn
-            .query_row("SELECT s.credentials, k.material FROM sinks s, dp_keys k", [], |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })
+            .query_row(
+                "SELECT s.credentials, k.material FROM sinks s, dp_keys k",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
             .unwrap();
         assert!(creds.starts_with(&rotated.current_text_prefix()) && !creds.contains("TOPSECRET"));
-        assert!(rotated.open_text(Purpose::SinkCredentials, &creds).unwrap().contains("TOPSECRET"));
-        assert_eq!(rotated.open(Purpose::KeyMaterial, &material).unwrap().unwrap(), vec![9u8; 64]);
+        assert!(
+            rotated
+                .open_text(Purpose::SinkCredentials, &creds)
+                .unwrap()
+                .contains("TOPSECRET")
+        );
+        assert_eq!(
+            rotated
+                .open(Purpose::KeyMaterial, &material)
+                .unwrap()
+                .unwrap(),
+            vec![9u8; 64]
+        );
         // A key the ring does not know stops the start, naming it.
         let stranger = Keyring::new(MasterKey::generate().0, vec![]);
-        assert!(matches!(reseal(&mut conn, &stranger), Err(ResealError::Seal(SealError::UnknownKey(_)))));
+        assert!(matches!(
+            reseal(&mut conn, &stranger),
+            Err(ResealError::Seal(SealError::UnknownKey(_)))
+        ));
     }
 }

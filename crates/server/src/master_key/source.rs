@@ -131,7 +131,10 @@ mod tests {
         let ring = load(dir.path(), &MasterKeyConfig::default()).unwrap();
         let path = dir.path().join(MASTER_KEY_FILE);
         use std::os::unix::fs::PermissionsExt;
-        assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
+        assert_eq!(
+            std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+            0o600
+        );
         let again = load(dir.path(), &MasterKeyConfig::default()).unwrap();
         assert_eq!(again.current().id_hex(), ring.current().id_hex());
     }
@@ -147,7 +150,13 @@ mod tests {
         };
         let rotated = load(dir.path(), &rotate).unwrap();
         assert_ne!(rotated.current().id_hex(), first.current().id_hex());
-        assert_eq!(rotated.open(Purpose::KeyMaterial, &sealed).unwrap().unwrap(), b"k");
+        assert_eq!(
+            rotated
+                .open(Purpose::KeyMaterial, &sealed)
+                .unwrap()
+                .unwrap(),
+            b"k"
+        );
         // Interrupted before it finished: the next start still knows both.
         let resumed = load(dir.path(), &MasterKeyConfig::default()).unwrap();
         assert_eq!(resumed.current().id_hex(), rotated.current().id_hex());
@@ -155,7 +164,10 @@ mod tests {
         assert!(finish_rotation(dir.path()).unwrap());
         let after = load(dir.path(), &MasterKeyConfig::default()).unwrap();
         assert_eq!(after.current().id_hex(), rotated.current().id_hex());
-        assert!(after.open(Purpose::KeyMaterial, &sealed).is_err(), "the old key is gone");
+        assert!(
+            after.open(Purpose::KeyMaterial, &sealed).is_err(),
+            "the old key is gone"
+        );
     }
 
     #[test]
@@ -175,12 +187,20 @@ mod tests {
             ..Default::default()
         };
         let err = load(dir.path(), &bad).unwrap_err().to_string();
-        assert!(err.contains(MASTER_KEY_ENV) && !err.contains("short"), "{err}");
+        assert!(
+            err.contains(MASTER_KEY_ENV) && !err.contains("short"),
+            "{err}"
+        );
         let rotate_env = MasterKeyConfig {
             key: Some(Secret::new(text)),
             rotate: true,
             ..Default::default()
         };
-        assert!(load(dir.path(), &rotate_env).unwrap_err().to_string().contains(PREVIOUS_MASTER_KEY_ENV));
+        assert!(
+            load(dir.path(), &rotate_env)
+                .unwrap_err()
+                .to_string()
+                .contains(PREVIOUS_MASTER_KEY_ENV)
+        );
     }
 }

@@ -60,7 +60,11 @@ async fn create_account(
     rules::check_password(&req.password)?;
     // Only what runs at once from one address is capped here: a sign-up is no guess.
     let attempt = attempt(&state, None, &client)?;
-    let hash = state.passwords.hash(req.password).await.map_err(pool_error)?;
+    let hash = state
+        .passwords
+        .hash(req.password)
+        .await
+        .map_err(pool_error)?;
     drop(attempt);
     let ttl = state.token_ttl_secs;
     let auth = state
@@ -92,7 +96,9 @@ async fn login(
     // tell which accounts exist.
     let stored = match &account {
         Some(a) => a.password_hash.clone(),
-        None => secrets::unknown_account_hash().unwrap_or_default().to_string(),
+        None => secrets::unknown_account_hash()
+            .unwrap_or_default()
+            .to_string(),
     };
     let ok = state
         .passwords

@@ -107,7 +107,9 @@ pub fn get(
     match found.len() {
         0 => Err(ApiError::not_found(format!("sink {name:?} not found"))),
         1 => Ok(found.remove(0)),
-        _ => Err(ApiError::bad_request(format!(
+        // The name alone is ambiguous now (409, as a state of the account and not a
+        // fault of the request: it was fine while only one such sink existed).
+        _ => Err(ApiError::conflict(format!(
             "sinkType: is missing and there are sinks named {name:?} of both types; \
              add ?sinkType=S3 or ?sinkType=GCLOUD"
         ))),
