@@ -5,6 +5,7 @@ mod auth;
 mod contract;
 mod embedded;
 mod error_rows;
+mod exactness;
 mod happy_paths;
 mod isolation;
 mod logs;
