@@ -29,10 +29,26 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
-/// Events sent per round, and how fast.
+/// Events sent per round; how fast (`STRM_FANOUT_RATE` events/s) and to how many clients
+/// (`STRM_FANOUT_CLIENTS`, comma-separated) by default.
 const EVENTS: u64 = 500;
 const RATE: f64 = 50.0;
-const CLIENTS: [usize; 6] = [250, 500, 1000, 2000, 3000, 4000];
+const CLIENTS: &str = "250,500,1000,2000,3000,4000";
+
+fn rate() -> f64 {
+    std::env::var("STRM_FANOUT_RATE")
+        .ok()
+        .and_then(|r| r.parse().ok())
+        .unwrap_or(RATE)
+}
+
+fn client_counts() -> Vec<usize> {
+    std::env::var("STRM_FANOUT_CLIENTS")
+        .unwrap_or_else(|_| CLIENTS.into())
+        .split(',')
+        .filter_map(|n| n.trim().parse().ok())
+        .collect()
+}
 
 struct Setup {
     server: LocalServer,
@@ -54,9 +70,19 @@ async fn setup() -> Setup {
         consent_levels: vec![1],
         ..Default::default()
     };
-    let s = Scenario::new(&server.url(), server.dir(), "fanout@example.com", "fan", all).await;
+    let s = Scenario::new(
+        &server.url(),
+        server.dir(),
+        "fanout@example.com",
+        "fan",
+        all,
+    )
+    .await;
     Setup {
-        ws_url: format!("{}/ws?asJson=true", server.url().replace("http://", "ws://")),
+        ws_url: format!(
+            "{}/ws?asJson=true",
+            server.url().replace("http://", "ws://")
+        ),
         output_token: s.client(&s.output).id_token().await.unwrap(),
         stream_token: s.client(&s.stream).id_token().await.unwrap(),
         server,
@@ -64,9 +90,8 @@ async fn setup() -> Setup {
     }
 }
 
-type Ws = tokio_tungstenite::WebSocketStream<
-    tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
->;
+type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn connect(s: &Setup) -> Ws {
     let mut request = s.ws_url.as_str().into_client_request().unwrap();
@@ -128,7 +153,7 @@ async fn round(s: &Setup, clients: usize, first: u64) -> (u64, u64) {
             let _ = ws.close(None).await;
         }));
     }
-    let pace = Duration::from_secs_f64(1.0 / RATE);
+    let pace = Duration::from_secs_f64(1.0 / rate());
     let start = Instant::now();
     for n in 0..EVENTS {
         send(s, first + n).await;
@@ -148,13 +173,14 @@ fn fanout(c: &mut Criterion) {
     let rt = tokio::runtime::Runtime::new().unwrap();
     let s = rt.block_on(setup());
     let mut first = 0;
-    for clients in CLIENTS {
+    for clients in client_counts() {
         let (delivered, behind) = rt.block_on(round(&s, clients, first));
         first += EVENTS;
         let expected = EVENTS * clients as u64;
         eprintln!(
-            "fan-out {clients} clients, {EVENTS} events at {RATE} events/s: delivered \
+            "fan-out {clients} clients, {EVENTS} events at {} events/s: delivered \
              {delivered} of {expected} ({:.2} %), {} dropped, {behind} tails closed behind",
+            rate(),
             delivered as f64 * 100.0 / expected as f64,
             expected - delivered
         );

@@ -51,6 +51,8 @@ pub struct ServerConfig {
     pub s3_endpoint: Option<String>,
     /// How often exporters look for closed batches.
     pub export_tick: Duration,
+    /// Events of a stream its live tails may fall behind before a tail is closed.
+    pub egress_buffer: usize,
     /// Header and idle timeouts, connection caps.
     pub connections: listen::ConnectionLimits,
     /// Where the master key comes from (the data directory's `master.key` by default).
@@ -68,6 +70,7 @@ impl ServerConfig {
             retention: dataplane::pipeline::DEFAULT_RETENTION,
             s3_endpoint: None,
             export_tick: Duration::from_secs(1),
+            egress_buffer: dataplane::pipeline::EGRESS_BUFFER,
             connections: listen::ConnectionLimits::default(),
             master_key: master_key::MasterKeyConfig::default(),
         }

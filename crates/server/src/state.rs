@@ -165,6 +165,7 @@ async fn open_data_plane(
     settings.token_ttl_secs = config.token_ttl.as_secs() as i64;
     settings.s3_endpoint = config.s3_endpoint.clone();
     settings.tick = config.export_tick;
+    settings.egress_buffer = config.egress_buffer;
     let directory = dataplane::directory::DbDirectory::new(db, sinks);
     Ok(dataplane::DataPlane::new(
         store,

@@ -81,8 +81,9 @@ async fn two_thousand_idle_connections_from_one_address_do_not_lock_out_anyone_e
             idle.push(s);
         }
     }
+    // More than one address may hold (512), whatever this machine lets the test open.
     assert!(
-        idle.len() > 1000,
+        idle.len() > 600,
         "the connections were made: {}",
         idle.len()
     );

@@ -90,6 +90,9 @@ async fn five_hundred_concurrent_failed_sign_ins_stay_small_and_others_keep_bein
     }
     assert!(refused > 0, "a burst from one address is slowed down");
     let (now, peak) = served.memory_mib();
+    eprintln!(
+        "{FLOOD} failed sign-ins: {refused} turned away, resident peak {peak} MiB, now {now} MiB, slowest /is-alive {slowest:?}"
+    );
     assert!(
         peak < MEMORY_CAP_MIB,
         "resident memory peaked at {peak} MiB (now {now} MiB) during {FLOOD} failed sign-ins"

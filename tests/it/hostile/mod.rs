@@ -6,6 +6,7 @@
 
 mod buckets;
 mod connections;
+mod egress;
 mod fuzz;
 mod logins;
 mod logs;

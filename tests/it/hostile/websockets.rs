@@ -74,6 +74,9 @@ async fn data_from_the_client_closes_the_tail_and_16_mib_messages_are_not_buffer
         );
     }
     let (after, peak) = served.memory_mib();
+    eprintln!(
+        "{CLIENTS} x 16 MiB messages: resident {before} MiB before, {after} MiB after, peak {peak} MiB (before: {peak_before} MiB)"
+    );
     assert!(
         peak <= peak_before.max(before) + GROWTH_CAP_MIB,
         "memory stays flat: {before} MiB before, {after} MiB after, peak {peak} MiB"

@@ -22,7 +22,8 @@ fn raw_http(url: &str, request: &[u8]) -> (u16, Value) {
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
     let status = head.get(9..12).and_then(|s| s.parse().ok()).unwrap_or(0);
     assert!(
-        head.to_ascii_lowercase().contains("content-type: application/json"),
+        head.to_ascii_lowercase()
+            .contains("content-type: application/json"),
         "{head}"
     );
     let body = serde_json::from_str(body).unwrap_or_else(|e| panic!("{e}: {text}"));
@@ -35,7 +36,11 @@ async fn null_where_the_document_says_string_is_refused_naming_the_field() {
     let api = local.account("nulls@example.com").await;
     let raw = Raw::for_client(&api).await;
     for (path, body, field) in [
-        ("/v1/streams", json!({"name": "a", "description": null, "tags": []}), "description"),
+        (
+            "/v1/streams",
+            json!({"name": "a", "description": null, "tags": []}),
+            "description",
+        ),
         (
             "/v1/sinks",
             json!({"sinkType": "S3", "sinkName": "s", "bucketName": "bucket-1", "credentials": null}),
@@ -45,7 +50,10 @@ async fn null_where_the_document_says_string_is_refused_naming_the_field() {
         let (status, v) = raw.json("PUT", path, body).await;
         assert_eq!(status, 400, "{path}: {v}");
         let message = v["error"]["message"].as_str().unwrap();
-        assert!(message.contains(field) && message.contains("null"), "{message}");
+        assert!(
+            message.contains(field) && message.contains("null"),
+            "{message}"
+        );
     }
     assert!(api.list_streams().await.unwrap().is_empty());
     assert!(api.list_sinks().await.unwrap().is_empty());
@@ -58,7 +66,10 @@ async fn consent_levels_out_of_range_are_refused_by_event() {
     let s = local.seed("levels@example.com").await;
     let sender = s.client(&s.stream);
     let err = sender
-        .send_json("clickstream", &click("s", &[-1, 2147483647], "https://a.io"))
+        .send_json(
+            "clickstream",
+            &click("s", &[-1, 2147483647], "https://a.io"),
+        )
         .await
         .unwrap_err()
         .to_string();
@@ -79,7 +90,10 @@ async fn requests_http_cannot_parse_get_the_json_error_body() {
         let (status, v) = raw_http(&url, request);
         assert_eq!(status, 400, "{v}");
         assert_eq!(v["error"]["code"], 400);
-        assert!(v["error"]["message"].as_str().unwrap().contains("header"), "{v}");
+        assert!(
+            v["error"]["message"].as_str().unwrap().contains("header"),
+            "{v}"
+        );
     }
     let big = format!(
         "GET /is-alive HTTP/1.1\r\nhost: x\r\nx-big: {}\r\n\r\n",
@@ -96,7 +110,11 @@ async fn ws_checks_the_token_first_then_the_handshake() {
     let local = LocalServer::start().await;
     let s = Scenario::seed(&local.url(), local.dir(), "ws-contract@example.com").await;
     let http = reqwest::Client::new();
-    let resp = http.get(format!("{}/ws", local.url())).send().await.unwrap();
+    let resp = http
+        .get(format!("{}/ws", local.url()))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(resp.status(), 401);
     let v: Value = resp.json().await.unwrap();
     assert_eq!(v["error"]["code"], 401);
@@ -109,6 +127,12 @@ async fn ws_checks_the_token_first_then_the_handshake() {
         .unwrap();
     assert_eq!(resp.status(), 400);
     let v: Value = resp.json().await.unwrap();
-    assert!(v["error"]["message"].as_str().unwrap().contains("websocket"), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("websocket"),
+        "{v}"
+    );
     local.shutdown().await;
 }

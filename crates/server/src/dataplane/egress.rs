@@ -178,7 +178,8 @@ impl Drop for Registered {
     }
 }
 
-/// The consumer fell behind by this many events; its tail ends.
+/// The consumer fell behind; its tail ends, and this many events of its stream were not
+/// delivered to it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Behind(pub u64);
 
@@ -231,7 +232,10 @@ impl Subscription {
                     };
                     match received {
                         Ok(p) => p,
-                        Err(broadcast::error::RecvError::Lagged(n)) => {
+                        Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                            // The tail ends here: what it skipped and what still waits
+                            // for it are both events of its stream it will not get.
+                            let n = skipped + self.tail.rx.len() as u64;
                             self.dropped += n;
                             self.tail.counters.change(&self.principal.account, |c| {
                                 c.dropped_events += n;

@@ -40,6 +40,9 @@ pub struct DataPlaneConfig {
 
 /// How long events (and the keys they need) are kept.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Events of a stream a live tail may fall behind before it is closed (one buffer per
+/// stream, shared by all its tails).
+pub const EGRESS_BUFFER: usize = 4096;
 /// How long one key serves a key-field value before a new one is made.
 pub const KEY_ROTATION: Duration = Duration::from_secs(24 * 3600);
 
@@ -51,7 +54,7 @@ impl DataPlaneConfig {
             key_rotation: KEY_ROTATION,
             token_ttl_secs: TOKEN_LIFETIME_SECS,
             s3_endpoint: None,
-            egress_buffer: 4096,
+            egress_buffer: EGRESS_BUFFER,
             tick: Duration::from_secs(1),
         }
     }

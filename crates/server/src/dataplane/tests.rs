@@ -331,13 +331,14 @@ async fn a_slow_consumer_loses_events_and_counts_them() {
             .await
             .unwrap();
     }
-    // It is told, first thing, that it missed six; its tail ends there.
+    // It is told, first thing, that it fell behind: its tail ends there, and all ten
+    // (six skipped, four still buffered) are counted as not delivered to it.
     assert!(matches!(
         slow.next().await,
-        Some(Err(super::egress::Behind(6)))
+        Some(Err(super::egress::Behind(10)))
     ));
-    assert_eq!(slow.dropped(), 6);
-    assert_eq!(plane.egress_counts(ACCOUNT).dropped_events, 6);
+    assert_eq!(slow.dropped(), 10);
+    assert_eq!(plane.egress_counts(ACCOUNT).dropped_events, 10);
     assert_eq!(plane.egress_counts(ACCOUNT).tails_closed_behind, 1);
     assert_eq!(plane.egress_counts(ACCOUNT).tails, 1);
     drop(slow);
