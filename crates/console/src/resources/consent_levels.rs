@@ -1,7 +1,7 @@
 //! Consent levels: the names of the numbered levels events carry. Creating one with an
 //! existing id renames it.
 
-use super::{Announce, Column, Kind, Resources, Tab, col, said, to_json};
+use super::{Announce, Kind, Meta, Resources, Row, Rows, Tab, col, said};
 use crate::app::Confirm;
 use crate::forms::check::{msg, whole_number};
 use crate::forms::{Field, Fields, Form, FormKind};
@@ -10,36 +10,30 @@ use strm_model::{ConsentLevel, rules};
 
 pub struct ConsentLevels;
 
-const COLUMNS: &[Column] = &[col("ID", 1), col("NAME", 5)];
+static META: Meta = Meta {
+    title: "Consent levels",
+    commands: &["consent-levels", "consent"],
+    columns: &[col("ID", 1), col("NAME", 5)],
+    scoped: false,
+};
+
+impl Row for ConsentLevel {
+    fn cells(&self) -> Vec<String> {
+        vec![self.id.to_string(), self.name.clone()]
+    }
+
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
 
 impl Kind for ConsentLevels {
-    fn title(&self) -> &'static str {
-        "Consent levels"
+    fn meta(&self) -> &'static Meta {
+        &META
     }
 
-    fn commands(&self) -> &'static [&'static str] {
-        &["consent-levels", "consent"]
-    }
-
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
-    }
-
-    fn len(&self, data: &Resources) -> usize {
-        data.consent_levels.len()
-    }
-
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
-        let c = &data.consent_levels[i];
-        vec![c.id.to_string(), c.name.clone()]
-    }
-
-    fn key(&self, data: &Resources, i: usize) -> String {
-        data.consent_levels[i].id.to_string()
-    }
-
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
-        to_json(&data.consent_levels[i])
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
+        &data.consent_levels
     }
 
     fn list(&self, _data: &Resources, _scope: Option<&str>) -> Option<Request> {

@@ -71,6 +71,17 @@ pub const fn col(name: &'static str, fill: u16) -> Column {
     Column { name, fill }
 }
 
+/// What a kind is, apart from its rows.
+pub struct Meta {
+    /// The tab title, e.g. "Consent levels".
+    pub title: &'static str,
+    /// The `:` commands that open the tab; the first is listed and completed.
+    pub commands: &'static [&'static str],
+    pub columns: &'static [Column],
+    /// Whether the drill-down scope (a stream) narrows this tab.
+    pub scoped: bool,
+}
+
 /// What Enter on a row of a kind does.
 pub enum Opens {
     Nothing,
@@ -86,25 +97,59 @@ pub struct Announce {
     pub credentials: Option<(String, Credentials)>,
 }
 
+/// A resource as a table row.
+pub trait Row: serde::Serialize {
+    fn cells(&self) -> Vec<String>;
+    /// A row's identity, so the selection can follow it through filter, sort and
+    /// refresh.
+    fn key(&self) -> String;
+}
+
+/// A kind's rows as the generic table, detail and selection code reads them.
+pub trait Rows {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn cells(&self, i: usize) -> Vec<String>;
+    fn key(&self, i: usize) -> String;
+    /// The detail pane.
+    fn json(&self, i: usize) -> serde_json::Value;
+}
+
+impl<T: Row> Rows for Vec<T> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn cells(&self, i: usize) -> Vec<String> {
+        self[i].cells()
+    }
+    fn key(&self, i: usize) -> String {
+        self[i].key()
+    }
+    fn json(&self, i: usize) -> serde_json::Value {
+        to_json(&self[i])
+    }
+}
+
 /// Everything the generic code needs to know about one resource kind. Rows are
 /// addressed by their index in the kind's list in `Resources`.
 pub trait Kind: Sync {
-    /// The tab title, e.g. "Consent levels".
-    fn title(&self) -> &'static str;
-    /// The `:` commands that open the tab; the first is listed and completed.
-    fn commands(&self) -> &'static [&'static str];
-    fn columns(&self) -> &'static [Column];
-    /// Whether the drill-down scope (a stream) narrows this tab.
-    fn scoped(&self) -> bool {
-        false
+    fn meta(&self) -> &'static Meta;
+    fn title(&self) -> &'static str {
+        self.meta().title
     }
-    fn len(&self, data: &Resources) -> usize;
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String>;
-    /// A row's identity, so the selection can follow it through filter, sort and
-    /// refresh.
-    fn key(&self, data: &Resources, i: usize) -> String;
-    /// The detail pane.
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value;
+    fn commands(&self) -> &'static [&'static str] {
+        self.meta().commands
+    }
+    fn columns(&self) -> &'static [Column] {
+        self.meta().columns
+    }
+    fn scoped(&self) -> bool {
+        self.meta().scoped
+    }
+    /// The kind's rows in the API's last answer.
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows;
     /// Whether a row belongs to the drill-down scope (a stream and its outputs).
     fn in_scope(&self, _data: &Resources, _i: usize, _stream: &str) -> bool {
         true
@@ -155,19 +200,19 @@ pub struct Resources {
 
 impl Resources {
     pub fn len(&self, tab: Tab) -> usize {
-        tab.kind().len(self)
+        tab.kind().rows(self).len()
     }
 
     pub fn cells(&self, tab: Tab, i: usize) -> Vec<String> {
-        tab.kind().cells(self, i)
+        tab.kind().rows(self).cells(i)
     }
 
     pub fn key(&self, tab: Tab, i: usize) -> String {
-        tab.kind().key(self, i)
+        tab.kind().rows(self).key(i)
     }
 
     pub fn json(&self, tab: Tab, i: usize) -> serde_json::Value {
-        tab.kind().json(self, i)
+        tab.kind().rows(self).json(i)
     }
 
     pub fn in_scope(&self, tab: Tab, i: usize, stream: &str) -> bool {

@@ -1,7 +1,7 @@
 //! Outputs: a stream's filtered, decrypted views. Listed per stream by the API; the
 //! tab lists the outputs of every stream while there are few streams.
 
-use super::{Announce, Column, Kind, Opens, Resources, Tab, col, to_json};
+use super::{Announce, Kind, Meta, Opens, Resources, Row, Rows, Tab, col};
 use crate::app::Confirm;
 use crate::forms::check::{choice_or_none, msg, must_pick, optional, tags};
 use crate::forms::{Field, Fields, Form, FormKind};
@@ -13,56 +13,46 @@ pub const OUTPUTS_OVERVIEW_MAX: usize = 200;
 
 pub struct Outputs;
 
-const COLUMNS: &[Column] = &[
-    col("NAME", 3),
-    col("STREAM", 3),
-    col("CONSENT", 2),
-    col("LEVELS", 2),
-    col("CLIENT ID", 4),
-];
+static META: Meta = Meta {
+    title: "Outputs",
+    commands: &["outputs"],
+    columns: &[
+        col("NAME", 3),
+        col("STREAM", 3),
+        col("CONSENT", 2),
+        col("LEVELS", 2),
+        col("CLIENT ID", 4),
+    ],
+    scoped: true,
+};
 
-impl Kind for Outputs {
-    fn title(&self) -> &'static str {
-        "Outputs"
-    }
-
-    fn commands(&self) -> &'static [&'static str] {
-        &["outputs"]
-    }
-
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
-    }
-
-    fn scoped(&self) -> bool {
-        true
-    }
-
-    fn len(&self, data: &Resources) -> usize {
-        data.outputs.len()
-    }
-
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
-        let o = &data.outputs[i];
+impl Row for Output {
+    fn cells(&self) -> Vec<String> {
         vec![
-            o.name.clone(),
-            o.linked_stream.clone(),
-            o.consent_level_type.to_string(),
-            o.consent_levels
+            self.name.clone(),
+            self.linked_stream.clone(),
+            self.consent_level_type.to_string(),
+            self.consent_levels
                 .iter()
                 .map(u32::to_string)
                 .collect::<Vec<_>>()
                 .join(","),
-            o.credentials.client_id.clone(),
+            self.credentials.client_id.clone(),
         ]
     }
 
-    fn key(&self, data: &Resources, i: usize) -> String {
-        format!("{}/{}", data.outputs[i].linked_stream, data.outputs[i].name)
+    fn key(&self) -> String {
+        format!("{}/{}", self.linked_stream, self.name)
+    }
+}
+
+impl Kind for Outputs {
+    fn meta(&self) -> &'static Meta {
+        &META
     }
 
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
-        to_json(&data.outputs[i])
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
+        &data.outputs
     }
 
     fn in_scope(&self, data: &Resources, i: usize, stream: &str) -> bool {

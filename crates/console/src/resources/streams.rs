@@ -1,6 +1,6 @@
 //! Streams: where events come in. Enter drills into a stream's outputs and exporters.
 
-use super::{Announce, Column, Kind, Opens, Resources, Tab, col, to_json};
+use super::{Announce, Kind, Meta, Opens, Resources, Row, Rows, Tab, col};
 use crate::app::Confirm;
 use crate::forms::check::{msg, optional, tags};
 use crate::forms::{Field, Fields, Form, FormKind};
@@ -9,46 +9,40 @@ use strm_model::{Stream, StreamCreate, rules};
 
 pub struct Streams;
 
-const COLUMNS: &[Column] = &[
-    col("NAME", 3),
-    col("DESCRIPTION", 4),
-    col("TAGS", 2),
-    col("CLIENT ID", 4),
-];
+static META: Meta = Meta {
+    title: "Streams",
+    commands: &["streams"],
+    columns: &[
+        col("NAME", 3),
+        col("DESCRIPTION", 4),
+        col("TAGS", 2),
+        col("CLIENT ID", 4),
+    ],
+    scoped: false,
+};
 
-impl Kind for Streams {
-    fn title(&self) -> &'static str {
-        "Streams"
-    }
-
-    fn commands(&self) -> &'static [&'static str] {
-        &["streams"]
-    }
-
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
-    }
-
-    fn len(&self, data: &Resources) -> usize {
-        data.streams.len()
-    }
-
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
-        let s = &data.streams[i];
+impl Row for Stream {
+    fn cells(&self) -> Vec<String> {
         vec![
-            s.name.clone(),
-            s.description.clone().unwrap_or_default(),
-            s.tags.join(","),
-            s.credentials.client_id.clone(),
+            self.name.clone(),
+            self.description.clone().unwrap_or_default(),
+            self.tags.join(","),
+            self.credentials.client_id.clone(),
         ]
     }
 
-    fn key(&self, data: &Resources, i: usize) -> String {
-        data.streams[i].name.clone()
+    fn key(&self) -> String {
+        self.name.clone()
+    }
+}
+
+impl Kind for Streams {
+    fn meta(&self) -> &'static Meta {
+        &META
     }
 
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
-        to_json(&data.streams[i])
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
+        &data.streams
     }
 
     fn list(&self, _data: &Resources, _scope: Option<&str>) -> Option<Request> {

@@ -34,9 +34,8 @@ fn sink_type(query: &QueryMap) -> ApiResult<Option<SinkType>> {
 }
 
 async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Sink>>> {
-    s.db.call(move |c| store::list(c, caller.account_id))
+    s.db.answer(move |c| store::list(c, caller.account_id))
         .await
-        .map(Json)
 }
 
 async fn one(
@@ -46,9 +45,8 @@ async fn one(
     query: QueryMap,
 ) -> ApiResult<Json<Sink>> {
     let kind = sink_type(&query)?;
-    s.db.call(move |c| store::get(c, caller.account_id, &name, kind))
+    s.db.answer(move |c| store::get(c, caller.account_id, &name, kind))
         .await
-        .map(Json)
 }
 
 async fn put(
@@ -74,9 +72,8 @@ async fn put(
             other => ApiError::internal("claiming the bucket", other),
         })?;
     let keyring = s.sinks.keyring.clone();
-    s.db.call(move |c| store::put(c, caller.account_id, &req, &keyring))
+    s.db.answer(move |c| store::put(c, caller.account_id, &req, &keyring))
         .await
-        .map(Json)
 }
 
 async fn delete(
