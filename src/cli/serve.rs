@@ -35,7 +35,7 @@ pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
         },
         rotate_master_key: args.rotate_master_key,
     };
-    server::log_to_stderr();
+    super::logs::to_stderr();
     let local = embedded::start_owned(&server_dir, options)
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;

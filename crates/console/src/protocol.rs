@@ -63,9 +63,19 @@ pub enum Request {
         export_keys: bool,
     },
     DeleteConsentLevel(i64),
-    /// A secret this console saved when it created the stream or output.
+    /// Deletes, in order, each (what, request); one answer says which went.
+    DeleteMany(Vec<(String, Request)>),
+    /// A secret this console saved when it created the stream or output; only one saved
+    /// for `client_id` counts (an older namesake's is not it).
     SavedSecret {
         name: String,
+        client_id: String,
+    },
+    /// A client secret pasted for a stream or output created elsewhere: checked by
+    /// getting an event token with it, then saved (0600) like a created one's.
+    SaveSecret {
+        target: TailTarget,
+        secret: Secret,
     },
     AccessToken,
     /// Follow a stream's or output's live events until `StopTail` with this request's
@@ -88,6 +98,7 @@ impl Request {
                 | Request::DeleteSink { .. }
                 | Request::DeleteExporter { .. }
                 | Request::DeleteConsentLevel(_)
+                | Request::DeleteMany(_)
         )
     }
 }
@@ -143,7 +154,14 @@ pub enum Answer {
     Listed(Listed),
     Created(Created),
     Deleted,
+    /// What a `DeleteMany` deleted, and what it could not, with why.
+    DeletedMany {
+        done: Vec<String>,
+        failed: Vec<(String, String)>,
+    },
     SavedSecret(Option<String>),
+    /// A pasted secret was accepted by the data plane and saved.
+    SecretSaved,
     /// Secret material for the clipboard only; never logged.
     Token(Secret),
     /// The tail's websocket is open.
@@ -156,6 +174,12 @@ pub enum Answer {
     },
     /// The server closed the tail.
     TailEnded,
+    /// The tail lost its websocket (the server that hosted it quit, say) and connects
+    /// again by itself: `reason` is why, `attempt` counts from 1.
+    TailReconnecting {
+        reason: String,
+        attempt: u32,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -2,7 +2,7 @@
 //! existing id renames it.
 
 use super::{Announce, Kind, Meta, Resources, Row, Rows, Tab, col, said};
-use crate::app::Confirm;
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{msg, whole_number};
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::Request;
@@ -18,7 +18,7 @@ static META: Meta = Meta {
 };
 
 impl Row for ConsentLevel {
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, _data: &Resources) -> Vec<String> {
         vec![self.id.to_string(), self.name.clone()]
     }
 
@@ -44,18 +44,15 @@ impl Kind for ConsentLevels {
         format!("No consent-level names yet — press {create} to name one")
     }
 
-    /// Offers the id after the highest named one.
+    /// Offers the lowest id without a name; typing replaces it.
     fn create_form(&self, data: &Resources, _: Option<&str>, _: Option<&str>) -> Form {
-        let next = data
-            .consent_levels
-            .iter()
-            .map(|c| c.id + 1)
-            .max()
+        let next = (0..)
+            .find(|id| !data.consent_levels.iter().any(|c| c.id == *id))
             .unwrap_or(0);
         Form::new(
             FormKind::Create(Tab::ConsentLevels),
             ConsentLevelForm {
-                id: Field::text(
+                id: Field::suggested(
                     "id",
                     "0 to 4095; an existing id is renamed",
                     &next.to_string(),
@@ -75,8 +72,21 @@ impl Kind for ConsentLevels {
             "Delete consent-level name",
             lines,
             None,
-            vec![("Delete".into(), Request::DeleteConsentLevel(c.id))],
+            vec![ConfirmAction::new(
+                "Delete",
+                Request::DeleteConsentLevel(c.id),
+                format!("Deleted the name {:?} of consent level {}", c.name, c.id),
+            )],
         )
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        let c = &data.consent_levels[i];
+        format!("consent level {} ({})", c.id, c.name)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        Some(Request::DeleteConsentLevel(data.consent_levels[i].id))
     }
 }
 

@@ -1,7 +1,7 @@
 //! Exporters: batches of a stream's or an output's events written to a sink.
 
 use super::{Announce, Kind, Meta, Resources, Row, Rows, Tab, col, said};
-use crate::app::Confirm;
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{choice_or_none, msg, must_pick, optional, whole_number};
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::Request;
@@ -24,7 +24,7 @@ static META: Meta = Meta {
 };
 
 impl Row for Exporter {
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, _data: &Resources) -> Vec<String> {
         vec![
             self.name.clone(),
             self.linked_stream.clone(),
@@ -94,7 +94,27 @@ impl Kind for Exporters {
             "Delete exporter {} of {}?",
             e.name, e.linked_stream
         )];
-        Confirm::new("Delete exporter", lines, None, vec![("Delete".into(), req)])
+        let done = format!("Deleted exporter {} of {}", e.name, e.linked_stream);
+        Confirm::new(
+            "Delete exporter",
+            lines,
+            None,
+            vec![ConfirmAction::new("Delete", req, done)],
+        )
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        let e = &data.exporters[i];
+        format!("exporter {} of {}", e.name, e.linked_stream)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        let e = &data.exporters[i];
+        Some(Request::DeleteExporter {
+            stream: e.linked_stream.clone(),
+            name: e.name.clone(),
+            export_keys: e.export_keys,
+        })
     }
 }
 

@@ -10,7 +10,7 @@ mod outputs;
 mod sinks;
 mod streams;
 
-use crate::app::Confirm;
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::Form;
 use crate::protocol::{Created, Listed, Request, TailTarget};
 use strm_model::{ConsentLevel, Credentials, Exporter, Output, Sink, Stream};
@@ -99,7 +99,8 @@ pub struct Announce {
 
 /// A resource as a table row.
 pub trait Row: serde::Serialize {
-    fn cells(&self) -> Vec<String>;
+    /// The row's cells; `data` for what they name (consent-level names).
+    fn cells(&self, data: &Resources) -> Vec<String>;
     /// A row's identity, so the selection can follow it through filter, sort and
     /// refresh.
     fn key(&self) -> String;
@@ -111,7 +112,7 @@ pub trait Rows {
     fn is_empty(&self) -> bool {
         self.len() == 0
     }
-    fn cells(&self, i: usize) -> Vec<String>;
+    fn cells(&self, data: &Resources, i: usize) -> Vec<String>;
     fn key(&self, i: usize) -> String;
     /// The detail pane.
     fn json(&self, i: usize) -> serde_json::Value;
@@ -121,8 +122,8 @@ impl<T: Row> Rows for Vec<T> {
     fn len(&self) -> usize {
         Vec::len(self)
     }
-    fn cells(&self, i: usize) -> Vec<String> {
-        self[i].cells()
+    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
+        self[i].cells(data)
     }
     fn key(&self, i: usize) -> String {
         self[i].key()
@@ -186,6 +187,69 @@ pub trait Kind: Sync {
     /// offer first.
     fn create_form(&self, data: &Resources, scope: Option<&str>, preselect: Option<&str>) -> Form;
     fn confirm_delete(&self, data: &Resources, i: usize) -> Confirm;
+    /// A row as messages name it: `stream bart`, `output level0-1 of bart`.
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        format!("{} {}", self.title().to_lowercase(), self.name(data, i))
+    }
+    /// The name a row is found by on the `:` line (`:streams s1500`, `:delete s12`).
+    fn name(&self, data: &Resources, i: usize) -> String {
+        self.rows(data).cells(data, i).swap_remove(0)
+    }
+    /// The request that deletes a row as part of a bulk delete (with what hangs off it,
+    /// as the row's own dialog says); `None` where bulk deletes are not offered.
+    fn delete_request(&self, _data: &Resources, _i: usize) -> Option<Request> {
+        None
+    }
+    /// Whether deleting asks for the name (for a bulk delete: the count) to be typed.
+    fn guarded(&self) -> bool {
+        false
+    }
+    /// Said under a bulk delete's list, e.g. what goes with the rows.
+    fn bulk_note(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// One confirmation for deleting the rows `indices` of `tab`, listing every one; `None`
+/// when the tab's kind offers no bulk delete.
+pub fn confirm_bulk(tab: Tab, data: &Resources, indices: &[usize]) -> Option<Confirm> {
+    let kind = tab.kind();
+    let what = tab.title().to_lowercase();
+    let n = indices.len();
+    let names: Vec<String> = indices.iter().map(|&i| kind.name(data, i)).collect();
+    let mut lines = vec![format!("Delete these {n} {what}?"), names.join(", ")];
+    if let Some(note) = kind.bulk_note() {
+        lines.push(note.into());
+    }
+    let requests = indices
+        .iter()
+        .map(|&i| Some((kind.describe(data, i), kind.delete_request(data, i)?)))
+        .collect::<Option<Vec<_>>>()?;
+    let guard = kind.guarded().then(|| n.to_string());
+    Some(Confirm::new(
+        &format!("Delete {n} {what}"),
+        lines,
+        guard,
+        vec![ConfirmAction::new(
+            &format!("Delete {n}"),
+            Request::DeleteMany(requests),
+            format!("Deleted {n} {what}: {}", names.join(", ")),
+        )],
+    ))
+}
+
+/// Levels with their names where they have one: `0 necessary, 1 analytics, 2`.
+pub fn named_levels(data: &Resources, levels: &[u32]) -> String {
+    levels
+        .iter()
+        .map(
+            |&l| match data.consent_levels.iter().find(|c| c.id == i64::from(l)) {
+                Some(c) => format!("{l} {}", c.name),
+                None => l.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The rows of every kind, as the API last listed them.
@@ -204,7 +268,7 @@ impl Resources {
     }
 
     pub fn cells(&self, tab: Tab, i: usize) -> Vec<String> {
-        tab.kind().rows(self).cells(i)
+        tab.kind().rows(self).cells(self, i)
     }
 
     pub fn key(&self, tab: Tab, i: usize) -> String {

@@ -1,8 +1,8 @@
 //! Outputs: a stream's filtered, decrypted views. Listed per stream by the API; the
 //! tab lists the outputs of every stream while there are few streams.
 
-use super::{Announce, Kind, Meta, Opens, Resources, Row, Rows, Tab, col};
-use crate::app::Confirm;
+use super::{Announce, Kind, Meta, Opens, Resources, Row, Rows, Tab, col, named_levels};
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{choice_or_none, msg, must_pick, optional, tags};
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::{Request, TailTarget};
@@ -27,16 +27,12 @@ static META: Meta = Meta {
 };
 
 impl Row for Output {
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, data: &Resources) -> Vec<String> {
         vec![
             self.name.clone(),
             self.linked_stream.clone(),
             self.consent_level_type.to_string(),
-            self.consent_levels
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
+            named_levels(data, &self.consent_levels),
             self.credentials.client_id.clone(),
         ]
     }
@@ -99,7 +95,19 @@ impl Kind for Outputs {
 
     fn create_form(&self, data: &Resources, _: Option<&str>, preselect: Option<&str>) -> Form {
         let streams: Vec<String> = data.streams.iter().map(|s| s.name.clone()).collect();
-        output_form(streams, preselect)
+        let named: Vec<u32> = data
+            .consent_levels
+            .iter()
+            .filter_map(|c| u32::try_from(c.id).ok())
+            .collect();
+        let mut form = output_form(streams, preselect);
+        if !named.is_empty() {
+            form.set_help(
+                "consent levels",
+                format!("e.g. 0,1 — named: {}", named_levels(data, &named)),
+            );
+        }
+        form
     }
 
     fn confirm_delete(&self, d: &Resources, i: usize) -> Confirm {
@@ -125,7 +133,34 @@ impl Kind for Outputs {
             recursive,
         };
         let label = if recursive { "Delete all" } else { "Delete" };
-        Confirm::new("Delete output", lines, None, vec![(label.into(), req)])
+        let mut done = format!("Deleted output {} of {}", o.name, o.linked_stream);
+        if recursive {
+            done.push_str(" with its exporters");
+        }
+        Confirm::new(
+            "Delete output",
+            lines,
+            None,
+            vec![ConfirmAction::new(label, req, done)],
+        )
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        let o = &data.outputs[i];
+        format!("output {} of {}", o.name, o.linked_stream)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        let o = &data.outputs[i];
+        Some(Request::DeleteOutput {
+            stream: o.linked_stream.clone(),
+            name: o.name.clone(),
+            recursive: true,
+        })
+    }
+
+    fn bulk_note(&self) -> Option<&'static str> {
+        Some("Their exporters are deleted with them.")
     }
 }
 
@@ -158,7 +193,7 @@ fn output_form(streams: Vec<String>, preselect: Option<&str>) -> Form {
             name: Field::text("name", "shares the namespace of streams", ""),
             consent_type: Field::choice(
                 "consent type",
-                "←/→: CUMULATIVE uses the highest level",
+                "",
                 ConsentLevelType::ALL
                     .iter()
                     .map(|t| t.to_string())
@@ -221,6 +256,16 @@ impl Fields for OutputForm {
         self.consent_levels.error = msg(levels.clone());
         self.description.error = msg(rules::check_description(description.as_deref()));
         self.tags.error = msg(rules::check_tags(&tag_list));
+        // The hint says what the chosen type does.
+        self.consent_type.help = match &consent_type {
+            Ok(ConsentLevelType::Granular) => {
+                "←/→: an event needs every level listed; only their fields are decrypted"
+            }
+            _ => {
+                "←/→: an event needs the highest level listed or more; fields up to it are decrypted"
+            }
+        }
+        .into();
         let (Ok(levels), Ok(consent_level_type)) = (levels, consent_type) else {
             return None;
         };

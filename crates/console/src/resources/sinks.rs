@@ -3,7 +3,7 @@
 use std::path::Path;
 
 use super::{Announce, Kind, Meta, Resources, Row, Rows, Tab, col, said};
-use crate::app::Confirm;
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::msg;
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::Request;
@@ -22,7 +22,7 @@ static META: Meta = Meta {
 };
 
 impl Row for Sink {
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, _data: &Resources) -> Vec<String> {
         vec![
             self.sink_name.clone(),
             self.sink_type.to_string(),
@@ -74,8 +74,29 @@ impl Kind for Sinks {
             "Delete sink",
             lines,
             Some(s.sink_name.clone()),
-            vec![("Delete".into(), req)],
+            vec![ConfirmAction::new(
+                "Delete",
+                req,
+                format!("Deleted {} sink {}", s.sink_type, s.sink_name),
+            )],
         )
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        let s = &data.sinks[i];
+        format!("{} sink {}", s.sink_type, s.sink_name)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        let s = &data.sinks[i];
+        Some(Request::DeleteSink {
+            name: s.sink_name.clone(),
+            sink_type: s.sink_type,
+        })
+    }
+
+    fn guarded(&self) -> bool {
+        true
     }
 }
 

@@ -1,7 +1,7 @@
 //! Streams: where events come in. Enter drills into a stream's outputs and exporters.
 
 use super::{Announce, Kind, Meta, Opens, Resources, Row, Rows, Tab, col};
-use crate::app::Confirm;
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{msg, optional, tags};
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::{Request, TailTarget};
@@ -22,7 +22,7 @@ static META: Meta = Meta {
 };
 
 impl Row for Stream {
-    fn cells(&self) -> Vec<String> {
+    fn cells(&self, _data: &Resources) -> Vec<String> {
         vec![
             self.name.clone(),
             self.description.clone().unwrap_or_default(),
@@ -100,8 +100,9 @@ impl Kind for Streams {
             name: name.clone(),
             recursive: false,
         };
+        let done = format!("Deleted stream {name}");
         let actions = if outputs.is_empty() && exporters.is_empty() {
-            vec![("Delete".to_string(), plain)]
+            vec![ConfirmAction::new("Delete", plain, done)]
         } else {
             if !outputs.is_empty() {
                 lines.push(format!("Outputs: {}", outputs.join(", ")));
@@ -110,15 +111,35 @@ impl Kind for Streams {
                 lines.push(format!("Exporters: {}", exporters.join(", ")));
             }
             lines.push("They are deleted with it.".into());
-            vec![(
-                "Delete all".to_string(),
+            vec![ConfirmAction::new(
+                "Delete all",
                 Request::DeleteStream {
                     name: name.clone(),
                     recursive: true,
                 },
+                format!("{done} with its outputs and exporters"),
             )]
         };
         Confirm::new("Delete stream", lines, Some(name), actions)
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        format!("stream {}", data.streams[i].name)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        Some(Request::DeleteStream {
+            name: data.streams[i].name.clone(),
+            recursive: true,
+        })
+    }
+
+    fn guarded(&self) -> bool {
+        true
+    }
+
+    fn bulk_note(&self) -> Option<&'static str> {
+        Some("Their outputs and exporters are deleted with them.")
     }
 }
 
