@@ -16,7 +16,7 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 use support::events::event_body;
-use support::{LocalServer, Scenario, raise_open_files_limit};
+use support::{LocalServer, raise_open_files_limit};
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -24,7 +24,6 @@ use std::time::{Duration, Instant};
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use futures::StreamExt;
-use strm_model::{ConsentLevelType, OutputCreate};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
@@ -64,20 +63,7 @@ async fn setup() -> Setup {
         c.connections.max_connections_per_address = 100_000;
     })
     .await;
-    let all = OutputCreate {
-        name: "all".into(),
-        consent_level_type: ConsentLevelType::Cumulative,
-        consent_levels: vec![1],
-        ..Default::default()
-    };
-    let s = Scenario::new(
-        &server.url(),
-        server.dir(),
-        "fanout@example.com",
-        "fan",
-        all,
-    )
-    .await;
+    let s = server.all_events("fanout@example.com", "fan").await;
     Setup {
         ws_url: format!(
             "{}/ws?asJson=true",

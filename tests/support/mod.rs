@@ -24,5 +24,5 @@ pub use rows::{Refusal, Says, api_status, check, refused_calls};
 pub use scenario::{Scenario, seed_resources};
 pub use serve::{Served, raise_open_files_limit};
 pub use servers::LocalServer;
-pub use venv::venv;
+pub use venv::{moto, venv};
 pub use wait::{wait_for, wait_until};

@@ -30,6 +30,18 @@ impl Served {
         Served::spawn(cmd, envs, None)
     }
 
+    /// `strm-tui serve --user EMAIL` with the password `PASSWORD` in `STRM_TUI_PASSWORD`,
+    /// logging at `log` (`RUST_LOG`), in a fresh temporary directory kept beside it.
+    pub fn with_user(email: &str, log: &str) -> (tempfile::TempDir, Served) {
+        let dir = tempfile::tempdir().unwrap();
+        let served = Served::start(
+            dir.path(),
+            &["--user", email],
+            &[("STRM_TUI_PASSWORD", super::PASSWORD), ("RUST_LOG", log)],
+        );
+        (dir, served)
+    }
+
     /// Like `start`, from a prepared command, with `stdin` written to the child first.
     pub fn spawn(mut cmd: Command, envs: &[(&str, &str)], stdin: Option<&str>) -> Served {
         cmd.envs(envs.iter().copied())

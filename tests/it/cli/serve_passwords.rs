@@ -20,12 +20,7 @@ async fn signs_in(url: &str, email: &str, password: &str) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_password_comes_from_the_environment_a_file_or_the_prompt_never_the_command_line() {
-    let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(
-        dir.path(),
-        &["--user", "env@example.com"],
-        &[("STRM_TUI_PASSWORD", PASSWORD), ("RUST_LOG", "warn")],
-    );
+    let (dir, served) = Served::with_user("env@example.com", "warn");
     assert!(
         !served.command_line().contains(PASSWORD),
         "{}",

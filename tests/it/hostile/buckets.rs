@@ -3,17 +3,18 @@
 //! anyone but its owner — also for sinks an older version let two accounts share.
 
 use crate::server::raw::Raw;
-use crate::support::{LocalServer, sink};
+use crate::support::{LocalServer, Scenario, sink};
+
+/// Creates `s`'s sink `name` on the local bucket `bucket`.
+async fn local_sink(s: &Scenario, name: &str, bucket: &str) {
+    s.api.create_sink(&sink(name, bucket, None)).await.unwrap();
+}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn another_accounts_sink_on_a_local_bucket_is_refused() {
     let local = LocalServer::start().await;
     let alice = local.seed("alice@example.com").await;
-    alice
-        .api
-        .create_sink(&sink("mine", "alice-bucket", None))
-        .await
-        .unwrap();
+    local_sink(&alice, "mine", "alice-bucket").await;
     alice.exporter("level0-1", "mine", false).await.unwrap();
 
     let bob = local.seed("bob@example.com").await;
@@ -38,15 +39,8 @@ async fn another_accounts_sink_on_a_local_bucket_is_refused() {
         "nothing was created"
     );
     // Alice may add more sinks on her bucket; Bob's own bucket is his.
-    alice
-        .api
-        .create_sink(&sink("mine-too", "alice-bucket", None))
-        .await
-        .unwrap();
-    bob.api
-        .create_sink(&sink("his", "bob-bucket", None))
-        .await
-        .unwrap();
+    local_sink(&alice, "mine-too", "alice-bucket").await;
+    local_sink(&bob, "his", "bob-bucket").await;
     bob.exporter("level0-1", "his", false).await.unwrap();
     local.shutdown().await;
 }
@@ -56,11 +50,7 @@ async fn a_bucket_two_accounts_shared_before_belongs_to_the_first_and_the_other_
  {
     let local = LocalServer::start().await;
     let alice = local.seed("first@example.com").await;
-    alice
-        .api
-        .create_sink(&sink("mine", "shared-bucket", None))
-        .await
-        .unwrap();
+    local_sink(&alice, "mine", "shared-bucket").await;
     let bob = local.seed("second@example.com").await;
     let bob_billing = bob.billing_id.clone();
     let local_dir = local.dir().to_path_buf();

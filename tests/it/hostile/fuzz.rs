@@ -12,12 +12,7 @@ const MAX_TIME: &str = "120";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn schemathesis_with_every_check_finds_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(
-        dir.path(),
-        &["--user", "fuzz@example.com"],
-        &[("STRM_TUI_PASSWORD", PASSWORD), ("RUST_LOG", "warn")],
-    );
+    let (dir, served) = Served::with_user("fuzz@example.com", "warn");
     // Some resources, so that fuzzed names sometimes meet existing ones.
     let api = crate::support::account(&served.url, dir.path(), "seeded@example.com").await;
     let paths = strm_client::paths::Paths::under(&dir.path().join("fuzz"));

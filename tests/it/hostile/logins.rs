@@ -14,12 +14,7 @@ const MEMORY_CAP_MIB: u64 = 300;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn five_hundred_concurrent_failed_sign_ins_stay_small_and_others_keep_being_answered() {
-    let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(
-        dir.path(),
-        &["--user", "owner@example.com"],
-        &[("STRM_TUI_PASSWORD", PASSWORD), ("RUST_LOG", "warn")],
-    );
+    let (_dir, served) = Served::with_user("owner@example.com", "warn");
     let url = served.url.clone();
     let attacker = reqwest::Client::builder()
         .pool_max_idle_per_host(FLOOD)
@@ -103,12 +98,7 @@ async fn five_hundred_concurrent_failed_sign_ins_stay_small_and_others_keep_bein
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn repeated_failures_for_one_account_wait_with_retry_after_and_the_owner_still_signs_in_later()
  {
-    let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(
-        dir.path(),
-        &["--user", "target@example.com"],
-        &[("STRM_TUI_PASSWORD", PASSWORD), ("RUST_LOG", "warn")],
-    );
+    let (_dir, served) = Served::with_user("target@example.com", "warn");
     let url = served.url.clone();
     let http = reqwest::Client::new();
     let attempt = |password: &'static str| {

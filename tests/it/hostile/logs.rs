@@ -7,12 +7,7 @@ use crate::support::{PASSWORD, Scenario, Served, send_click};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_trace_level_log_with_egress_shows_no_payload_secret_or_token() {
-    let dir = tempfile::tempdir().unwrap();
-    let served = Served::start(
-        dir.path(),
-        &["--user", "traced@example.com"],
-        &[("RUST_LOG", "trace"), ("STRM_TUI_PASSWORD", PASSWORD)],
-    );
+    let (dir, served) = Served::with_user("traced@example.com", "trace");
     let s = Scenario::seed(&served.url, dir.path(), "tracer@example.com").await;
     let stream_token = s.client(&s.stream).id_token().await.unwrap();
     let output = s.client(&s.output);

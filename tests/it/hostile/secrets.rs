@@ -12,9 +12,7 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use serde_json::Value;
 
 use crate::support::resources::endpoint_credentials;
-use crate::support::{
-    KillOnDrop, Scenario, Served, free_port, send_click, sink, venv, wait_for, wait_listening,
-};
+use crate::support::{Scenario, Served, moto, send_click, sink, wait_for};
 
 /// Every file and directory below `dir`.
 fn everything_below(dir: &Path) -> Vec<PathBuf> {
@@ -59,33 +57,11 @@ fn files_holding(dir: &Path, needles: &[(&str, Vec<u8>)]) -> Vec<String> {
     found
 }
 
-/// A moto_server with bucket `keys-bucket`; its endpoint.
-async fn moto() -> (KillOnDrop, String) {
-    let port = free_port();
-    let child = KillOnDrop(
-        std::process::Command::new(venv().join("bin/moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("moto_server starts"),
-    );
-    wait_listening(port).await;
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let created = reqwest::Client::new()
-        .put(format!("{endpoint}/keys-bucket"))
-        .send()
-        .await
-        .unwrap();
-    assert!(created.status().is_success());
-    (child, endpoint)
-}
-
 const SECRET: &str = "S3-SECRET-4c1e8b27d9f0a6";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_data_directory_is_private_and_holds_no_secret_or_key_in_plain_text() {
-    let (_moto, endpoint) = moto().await;
+    let (_moto, endpoint) = moto("keys-bucket").await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let served = Served::start(dir.path(), &[], &[("RUST_LOG", "warn")]);

@@ -233,6 +233,11 @@ fn is_sealed(stored: &[u8]) -> bool {
 mod tests {
     use super::*;
 
+    /// What `ring` opens `sealed` (key material) to; panics if it cannot.
+    pub(super) fn opened(ring: &Keyring, sealed: &[u8]) -> Vec<u8> {
+        ring.open(Purpose::KeyMaterial, sealed).unwrap().unwrap()
+    }
+
     fn ring() -> Keyring {
         Keyring::new(MasterKey::generate().0, vec![])
     }
@@ -285,13 +290,7 @@ mod tests {
         let sealed = Keyring::new(old.clone(), vec![]).seal(Purpose::KeyMaterial, b"k");
         let rotated = Keyring::new(MasterKey::generate().0, vec![old.clone()]);
         assert!(!rotated.is_current(&sealed));
-        assert_eq!(
-            rotated
-                .open(Purpose::KeyMaterial, &sealed)
-                .unwrap()
-                .unwrap(),
-            b"k"
-        );
+        assert_eq!(opened(&rotated, &sealed), b"k");
         let stranger = ring();
         assert_eq!(
             stranger.open(Purpose::KeyMaterial, &sealed),

@@ -150,13 +150,7 @@ mod tests {
         };
         let rotated = load(dir.path(), &rotate).unwrap();
         assert_ne!(rotated.current().id_hex(), first.current().id_hex());
-        assert_eq!(
-            rotated
-                .open(Purpose::KeyMaterial, &sealed)
-                .unwrap()
-                .unwrap(),
-            b"k"
-        );
+        assert_eq!(super::super::tests::opened(&rotated, &sealed), b"k");
         // Interrupted before it finished: the next start still knows both.
         let resumed = load(dir.path(), &MasterKeyConfig::default()).unwrap();
         assert_eq!(resumed.current().id_hex(), rotated.current().id_hex());
