@@ -54,6 +54,7 @@ mod tests {
 
     #[test]
     fn files_an_older_version_left_open_become_private() {
+        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         let root = tempfile::tempdir().unwrap();
         let bucket = root.path().join("buckets/b/level01");
         std::fs::create_dir_all(&bucket).unwrap();
@@ -65,7 +66,6 @@ mod tests {
         std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o644)).unwrap();
         std::os::unix::fs::symlink("/etc/hostname", root.path().join("link")).unwrap();
         assert!(make_private(root.path()).unwrap() >= 3);
-        let mode = |p: &Path| std::fs::metadata(p).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode(&file), 0o600);
         assert_eq!(mode(&bucket), 0o700);
         assert_eq!(mode(&root.path().join("buckets")), 0o700);

@@ -55,8 +55,11 @@ async fn null_where_the_document_says_string_is_refused_naming_the_field() {
             "{message}"
         );
     }
-    assert!(api.list_streams().await.unwrap().is_empty());
-    assert!(api.list_sinks().await.unwrap().is_empty());
+    let (streams, sinks) = (api.list_streams().await, api.list_sinks().await);
+    assert!(
+        streams.unwrap().is_empty() && sinks.unwrap().is_empty(),
+        "nothing was created"
+    );
     local.shutdown().await;
 }
 

@@ -4,7 +4,8 @@
 //! overwrites freed content (`secure_delete`, `db::open`) and the write-ahead log is
 //! truncated.
 
-use rusqlite::{Connection, params};
+use rusqlite::types::FromSql;
+use rusqlite::{Connection, ToSql, Transaction, params};
 
 use super::{Keyring, Purpose, SealError};
 
@@ -25,47 +26,61 @@ pub enum ResealError {
 
 pub fn reseal(conn: &mut Connection, ring: &Keyring) -> Result<Resealed, ResealError> {
     let tx = conn.transaction()?;
-    let mut done = Resealed::default();
-    let prefix = ring.current_text_prefix();
-    let stale: Vec<(i64, String)> = tx
-        .prepare(
-            "SELECT id, credentials FROM sinks
-             WHERE credentials IS NOT NULL AND substr(credentials, 1, ?1) <> ?2",
-        )?
-        .query_map(params![prefix.len() as i64, prefix], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    for (id, stored) in stale {
-        let plain = ring.open_text(Purpose::SinkCredentials, &stored)?;
-        let sealed = ring.seal_text(Purpose::SinkCredentials, &plain);
-        tx.execute(
-            "UPDATE sinks SET credentials = ?2 WHERE id = ?1",
-            params![id, sealed],
-        )?;
-        done.credentials += 1;
-    }
-    let prefix = ring.current_prefix();
-    let stale: Vec<(i64, Vec<u8>)> = tx
-        .prepare("SELECT seq, material FROM dp_keys WHERE substr(material, 1, ?1) <> ?2")?
-        .query_map(params![prefix.len() as i64, prefix], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    for (seq, stored) in stale {
-        let plain = ring.open(Purpose::KeyMaterial, &stored)?.unwrap_or(stored);
-        let sealed = ring.seal(Purpose::KeyMaterial, &plain);
-        tx.execute(
-            "UPDATE dp_keys SET material = ?2 WHERE seq = ?1",
-            params![seq, sealed],
-        )?;
-        done.keys += 1;
-    }
+    let text = ring.current_text_prefix();
+    let bytes = ring.current_prefix();
+    let done = Resealed {
+        credentials: reseal_column(
+            &tx,
+            ("sinks", "id", "credentials"),
+            (&text, text.len()),
+            |stored: String| {
+                let plain = ring.open_text(Purpose::SinkCredentials, &stored)?;
+                Ok(ring.seal_text(Purpose::SinkCredentials, &plain))
+            },
+        )?,
+        keys: reseal_column(
+            &tx,
+            ("dp_keys", "seq", "material"),
+            (&bytes, bytes.len()),
+            |stored: Vec<u8>| {
+                // Material an earlier version stored in plain text is not sealed at all.
+                let plain = ring.open(Purpose::KeyMaterial, &stored)?.unwrap_or(stored);
+                Ok(ring.seal(Purpose::KeyMaterial, &plain))
+            },
+        )?,
+    };
     tx.commit()?;
     if done != Resealed::default() {
         conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
     }
     Ok(done)
+}
+
+/// Seals again, with `seal_again`, every value of `table.column` (rows keyed by `key`)
+/// that does not start with `prefix` (of that many bytes; of the column's own type, as
+/// SQLite never finds text equal to a blob); how many. NULLs stay NULL.
+fn reseal_column<T: FromSql + ToSql>(
+    tx: &Transaction<'_>,
+    (table, key, column): (&str, &str, &str),
+    (prefix, prefix_len): (&dyn ToSql, usize),
+    seal_again: impl Fn(T) -> Result<T, SealError>,
+) -> Result<usize, ResealError> {
+    let stale: Vec<(i64, T)> = tx
+        .prepare(&format!(
+            "SELECT {key}, {column} FROM {table} WHERE substr({column}, 1, ?1) <> ?2"
+        ))?
+        .query_map(params![prefix_len as i64, prefix], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })?
+        .collect::<rusqlite::Result<_>>()?;
+    let count = stale.len();
+    for (id, stored) in stale {
+        tx.execute(
+            &format!("UPDATE {table} SET {column} = ?2 WHERE {key} = ?1"),
+            params![id, seal_again(stored)?],
+        )?;
+    }
+    Ok(count)
 }
 
 #[cfg(test)]
