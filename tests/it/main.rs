@@ -16,5 +16,6 @@ mod support;
 mod cli;
 mod console;
 mod dataplane;
+mod hostile;
 mod observe;
 mod server;

@@ -5,6 +5,7 @@ mod completion;
 mod errors;
 mod local;
 mod observe;
+mod serve_passwords;
 mod shell;
 mod walkthrough;
 

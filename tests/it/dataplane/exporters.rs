@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::files_in;
 use crate::support::resources::{endpoint_credentials, unreachable_sink};
-use crate::support::{LocalServer, moto_bucket, send_click, sink, wait_for};
+use crate::support::{LocalServer, moto, send_click, sink, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exporters_write_batches_and_keys_to_the_bucket_directory() {
@@ -106,7 +106,7 @@ async fn an_unwritable_bucket_refuses_the_exporter_naming_bucket_and_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exporters_write_to_an_s3_compatible_store() {
-    let (_moto, endpoint) = moto_bucket("moto-bucket").await;
+    let (_moto, endpoint) = moto("moto-bucket").await;
 
     let local = LocalServer::start().await;
     let s = local.seed("moto@example.com").await;

@@ -9,7 +9,7 @@ use strm_model::ObjectList;
 
 use crate::server::raw::{Raw, refused};
 use crate::support::resources::{endpoint_credentials, unreachable_sink};
-use crate::support::{LocalServer, Says, moto_bucket, sink};
+use crate::support::{LocalServer, Says, moto, sink};
 
 const BATCH_A: &str = "level01/2026-01-01T00:00:00-stream-u{0,1,2,3,4}.jsonl";
 const BATCH_B: &str = "level01/2026-01-01T00:00:30-stream-u{0,1,2,3,4}.jsonl";
@@ -241,7 +241,7 @@ async fn objects_are_listed_and_read_from_the_bucket_directory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn objects_are_listed_and_read_from_an_s3_compatible_store() {
-    let (_moto, endpoint) = moto_bucket("moto-objects").await;
+    let (_moto, endpoint) = moto("moto-objects").await;
     let store = object_store::aws::AmazonS3Builder::new()
         .with_bucket_name("moto-objects")
         .with_region("us-east-1")

@@ -5,6 +5,7 @@
 mod accounts;
 mod consent;
 mod exporters;
+pub mod nodes;
 mod objects;
 mod openapi;
 mod schemas;
@@ -59,6 +60,7 @@ pub fn table() -> Vec<Route> {
         usage::routes(),
         objects::routes(),
         schemas::routes(),
+        nodes::routes(),
         crate::dataplane::routes::routes()
             .into_iter()
             .map(|(path, methods, handler)| Route::new(path, methods, handler))

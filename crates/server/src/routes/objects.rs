@@ -20,6 +20,8 @@ use crate::store::sinks;
 use strm_model::rules::{self, OBJECTS_LIMIT_DEFAULT};
 use strm_model::{Invalid, ObjectList, SinkType};
 
+use crate::dataplane::sink::SinkError;
+
 pub fn routes() -> Vec<Route> {
     vec![
         Route::new("/v1/sinks/{sink}/objects", &["GET"], get(list)),
@@ -59,15 +61,13 @@ async fn target(
             sinks::find(c, id, &name, kind)?.ok_or_else(|| sinks::not_found(&name, kind))
         })
         .await?;
-    let config = s.data.config();
-    SinkTarget::resolve(
-        row.sink.sink_type,
-        &row.sink.bucket_name,
-        row.credentials.as_ref().map(|c| c.expose()),
-        &config.data_dir,
-        config.s3_endpoint.as_deref(),
-    )
-    .map_err(ApiError::from)
+    // The sink's own credentials, unsealed, and its bucket as this account's.
+    row.target(&caller.billing_id, &s.sinks)
+        .map_err(|e| match e {
+            SinkError::Invalid(invalid) => ApiError::from(invalid),
+            SinkError::NotOwner { .. } => ApiError::conflict(e.to_string()),
+            other => ApiError::internal("opening the sink's store", other),
+        })
 }
 
 async fn list(
