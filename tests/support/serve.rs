@@ -64,12 +64,19 @@ impl Served {
         // Reads to the end, so the server never writes into a closed pipe.
         std::thread::spawn(move || {
             for line in lines.map_while(Result::ok) {
-                if let Some((_, url)) = line.split_once("listening on ") {
-                    let _ = url_tx.send(url.trim().to_string());
+                // Kept before the URL is handed over: a caller that reads the log as
+                // soon as it has the URL finds the line that gave it.
+                let url = line
+                    .split_once("listening on ")
+                    .map(|(_, url)| url.trim().to_string());
+                {
+                    let mut log = kept.lock().unwrap();
+                    log.push_str(&line);
+                    log.push('\n');
                 }
-                let mut log = kept.lock().unwrap();
-                log.push_str(&line);
-                log.push('\n');
+                if let Some(url) = url {
+                    let _ = url_tx.send(url);
+                }
             }
         });
         let url = url_rx
