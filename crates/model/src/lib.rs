@@ -4,15 +4,19 @@
 
 mod auth;
 pub mod clock;
+mod contracts;
 mod error;
 pub mod files;
 mod resources;
 pub mod rules;
+mod schema_fields;
 mod secret;
 
 pub use auth::*;
 pub use clock::{now_epoch_ms, now_epoch_secs};
+pub use contracts::*;
 pub use error::*;
 pub use resources::*;
 pub use rules::Invalid;
+pub use schema_fields::{SchemaField, schema_fields};
 pub use secret::Secret;

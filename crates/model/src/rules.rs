@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use super::{S3Credentials, SinkType};
 
+mod contracts;
+pub use contracts::*;
+
 pub const NAME_MAX: usize = 63;
 pub const DESCRIPTION_MAX: usize = 1024;
 pub const TAGS_MAX: usize = 20;
