@@ -15,6 +15,16 @@ pub const REGEX_RULE: &str = "a validation's value is a regular expression that 
      most 1000 characters";
 pub const SCHEMA_MAX: usize = 512 * 1024;
 pub const SCHEMA_TEXT_RULE: &str = "the schema is its JSON text sent as a string, at most 512 KiB";
+pub const KEY_FIELD_RULE: &str =
+    "keyField is the path of a required string field of the schema (not nullable)";
+pub const SUBJECT_FIELD_RULE: &str = "dataSubjectField is the path of a string field of the schema";
+pub const PII_FIELD_RULE: &str =
+    "each PII field is the path of a string field, or an array of strings, of the schema";
+pub const VALIDATION_FIELD_RULE: &str = "a validation's field is the path of a string field of \
+     the schema";
+pub const RESERVED_HANDLE_RULE: &str = "the handle streammachine is Stream Machine's own, for the public contracts; publish under \
+     your own handle";
+pub const CONTRACT_IMMUTABLE_RULE: &str = "contracts are immutable: publish a new version instead";
 pub const DATA_SUBJECTS_MAX: usize = 1000;
 pub const DATA_SUBJECT_ID_MAX: usize = 1024;
 pub const DATA_SUBJECTS_RULE: &str =

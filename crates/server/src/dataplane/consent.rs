@@ -185,7 +185,7 @@ pub(crate) mod tests {
         let reg = SchemaRegistry::embedded().unwrap();
         let schema = reg.get(schema_id).unwrap();
         let k = key();
-        let mut v = from_json(&schema.avro, &event).unwrap();
+        let mut v = from_json(schema.avro().unwrap(), &event).unwrap();
         encrypt_pii(schema, &mut v, &k).unwrap();
         let lookup = |id: u32| (id == k.key_id).then(|| k.clone());
         apply_view(schema, v, view, &lookup)

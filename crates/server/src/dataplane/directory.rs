@@ -11,7 +11,7 @@ use super::sink::{ExportJob, SinkTarget};
 use super::store::Principal;
 use crate::db::Db;
 use crate::store::clients;
-use strm_model::{ConsentLevelType, SinkType};
+use strm_model::{ConsentLevelType, DataContract, SinkType};
 
 /// What the data plane needs from the control plane. The server implements it over its
 /// store; tests implement it over a fixed list.
@@ -27,6 +27,11 @@ pub trait Directory: Send + Sync + 'static {
     fn view(&self, principal: &Principal) -> Option<View>;
     /// Every exporter of every account, with its sink resolved.
     fn export_jobs(&self) -> Vec<ExportJob>;
+    /// An account's own data contract by its ref (`acme/checkout/1.0.0`), archived or
+    /// not; the built-ins are the data plane's own.
+    fn contract(&self, _account: &str, _reference: &str) -> Option<DataContract> {
+        None
+    }
     /// One exporter, by the account, its linked stream, its name and kind.
     fn export_job(
         &self,
@@ -213,6 +218,20 @@ impl Directory for DbDirectory {
 
     fn export_jobs(&self) -> Vec<ExportJob> {
         self.db.blocking(|c| self.jobs(c, None))
+    }
+
+    fn contract(&self, account: &str, reference: &str) -> Option<DataContract> {
+        let reference: strm_model::ContractRef = reference.parse().ok()?;
+        match self
+            .db
+            .blocking(|c| crate::store::contracts::find_for_billing(c, account, &reference))
+        {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading a data contract failed");
+                None
+            }
+        }
     }
 
     fn export_job(

@@ -292,8 +292,8 @@ async fn avro_binary_events_come_out_as_json() {
     let f = fixture();
     let mut granular = f.plane.subscribe(&principal(Some("level0-1"))).unwrap();
     let schema = f.plane.registry().get("clickstream").unwrap().clone();
-    let value = super::avro_json::from_json(&schema.avro, &click(9, &[0, 1])).unwrap();
-    let bytes = apache_avro::to_avro_datum(&schema.avro, value).unwrap();
+    let value = super::avro_json::from_json(schema.avro().unwrap(), &click(9, &[0, 1])).unwrap();
+    let bytes = apache_avro::to_avro_datum(schema.avro().unwrap(), value).unwrap();
     f.plane
         .ingest(
             &principal(None),

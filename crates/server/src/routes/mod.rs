@@ -4,10 +4,12 @@
 
 mod accounts;
 mod consent;
+mod contracts;
 mod exporters;
 mod openapi;
 mod sinks;
 mod streams;
+mod subjects;
 
 use axum::Router;
 use axum::body::Body;
@@ -53,6 +55,8 @@ pub fn table() -> Vec<Route> {
         sinks::routes(),
         exporters::routes(),
         consent::routes(),
+        contracts::routes(),
+        subjects::routes(),
         crate::dataplane::routes::routes()
             .into_iter()
             .map(|(path, methods, handler)| Route::new(path, methods, handler))

@@ -10,6 +10,7 @@
 mod events;
 mod exports;
 mod keys;
+mod subjects;
 #[cfg(test)]
 mod tests;
 mod tokens;
@@ -20,6 +21,7 @@ use std::sync::Arc;
 pub use self::events::EventStore;
 pub use self::exports::ExportPositions;
 pub use self::keys::{KeyRequest, KeyStore};
+pub use self::subjects::{LAST_SEEN_GRANULARITY_MS, SubjectStore};
 pub use self::tokens::{Principal, TokenStore};
 pub use super::eventlog::{AppendError, Encoder, NewEvent, StoredEvent};
 use crate::db::Db;
@@ -42,6 +44,7 @@ pub struct DataStore {
     /// Shared with the views that decrypt (`render::Renderer`).
     keys: Arc<KeyStore>,
     tokens: TokenStore,
+    subjects: SubjectStore,
     exports: ExportPositions,
     events: EventStore,
 }
@@ -55,6 +58,7 @@ impl DataStore {
         Ok(DataStore {
             keys: Arc::new(KeyStore::new(db.clone())),
             tokens: TokenStore::new(db.clone()),
+            subjects: SubjectStore::new(db.clone()),
             exports: ExportPositions::new(db.clone()),
             events,
             #[cfg(test)]
@@ -68,6 +72,10 @@ impl DataStore {
 
     pub fn tokens(&self) -> &TokenStore {
         &self.tokens
+    }
+
+    pub fn subjects(&self) -> &SubjectStore {
+        &self.subjects
     }
 
     pub fn exports(&self) -> &ExportPositions {
@@ -95,14 +103,26 @@ impl DataStore {
     pub fn prune(&self, events_before_ms: i64, keys_before_ms: i64) -> Result<(usize, usize)> {
         let events = self.events.prune(events_before_ms)?;
         let keys = self.keys.prune(keys_before_ms)?;
+        self.subjects.prune()?;
         self.tokens.prune(events_before_ms)?;
         Ok((events, keys))
+    }
+
+    /// Deletes data subjects: destroys every key that encrypted their personal data
+    /// (and so every other event those keys encrypted) and forgets them. Returns how
+    /// many keys were destroyed.
+    pub fn forget_subjects(&self, account: &str, subjects: &[String]) -> Result<usize> {
+        let keys = self.subjects.keys_of(account, subjects)?;
+        let destroyed = self.keys.destroy(account, &keys)?;
+        self.subjects.forget(account, subjects, &keys)?;
+        Ok(destroyed)
     }
 
     /// Forgets a stream's (or output's) events, keys, tokens and exporter positions.
     pub fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
         self.events.delete_stream(account, stream)?;
         self.keys.delete_stream(account, stream)?;
+        self.subjects.prune()?;
         self.tokens.delete_stream(account, stream)?;
         self.exports.delete_stream(account, stream)
     }
