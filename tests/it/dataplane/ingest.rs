@@ -378,7 +378,10 @@ fn avro_click(session: &str, levels: &[i32]) -> Vec<u8> {
     use strm_server::dataplane::{avro_json, schemas::SchemaRegistry};
     let reg = SchemaRegistry::embedded().unwrap();
     let schema = reg.get("clickstream").unwrap();
-    let value =
-        avro_json::from_json(&schema.avro, &click(session, levels, "https://a.io/b")).unwrap();
-    apache_avro::to_avro_datum(&schema.avro, value).unwrap()
+    let value = avro_json::from_json(
+        schema.avro().unwrap(),
+        &click(session, levels, "https://a.io/b"),
+    )
+    .unwrap();
+    apache_avro::to_avro_datum(schema.avro().unwrap(), value).unwrap()
 }

@@ -1,6 +1,9 @@
 //! `strm-tui simulate` and `strm-tui demo`: send events like the 2021 service's own
-//! simulator did, and set up the seed's scenario in the local account so that every
-//! screen of the console has something live to show.
+//! simulator did (or the events of a file, under any contract), and set up the seed's
+//! scenario in the local account so that every screen of the console has something live
+//! to show.
+
+pub mod source;
 
 use std::io::Write;
 use std::time::Duration;
@@ -9,10 +12,12 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
+use apache_avro::Schema as AvroSchema;
+use source::{Events, Plan};
 use strm_client::ClientError;
 use strm_client::events::{EventClient, EventHosts, Serialization};
 use strm_client::secrets::{SavedSecret, SecretStore};
-use strm_model::{EventAuthRequest, Invalid, Secret};
+use strm_model::{ContractRef, EventAuthRequest, Invalid, SchemaType, Secret};
 use strm_server::dataplane::avro_json;
 use strm_server::dataplane::schemas::SchemaRegistry;
 
@@ -32,8 +37,16 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub count: Option<u64>,
     /// The event schema; the simulator knows `clickstream`.
-    #[arg(long, default_value = "clickstream")]
+    #[arg(long, default_value = "clickstream", conflicts_with = "contract")]
     pub schema: String,
+    /// Send under this data contract (handle/name/version): one of yours with --file,
+    /// or a public one (the built-ins keep their generators).
+    #[arg(long, value_name = "REF")]
+    pub contract: Option<String>,
+    /// Send the events of this JSONL file (one JSON event per line) instead of
+    /// generated ones; --count defaults to the number of events in it.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<std::path::PathBuf>,
     /// The stream's client id (default: the secret saved when the stream was created).
     #[arg(long, requires = "client_secret")]
     pub client_id: Option<String>,
@@ -150,9 +163,34 @@ fn check_args(args: &SimulateArgs) -> Result<(), Invalid> {
         return Err(Invalid::new(
             "--schema",
             format!("{:?} has no simulator", args.schema),
-            "the simulator sends clickstream events",
+            "the simulator sends clickstream events; send other events with --contract REF --file FILE",
         ));
     }
+    check_rate(args)
+}
+
+/// The simulator's plan for built-in arguments: clickstream events, Avro binary unless
+/// `--json`. Contracts of one's own need the API (`simulate_command`).
+pub fn builtin_plan(args: &SimulateArgs) -> Result<Plan, Invalid> {
+    check_args(args)?;
+    let registry = SchemaRegistry::embedded()
+        .map_err(|e| Invalid::new("--schema", e.to_string(), "the built-in schemas load"))?;
+    let avro = match registry.get(&args.schema) {
+        Some(s) if !args.json => s.avro().cloned(),
+        _ => None,
+    };
+    let events = match &args.file {
+        Some(file) => Events::File(source::read_jsonl(file)?),
+        None => Events::Clickstream,
+    };
+    Ok(Plan {
+        schema: args.schema.clone(),
+        events,
+        avro,
+    })
+}
+
+fn check_rate(args: &SimulateArgs) -> Result<(), Invalid> {
     if !(args.rate.is_finite() && args.rate > 0.0 && args.rate <= 100_000.0) {
         return Err(Invalid::new(
             "--rate",
@@ -163,14 +201,15 @@ fn check_args(args: &SimulateArgs) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Sends simulated events at `args.rate` until `args.count` are sent (or forever),
-/// printing the count to `out` every five seconds.
+/// Sends the plan's events at `args.rate` until `args.count` are sent (or forever, or
+/// the file's last), printing the count to `out` every five seconds.
 pub async fn simulate(
     args: &SimulateArgs,
     target: &Target,
+    plan: &Plan,
     out: &mut (dyn Write + Send),
 ) -> Result<SimulationReport, strm_client::ClientError> {
-    check_args(args)?;
+    check_rate(args)?;
     let client = EventClient::new(
         EventHosts::single(&target.events_url)?,
         EventAuthRequest {
@@ -180,32 +219,55 @@ pub async fn simulate(
         },
     )?;
     client.authenticate().await?;
-    let registry =
-        SchemaRegistry::embedded().map_err(|e| strm_client::ClientError::Refused(e.to_string()))?;
-    let schema = registry.get(&args.schema).expect("checked above").clone();
+    let count = match (&plan.events, args.count) {
+        (Events::File(events), None) => Some(events.len() as u64),
+        (_, count) => count,
+    };
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut report = SimulationReport::default();
     let mut last_report = tokio::time::Instant::now();
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_os_rng();
-    while args.count.is_none_or(|n| report.sent + report.rejected < n) {
+    let mut n = 0usize;
+    while count.is_none_or(|c| report.sent + report.rejected < c) {
         tick.tick().await;
-        let event = clickstream_event(&mut rng);
-        let result = if args.json {
-            client.send_json(&args.schema, &event).await
-        } else {
-            let value = avro_json::from_json(&schema.avro, &event)?;
-            let bytes = apache_avro::to_avro_datum(&schema.avro, value)
-                .map_err(|e| strm_client::ClientError::Refused(e.to_string()))?;
-            client
-                .send(&args.schema, Serialization::AvroBinary, bytes)
-                .await
+        let (line, event) = match &plan.events {
+            Events::Clickstream => (None, clickstream_event(&mut rng)),
+            Events::File(events) => {
+                let (line, event) = &events[n % events.len()];
+                (Some(*line), event.clone())
+            }
+        };
+        n += 1;
+        let result = match &plan.avro {
+            None => client.send_json(&plan.schema, &event).await,
+            Some(avro) => match avro_json::from_json(avro, &event) {
+                Ok(value) => {
+                    let bytes = apache_avro::to_avro_datum(avro, value)
+                        .map_err(|e| strm_client::ClientError::Refused(e.to_string()))?;
+                    client
+                        .send(&plan.schema, Serialization::AvroBinary, bytes)
+                        .await
+                }
+                // Said as the server would have: the event does not fit its schema.
+                Err(e) => Err(strm_client::ClientError::Api {
+                    status: 400,
+                    message: e.to_string(),
+                }),
+            },
         };
         match result {
             Ok(()) => report.sent += 1,
             Err(e @ strm_client::ClientError::Api { status: 400, .. }) => {
                 report.rejected += 1;
-                let _ = writeln!(out, "event rejected: {e}");
+                match line {
+                    Some(line) => {
+                        let _ = writeln!(out, "event rejected: line {line}: {e}");
+                    }
+                    None => {
+                        let _ = writeln!(out, "event rejected: {e}");
+                    }
+                }
             }
             Err(e) => return Err(e),
         }
@@ -215,7 +277,61 @@ pub async fn simulate(
         }
     }
     let _ = writeln!(out, "{} events sent to {}", report.sent, args.stream);
+    if report.rejected > 0 {
+        let _ = writeln!(out, "{} events rejected", report.rejected);
+    }
     Ok(report)
+}
+
+/// The plan for `--contract REF`: a public contract keeps its generator (or sends the
+/// file); one's own contract sends the file, as Avro binary when it is an AVRO
+/// contract (unless `--json`), else as JSON.
+async fn contract_plan(
+    api: &strm_client::ApiClient,
+    args: &SimulateArgs,
+    reference: &str,
+) -> color_eyre::Result<Plan> {
+    let r: ContractRef = reference
+        .parse()
+        .map_err(|e: Invalid| Invalid::new("--contract", e.to_string(), source::CONTRACT_RULE))?;
+    if r.is_public() {
+        let registry = SchemaRegistry::embedded()?;
+        let id = registry
+            .by_ref(reference)
+            .map(|s| s.id.clone())
+            .ok_or_else(|| {
+                Invalid::new(
+                    "--contract",
+                    format!("{reference:?} is not a public contract"),
+                    source::CONTRACT_RULE,
+                )
+            })?;
+        let mut builtin = args.clone();
+        builtin.schema = id;
+        return Ok(builtin_plan(&builtin)?);
+    }
+    let Some(file) = &args.file else {
+        return Err(Invalid::new(
+            "--file",
+            "is missing",
+            format!(
+                "a contract of your own has no generator: give its events with --file; {}",
+                source::FILE_RULE
+            ),
+        )
+        .into());
+    };
+    let events = source::read_jsonl(file)?;
+    let contract = api.get_data_contract(&r).await?;
+    let avro = match contract.schema_type {
+        SchemaType::Avro if !args.json => Some(AvroSchema::parse_str(&contract.schema)?),
+        _ => None,
+    };
+    Ok(Plan {
+        schema: r.to_string(),
+        events: Events::File(events),
+        avro,
+    })
 }
 
 /// `strm-tui simulate`: the billing id from the session of `api_url` (or the local
@@ -246,7 +362,11 @@ pub async fn simulate_command(
         &session.billing_id,
         &secrets,
     )?;
-    let report = simulate(args, &target, out).await?;
+    let plan = match &args.contract {
+        Some(r) => contract_plan(&backend.client, args, r).await?,
+        None => builtin_plan(args)?,
+    };
+    let report = simulate(args, &target, &plan, out).await?;
     backend.shutdown().await;
     Ok(report)
 }
@@ -390,6 +510,8 @@ pub async fn demo(
         rate: args.rate,
         count: args.count,
         schema: "clickstream".into(),
+        contract: None,
+        file: None,
         client_id: Some(stream.client_id.clone()),
         client_secret: Some(Secret::new(stream.client_secret.clone())),
         json: false,
@@ -401,7 +523,8 @@ pub async fn demo(
         client_id: stream.client_id,
         client_secret: stream.client_secret,
     };
-    let report = simulate(&sim, &target, out).await?;
+    let plan = builtin_plan(&sim)?;
+    let report = simulate(&sim, &target, &plan, out).await?;
     backend.shutdown().await;
     Ok(report)
 }
@@ -425,7 +548,7 @@ mod tests {
             assert_eq!(e["url"], "https://www.streammachine.io/rules");
             seen_levels.insert(e["strmMeta"]["consentLevels"].to_string());
             // Every simulated event is valid for the schema and its contract.
-            let v = avro_json::from_json(&schema.avro, &e).unwrap();
+            let v = avro_json::from_json(schema.avro().unwrap(), &e).unwrap();
             strm_server::dataplane::decode::check(schema, &v).unwrap();
         }
         assert_eq!(seen_levels.len(), 5, "{seen_levels:?}");
@@ -437,6 +560,8 @@ mod tests {
             rate: 10.0,
             count: None,
             schema: "clickstream".into(),
+            contract: None,
+            file: None,
             client_id: None,
             client_secret: None,
             json: false,
