@@ -8,7 +8,7 @@ pub mod avro;
 pub mod compile;
 pub mod json_schema;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
