@@ -67,6 +67,12 @@ pub enum Command {
     /// Name consent levels.
     #[command(subcommand, name = "consent-levels")]
     ConsentLevels(ConsentLevelsCommand),
+    /// Register, list and archive data contracts (your own event definitions).
+    #[command(subcommand, name = "data-contracts")]
+    DataContracts(super::contracts::DataContractsCommand),
+    /// List and forget data subjects (the people your events are about).
+    #[command(subcommand, name = "data-subjects")]
+    DataSubjects(super::contracts::DataSubjectsCommand),
     /// Run the local Stream Machine server until Ctrl-C.
     Serve(ServeArgs),
     /// Send simulated events to a stream.

@@ -11,7 +11,16 @@ use strm_client::events::Serialization;
 use strm_model::{ConsentLevelType, ContractRef, OutputCreate, SchemaType};
 
 use super::{checkout, create, is_ciphertext, next_json, post_event, quiet, register_checkout};
-use crate::support::Says::{Has, Starts};
+use crate::support::Says::{self, Has, Starts};
+
+/// A refused event: what it is, its body, its headers; the status; what the message says.
+type BadEvent<'a> = (
+    &'a str,
+    Vec<u8>,
+    &'a [(&'a str, &'a str)],
+    u16,
+    Vec<Says<'a>>,
+);
 use crate::support::{LocalServer, Scenario, check, output, venv};
 
 /// The events as fastavro writes them for `schema`: `mode` is `binary` or `json`.
@@ -238,7 +247,7 @@ async fn a_json_schema_contract_validates_and_encrypts_json_events() {
         }
         e.to_string().into_bytes()
     };
-    let rows: Vec<(&str, Vec<u8>, &[(&str, &str)], u16, Vec<_>)> = vec![
+    let rows: Vec<BadEvent> = vec![
         (
             "an age below the minimum",
             bad(json!({"age": -3})),
@@ -318,11 +327,16 @@ async fn bad_events_under_a_contract_get_their_status_and_message() {
     wrong_ref["strmMeta"]["eventContractRef"] = json!("acme/checkout/2.0.0");
     let mut bad_email = checkout("s-1", "alice", &[0]);
     bad_email["customer"]["email"] = json!("not-an-address");
-    let rows: Vec<(&str, Vec<u8>, [(&str, &str); 2], u16, Vec<_>)> = vec![
+    let (archived, current, unknown) = (
+        json_ref("acme/checkout/0.9.0"),
+        json_ref("acme/checkout/1.0.0"),
+        json_ref("acme/refund/1.0.0"),
+    );
+    let rows: Vec<BadEvent> = vec![
         (
             "an archived contract",
             body(checkout("s-1", "alice", &[0])),
-            json_ref("acme/checkout/0.9.0"),
+            &archived,
             400,
             vec![
                 Starts("Strm-Schema-Ref: contract acme/checkout/0.9.0 is archived"),
@@ -332,7 +346,7 @@ async fn bad_events_under_a_contract_get_their_status_and_message() {
         (
             "a ref in strmMeta that differs from the header",
             body(wrong_ref),
-            json_ref("acme/checkout/1.0.0"),
+            &current,
             400,
             vec![Starts(
                 "strmMeta/eventContractRef: is \"acme/checkout/2.0.0\" but the header says \"acme/checkout/1.0.0\"",
@@ -341,7 +355,7 @@ async fn bad_events_under_a_contract_get_their_status_and_message() {
         (
             "a value its validation refuses",
             body(bad_email),
-            json_ref("acme/checkout/1.0.0"),
+            &current,
             400,
             vec![
                 Starts("customer/email: \"not-an-address\" does not match"),
@@ -351,7 +365,7 @@ async fn bad_events_under_a_contract_get_their_status_and_message() {
         (
             "a ref nobody registered",
             body(checkout("s-1", "alice", &[0])),
-            json_ref("acme/refund/1.0.0"),
+            &unknown,
             400,
             vec![Starts(
                 "Strm-Schema-Ref: \"acme/refund/1.0.0\" is not a known schema",
@@ -360,13 +374,13 @@ async fn bad_events_under_a_contract_get_their_status_and_message() {
         (
             "a field the schema lacks",
             body(json!({"strmMeta": {"consentLevels": []}, "session_id": "s"})),
-            json_ref("acme/checkout/1.0.0"),
+            &current,
             400,
             vec![Starts("customer: is missing")],
         ),
     ];
     for (row, body, headers, status, says) in rows {
-        let (got, text) = post_event(&s.url, &token, &headers, body).await;
+        let (got, text) = post_event(&s.url, &token, headers, body).await;
         assert_eq!(got, status, "{row}: {text}");
         check(row, &text, &says);
     }
