@@ -2,11 +2,14 @@
 //! error, under the request's id) out. Both sides depend on this module and on nothing
 //! of each other.
 
+use std::any::Any;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use strm_client::ClientError;
+use crate::resources::Tab;
+use futures::future::BoxFuture;
+use strm_client::{ApiClient, ClientError};
 use strm_model::{
     AuthResponse, ConsentLevel, Exporter, ExporterCreate, Output, OutputCreate, Sink, SinkCreate,
     SinkType, Stream, StreamCreate,
@@ -72,6 +75,81 @@ pub enum Request {
     /// id; answers come as `Tail*` answers under that id.
     Tail(TailTarget),
     StopTail(u64),
+    /// A call a resource kind makes itself (`resources/`), run by the worker as it is:
+    /// a kind that uses it needs no request variant, answer or worker arm of its own.
+    Call(Call),
+}
+
+type Run = dyn Fn(ApiClient) -> BoxFuture<'static, Result<Answer, ClientError>> + Send + Sync;
+
+/// An API call with what it does in words (its identity in tests and comparisons) and
+/// whether it changes anything (read-only mode refuses those in the worker).
+#[derive(Clone)]
+pub struct Call {
+    what: String,
+    mutates: bool,
+    run: Arc<Run>,
+}
+
+impl Call {
+    pub fn new<F, Fut>(what: impl Into<String>, mutates: bool, run: F) -> Call
+    where
+        F: Fn(ApiClient) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Answer, ClientError>> + Send + 'static,
+    {
+        Call {
+            what: what.into(),
+            mutates,
+            run: Arc::new(move |client| Box::pin(run(client))),
+        }
+    }
+
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
+    pub fn run(&self, client: ApiClient) -> BoxFuture<'static, Result<Answer, ClientError>> {
+        (self.run)(client)
+    }
+}
+
+impl PartialEq for Call {
+    fn eq(&self, other: &Call) -> bool {
+        self.what == other.what && self.mutates == other.mutates
+    }
+}
+
+impl Eq for Call {}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Call({:?})", self.what)
+    }
+}
+
+/// A kind's rows as its own call listed them; the kind reads them back by type
+/// (`Resources::rows`).
+#[derive(Clone)]
+pub struct Rows(pub Arc<dyn Any + Send + Sync>);
+
+impl Rows {
+    pub fn new<T: Send + Sync + 'static>(rows: Vec<T>) -> Rows {
+        Rows(Arc::new(rows))
+    }
+}
+
+impl PartialEq for Rows {
+    fn eq(&self, other: &Rows) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for Rows {}
+
+impl std::fmt::Debug for Rows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Rows")
+    }
 }
 
 impl Request {
@@ -88,7 +166,7 @@ impl Request {
                 | Request::DeleteSink { .. }
                 | Request::DeleteExporter { .. }
                 | Request::DeleteConsentLevel(_)
-        )
+        ) || matches!(self, Request::Call(c) if c.mutates)
     }
 }
 
@@ -119,6 +197,8 @@ pub enum Listed {
     Sinks(Vec<Sink>),
     Exporters(Vec<Exporter>),
     ConsentLevels(Vec<ConsentLevel>),
+    /// The rows of a kind that lists itself with a `Call`.
+    Rows(Tab, Rows),
 }
 
 /// What a create answered, one variant per resource kind.
@@ -143,6 +223,8 @@ pub enum Answer {
     Listed(Listed),
     Created(Created),
     Deleted,
+    /// A kind's own call is done; what to say (the tables are listed again).
+    Done(String),
     SavedSecret(Option<String>),
     /// Secret material for the clipboard only; never logged.
     Token(Secret),

@@ -285,6 +285,7 @@ async fn execute(
             )
         }
         Request::AccessToken => Answer::Token(Secret(client.access_token().await?)),
+        Request::Call(call) => call.run(client.clone()).await?,
     })
 }
 

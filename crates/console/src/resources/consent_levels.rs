@@ -17,6 +17,10 @@ impl Kind for ConsentLevels {
         "Consent levels"
     }
 
+    fn short_title(&self) -> &'static str {
+        "Consent"
+    }
+
     fn commands(&self) -> &'static [&'static str] {
         &["consent-levels", "consent"]
     }

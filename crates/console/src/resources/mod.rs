@@ -1,10 +1,16 @@
 //! The console by resource: one module per kind (streams, outputs, sinks, exporters,
-//! consent levels), each holding its columns and cells, detail JSON, create form, delete
-//! confirmation, tail target and the requests it needs. The generic table, view and
-//! update code asks a tab's `Kind`; a new kind is a new module and its line in
-//! `Tab::kind` (plus its list in `Resources` and its variants in `protocol`).
+//! consent levels, data contracts, data subjects), each holding its columns and cells,
+//! detail, create form, delete confirmation, tail target and the calls it needs. The
+//! generic table, view and update code asks a tab's `Kind`.
+//!
+//! A new kind is one module and its registration (a `Tab` variant and its line in
+//! `Tab::kind`): it makes its own API calls (`protocol::Call`), which the worker runs as
+//! they are, and keeps its rows in `Resources::rows`. The first five kinds still have
+//! their own requests and lists; they can move to calls one at a time.
 
 mod consent_levels;
+mod data_contracts;
+mod data_subjects;
 mod exporters;
 mod outputs;
 mod sinks;
@@ -12,9 +18,12 @@ mod streams;
 
 use crate::app::Confirm;
 use crate::forms::Form;
-use crate::protocol::{Created, Listed, Request, TailTarget};
+use std::collections::HashMap;
+
+use crate::protocol::{Created, Listed, Request, Rows, TailTarget};
 use strm_model::{ConsentLevel, Credentials, Exporter, Output, Sink, Stream};
 
+pub use data_subjects::Found as FoundSubjects;
 pub use outputs::OUTPUTS_OVERVIEW_MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,15 +33,19 @@ pub enum Tab {
     Sinks,
     Exporters,
     ConsentLevels,
+    DataContracts,
+    DataSubjects,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Streams,
         Tab::Outputs,
         Tab::Sinks,
         Tab::Exporters,
         Tab::ConsentLevels,
+        Tab::DataContracts,
+        Tab::DataSubjects,
     ];
     pub const COUNT: usize = Tab::ALL.len();
 
@@ -44,6 +57,8 @@ impl Tab {
             Tab::Sinks => &sinks::Sinks,
             Tab::Exporters => &exporters::Exporters,
             Tab::ConsentLevels => &consent_levels::ConsentLevels,
+            Tab::DataContracts => &data_contracts::DataContracts,
+            Tab::DataSubjects => &data_subjects::DataSubjects,
         }
     }
 
@@ -53,6 +68,12 @@ impl Tab {
 
     pub fn title(self) -> &'static str {
         self.kind().title()
+    }
+
+    /// The tab as a `'static` slice of one, as `Resources::store` answers.
+    fn one(self) -> &'static [Tab] {
+        static TABS: [Tab; Tab::COUNT] = Tab::ALL;
+        std::slice::from_ref(&TABS[self.index()])
     }
 
     /// Whether the drill-down scope (a stream) narrows this tab.
@@ -105,6 +126,15 @@ pub trait Kind: Sync {
     fn key(&self, data: &Resources, i: usize) -> String;
     /// The detail pane.
     fn json(&self, data: &Resources, i: usize) -> serde_json::Value;
+    /// The detail pane as text lines, for a kind whose detail reads better than its
+    /// JSON (a contract's fields as a tree); `None` shows the JSON.
+    fn detail(&self, _data: &Resources, _i: usize) -> Option<Vec<String>> {
+        None
+    }
+    /// The title in a narrow tab bar.
+    fn short_title(&self) -> &'static str {
+        self.title()
+    }
     /// Whether a row belongs to the drill-down scope (a stream and its outputs).
     fn in_scope(&self, _data: &Resources, _i: usize, _stream: &str) -> bool {
         true
@@ -113,7 +143,7 @@ pub trait Kind: Sync {
     /// `None` when it is not listed now.
     fn list(&self, data: &Resources, scope: Option<&str>) -> Option<Request>;
     /// Said after the table title when not every row is listed.
-    fn title_note(&self, _data: &Resources, _scope: Option<&str>) -> Option<&'static str> {
+    fn title_note(&self, _data: &Resources, _scope: Option<&str>) -> Option<String> {
         None
     }
     /// The empty table's text; `create` is the key that creates.
@@ -151,6 +181,8 @@ pub struct Resources {
     pub sinks: Vec<Sink>,
     pub exporters: Vec<Exporter>,
     pub consent_levels: Vec<ConsentLevel>,
+    /// The rows of the kinds that list themselves (`Listed::Rows`), by tab.
+    pub rows: HashMap<Tab, Rows>,
 }
 
 impl Resources {
@@ -168,6 +200,14 @@ impl Resources {
 
     pub fn json(&self, tab: Tab, i: usize) -> serde_json::Value {
         tab.kind().json(self, i)
+    }
+
+    /// The rows a kind listed with its own call, as the type it listed them as.
+    pub fn rows<T: 'static>(&self, tab: Tab) -> &[T] {
+        self.rows
+            .get(&tab)
+            .and_then(|r| r.0.downcast_ref::<Vec<T>>())
+            .map_or(&[], Vec::as_slice)
     }
 
     pub fn in_scope(&self, tab: Tab, i: usize, stream: &str) -> bool {
@@ -205,6 +245,10 @@ impl Resources {
             Listed::ConsentLevels(v) => {
                 self.consent_levels = v;
                 &[Tab::ConsentLevels]
+            }
+            Listed::Rows(tab, rows) => {
+                self.rows.insert(tab, rows);
+                tab.one()
             }
         }
     }

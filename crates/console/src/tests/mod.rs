@@ -3,6 +3,7 @@
 //! by concern; the fixtures they share are here.
 
 mod connection;
+mod contracts;
 mod forms;
 mod popups;
 mod tables;

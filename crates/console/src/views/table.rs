@@ -33,7 +33,7 @@ pub fn title(app: &App) -> String {
         app.data.len(app.tab)
     };
     if let Some(note) = app.tab.kind().title_note(&app.data, app.scope.as_deref()) {
-        title.push_str(note);
+        title.push_str(&note);
     }
     if view.filter.is_empty() {
         title.push_str(&format!(" ({total})"));
@@ -99,7 +99,10 @@ pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
 pub fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
     let block = Block::bordered().title(Line::styled(" Detail ", app.theme.title));
     let lines = match app.selected_index() {
-        Some(i) => super::highlight(&app.data.json(app.tab, i), &app.theme),
+        Some(i) => match app.tab.kind().detail(&app.data, i) {
+            Some(text) => text.into_iter().map(Line::from).collect(),
+            None => super::highlight(&app.data.json(app.tab, i), &app.theme),
+        },
         None => vec![Line::styled("Nothing selected", app.theme.dim)],
     };
     frame.render_widget(
