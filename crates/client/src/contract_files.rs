@@ -83,12 +83,7 @@ pub fn read_contract(
 ) -> Result<DataContractCreate, ClientError> {
     let (schema, schema_type) = read_schema_file(schema_file, schema_type)?;
     let terms = read_contract_file(contract_file)?;
-    let create = DataContractCreate {
-        reference,
-        schema_type,
-        schema,
-        terms,
-    };
+    let create = DataContractCreate::new(reference, schema_type, schema, terms);
     create.validate()?;
     Ok(create)
 }
@@ -107,7 +102,7 @@ mod tests {
         let r: ContractRef = "acme/checkout/1.0.0".parse().unwrap();
         let c = read_contract(r.clone(), &schema, None, &contract).unwrap();
         assert_eq!(c.schema_type, SchemaType::Avro);
-        assert_eq!(c.terms.pii_fields["id"], 1);
+        assert_eq!(c.pii_fields["id"], 1);
 
         let err =
             read_contract(r.clone(), &dir.path().join("nope.avsc"), None, &contract).unwrap_err();

@@ -176,25 +176,59 @@ impl ContractTerms {
     }
 }
 
-/// `PUT /v1/data-contracts`. The schema is sent as a string, like sink credentials.
+/// `PUT /v1/data-contracts`. The schema is sent as a string, like sink credentials. An
+/// unknown field is refused: a misspelt `piiFields` must not register a contract that
+/// encrypts nothing.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct DataContractCreate {
     #[serde(rename = "ref")]
     pub reference: ContractRef,
     #[serde(default)]
     pub schema_type: SchemaType,
     pub schema: String,
-    #[serde(flatten)]
-    pub terms: ContractTerms,
+    pub key_field: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data_subject_field: Option<String>,
+    #[serde(default)]
+    pub pii_fields: BTreeMap<String, i64>,
+    #[serde(default)]
+    pub validations: Vec<ContractValidation>,
 }
 
 impl DataContractCreate {
+    pub fn new(
+        reference: ContractRef,
+        schema_type: SchemaType,
+        schema: String,
+        terms: ContractTerms,
+    ) -> DataContractCreate {
+        DataContractCreate {
+            reference,
+            schema_type,
+            schema,
+            key_field: terms.key_field,
+            data_subject_field: terms.data_subject_field,
+            pii_fields: terms.pii_fields,
+            validations: terms.validations,
+        }
+    }
+
+    /// Everything but the ref and the schema, as a contract file holds it.
+    pub fn terms(&self) -> ContractTerms {
+        ContractTerms {
+            key_field: self.key_field.clone(),
+            data_subject_field: self.data_subject_field.clone(),
+            pii_fields: self.pii_fields.clone(),
+            validations: self.validations.clone(),
+        }
+    }
+
     /// Every rule that holds without parsing the schema (the server checks the rest).
     pub fn validate(&self) -> Result<(), Invalid> {
         self.reference.validate()?;
         rules::check_schema_text(&self.schema)?;
-        self.terms.validate()
+        self.terms().validate()
     }
 }
 
@@ -296,8 +330,12 @@ mod tests {
             "piiFields": {"a": 1}}))
         .unwrap();
         assert_eq!(c.schema_type, SchemaType::JsonSchema);
-        assert_eq!(c.terms.pii_fields["a"], 1);
+        assert_eq!(c.pii_fields["a"], 1);
         c.validate().unwrap();
+        let typo = serde_json::from_value::<DataContractCreate>(json!({
+            "ref": {"handle": "acme", "name": "checkout", "version": "1.0.0"},
+            "schema": "{}", "keyField": "a", "piiField": {"a": 1}}));
+        assert!(typo.unwrap_err().to_string().contains("piiField"));
     }
 
     #[test]

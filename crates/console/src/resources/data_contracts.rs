@@ -316,12 +316,7 @@ impl Fields for ContractForm {
         self.schema_type.error = None;
         self.contract_file.error = msg(terms.clone());
         let ((schema, schema_type), terms) = (schema.ok()?, terms.ok()?);
-        let req = DataContractCreate {
-            reference: reference.ok()?,
-            schema_type,
-            schema,
-            terms,
-        };
+        let req = DataContractCreate::new(reference.ok()?, schema_type, schema, terms);
         req.validate().ok()?;
         let r = req.reference.clone();
         Some(Request::Call(Call::new(

@@ -88,15 +88,14 @@ async fn create(
     let checked = req.clone();
     let schema = tokio::task::spawn_blocking(move || {
         let terms = compile::Terms {
-            key_field: checked.terms.key_field.clone(),
-            subject_field: checked.terms.data_subject_field.clone(),
+            key_field: checked.key_field.clone(),
+            subject_field: checked.data_subject_field.clone(),
             pii_fields: checked
-                .terms
                 .pii_fields
                 .iter()
                 .map(|(p, l)| (p.clone(), *l as u32))
                 .collect(),
-            validations: checked.terms.validations.clone(),
+            validations: checked.validations.clone(),
         };
         compile::contract(
             &checked.reference,

@@ -104,7 +104,6 @@ pub fn create(
         )));
     }
     let pii: std::collections::BTreeMap<String, u32> = req
-        .terms
         .pii_fields
         .iter()
         .map(|(p, l)| (p.clone(), *l as u32))
@@ -120,10 +119,10 @@ pub fn create(
             r.version,
             req.schema_type.as_str(),
             schema,
-            req.terms.key_field,
-            req.terms.data_subject_field,
+            req.key_field,
+            req.data_subject_field,
             json(&pii),
-            json(&req.terms.validations),
+            json(&req.validations),
             ContractState::Active.as_str(),
             strm_model::now_epoch_secs(),
         ],
