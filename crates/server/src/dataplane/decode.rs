@@ -72,7 +72,14 @@ pub fn schema_for<'a>(
             ));
         }
     };
-    let rule = || format!("known schemas are {}", registry.ids().join(", "));
+    let rule = || match header {
+        "Strm-Schema-Ref" => format!(
+            "a ref names one of your data contracts (GET /v1/data-contracts) or a public one; \
+             built-in schemas are {}",
+            registry.ids().join(", ")
+        ),
+        _ => format!("known schemas are {}", registry.ids().join(", ")),
+    };
     if let Some(s) = registry.get(value) {
         return Ok(s);
     }

@@ -108,11 +108,13 @@ impl Contracts {
             if let Some(s) = self.builtins.by_ref(r) {
                 return Ok(s.clone());
             }
-            let own = r
-                .parse::<ContractRef>()
-                .ok()
-                .filter(|c| !c.is_public())
-                .and_then(|_| self.contract(directory, account, r));
+            // The cache first: a ref is parsed and checked only on its first event.
+            let own = self.cached(account, r).or_else(|| {
+                r.parse::<ContractRef>()
+                    .ok()
+                    .filter(|c| !c.is_public())
+                    .and_then(|_| self.contract(directory, account, r))
+            });
             match own {
                 Some(Entry {
                     archived: false,
