@@ -55,6 +55,11 @@ fn contract(name: &str, schema_type: SchemaType, schema: &str) -> DataContract {
     serde_json::from_value(c).unwrap()
 }
 
+/// The `Strm-Schema-Id` and `Strm-Schema-Ref` an event is sent with.
+type Headers<'a> = (Option<&'a str>, Option<&'a str>);
+/// A bench case: its name, its headers and its 1,000 bodies.
+type Case<'a> = (&'a str, Headers<'a>, Vec<Vec<u8>>);
+
 /// One source stream and the two contracts; the pipeline asks it for a contract once.
 struct OneStream(Vec<DataContract>);
 
@@ -102,7 +107,7 @@ fn event_pipeline(c: &mut Criterion) {
         stream: "bench".into(),
         output: None,
     };
-    let stored_json = |schema: (Option<&str>, Option<&str>), body: &[u8]| {
+    let stored_json = |schema: Headers, body: &[u8]| {
         let request = IngestRequest {
             schema_id: schema.0,
             schema_ref: schema.1,
@@ -115,7 +120,7 @@ fn event_pipeline(c: &mut Criterion) {
     };
     // 1,000 sessions as the ingest bench: each has its key (and its data-subject link)
     // once the first round ran.
-    let cases: [(&str, (Option<&str>, Option<&str>), Vec<Vec<u8>>); 3] = [
+    let cases: [Case; 3] = [
         (
             "clickstream_json",
             (Some("clickstream"), None),

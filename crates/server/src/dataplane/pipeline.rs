@@ -330,15 +330,6 @@ impl DataPlane {
             Some(v) => key_text(v),
             None => "".into(),
         };
-        // Read before the PII is encrypted: the person's id is often personal data too.
-        let subject =
-            schema
-                .subject_field
-                .as_ref()
-                .and_then(|path| match avro_path::get(&event, path) {
-                    Some(Value::String(s)) if !s.is_empty() => Some(s.clone()),
-                    _ => None,
-                });
         let now = now_epoch_ms();
         let key = inner.store.keys().for_value(
             &KeyRequest {
@@ -351,7 +342,11 @@ impl DataPlane {
             inner.config.key_rotation.as_millis() as i64,
             || new_key(schema.key_link, now),
         )?;
-        if let Some(subject) = &subject {
+        // Read before the PII is encrypted: the person's id is often personal data too.
+        if let Some(path) = &schema.subject_field
+            && let Some(Value::String(subject)) = avro_path::get(&event, path)
+            && !subject.is_empty()
+        {
             inner.store.subjects().link(
                 &principal.account,
                 subject,
