@@ -12,7 +12,7 @@ use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::{Answer, Call, Listed, Request, Rows};
 use strm_client::ClientError;
 use strm_client::contract_files::{read_contract_file, read_schema_file};
-use strm_model::rules::{FIELD_PATH_RULE, Invalid};
+use strm_model::rules::{FIELD_PATH_RULE, Invalid, KEY_FIELD_RULE};
 use strm_model::{
     ContractRef, ContractState, ContractTerms, DataContract, DataContractCreate, SchemaType,
     schema_fields,
@@ -254,6 +254,15 @@ fn check_paths(
                 .iter()
                 .map(|v| ("validations", v.field.as_str())),
         );
+    if let Some(key) = fields.iter().find(|f| f.path == terms.key_field)
+        && key.kind != "string"
+    {
+        return Err(Invalid::new(
+            "contract file",
+            format!("keyField {:?} is a {} field", key.path, key.kind),
+            KEY_FIELD_RULE,
+        ));
+    }
     for (what, path) in named {
         if !known(path) {
             return Err(Invalid::new(
@@ -423,6 +432,11 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+        std::fs::write(&terms, r#"{"keyField": "customer"}"#).unwrap();
+        form.set_field("contract file", terms.to_str().unwrap());
+        assert!(form.validate().is_none());
+        let err = form.fields()[3].error.clone().unwrap();
+        assert!(err.contains("keyField \"customer\" is a record field"), "{err}");
         form.set_field("schema file", "/nonexistent/s.avsc");
         assert!(
             form.fields()[1]
