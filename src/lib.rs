@@ -4,5 +4,6 @@
 
 pub mod backend;
 pub mod cli;
+pub mod demo;
 pub mod local_server;
 pub mod simulate;

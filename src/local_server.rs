@@ -16,7 +16,8 @@ pub const LOCK_FILE: &str = "server.lock";
 pub const SERVER_FILE: &str = "server.json";
 pub const ACCOUNT_FILE: &str = "local-account.json";
 pub const LOCAL_EMAIL: &str = "local@strm.local";
-/// How long a joining process waits for the lock holder to publish a live server.
+/// How long a joining process waits for the lock holder to publish a live server (or to
+/// release the lock).
 const JOIN_WAIT: Duration = Duration::from_secs(10);
 
 #[derive(Debug)]
@@ -41,11 +42,35 @@ pub struct RunOptions {
     pub users: Vec<LocalAccount>,
 }
 
-/// Runs the local server for `server_dir`, or joins the one another process runs.
+/// Runs the local server for `server_dir`, or joins the one another process runs. While
+/// the lock holder is starting — or quitting, its server gone but the lock not yet
+/// released — this keeps trying both, so that whoever needs the server next takes it
+/// over at once.
 pub async fn start_or_join(server_dir: &Path) -> Result<LocalBackend, ServerError> {
-    match take_lock(server_dir)? {
-        Some(lock) => run(server_dir, lock, RunOptions::default()).await,
-        None => join(server_dir).await,
+    let deadline = tokio::time::Instant::now() + JOIN_WAIT;
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(2))
+        .build()
+        .map_err(|e| ServerError::Other(e.to_string()))?;
+    loop {
+        if let Some(lock) = take_lock(server_dir)? {
+            return run(server_dir, lock, RunOptions::default()).await;
+        }
+        let (url, problem) = match join(server_dir, &http).await {
+            Ok(joined) => return Ok(joined),
+            Err(unanswered) => unanswered,
+        };
+        if tokio::time::Instant::now() >= deadline {
+            return Err(ServerError::Unreachable {
+                url,
+                file: server_dir.join(SERVER_FILE),
+                reason: format!(
+                    "{problem}; another strm-tui process holds {} but its server is not answering",
+                    server_dir.join(LOCK_FILE).display()
+                ),
+            });
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
@@ -142,43 +167,22 @@ fn publish(
     Ok(url)
 }
 
-async fn join(server_dir: &Path) -> Result<LocalBackend, ServerError> {
-    let file = server_dir.join(SERVER_FILE);
-    let deadline = tokio::time::Instant::now() + JOIN_WAIT;
-    let http = reqwest::Client::builder()
-        .timeout(Duration::from_secs(2))
-        .build()
-        .map_err(|e| ServerError::Other(e.to_string()))?;
-    // The lock holder may still be starting: wait for a server.json that answers.
-    let mut last_problem;
-    loop {
-        match read_server_file(&file) {
-            Ok(url) => match http.get(format!("{url}/openapi.json")).send().await {
-                Ok(r) if r.status().is_success() => {
-                    let account = read_account(&server_dir.join(ACCOUNT_FILE))?;
-                    return Ok(LocalBackend {
-                        url,
-                        account,
-                        handle: None,
-                    });
-                }
-                Ok(r) => last_problem = (url, format!("it answered HTTP {}", r.status())),
-                Err(e) => last_problem = (url, e.to_string()),
-            },
-            Err(e) => last_problem = (String::from("(none yet)"), e),
+/// The server `server.json` names, when it answers; else (its URL, what went wrong).
+async fn join(server_dir: &Path, http: &reqwest::Client) -> Result<LocalBackend, (String, String)> {
+    let url = read_server_file(&server_dir.join(SERVER_FILE))
+        .map_err(|e| (String::from("(none yet)"), e))?;
+    match http.get(format!("{url}/openapi.json")).send().await {
+        Ok(r) if r.status().is_success() => {
+            let account = read_account(&server_dir.join(ACCOUNT_FILE))
+                .map_err(|e| (url.clone(), e.to_string()))?;
+            Ok(LocalBackend {
+                url,
+                account,
+                handle: None,
+            })
         }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(ServerError::Unreachable {
-                url: last_problem.0,
-                file,
-                reason: format!(
-                    "{}; another strm-tui process holds {} but its server is not answering",
-                    last_problem.1,
-                    server_dir.join(LOCK_FILE).display()
-                ),
-            });
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        Ok(r) => Err((url, format!("it answered HTTP {}", r.status()))),
+        Err(e) => Err((url, e.to_string())),
     }
 }
 

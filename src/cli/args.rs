@@ -8,7 +8,9 @@ use std::path::PathBuf;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
+use clap_complete::engine::ArgValueCompleter;
 
+use super::names;
 use strm_client::paths::API_URL_ENV;
 use strm_model::{ConsentLevelType, Secret, SinkType};
 
@@ -33,8 +35,8 @@ pub struct Cli {
     /// The console's auto-refresh interval in seconds (0 turns it off).
     #[arg(long, value_name = "INT")]
     pub refresh_secs: Option<u64>,
-    /// The console's colours: default, light or mono.
-    #[arg(long, value_name = "TEXT")]
+    /// The console's colours.
+    #[arg(long, value_name = "THEME", value_parser = PossibleValuesParser::new(strm_console::theme::Theme::NAMES))]
     pub theme: Option<String>,
     /// Print where configuration, credentials, secrets, data and logs are kept.
     #[arg(long)]
@@ -78,7 +80,7 @@ pub enum Command {
     /// Send simulated events to a stream.
     Simulate(crate::simulate::SimulateArgs),
     /// Set up a demo account with streams and events.
-    Demo(crate::simulate::DemoArgs),
+    Demo(crate::demo::DemoArgs),
     /// Print the shell completion script.
     Completions {
         #[arg(value_name = "SHELL")]
@@ -116,7 +118,7 @@ pub enum StreamsCommand {
     /// List streams, or show one.
     List {
         /// Show only the stream with this name.
-        #[arg(short, long, value_name = "TEXT")]
+        #[arg(short, long, value_name = "TEXT", add = ArgValueCompleter::new(names::streams))]
         name: Option<String>,
     },
     /// Create a new stream.
@@ -130,7 +132,7 @@ pub enum StreamsCommand {
     /// Delete a stream.
     Delete {
         /// The name of the stream that is deleted.
-        #[arg(value_name = "name")]
+        #[arg(value_name = "name", add = ArgValueCompleter::new(names::streams))]
         name: String,
         /// Also delete its outputs and exporters.
         #[arg(long)]
@@ -154,16 +156,16 @@ pub enum OutputsCommand {
     /// List the outputs of a stream, or show one.
     List {
         /// The name of the stream whose outputs are listed.
-        #[arg(value_name = "name")]
+        #[arg(value_name = "name", add = ArgValueCompleter::new(names::streams))]
         stream: String,
         /// Show only the output with this name.
-        #[arg(long, value_name = "TEXT")]
+        #[arg(long, value_name = "TEXT", add = ArgValueCompleter::new(names::outputs))]
         output_name: Option<String>,
     },
     /// Create a new output.
     Create {
         /// The name of the stream for which an output is created.
-        #[arg(value_name = "name")]
+        #[arg(value_name = "name", add = ArgValueCompleter::new(names::streams))]
         stream: String,
         /// The name of the output that is created.
         #[arg(value_name = "output-name")]
@@ -188,10 +190,10 @@ pub enum OutputsCommand {
     /// Delete an output.
     Delete {
         /// The name of the stream the output belongs to.
-        #[arg(value_name = "name")]
+        #[arg(value_name = "name", add = ArgValueCompleter::new(names::streams))]
         stream: String,
         /// The name of the output that is deleted.
-        #[arg(value_name = "output-name")]
+        #[arg(value_name = "output-name", add = ArgValueCompleter::new(names::outputs))]
         output: String,
         /// Also delete its exporters.
         #[arg(long)]
@@ -204,16 +206,17 @@ pub enum SinksCommand {
     /// List sinks, or show one.
     List {
         /// Show only the sink with this name (needs --sink-type).
-        #[arg(short, long, value_name = "TEXT", requires = "sink_type")]
+        #[arg(short, long, value_name = "TEXT", requires = "sink_type",
+              add = ArgValueCompleter::new(names::sinks))]
         name: Option<String>,
         /// The type of the sink to show.
-        #[arg(long, value_parser = sink_type_parser(true), ignore_case = true)]
+        #[arg(long, value_parser = sink_type_parser(), ignore_case = true)]
         sink_type: Option<SinkType>,
     },
     /// Create a new sink (an existing one of that name and type is replaced).
     Create {
         /// The type of the sink.
-        #[arg(value_name = "sink-type", value_parser = sink_type_parser(false), ignore_case = true)]
+        #[arg(value_name = "sink-type", value_parser = sink_type_parser(), ignore_case = true)]
         sink_type: SinkType,
         /// The name of the sink that is created.
         #[arg(value_name = "sink-name")]
@@ -231,10 +234,10 @@ pub enum SinksCommand {
     /// Delete a sink.
     Delete {
         /// The name of the sink that is deleted.
-        #[arg(value_name = "sink-name")]
+        #[arg(value_name = "sink-name", add = ArgValueCompleter::new(names::sinks))]
         name: String,
         /// The type of the sink.
-        #[arg(value_name = "sink-type", value_parser = sink_type_parser(false), ignore_case = true)]
+        #[arg(value_name = "sink-type", value_parser = sink_type_parser(), ignore_case = true)]
         sink_type: SinkType,
     },
 }
@@ -246,7 +249,7 @@ pub enum ExportersCommand {
     /// Show one exporter.
     Get {
         /// Name of the stream or output the exporter reads.
-        #[arg(value_name = "streamName")]
+        #[arg(value_name = "streamName", add = ArgValueCompleter::new(names::streams_and_outputs))]
         stream: String,
         #[command(flatten)]
         which: WhichExporter,
@@ -257,10 +260,10 @@ pub enum ExportersCommand {
         #[arg(long, value_name = "TEXT", required = true)]
         exporter_name: String,
         /// The name of the sink that should be used for this exporter.
-        #[arg(long, value_name = "TEXT", required = true)]
+        #[arg(long, value_name = "TEXT", required = true, add = ArgValueCompleter::new(names::sinks))]
         sink_name: String,
         /// The type of sink that should be used for this exporter.
-        #[arg(long, value_parser = sink_type_parser(true), ignore_case = true, required = true)]
+        #[arg(long, value_parser = sink_type_parser(), ignore_case = true, required = true)]
         sink_type: SinkType,
         /// The interval in seconds between each batch that is exported to the configured
         /// sink.
@@ -280,13 +283,13 @@ pub enum ExportersCommand {
         #[arg(short = 'k', long)]
         export_keys: bool,
         /// Name of the stream that is being exported.
-        #[arg(value_name = "streamName")]
+        #[arg(value_name = "streamName", add = ArgValueCompleter::new(names::streams_and_outputs))]
         stream: String,
     },
     /// Delete an exporter.
     Delete {
         /// Name of the stream or output the exporter reads.
-        #[arg(value_name = "streamName")]
+        #[arg(value_name = "streamName", add = ArgValueCompleter::new(names::streams_and_outputs))]
         stream: String,
         #[command(flatten)]
         which: WhichExporter,
@@ -296,7 +299,7 @@ pub enum ExportersCommand {
 #[derive(Debug, Args)]
 pub struct WhichExporter {
     /// Name of the exporter.
-    #[arg(long, value_name = "TEXT", required = true)]
+    #[arg(long, value_name = "TEXT", required = true, add = ArgValueCompleter::new(names::exporters))]
     pub exporter_name: String,
     /// The key exporter rather than the event exporter.
     #[arg(short = 'k', long)]
@@ -308,7 +311,8 @@ pub enum ConsentLevelsCommand {
     /// List the consent-level names, or show one.
     List {
         /// Show only this consent level.
-        #[arg(short, long, value_name = "INT", allow_negative_numbers = true)]
+        #[arg(short, long, value_name = "INT", allow_negative_numbers = true,
+              add = ArgValueCompleter::new(names::consent_levels))]
         id: Option<i64>,
     },
     /// Name a consent level (replaces an existing name).
@@ -323,7 +327,8 @@ pub enum ConsentLevelsCommand {
     /// Delete a consent-level name.
     Delete {
         /// The consent level.
-        #[arg(value_name = "id", allow_negative_numbers = true)]
+        #[arg(value_name = "id", allow_negative_numbers = true,
+              add = ArgValueCompleter::new(names::consent_levels))]
         id: i64,
     },
 }
@@ -341,15 +346,10 @@ pub struct ServeArgs {
     pub users: Vec<Secret>,
 }
 
-/// Sink types by their API names (`S3`, `GCLOUD`), or lower-case as `sinks create s3`
-/// writes them; any case is accepted.
-fn sink_type_parser(upper: bool) -> impl TypedValueParser<Value = SinkType> {
-    let names = if upper {
-        ["S3", "GCLOUD"]
-    } else {
-        ["s3", "gcloud"]
-    };
-    PossibleValuesParser::new(names).map(|s| s.parse().expect("a listed sink type"))
+/// Sink types by their API names (`S3`, `GCLOUD`); any case is accepted, so the seed's
+/// `sinks create s3` works as written.
+fn sink_type_parser() -> impl TypedValueParser<Value = SinkType> {
+    PossibleValuesParser::new(["S3", "GCLOUD"]).map(|s| s.parse().expect("a listed sink type"))
 }
 
 fn consent_level_type_parser() -> impl TypedValueParser<Value = ConsentLevelType> {

@@ -6,7 +6,9 @@ use std::path::PathBuf;
 
 use clap::Subcommand;
 use clap::builder::{PossibleValuesParser, TypedValueParser};
+use clap_complete::engine::ArgValueCompleter;
 
+use super::names;
 use super::output::{CliResult, print_json, print_line};
 use crate::backend::Backend;
 use strm_client::contract_files::read_contract;
@@ -19,7 +21,8 @@ pub enum DataContractsCommand {
     /// Show one data contract.
     Get {
         /// The contract's ref, handle/name/version (e.g. acme/checkout/1.0.0).
-        #[arg(value_name = "REF", value_parser = parse_ref)]
+        #[arg(value_name = "REF", value_parser = parse_ref,
+              add = ArgValueCompleter::new(names::data_contracts))]
         reference: ContractRef,
     },
     /// Register a data contract from a schema file and a contract file.
@@ -40,7 +43,8 @@ pub enum DataContractsCommand {
     /// Archive a data contract: events naming it are refused from then on.
     Delete {
         /// The contract's ref, handle/name/version.
-        #[arg(value_name = "REF", value_parser = parse_ref)]
+        #[arg(value_name = "REF", value_parser = parse_ref,
+              add = ArgValueCompleter::new(names::data_contracts))]
         reference: ContractRef,
     },
 }

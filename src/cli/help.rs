@@ -79,12 +79,7 @@ fn option_left(arg: &Arg) -> String {
     }
     let mut left = names.join(", ");
     if arg.get_action().takes_values() {
-        let values: Vec<String> = arg
-            .get_possible_values()
-            .iter()
-            .filter(|v| !v.is_hide_set())
-            .map(|v| v.get_name().to_string())
-            .collect();
+        let values = possible_values(arg);
         let value = if values.is_empty() {
             arg.get_value_names()
                 .and_then(|n| n.first())
@@ -96,6 +91,14 @@ fn option_left(arg: &Arg) -> String {
         left = format!("{left} {value}");
     }
     left
+}
+
+fn possible_values(arg: &Arg) -> Vec<String> {
+    arg.get_possible_values()
+        .iter()
+        .filter(|v| !v.is_hide_set())
+        .map(|v| v.get_name().to_string())
+        .collect()
 }
 
 fn option_help(arg: &Arg) -> String {
@@ -161,7 +164,12 @@ fn render(cmd: &Command, path: &str) -> String {
                 .and_then(|n| n.first())
                 .map(|n| n.to_string())
                 .unwrap_or_else(|| a.get_id().to_string());
-            (name, sentence(a.get_help()))
+            let mut help = sentence(a.get_help());
+            let values = possible_values(a);
+            if !values.is_empty() {
+                help.push_str(&format!(" [{}]", values.join("|")));
+            }
+            (name, help)
         })
         .collect();
     section(&mut out, "Arguments", &arguments);

@@ -4,8 +4,11 @@
 
 pub mod args;
 mod auth;
+pub mod complete;
 mod contracts;
 pub mod help;
+mod logs;
+pub(crate) mod names;
 mod output;
 mod prompt;
 mod resources;
@@ -38,6 +41,11 @@ where
     I: IntoIterator<Item = T>,
     T: Into<OsString>,
 {
+    let argv: Vec<OsString> = argv.into_iter().map(Into::into).collect();
+    // A shell asking for completions: answer and stop.
+    if complete::answer_callback(&argv) {
+        return ExitCode::SUCCESS;
+    }
     let matches = match command().try_get_matches_from(shorts::rewrite_args(argv)) {
         Ok(m) => m,
         Err(e) => {
@@ -110,7 +118,7 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
                     "demo sets up the local server; run it without --api-url".into(),
                 ));
             }
-            crate::simulate::demo(&paths, &args, &mut std::io::stdout()).await?;
+            crate::demo::demo(&paths, &args, &mut std::io::stdout()).await?;
             return Ok(());
         }
         _ => {}
@@ -174,9 +182,7 @@ fn changes_data(command: &Command) -> bool {
 }
 
 fn print_completion(shell: Shell) -> CliResult {
-    let mut out = Vec::new();
-    clap_complete::generate(shell, &mut Cli::command(), "strm-tui", &mut out);
-    output::print_line(String::from_utf8_lossy(&out).trim_end())
+    complete::print_script(shell)
 }
 
 fn print_paths(paths: &Paths, api_url: Option<&str>) -> CliResult {

@@ -32,17 +32,51 @@ impl CliError {
         }
     }
 
-    /// Prints the error line and returns the exit code.
-    pub fn report(&self) -> ExitCode {
-        // A message may carry a server's multi-line text; scripts expect one line.
+    /// The one line to show: a server's multi-line text joined (scripts expect one
+    /// line), and its REST advice said as the CLI does it.
+    pub fn line(&self) -> String {
         let line = self
             .message()
             .split_whitespace()
             .collect::<Vec<_>>()
             .join(" ");
-        eprintln!("strm-tui: error: {line}");
+        speak_cli(&line)
+    }
+
+    /// Prints the error line and returns the exit code.
+    pub fn report(&self) -> ExitCode {
+        eprintln!("strm-tui: error: {}", self.line());
         self.exit_code()
     }
+}
+
+/// The server's advice names its REST calls (for API clients); the CLI's user needs the
+/// command or option that does the same.
+const CLI_WORDS: &[(&str, &str)] = &[
+    ("use ?recursive=true", "use --recursive"),
+    (
+        "create it first with PUT /v1/sinks",
+        "create it first with `strm-tui sinks create`",
+    ),
+    (
+        "sign in again with POST /v1/auth",
+        "log in again with `strm-tui auth login`",
+    ),
+    (
+        "refresh it with POST /v1/refresh or sign in again",
+        "log in again with `strm-tui auth login`",
+    ),
+    (
+        "sign in with POST /v1/auth",
+        "log in with `strm-tui auth login`",
+    ),
+];
+
+/// `text` with every REST phrase of `CLI_WORDS` replaced by its CLI words.
+pub fn speak_cli(text: &str) -> String {
+    CLI_WORDS
+        .iter()
+        .fold(text.to_string(), |t, (rest, cli)| t.replace(rest, cli))
 }
 
 impl From<Invalid> for CliError {
@@ -93,5 +127,30 @@ pub fn print_line(text: &str) -> CliResult {
             Err(CliError::Failed(format!("cannot write to stdout: {e}")))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rest_advice_is_said_in_cli_words() {
+        let e = CliError::from(ClientError::Api {
+            status: 409,
+            message: "stream \"bart\" still has outputs level0-1; delete them first or use \n ?recursive=true".into(),
+        });
+        assert_eq!(
+            e.line(),
+            "stream \"bart\" still has outputs level0-1; delete them first or use --recursive (HTTP 409)"
+        );
+        let e = CliError::Failed(
+            "sinkName: there is no S3 sink named \"x\"; create it first with PUT /v1/sinks".into(),
+        );
+        assert!(
+            e.line()
+                .ends_with("create it first with `strm-tui sinks create`")
+        );
+        assert!(!speak_cli("sign in again with POST /v1/auth").contains("/v1/"));
     }
 }

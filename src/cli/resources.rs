@@ -5,8 +5,9 @@
 use super::args::{
     ConsentLevelsCommand, ExportersCommand, OutputsCommand, SinksCommand, StreamsCommand,
 };
-use super::output::{CliResult, print_json, print_line};
+use super::output::{CliError, CliResult, print_json, print_line};
 use crate::backend::Backend;
+use strm_client::ClientError;
 use strm_client::paths::Paths;
 use strm_client::secrets::SecretStore;
 use strm_client::sink_credentials::read_sink_credentials;
@@ -123,7 +124,7 @@ pub async fn sinks(cmd: SinksCommand, backend: &Backend) -> CliResult {
         } => {
             let credentials = match (credentials, credentials_file) {
                 (Some(json), _) => Some(json.into_inner()),
-                (None, Some(file)) => Some(read_sink_credentials(&file, sink_type)?),
+                (None, Some(file)) => Some(read_credentials_file(&file, sink_type)?),
                 (None, None) => None,
             };
             let req = SinkCreate {
@@ -141,6 +142,23 @@ pub async fn sinks(cmd: SinksCommand, backend: &Backend) -> CliResult {
             print_line(&format!("Deleted sink {name} ({sink_type})"))
         }
     }
+}
+
+/// The `-cf` file's credentials; every problem names the option and the file.
+fn read_credentials_file(
+    file: &std::path::Path,
+    sink_type: strm_model::SinkType,
+) -> Result<String, CliError> {
+    const OPTION: &str = "-cf/--credentials-file";
+    read_sink_credentials(file, sink_type).map_err(|e| match e {
+        ClientError::File { path, reason } => {
+            CliError::Failed(format!("{OPTION} {}: {reason}", path.display()))
+        }
+        ClientError::Invalid(invalid) => {
+            CliError::Usage(format!("{OPTION}: {}; {}", invalid.problem, invalid.rule))
+        }
+        other => CliError::from(other),
+    })
 }
 
 pub async fn exporters(cmd: ExportersCommand, backend: &Backend) -> CliResult {

@@ -23,7 +23,7 @@ pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
             .map(|u| parse_user(u.expose()))
             .collect::<Result<_, _>>()?,
     };
-    server::log_to_stderr();
+    super::logs::to_stderr();
     let local = embedded::start_owned(&server_dir, options)
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;

@@ -1,7 +1,6 @@
-//! `strm-tui simulate` and `strm-tui demo`: send events like the 2021 service's own
-//! simulator did (or the events of a file, under any contract), and set up the seed's
-//! scenario in the local account so that every screen of the console has something live
-//! to show.
+//! `strm-tui simulate`: send events like the 2021 service's own simulator did (or the
+//! events of a file, under any contract). On the local server a simulator outlives the process that runs the server: when that one
+//! quits, the simulator takes the server over (or joins whoever did) and goes on.
 
 pub mod source;
 
@@ -29,6 +28,7 @@ pub const REPORT_EVERY: Duration = Duration::from_secs(5);
 #[derive(Debug, Clone, clap::Args)]
 pub struct SimulateArgs {
     /// The stream to send to.
+    #[arg(add = clap_complete::engine::ArgValueCompleter::new(crate::cli::names::streams))]
     pub stream: String,
     /// Events per second.
     #[arg(long, default_value_t = 10.0)]
@@ -41,7 +41,8 @@ pub struct SimulateArgs {
     pub schema: String,
     /// Send under this data contract (handle/name/version): one of yours with --file,
     /// or a public one (the built-ins keep their generators).
-    #[arg(long, value_name = "REF")]
+    #[arg(long, value_name = "REF",
+          add = clap_complete::engine::ArgValueCompleter::new(crate::cli::names::data_contracts))]
     pub contract: Option<String>,
     /// Send the events of this JSONL file (one JSON event per line) instead of
     /// generated ones; --count defaults to the number of events in it.
@@ -65,16 +66,6 @@ pub struct SimulateArgs {
     /// on the local server.
     #[arg(long, env = "STRM_EVENTS_URL")]
     pub events_url: Option<String>,
-}
-
-#[derive(Debug, Clone, clap::Args)]
-pub struct DemoArgs {
-    /// Events per second of the simulator the demo starts.
-    #[arg(long, default_value_t = 5.0)]
-    pub rate: f64,
-    /// Stop the simulator after this many events (default: run until interrupted).
-    #[arg(long)]
-    pub count: Option<u64>,
 }
 
 /// One simulated `clickstream` event (`schemas/README.md`, "Simulated events").
@@ -201,24 +192,115 @@ fn check_rate(args: &SimulateArgs) -> Result<(), Invalid> {
     Ok(())
 }
 
-/// Sends the plan's events at `args.rate` until `args.count` are sent (or forever, or
-/// the file's last), printing the count to `out` every five seconds.
-pub async fn simulate(
-    args: &SimulateArgs,
-    target: &Target,
-    plan: &Plan,
-    out: &mut (dyn Write + Send),
-) -> Result<SimulationReport, strm_client::ClientError> {
-    check_rate(args)?;
-    let client = EventClient::new(
-        EventHosts::single(&target.events_url)?,
+/// The local server as a simulator (or the demo) uses it: connected again — started here
+/// or joined — when the process that ran it quits.
+pub struct LocalHost {
+    paths: strm_client::paths::Paths,
+    backend: crate::backend::Backend,
+}
+
+impl LocalHost {
+    /// Starts or joins the local server of `paths`.
+    pub async fn connect(paths: &strm_client::paths::Paths) -> color_eyre::Result<LocalHost> {
+        Ok(LocalHost {
+            paths: paths.clone(),
+            backend: crate::backend::connect(paths, None).await?,
+        })
+    }
+
+    pub fn backend(&self) -> &crate::backend::Backend {
+        &self.backend
+    }
+
+    /// After the server went away: start it here, or join the process that did first.
+    /// Tries for up to `TAKE_OVER_FOR`; answers the server's (possibly new) address.
+    async fn take_over(&mut self) -> Result<String, ClientError> {
+        let deadline = tokio::time::Instant::now() + TAKE_OVER_FOR;
+        loop {
+            // This process runs the server: it did not go away, the network did.
+            if self.backend.runs_server() {
+                return Err(ClientError::Unreachable {
+                    api: self.backend.api_url.clone(),
+                    reason: "the server this process runs does not answer".into(),
+                });
+            }
+            match crate::backend::connect(&self.paths, None).await {
+                Ok(b) => {
+                    self.backend = b;
+                    return Ok(self.backend.api_url.clone());
+                }
+                Err(e) if tokio::time::Instant::now() >= deadline => {
+                    return Err(ClientError::Unreachable {
+                        api: "the local server".into(),
+                        reason: format!("{e:#}"),
+                    });
+                }
+                Err(_) => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    }
+
+    pub async fn shutdown(self) {
+        self.backend.shutdown().await;
+    }
+}
+
+/// How long a simulator keeps trying to take the local server over.
+const TAKE_OVER_FOR: Duration = Duration::from_secs(30);
+
+fn event_client(target: &Target, events_url: &str) -> Result<EventClient, ClientError> {
+    EventClient::new(
+        EventHosts::single(events_url)?,
         EventAuthRequest {
             billing_id: target.billing_id.clone(),
             client_id: target.client_id.clone(),
             client_secret: target.client_secret.clone(),
         },
-    )?;
+    )
+}
+
+/// The local server went away (`why`): take it over, say so, and answer a client that
+/// sends to wherever it runs now.
+async fn take_over(
+    host: &mut LocalHost,
+    target: &Target,
+    why: &ClientError,
+    out: &mut (dyn Write + Send),
+) -> Result<EventClient, ClientError> {
+    let _ = writeln!(
+        out,
+        "the local server went away ({why}); taking it over or joining whoever did"
+    );
+    let url = host.take_over().await?;
+    let client = event_client(target, &url)?;
     client.authenticate().await?;
+    let how = if host.backend.runs_server() {
+        "this process runs the local server now"
+    } else {
+        "joined the process that runs it now"
+    };
+    let _ = writeln!(out, "sending to {url} again ({how})");
+    Ok(client)
+}
+
+/// Sends the plan's events at `args.rate` until `args.count` are sent (or forever, or
+/// the file's last), printing the count to `out` every five seconds. With `host` (the local server), a
+/// server that goes away is taken over and the events go on.
+pub async fn simulate(
+    args: &SimulateArgs,
+    target: &Target,
+    plan: &Plan,
+    mut host: Option<&mut LocalHost>,
+    out: &mut (dyn Write + Send),
+) -> Result<SimulationReport, strm_client::ClientError> {
+    check_rate(args)?;
+    let mut client = event_client(target, &target.events_url)?;
+    if let Err(e) = client.authenticate().await {
+        match host.as_deref_mut() {
+            Some(host) if e.is_offline() => client = take_over(host, target, &e, out).await?,
+            _ => return Err(e),
+        }
+    }
     let count = match (&plan.events, args.count) {
         (Events::File(events), None) => Some(events.len() as u64),
         (_, count) => count,
@@ -268,6 +350,12 @@ pub async fn simulate(
                         let _ = writeln!(out, "event rejected: {e}");
                     }
                 }
+            }
+            Err(e) if e.is_offline() && host.is_some() => {
+                let Some(host) = host.as_deref_mut() else {
+                    return Err(e);
+                };
+                client = take_over(host, target, &e, out).await?;
             }
             Err(e) => return Err(e),
         }
@@ -342,190 +430,35 @@ pub async fn simulate_command(
     args: &SimulateArgs,
     out: &mut (dyn Write + Send),
 ) -> color_eyre::Result<SimulationReport> {
-    let backend = crate::backend::connect(paths, api_url).await?;
+    let (remote, mut host) = match api_url {
+        Some(url) => (Some(crate::backend::connect(paths, Some(url)).await?), None),
+        None => (None, Some(LocalHost::connect(paths).await?)),
+    };
+    let backend = match (&remote, &host) {
+        (Some(b), _) => b,
+        (None, Some(h)) => h.backend(),
+        (None, None) => unreachable!("one of the two is connected"),
+    };
+    let (api, client) = (backend.api_url.clone(), backend.client.clone());
     // Proves the session (refreshing it when due) and yields the billing id.
-    backend.client.access_token().await?;
-    let session = backend
-        .client
+    client.access_token().await?;
+    let session = client
         .session()
         .await
-        .ok_or_else(|| color_eyre::eyre::eyre!("not logged in to {}", backend.api_url))?;
+        .ok_or_else(|| color_eyre::eyre::eyre!("not logged in to {api}"))?;
     let secrets = SecretStore::new(paths);
-    let events_url = args
-        .events_url
-        .clone()
-        .unwrap_or_else(|| backend.api_url.clone());
-    let target = Target::resolve(
-        args,
-        &events_url,
-        &backend.api_url,
-        &session.billing_id,
-        &secrets,
-    )?;
+    let events_url = args.events_url.clone().unwrap_or_else(|| api.clone());
+    let target = Target::resolve(args, &events_url, &api, &session.billing_id, &secrets)?;
+    // With its own data-plane address the simulator has nothing to take over.
     let plan = match &args.contract {
-        Some(r) => contract_plan(&backend.client, args, r).await?,
+        Some(r) => contract_plan(&client, args, r).await?,
         None => builtin_plan(args)?,
     };
-    let report = simulate(args, &target, &plan, out).await?;
-    backend.shutdown().await;
-    Ok(report)
-}
-
-/// The names the demo creates (the seed's walkthrough).
-pub const DEMO_STREAM: &str = "bart";
-pub const DEMO_OUTPUT: &str = "level0-1";
-pub const DEMO_SINK: &str = "s3-bart";
-pub const DEMO_BUCKET: &str = "strm-demo-bucket";
-pub const DEMO_EXPORTER: &str = "s3";
-
-/// The credentials of a stream or output: created now (and saved), or saved earlier.
-async fn demo_credentials(
-    secrets: &SecretStore,
-    api_url: &str,
-    billing_id: &str,
-    name: &str,
-    create: impl std::future::Future<Output = Result<strm_model::Credentials, strm_client::ClientError>>,
-    exists: bool,
-) -> color_eyre::Result<SavedSecret> {
-    if let Some(saved) = secrets.get(api_url, billing_id, name)? {
-        return Ok(saved);
+    let host_ref = host.as_mut().filter(|_| args.events_url.is_none());
+    let report = simulate(args, &target, &plan, host_ref, out).await?;
+    if let Some(host) = host {
+        host.shutdown().await;
     }
-    if exists {
-        color_eyre::eyre::bail!(
-            "{name:?} exists but its secret is not saved in {}; delete it (strm-tui delete) and run the demo again",
-            secrets.path().display()
-        );
-    }
-    let creds = create.await?;
-    secrets
-        .save_created(api_url, billing_id, name, &creds)?
-        .ok_or_else(|| color_eyre::eyre::eyre!("the API created {name:?} without a client secret"))
-}
-
-/// `strm-tui demo`: the seed's scenario in the local account (stream `bart`, output
-/// `level0-1` GRANULAR [0, 1], a local sink, an exporter every 30 s), then the simulator.
-pub async fn demo(
-    paths: &strm_client::paths::Paths,
-    args: &DemoArgs,
-    out: &mut (dyn Write + Send),
-) -> color_eyre::Result<SimulationReport> {
-    use strm_model::{
-        ConsentLevelType, ExporterCreate, ExporterType, OutputCreate, SinkCreate, SinkType,
-        StreamCreate,
-    };
-    let backend = crate::backend::connect(paths, None).await?;
-    let api = &backend.client;
-    let session = api
-        .session()
-        .await
-        .ok_or_else(|| color_eyre::eyre::eyre!("not signed in to the local server"))?;
-    let billing_id = session.billing_id.clone();
-    let secrets = SecretStore::new(paths);
-    let streams = api.list_streams().await?;
-    let stream_exists = streams.iter().any(|s| s.name == DEMO_STREAM);
-    let stream = demo_credentials(
-        &secrets,
-        &backend.api_url,
-        &billing_id,
-        DEMO_STREAM,
-        async {
-            let s = api
-                .create_stream(&StreamCreate {
-                    name: DEMO_STREAM.into(),
-                    description: Some("strm-tui demo: simulated clickstream events".into()),
-                    tags: vec!["demo".into()],
-                })
-                .await?;
-            Ok(s.credentials)
-        },
-        stream_exists,
-    )
-    .await?;
-    let output_exists = stream_exists
-        && api
-            .list_outputs(DEMO_STREAM)
-            .await?
-            .iter()
-            .any(|o| o.name == DEMO_OUTPUT);
-    demo_credentials(
-        &secrets,
-        &backend.api_url,
-        &billing_id,
-        DEMO_OUTPUT,
-        async {
-            let o = api
-                .create_output(
-                    DEMO_STREAM,
-                    &OutputCreate {
-                        name: DEMO_OUTPUT.into(),
-                        consent_level_type: ConsentLevelType::Granular,
-                        consent_levels: vec![0, 1],
-                        ..Default::default()
-                    },
-                )
-                .await?;
-            Ok(o.credentials)
-        },
-        output_exists,
-    )
-    .await?;
-    api.create_sink(&SinkCreate {
-        sink_type: SinkType::S3,
-        sink_name: DEMO_SINK.into(),
-        bucket_name: DEMO_BUCKET.into(),
-        credentials: None,
-    })
-    .await?;
-    let has_exporter = api
-        .list_exporters()
-        .await?
-        .iter()
-        .any(|e| e.linked_stream == DEMO_OUTPUT && e.name == DEMO_EXPORTER);
-    if !has_exporter {
-        api.create_exporter(
-            DEMO_OUTPUT,
-            &ExporterCreate {
-                name: DEMO_EXPORTER.into(),
-                sink_name: DEMO_SINK.into(),
-                sink_type: SinkType::S3,
-                interval_secs: 30,
-                exporter_type: ExporterType::Batch,
-                path_prefix: Some("level01".into()),
-                export_keys: false,
-            },
-        )
-        .await?;
-    }
-    let _ = writeln!(
-        out,
-        "demo ready on {}: stream {DEMO_STREAM}, output {DEMO_OUTPUT} (GRANULAR 0,1), exporter \
-         {DEMO_EXPORTER} every 30 s to {}",
-        backend.api_url,
-        strm_server::dataplane::exporter::buckets_dir(&paths.server_dir())
-            .join(DEMO_BUCKET)
-            .display()
-    );
-    let sim = SimulateArgs {
-        stream: DEMO_STREAM.into(),
-        rate: args.rate,
-        count: args.count,
-        schema: "clickstream".into(),
-        contract: None,
-        file: None,
-        client_id: Some(stream.client_id.clone()),
-        client_secret: Some(Secret::new(stream.client_secret.clone())),
-        json: false,
-        events_url: None,
-    };
-    let target = Target {
-        events_url: backend.api_url.clone(),
-        billing_id,
-        client_id: stream.client_id,
-        client_secret: stream.client_secret,
-    };
-    let plan = builtin_plan(&sim)?;
-    let report = simulate(&sim, &target, &plan, out).await?;
-    backend.shutdown().await;
     Ok(report)
 }
 

@@ -17,7 +17,7 @@ pub mod wait;
 pub use accounts::{EMAIL, PASSWORD, account};
 pub use events::{click, send_click};
 pub use ports::{free_port, wait_listening};
-pub use processes::{KillOnDrop, strm_tui};
+pub use processes::{KillOnDrop, serve_in, strm_tui};
 pub use resources::{exporter, output, s3_sink, sink, stream};
 pub use rows::{Refusal, Says, api_status, check, refused_calls};
 pub use scenario::{Scenario, seed_resources};

@@ -25,3 +25,29 @@ pub fn strm_tui(root: &Path) -> Command {
         .env_remove("STRM_API_URL");
     cmd
 }
+
+/// `strm-tui serve` on `root`'s data directory, as its own process, once it listens;
+/// with its URL. Commands and consoles on `root` join it.
+#[allow(dead_code, reason = "the benches do not serve")]
+pub fn serve_in(root: &Path) -> (KillOnDrop, String) {
+    use std::io::BufRead;
+    let child = strm_tui(root)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("strm-tui serve starts");
+    let mut child = KillOnDrop(child);
+    let stderr = child.0.stderr.take().expect("piped");
+    let mut lines = std::io::BufReader::new(stderr).lines();
+    let url = lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find_map(|line| {
+            line.split_once("listening on ")
+                .map(|(_, u)| u.trim().to_string())
+        })
+        .expect("serve prints its URL");
+    // Keep reading so the server's log lines never meet a closed pipe.
+    std::thread::spawn(move || lines.for_each(drop));
+    (child, url)
+}

@@ -2,7 +2,8 @@
 //! changes it, the views draw it.
 
 use std::cell::Cell;
-use std::collections::HashMap;
+use std::cmp::Ordering;
+use std::collections::{BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
 use ratatui::layout::Rect;
@@ -28,6 +29,8 @@ pub struct TableView {
     pub selected: usize,
     /// First visible row, kept by the view so scrolling is stable.
     pub offset: Cell<usize>,
+    /// Keys (`Kind::key`) of the rows marked for a bulk action.
+    pub marked: BTreeSet<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,15 +63,46 @@ pub enum Conn {
     Offline { attempt: u32, retry_at: Instant },
 }
 
+/// One button of a confirmation after Cancel: its label, the request it sends and what
+/// the message line says once the request succeeded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConfirmAction {
+    pub label: String,
+    pub request: Request,
+    /// e.g. `Deleted exporter s3 of level0-1`.
+    pub done: String,
+}
+
+impl ConfirmAction {
+    pub fn new(label: &str, request: Request, done: String) -> ConfirmAction {
+        ConfirmAction {
+            label: label.into(),
+            request,
+            done,
+        }
+    }
+}
+
+/// A button as (label, request): the message after it is the dialog's title and `done`.
+impl From<(String, Request)> for ConfirmAction {
+    fn from((label, request): (String, Request)) -> ConfirmAction {
+        ConfirmAction {
+            label,
+            request,
+            done: String::new(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Confirm {
     pub title: String,
     pub lines: Vec<String>,
-    /// The name to be typed before the delete is allowed.
+    /// The text to be typed before the delete is allowed (a name, or a count).
     pub type_name: Option<String>,
     pub typed: String,
-    /// Buttons after Cancel, each with its request.
-    pub actions: Vec<(String, Request)>,
+    /// Buttons after Cancel.
+    pub actions: Vec<ConfirmAction>,
     /// 0 is Cancel, the default.
     pub selected: usize,
     pub problem: Option<String>,
@@ -80,8 +114,18 @@ impl Confirm {
         title: &str,
         lines: Vec<String>,
         type_name: Option<String>,
-        actions: Vec<(String, Request)>,
+        actions: Vec<impl Into<ConfirmAction>>,
     ) -> Confirm {
+        let actions = actions
+            .into_iter()
+            .map(|a| {
+                let mut a: ConfirmAction = a.into();
+                if a.done.is_empty() {
+                    a.done = format!("{title}: done");
+                }
+                a
+            })
+            .collect();
         Confirm {
             title: title.into(),
             lines,
@@ -91,6 +135,13 @@ impl Confirm {
             selected: 0,
             problem: None,
         }
+    }
+
+    /// Whether the text to type (if any) has been typed.
+    pub fn name_matches(&self) -> bool {
+        self.type_name
+            .as_ref()
+            .is_none_or(|name| self.typed.trim() == name)
     }
 }
 
@@ -103,6 +154,8 @@ pub struct CredentialsView {
     pub revealed: bool,
     /// Opened right after a create: the one time the API showed the secret.
     pub just_created: bool,
+    /// The saved secret is still being looked up (the request's id).
+    pub loading: Option<u64>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -111,9 +164,23 @@ pub struct CommandLine {
     pub problem: Option<String>,
 }
 
+/// The help screen's and the error log's position and search.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Pager {
+    /// First row shown.
+    pub scroll: u16,
+    /// What is being typed after `/`, while the search line is open.
+    pub typing: Option<String>,
+    /// The last search (lower case), highlighted and found again with `n`.
+    pub query: String,
+    /// Rows and columns it had when it was last drawn, for paging, `G` and the search.
+    pub height: Cell<u16>,
+    pub width: Cell<u16>,
+}
+
 pub enum Popup {
-    Help { scroll: u16 },
-    ErrorLog { scroll: u16 },
+    Help(Pager),
+    ErrorLog(Pager),
     Form(Box<Form>),
     Confirm(Confirm),
     Credentials(CredentialsView),
@@ -127,8 +194,24 @@ pub enum Pending {
     Connect,
     Load(Tab),
     Submit,
+    /// What the message line says when the delete is done.
     Delete(String),
-    Secret { name: String, show: bool },
+    /// A bulk delete of `total` rows, and what to say when every one went.
+    DeleteMany {
+        summary: String,
+        total: usize,
+    },
+    /// A saved secret for the credentials popup (`show`) or the clipboard, of the
+    /// stream or output `name` whose clientId was `client_id` when the key was typed.
+    Secret {
+        name: String,
+        client_id: String,
+        show: bool,
+    },
+    /// A pasted client secret being checked and saved, for the tail of `name`.
+    SaveSecret {
+        name: String,
+    },
     Token,
     Logout,
 }
@@ -155,6 +238,8 @@ pub struct App {
     pub data: Resources,
     pub tables: [TableView; Tab::COUNT],
     pub filter_editing: bool,
+    /// The e-mail typed into the last login form, offered again when it reopens.
+    pub login_email: String,
 
     pub popups: Vec<Popup>,
     pub flash: Option<Flash>,
@@ -194,6 +279,7 @@ impl App {
             data: Resources::default(),
             tables: Default::default(),
             filter_editing: false,
+            login_email: String::new(),
             popups: Vec::new(),
             flash: None,
             errors: Vec::new(),
@@ -243,11 +329,7 @@ impl App {
             .collect();
         if let Some((col, desc)) = view.sort {
             rows.sort_by(|a, b| {
-                let (x, y) = (&a.1[col], &b.1[col]);
-                let ord = match (x.parse::<i64>(), y.parse::<i64>()) {
-                    (Ok(p), Ok(q)) => p.cmp(&q),
-                    _ => x.cmp(y),
-                };
+                let ord = natural_cmp(&a.1[col], &b.1[col]);
                 if desc { ord.reverse() } else { ord }
             });
         }
@@ -258,6 +340,25 @@ impl App {
         let view = &mut self.tables[tab.index()];
         view.rows = rows;
         view.selected = selected;
+    }
+
+    /// After the filter text changed: the first match is selected, so it is in view.
+    pub fn filter_changed(&mut self, tab: Tab) {
+        self.recompute(tab);
+        let view = &mut self.tables[tab.index()];
+        view.selected = 0;
+        view.offset.set(0);
+    }
+
+    /// The resource indices of the marked rows of the current tab that are still listed.
+    pub fn marked_indices(&self) -> Vec<usize> {
+        let view = self.table();
+        if view.marked.is_empty() {
+            return Vec::new();
+        }
+        (0..self.data.len(self.tab))
+            .filter(|&i| view.marked.contains(&self.data.key(self.tab, i)))
+            .collect()
     }
 
     pub fn recompute_all(&mut self) {
@@ -334,5 +435,39 @@ impl App {
             deadlines.push(at);
         }
         deadlines.into_iter().min()
+    }
+}
+
+/// Names as a person sorts them: digit runs by their value, so `s2` comes before `s10`.
+pub fn natural_cmp(a: &str, b: &str) -> Ordering {
+    let (mut x, mut y) = (a.chars().peekable(), b.chars().peekable());
+    loop {
+        match (x.peek().copied(), y.peek().copied()) {
+            (None, None) => return a.cmp(b),
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(p), Some(q)) if p.is_ascii_digit() && q.is_ascii_digit() => {
+                let take = |it: &mut std::iter::Peekable<std::str::Chars>| {
+                    let mut digits = String::new();
+                    while let Some(c) = it.next_if(char::is_ascii_digit) {
+                        digits.push(c);
+                    }
+                    digits.trim_start_matches('0').to_string()
+                };
+                let (m, n) = (take(&mut x), take(&mut y));
+                let ord = m.len().cmp(&n.len()).then_with(|| m.cmp(&n));
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+            (Some(p), Some(q)) => {
+                let ord = p.to_lowercase().cmp(q.to_lowercase());
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+                x.next();
+                y.next();
+            }
+        }
     }
 }

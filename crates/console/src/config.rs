@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde::Deserialize;
+use strm_model::Invalid;
 
 pub const DEFAULT_REFRESH_SECS: u64 = 10;
 
@@ -29,25 +30,28 @@ pub enum OneOrMany {
 }
 
 impl Config {
-    /// The config and any problem found reading it (for the error log).
-    pub fn load(path: &Path) -> (Config, Option<String>) {
+    /// The config file; a missing file is the defaults. A file that is not valid names
+    /// the line, the value and what it may be (toml's words: "unknown field `them`,
+    /// expected one of `api_url`, ..."), and the console does not start.
+    pub fn load(path: &Path) -> Result<Config, Invalid> {
         match std::fs::read_to_string(path) {
-            Ok(text) => match toml::from_str(&text) {
-                Ok(c) => (c, None),
-                Err(e) => (
-                    Config::default(),
-                    Some(format!(
-                        "{}: {}; using the defaults",
-                        path.display(),
-                        e.message()
-                    )),
-                ),
-            },
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => (Config::default(), None),
-            Err(e) => (
-                Config::default(),
-                Some(format!("{}: cannot read: {e}", path.display())),
-            ),
+            Ok(text) => toml::from_str(&text).map_err(|e| {
+                let line = e
+                    .span()
+                    .map(|s| text[..s.start.min(text.len())].lines().count().max(1));
+                let at = line.map_or(String::new(), |l| format!(" line {l}"));
+                Invalid::new(
+                    format!("{}{at}", path.display()),
+                    e.message().trim().to_string(),
+                    "fix or remove it (the README's console section lists every setting)",
+                )
+            }),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Config::default()),
+            Err(e) => Err(Invalid::new(
+                path.display().to_string(),
+                format!("cannot read: {e}"),
+                "make it readable, or remove it",
+            )),
         }
     }
 
@@ -78,8 +82,7 @@ mod tests {
             "api_url = \"http://127.0.0.1:1\"\nrefresh_secs = 5\ntheme = \"mono\"\nmouse = true\n[keys]\nquit = \"ctrl-q\"\nhelp = [\"?\", \"F1\"]\n",
         )
         .unwrap();
-        let (c, problem) = Config::load(&path);
-        assert_eq!(problem, None);
+        let c = Config::load(&path).unwrap();
         assert_eq!(c.api_url.as_deref(), Some("http://127.0.0.1:1"));
         assert_eq!(c.refresh_secs, Some(5));
         assert_eq!(c.mouse, Some(true));
@@ -87,13 +90,22 @@ mod tests {
     }
 
     #[test]
-    fn a_broken_file_is_named_and_defaults_used() {
+    fn a_broken_file_names_the_file_the_value_and_what_it_may_be() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("config.toml");
-        std::fs::write(&path, "refresh_secs = \"often\"\n").unwrap();
-        let (c, problem) = Config::load(&path);
-        assert_eq!(c, Config::default());
-        let problem = problem.unwrap();
-        assert!(problem.contains("config.toml"), "{problem}");
+        std::fs::write(&path, "mouse = true\nrefresh_secs = \"often\"\n").unwrap();
+        let problem = Config::load(&path).unwrap_err().to_string();
+        assert!(problem.contains("config.toml line 2"), "{problem}");
+        assert!(problem.contains("\"often\""), "{problem}");
+        std::fs::write(&path, "them = \"dark\"\n").unwrap();
+        let problem = Config::load(&path).unwrap_err().to_string();
+        assert!(
+            problem.contains("unknown field `them`") && problem.contains("`theme`"),
+            "{problem}"
+        );
+        assert_eq!(
+            Config::load(&dir.path().join("none.toml")),
+            Ok(Config::default())
+        );
     }
 }

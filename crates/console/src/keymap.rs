@@ -6,10 +6,11 @@
 use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 
-use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use crossterm::event::{KeyEvent, KeyModifiers};
 
 use crate::resources::Tab;
 
+mod defaults;
 mod key;
 
 pub use key::Key;
@@ -17,6 +18,8 @@ pub use key::Key;
 /// Where a binding applies: the main screen, the filter line, and each popup.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Context {
+    /// Checked before every other context: Ctrl-C quits from any screen.
+    Anywhere,
     Main,
     Credentials,
     Tail,
@@ -26,11 +29,15 @@ pub enum Context {
     Filter,
     /// The help screen and the error log.
     Pager,
+    /// Editing keys of every text input: form fields, the command line, the filter, a
+    /// confirmation's typed name, the help search.
+    Text,
 }
 
 impl Context {
     /// In the order the help screen lists them.
-    pub const ALL: [Context; 8] = [
+    pub const ALL: [Context; 10] = [
+        Context::Anywhere,
         Context::Main,
         Context::Credentials,
         Context::Tail,
@@ -39,11 +46,13 @@ impl Context {
         Context::Command,
         Context::Filter,
         Context::Pager,
+        Context::Text,
     ];
 
     /// The help screen's heading.
     pub fn title(self) -> &'static str {
         match self {
+            Context::Anywhere => "Everywhere",
             Context::Main => "Main screen",
             Context::Credentials => "Credentials popup",
             Context::Tail => "Tail view (t)",
@@ -52,12 +61,15 @@ impl Context {
             Context::Command => "Command line (:)",
             Context::Filter => "Filter (/)",
             Context::Pager => "Help and error log",
+            Context::Text => "Text fields",
         }
     }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Action {
+    /// Quits from any screen, popup or field (the terminal is restored).
+    QuitAnywhere,
     Quit,
     Help,
     Command,
@@ -85,11 +97,18 @@ pub enum Action {
     ErrorLog,
     Login,
     Tail,
+    /// Marks or unmarks the row for a bulk action.
+    Mark,
     // tail view
     Pause,
     ScrollLeft,
     ScrollRight,
     Wrap,
+    /// Asks for the client secret of a stream or output created elsewhere.
+    EnterSecret,
+    // the help screen and the error log
+    Search,
+    SearchNext,
     // credentials popup
     CopyBillingId,
     CopyClientId,
@@ -106,6 +125,14 @@ pub enum Action {
     Complete,
     Submit,
     Cancel,
+    /// Confirms a plain Cancel/Delete dialog at once.
+    Confirm,
+    // text fields
+    DeleteToStart,
+    DeleteWord,
+    LineStart,
+    LineEnd,
+    Undo,
 }
 
 impl Action {
@@ -134,6 +161,7 @@ impl Action {
                 let tab = Tab::ALL[(n as usize).clamp(1, Tab::COUNT) - 1];
                 return Cow::Owned(tab.title().to_lowercase());
             }
+            Action::QuitAnywhere => "quit from anywhere (restores the terminal)",
             Action::Quit => "quit",
             Action::Help => "help",
             Action::Command => "command line",
@@ -160,6 +188,16 @@ impl Action {
             Action::ErrorLog => "error log",
             Action::Login => "log in",
             Action::Tail => "live tail of the stream / output",
+            Action::Mark => "mark / unmark the row (bulk delete)",
+            Action::EnterSecret => "paste the client secret of one created elsewhere",
+            Action::Search => "search",
+            Action::SearchNext => "next match",
+            Action::Confirm => "confirm",
+            Action::DeleteToStart => "delete to the start of the line",
+            Action::DeleteWord => "delete the word before the cursor",
+            Action::LineStart => "start of the line",
+            Action::LineEnd => "end of the line",
+            Action::Undo => "undo",
             Action::Pause => "pause / resume",
             Action::ScrollLeft => "scroll left",
             Action::ScrollRight => "scroll right",
@@ -226,114 +264,6 @@ fn b(context: Context, action: Action, keys: &[Key]) -> Binding {
         keys: keys.to_vec(),
         hint: None,
         help: None,
-    }
-}
-
-impl Default for Keymap {
-    fn default() -> Keymap {
-        use Action as A;
-        use Context::{
-            Command as Cm, Confirm as Cf, Credentials as C, Filter as F, Form as Fm, Main as M,
-            Pager as P, Tail as Tl,
-        };
-        use KeyCode as K;
-        let ch = Key::ch;
-        let code = Key::code;
-        let ctrl = Key::ctrl;
-        let mut bindings = vec![
-            b(M, A::Quit, &[ch('q'), ctrl('c')]).hint("quit"),
-            b(M, A::Help, &[ch('?')]).hint("help"),
-            b(M, A::Command, &[ch(':')]).hint("cmd"),
-            b(M, A::Refresh, &[ch('r'), ctrl('r')]),
-            b(M, A::NextTab, &[code(K::Tab)]),
-            b(M, A::PrevTab, &[code(K::BackTab)]),
-        ];
-        // One digit per registered tab.
-        bindings.extend((1..=Tab::COUNT as u8).map(|n| b(M, A::Tab(n), &[ch((b'0' + n) as char)])));
-        bindings.extend([
-            b(M, A::Up, &[code(K::Up), ch('k')]),
-            b(M, A::Down, &[code(K::Down), ch('j')]),
-            b(M, A::PageUp, &[code(K::PageUp), ctrl('b')]),
-            b(M, A::PageDown, &[code(K::PageDown), ctrl('f')]),
-            b(M, A::Top, &[code(K::Home), ch('g')]),
-            b(M, A::Bottom, &[code(K::End), ch('G')]),
-            b(M, A::Open, &[code(K::Enter), ch('l')]).hint("open"),
-            b(M, A::Tail, &[ch('t')]).hint("tail"),
-            b(M, A::Back, &[code(K::Esc), ch('h')]),
-            b(M, A::Filter, &[ch('/')]).hint("filter"),
-            b(M, A::Sort, &[ch('s')]),
-            b(M, A::SortReverse, &[ch('S')]),
-            b(M, A::Create, &[ch('n')]).hint("new"),
-            b(M, A::Delete, &[ch('d'), code(K::Delete)]).hint("delete"),
-            b(M, A::CopyId, &[ch('y')]).hint("copy"),
-            b(M, A::CopySecret, &[ch('Y')]),
-            b(M, A::CopyToken, &[ch('T')]),
-            b(M, A::ShowCredentials, &[ch('c')]).hint("creds"),
-            b(M, A::ErrorLog, &[ch('E')]),
-            b(M, A::Login, &[ch('L')]),
-            b(C, A::CopyBillingId, &[ch('b')]).hint("billingId"),
-            b(C, A::CopyClientId, &[ch('i')]).hint("clientId"),
-            b(C, A::CopyClientSecret, &[ch('s')]).hint("secret"),
-            b(C, A::CopyJson, &[ch('j')]).hint("JSON"),
-            b(C, A::CopyExports, &[ch('e')]).hint("exports"),
-            b(C, A::Reveal, &[ch('v')]).hint("reveal"),
-            b(C, A::Close, &[code(K::Esc), ch('q')]).hint("close"),
-            b(Tl, A::Pause, &[ch('p'), ch(' ')]).hint("pause / resume"),
-            b(Tl, A::Up, &[code(K::Up), ch('k')]),
-            b(Tl, A::Down, &[code(K::Down), ch('j')]),
-            b(Tl, A::PageUp, &[code(K::PageUp), ctrl('b')]),
-            b(Tl, A::PageDown, &[code(K::PageDown), ctrl('f')]),
-            b(Tl, A::Top, &[code(K::Home), ch('g')]),
-            b(Tl, A::Bottom, &[ch('G'), code(K::End)]).hint("newest"),
-            b(Tl, A::Wrap, &[ch('w')]).hint("wrap"),
-            b(Tl, A::ScrollLeft, &[code(K::Left), ch('h')]),
-            b(Tl, A::ScrollRight, &[code(K::Right), ch('l')]).hint("scroll"),
-            b(Tl, A::Close, &[code(K::Esc), ch('q')]).hint("close"),
-            // Choices react only while a choice field has the focus; a text field
-            // takes h, l and space as text.
-            b(Fm, A::NextField, &[code(K::Tab), code(K::Down)]).hint("next field"),
-            b(Fm, A::PrevField, &[code(K::BackTab), code(K::Up)]).hint("previous"),
-            b(Fm, A::PrevChoice, &[code(K::Left), ch('h')]).hint("choose"),
-            b(Fm, A::NextChoice, &[code(K::Right), ch(' '), ch('l')]).hint("choose"),
-            b(Fm, A::Submit, &[code(K::Enter)])
-                .hint("submit")
-                .help_as("submit (refused while a field is invalid)"),
-            b(Fm, A::Cancel, &[code(K::Esc)]).hint("cancel"),
-            b(Cf, A::PrevChoice, &[code(K::Left), code(K::BackTab)])
-                .hint("choose")
-                .help_as("previous button"),
-            b(Cf, A::NextChoice, &[code(K::Right), code(K::Tab)])
-                .hint("choose")
-                .help_as("next button"),
-            b(Cf, A::Submit, &[code(K::Enter)])
-                .hint("confirm")
-                .help_as("press the chosen button"),
-            b(Cf, A::Cancel, &[code(K::Esc)]).hint("cancel"),
-            b(Cm, A::Complete, &[code(K::Tab)]).hint("complete"),
-            b(Cm, A::Submit, &[code(K::Enter)])
-                .hint("run")
-                .help_as("run the command"),
-            b(Cm, A::Cancel, &[code(K::Esc)])
-                .hint("close")
-                .help_as("close"),
-            b(F, A::Submit, &[code(K::Enter), code(K::Down), code(K::Up)])
-                .hint("keeps")
-                .help_as("keep the filter"),
-            b(F, A::Cancel, &[code(K::Esc)])
-                .hint("clears")
-                .help_as("clear the filter"),
-            b(P, A::Down, &[ch('j'), code(K::Down)]).hint("scroll"),
-            b(P, A::Up, &[ch('k'), code(K::Up)]).hint("scroll"),
-            b(P, A::PageDown, &[code(K::PageDown)]),
-            b(P, A::PageUp, &[code(K::PageUp)]),
-            b(
-                P,
-                A::Close,
-                &[code(K::Esc), ch('q'), ch('?'), code(K::Enter)],
-            )
-            .hint("close"),
-        ]);
-        Keymap { bindings }
     }
 }
 
@@ -461,6 +391,7 @@ pub fn is_ctrl(ev: &KeyEvent) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crossterm::event::KeyCode;
 
     fn press(code: KeyCode) -> KeyEvent {
         KeyEvent::new(code, KeyModifiers::NONE)
@@ -529,11 +460,23 @@ mod tests {
         };
         assert_eq!(
             map.hints(Context::Confirm),
-            pairs(&[("←/→", "choose"), ("enter", "confirm"), ("esc", "cancel")])
+            pairs(&[
+                ("←/→", "choose"),
+                ("y", "yes"),
+                ("enter", "confirm"),
+                ("esc", "cancel")
+            ])
         );
         assert_eq!(
             map.hints(Context::Pager),
-            pairs(&[("j/k", "scroll"), ("esc", "close")])
+            pairs(&[
+                ("j/k", "scroll"),
+                ("g", "top"),
+                ("G", "end"),
+                ("/", "search"),
+                ("n", "next"),
+                ("esc", "close")
+            ])
         );
         let mut o = BTreeMap::new();
         o.insert("cancel".to_string(), vec!["ctrl-g".to_string()]);

@@ -24,11 +24,12 @@ use color_eyre::eyre::WrapErr;
 use crossterm::event::{Event, EventStream, KeyEventKind};
 use futures::StreamExt;
 
-use app::{App, Level};
+use app::App;
 use protocol::Request;
 use strm_client::backend::Connector;
 use strm_client::now_epoch_secs;
 use strm_client::paths::{API_URL_ENV, Paths};
+use strm_model::Invalid;
 use update::Msg;
 use worker::WorkerConfig;
 
@@ -77,17 +78,34 @@ pub fn run(
     runtime.block_on(run_async(opts, paths, connector))
 }
 
-/// Builds the `App` from options and the config file: keymap, theme, intervals.
+/// Builds the `App` from options and the config file: keymap, theme, intervals. A value
+/// that is not valid (a theme that does not exist, a key bound twice, a field the file
+/// cannot have, an API address that is no URL) stops the console before it starts, with
+/// the value and the choices named.
 pub fn build_app(
     opts: &ConsoleOptions,
     paths: &Paths,
     connector: Arc<dyn Connector>,
-) -> (App, WorkerConfig) {
-    let (config, config_problem) = config::Config::load(&paths.config_file());
+) -> Result<(App, WorkerConfig), Invalid> {
+    let file = paths.config_file();
+    let config = config::Config::load(&file)?;
     let (keymap, key_problems) = keymap::Keymap::with_overrides(&config.key_overrides());
+    if !key_problems.is_empty() {
+        return Err(Invalid::new(
+            format!("{}: [keys]", file.display()),
+            key_problems.join("; "),
+            "fix the key bindings (? in the console lists every action and key)",
+        ));
+    }
     let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
-    let (theme, theme_problem) =
-        theme::Theme::pick(opts.theme.as_deref().or(config.theme.as_deref()), no_color);
+    let theme = match (&opts.theme, &config.theme) {
+        (Some(t), _) => theme::Theme::pick(Some(t), no_color, "--theme"),
+        (None, t) => theme::Theme::pick(
+            t.as_deref(),
+            no_color,
+            &format!("{}: theme", file.display()),
+        ),
+    }?;
     let mut app = App::new(keymap, theme);
     app.read_only = opts.read_only;
     app.mouse = opts.mouse || config.mouse.unwrap_or(false);
@@ -97,22 +115,23 @@ pub fn build_app(
         .unwrap_or(config::DEFAULT_REFRESH_SECS);
     app.refresh_every = (refresh > 0).then(|| Duration::from_secs(refresh));
     app.epoch = now_epoch_secs();
-    let problems: Vec<String> = config_problem
-        .into_iter()
-        .chain(theme_problem)
-        .chain(key_problems)
-        .collect();
-    for p in &problems {
-        app.log_error(p.clone());
+    let (api_url, from) = match (&opts.api_url, std::env::var(API_URL_ENV)) {
+        (Some(url), _) => (Some(url.clone()), "--api-url".to_string()),
+        (None, Ok(url)) if !url.is_empty() => (Some(url), API_URL_ENV.to_string()),
+        _ => (
+            config.api_url.clone(),
+            format!("{}: api_url", file.display()),
+        ),
+    };
+    if let Some(url) = &api_url
+        && let Err(e) = strm_client::parse_base_url(url)
+    {
+        return Err(Invalid::new(
+            from,
+            format!("{url:?} is not an API address ({e})"),
+            "give an http:// or https:// URL, e.g. https://api.streammachine.io",
+        ));
     }
-    if let Some(first) = problems.first() {
-        app.flash(Level::Warning, format!("Config: {first} (E shows all)"));
-    }
-    let api_url = opts
-        .api_url
-        .clone()
-        .or_else(|| std::env::var(API_URL_ENV).ok().filter(|s| !s.is_empty()))
-        .or(config.api_url);
     let worker = WorkerConfig {
         paths: paths.clone(),
         connector,
@@ -121,7 +140,7 @@ pub fn build_app(
         read_only: opts.read_only,
         timeout: worker::REQUEST_TIMEOUT,
     };
-    (app, worker)
+    Ok((app, worker))
 }
 
 fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerGuard> {
@@ -159,9 +178,9 @@ pub async fn run_async(
     paths: Paths,
     connector: Arc<dyn Connector>,
 ) -> color_eyre::Result<()> {
+    let (mut app, worker_config) = build_app(&opts, &paths, connector)?;
     let _ = color_eyre::install();
     let _log_guard = init_logging(&paths);
-    let (mut app, worker_config) = build_app(&opts, &paths, connector);
     tracing::info!(
         api = worker_config.api_url.as_deref().unwrap_or("local"),
         read_only = app.read_only,

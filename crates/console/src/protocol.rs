@@ -66,9 +66,19 @@ pub enum Request {
         export_keys: bool,
     },
     DeleteConsentLevel(i64),
-    /// A secret this console saved when it created the stream or output.
+    /// Deletes, in order, each (what, request); one answer says which went.
+    DeleteMany(Vec<(String, Request)>),
+    /// A secret this console saved when it created the stream or output; only one saved
+    /// for `client_id` counts (an older namesake's is not it).
     SavedSecret {
         name: String,
+        client_id: String,
+    },
+    /// A client secret pasted for a stream or output created elsewhere: checked by
+    /// getting an event token with it, then saved (0600) like a created one's.
+    SaveSecret {
+        target: TailTarget,
+        secret: Secret,
     },
     AccessToken,
     /// Follow a stream's or output's live events until `StopTail` with this request's
@@ -130,25 +140,25 @@ impl std::fmt::Debug for Call {
 /// A kind's rows as its own call listed them; the kind reads them back by type
 /// (`Resources::rows`).
 #[derive(Clone)]
-pub struct Rows(pub Arc<dyn Any + Send + Sync>);
+pub struct ListedRows(pub Arc<dyn Any + Send + Sync>);
 
-impl Rows {
-    pub fn new<T: Send + Sync + 'static>(rows: Vec<T>) -> Rows {
-        Rows(Arc::new(rows))
+impl ListedRows {
+    pub fn new<T: Send + Sync + 'static>(rows: Vec<T>) -> ListedRows {
+        ListedRows(Arc::new(rows))
     }
 }
 
-impl PartialEq for Rows {
-    fn eq(&self, other: &Rows) -> bool {
+impl PartialEq for ListedRows {
+    fn eq(&self, other: &ListedRows) -> bool {
         Arc::ptr_eq(&self.0, &other.0)
     }
 }
 
-impl Eq for Rows {}
+impl Eq for ListedRows {}
 
-impl std::fmt::Debug for Rows {
+impl std::fmt::Debug for ListedRows {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Rows")
+        f.write_str("ListedRows")
     }
 }
 
@@ -166,6 +176,7 @@ impl Request {
                 | Request::DeleteSink { .. }
                 | Request::DeleteExporter { .. }
                 | Request::DeleteConsentLevel(_)
+                | Request::DeleteMany(_)
         ) || matches!(self, Request::Call(c) if c.mutates)
     }
 }
@@ -198,7 +209,7 @@ pub enum Listed {
     Exporters(Vec<Exporter>),
     ConsentLevels(Vec<ConsentLevel>),
     /// The rows of a kind that lists itself with a `Call`.
-    Rows(Tab, Rows),
+    Rows(Tab, ListedRows),
 }
 
 /// What a create answered, one variant per resource kind.
@@ -225,7 +236,14 @@ pub enum Answer {
     Deleted,
     /// A kind's own call is done; what to say (the tables are listed again).
     Done(String),
+    /// What a `DeleteMany` deleted, and what it could not, with why.
+    DeletedMany {
+        done: Vec<String>,
+        failed: Vec<(String, String)>,
+    },
     SavedSecret(Option<String>),
+    /// A pasted secret was accepted by the data plane and saved.
+    SecretSaved,
     /// Secret material for the clipboard only; never logged.
     Token(Secret),
     /// The tail's websocket is open.
@@ -238,6 +256,12 @@ pub enum Answer {
     },
     /// The server closed the tail.
     TailEnded,
+    /// The tail lost its websocket (the server that hosted it quit, say) and connects
+    /// again by itself: `reason` is why, `attempt` counts from 1.
+    TailReconnecting {
+        reason: String,
+        attempt: u32,
+    },
 }
 
 #[derive(Debug, Clone)]

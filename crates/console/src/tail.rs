@@ -20,6 +20,11 @@ pub enum TailState {
     Failed(String),
     /// The server closed the websocket.
     Ended,
+    /// The websocket went away (`reason`); the tail connects again by itself.
+    Reconnecting {
+        reason: String,
+        attempt: u32,
+    },
 }
 
 /// The tail popup's state. `id` is the worker request that runs the tail.
@@ -38,6 +43,8 @@ pub struct TailView {
     pub hscroll: u16,
     /// Long events wrap over several rows instead of being cut at the edge.
     pub wrap: bool,
+    /// How often the tail connected again after losing its websocket.
+    pub reconnects: u32,
 }
 
 impl TailView {
@@ -53,6 +60,7 @@ impl TailView {
             scroll: 0,
             hscroll: 0,
             wrap: false,
+            reconnects: 0,
         }
     }
 

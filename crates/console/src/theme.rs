@@ -2,6 +2,7 @@
 //! reverse video and bold, so it reads on dark and light terminals and under NO_COLOR.
 
 use ratatui::style::{Color, Modifier, Style};
+use strm_model::Invalid;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ThemeName {
@@ -28,22 +29,25 @@ pub struct Theme {
 }
 
 impl Theme {
-    /// `NO_COLOR` (any non-empty value) wins over the configured theme.
-    pub fn pick(configured: Option<&str>, no_color: bool) -> (Theme, Option<String>) {
-        if no_color {
-            return (Theme::of(ThemeName::Mono), None);
-        }
-        match configured.map(str::to_ascii_lowercase).as_deref() {
-            None | Some("default") => (Theme::of(ThemeName::Default), None),
-            Some("light") => (Theme::of(ThemeName::Light), None),
-            Some("mono") => (Theme::of(ThemeName::Mono), None),
-            Some(other) => (
-                Theme::of(ThemeName::Default),
-                Some(format!(
-                    "theme: {other:?} is not a theme; it is default, light or mono"
-                )),
-            ),
-        }
+    /// The themes by name, as `--theme` and the config file write them.
+    pub const NAMES: [&str; 3] = ["default", "light", "mono"];
+
+    /// The theme named `configured` (by `field`); `NO_COLOR` (any non-empty value)
+    /// wins over a valid one. A name that is no theme is refused, naming the choices.
+    pub fn pick(configured: Option<&str>, no_color: bool, field: &str) -> Result<Theme, Invalid> {
+        let name = match configured.map(str::to_ascii_lowercase).as_deref() {
+            None | Some("default") => ThemeName::Default,
+            Some("light") => ThemeName::Light,
+            Some("mono") => ThemeName::Mono,
+            Some(_) => {
+                return Err(Invalid::new(
+                    field,
+                    format!("{:?} is not a theme", configured.unwrap_or_default()),
+                    format!("choose {}", Theme::NAMES.join(", ")),
+                ));
+            }
+        };
+        Ok(Theme::of(if no_color { ThemeName::Mono } else { name }))
     }
 
     pub fn of(name: ThemeName) -> Theme {
@@ -98,11 +102,18 @@ mod tests {
     use super::*;
 
     #[test]
-    fn no_color_forces_mono_and_unknown_theme_is_reported() {
-        assert_eq!(Theme::pick(Some("light"), true).0.name, ThemeName::Mono);
-        let (t, problem) = Theme::pick(Some("neon"), false);
-        assert_eq!(t.name, ThemeName::Default);
-        assert!(problem.unwrap().contains("default, light or mono"));
+    fn no_color_forces_mono_and_an_unknown_theme_is_refused() {
+        let light = Theme::pick(Some("light"), true, "--theme").unwrap();
+        assert_eq!(light.name, ThemeName::Mono);
+        let err = Theme::pick(Some("dark"), false, "--theme").unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "--theme: \"dark\" is not a theme; choose default, light, mono"
+        );
+        assert!(
+            Theme::pick(Some("neon"), true, "t").is_err(),
+            "NO_COLOR does not hide it"
+        );
         assert_eq!(Theme::of(ThemeName::Mono).error.fg, None);
     }
 }

@@ -7,15 +7,15 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 
-use futures::StreamExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
-use crate::protocol::{Answer, Created, Listed, Request, Response, Secret, SessionInfo};
+use crate::protocol::{Answer, Request, Response, SessionInfo};
+use strm_client::ClientError;
 use strm_client::backend::{Backend, Connector};
 use strm_client::paths::Paths;
 use strm_client::secrets::SecretStore;
-use strm_client::{ApiClient, ClientError};
 
+mod execute;
 mod tail;
 
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
@@ -47,60 +47,63 @@ pub fn spawn(
     (req_tx, resp_rx)
 }
 
+/// What the worker loop keeps between requests.
+struct Worker {
+    config: WorkerConfig,
+    backend: Option<Backend>,
+    secrets: SecretStore,
+    tails: HashMap<u64, tokio::task::JoinHandle<()>>,
+    /// The address of the API as last connected: tails that lost their websocket
+    /// reconnect to wherever it is now (the local server may have a new host).
+    api_url: watch::Sender<Option<String>>,
+    replies: mpsc::UnboundedSender<Response>,
+}
+
 async fn run(
     config: WorkerConfig,
     mut requests: mpsc::UnboundedReceiver<(u64, Request)>,
     replies: mpsc::UnboundedSender<Response>,
 ) {
-    let mut backend: Option<Backend> = None;
-    let secrets = SecretStore::new(&config.paths);
-    let mut tails: HashMap<u64, tokio::task::JoinHandle<()>> = HashMap::new();
+    let mut worker = Worker {
+        secrets: SecretStore::new(&config.paths),
+        config,
+        backend: None,
+        tails: HashMap::new(),
+        api_url: watch::channel(None).0,
+        replies,
+    };
     while let Some((id, req)) = requests.recv().await {
-        tails.retain(|_, task| !task.is_finished());
+        worker.handle(id, req).await;
+    }
+}
+
+impl Worker {
+    fn answer(&self, id: u64, result: Result<Answer, ClientError>, session: Option<SessionInfo>) {
+        let _ = self.replies.send(Response {
+            id,
+            result,
+            session,
+        });
+    }
+
+    async fn handle(&mut self, id: u64, req: Request) {
+        self.tails.retain(|_, task| !task.is_finished());
         if let Request::StopTail(tail) = req {
             // Aborting drops the websocket: the server sees the tail close.
-            if let Some(task) = tails.remove(&tail) {
+            if let Some(task) = self.tails.remove(&tail) {
                 task.abort();
             }
-            continue;
+            return;
         }
-        if config.read_only && req.mutates() {
-            let _ = replies.send(Response {
-                id,
-                result: Err(ClientError::Refused(
-                    "the console runs read-only (--read-only); nothing is changed".into(),
-                )),
-                session: None,
-            });
-            continue;
+        if self.config.read_only && req.mutates() {
+            let refused = ClientError::Refused(
+                "the console runs read-only (--read-only); nothing is changed".into(),
+            );
+            return self.answer(id, Err(refused), None);
         }
-        if req == Request::Connect || backend.is_none() {
+        if req == Request::Connect || self.backend.is_none() {
             // Connecting is done in order: later requests wait for it in the channel.
-            let connected = tokio::time::timeout(
-                config.timeout,
-                config.connector.connect(config.api_url.as_deref()),
-            )
-            .await;
-            let result = match connected {
-                Ok(Ok(b)) => {
-                    let session = b.client.session().await.as_ref().map(SessionInfo::from);
-                    let answer = Answer::Connected {
-                        api_url: b.api_url.clone(),
-                        local: b.local,
-                        session: session.clone(),
-                    };
-                    backend = Some(b);
-                    Ok(answer)
-                }
-                Ok(Err(e)) => Err(connect_error(&config, e.to_string())),
-                Err(_) => Err(ClientError::Timeout {
-                    api: config
-                        .api_url
-                        .clone()
-                        .unwrap_or_else(|| "the local server".into()),
-                    secs: config.timeout.as_secs(),
-                }),
-            };
+            let result = self.connect().await;
             let session = match &result {
                 Ok(Answer::Connected { session, .. }) => session.clone(),
                 _ => None,
@@ -108,46 +111,42 @@ async fn run(
             // A request that connected on the way answers only for itself, unless the
             // connection failed.
             if req == Request::Connect || result.is_err() {
-                let _ = replies.send(Response {
-                    id,
-                    result,
-                    session,
-                });
-                continue;
+                return self.answer(id, result, session);
             }
         }
-        let Some(b) = backend.as_ref() else {
-            let _ = replies.send(Response {
-                id,
-                result: Err(connect_error(&config, "not connected".into())),
-                session: None,
-            });
-            continue;
+        let Some(b) = self.backend.as_ref() else {
+            return self.answer(id, Err(self.connect_error("not connected".into())), None);
         };
         let client = b.client.clone();
         let api_url = b.api_url.clone();
+        let events_url = self
+            .config
+            .events_url
+            .clone()
+            .unwrap_or_else(|| api_url.clone());
         if let Request::Tail(target) = req {
             let source = tail::TailSource {
-                events_url: config.events_url.clone().unwrap_or_else(|| api_url.clone()),
-                api_url,
+                events_url: self.config.events_url.clone(),
+                api_url: self.api_url.subscribe(),
                 billing_id: client.session().await.map(|s| s.billing_id),
-                secrets: secrets.clone(),
-                timeout: config.timeout,
+                secrets: self.secrets.clone(),
+                timeout: self.config.timeout,
             };
-            let task = tokio::spawn(tail::follow(id, target, source, replies.clone()));
-            tails.insert(id, task);
-            continue;
+            let task = tokio::spawn(tail::follow(id, target, source, self.replies.clone()));
+            self.tails.insert(id, task);
+            return;
         }
-        let replies = replies.clone();
-        let secrets = secrets.clone();
-        let timeout = config.timeout;
+        let replies = self.replies.clone();
+        let secrets = self.secrets.clone();
+        let timeout = self.config.timeout;
         tokio::spawn(async move {
-            let result = match tokio::time::timeout(
-                timeout,
-                execute(&client, &api_url, &secrets, req),
-            )
-            .await
-            {
+            let cx = execute::Context {
+                client: &client,
+                api_url: &api_url,
+                events_url: &events_url,
+                secrets: &secrets,
+            };
+            let result = match tokio::time::timeout(timeout, execute::execute(&cx, req)).await {
                 Ok(r) => r,
                 Err(_) => Err(ClientError::Timeout {
                     api: api_url.clone(),
@@ -162,145 +161,55 @@ async fn run(
             });
         });
     }
-}
 
-fn connect_error(config: &WorkerConfig, reason: String) -> ClientError {
-    ClientError::Unreachable {
-        api: config
-            .api_url
-            .clone()
-            .unwrap_or_else(|| "the local server".into()),
-        reason,
+    /// Connects (again): a remote API, or the local server started here or joined.
+    async fn connect(&mut self) -> Result<Answer, ClientError> {
+        // This process runs the local server: it is there as long as we are, and
+        // connecting again would join it and drop (so stop) the one that runs it.
+        if let Some(b) = self.backend.as_ref().filter(|b| b.runs_server()) {
+            return Ok(connected(b).await);
+        }
+        let config = &self.config;
+        let connected_now = tokio::time::timeout(
+            config.timeout,
+            config.connector.connect(config.api_url.as_deref()),
+        )
+        .await;
+        match connected_now {
+            Ok(Ok(b)) => {
+                let answer = connected(&b).await;
+                self.api_url.send_replace(Some(b.api_url.clone()));
+                self.backend = Some(b);
+                Ok(answer)
+            }
+            Ok(Err(e)) => Err(self.connect_error(e.to_string())),
+            Err(_) => Err(ClientError::Timeout {
+                api: config
+                    .api_url
+                    .clone()
+                    .unwrap_or_else(|| "the local server".into()),
+                secs: config.timeout.as_secs(),
+            }),
+        }
+    }
+
+    fn connect_error(&self, reason: String) -> ClientError {
+        ClientError::Unreachable {
+            api: self
+                .config
+                .api_url
+                .clone()
+                .unwrap_or_else(|| "the local server".into()),
+            reason,
+        }
     }
 }
 
-async fn execute(
-    client: &ApiClient,
-    api_url: &str,
-    secrets: &SecretStore,
-    req: Request,
-) -> Result<Answer, ClientError> {
-    Ok(match req {
-        Request::Connect | Request::Tail(_) | Request::StopTail(_) => {
-            unreachable!("handled by the worker loop")
-        }
-        Request::Login { email, password } => {
-            Answer::LoggedIn(SessionInfo::from(&client.login(&email, &password.0).await?))
-        }
-        Request::Logout => {
-            // Revoking needs the server; forgetting locally must work even offline.
-            if client.revoke().await.is_err() {
-                client.logout().await?;
-            }
-            Answer::LoggedOut
-        }
-        Request::ListStreams => Answer::Listed(Listed::Streams(client.list_streams().await?)),
-        Request::ListOutputs(Some(stream)) => {
-            let outputs = client.list_outputs(&stream).await?;
-            Answer::Listed(Listed::Outputs(Some(stream), outputs))
-        }
-        Request::ListOutputs(None) => {
-            let streams = client.list_streams().await?;
-            // A few at a time: thousands of parallel requests cost memory and sockets.
-            let names: Vec<String> = streams.into_iter().map(|s| s.name).collect();
-            let lists: Vec<_> = futures::stream::iter(names)
-                .map(|name| {
-                    let client = client.clone();
-                    async move { client.list_outputs(&name).await }
-                })
-                .buffer_unordered(OUTPUTS_PARALLEL)
-                .collect()
-                .await;
-            let mut all = Vec::new();
-            for list in lists {
-                match list {
-                    Ok(l) => all.extend(l),
-                    // A stream deleted meanwhile is not an error for the overview.
-                    Err(ClientError::Api { status: 404, .. }) => {}
-                    Err(e) => return Err(e),
-                }
-            }
-            Answer::Listed(Listed::Outputs(None, all))
-        }
-        Request::ListSinks => Answer::Listed(Listed::Sinks(client.list_sinks().await?)),
-        Request::ListExporters => Answer::Listed(Listed::Exporters(client.list_exporters().await?)),
-        Request::ListConsentLevels => {
-            Answer::Listed(Listed::ConsentLevels(client.list_consent_levels().await?))
-        }
-        Request::CreateStream(req) => {
-            let stream = client.create_stream(&req).await?;
-            save_secret(client, api_url, secrets, &stream.name, &stream.credentials).await;
-            Answer::Created(Created::Stream(stream))
-        }
-        Request::CreateOutput(stream, req) => {
-            let output = client.create_output(&stream, &req).await?;
-            save_secret(client, api_url, secrets, &output.name, &output.credentials).await;
-            Answer::Created(Created::Output(output))
-        }
-        Request::CreateSink(req) => Answer::Created(Created::Sink(client.create_sink(&req).await?)),
-        Request::CreateExporter(stream, req) => Answer::Created(Created::Exporter(
-            client.create_exporter(&stream, &req).await?,
-        )),
-        Request::CreateConsentLevel(level) => Answer::Created(Created::ConsentLevel(
-            client.create_consent_level(&level).await?,
-        )),
-        Request::DeleteStream { name, recursive } => {
-            client.delete_stream(&name, recursive).await?;
-            Answer::Deleted
-        }
-        Request::DeleteOutput {
-            stream,
-            name,
-            recursive,
-        } => {
-            client.delete_output(&stream, &name, recursive).await?;
-            Answer::Deleted
-        }
-        Request::DeleteSink { name, sink_type } => {
-            client.delete_sink(&name, sink_type).await?;
-            Answer::Deleted
-        }
-        Request::DeleteExporter {
-            stream,
-            name,
-            export_keys,
-        } => {
-            client.delete_exporter(&stream, &name, export_keys).await?;
-            Answer::Deleted
-        }
-        Request::DeleteConsentLevel(id) => {
-            client.delete_consent_level(id).await?;
-            Answer::Deleted
-        }
-        Request::SavedSecret { name } => {
-            let billing = client
-                .session()
-                .await
-                .map(|s| s.billing_id)
-                .unwrap_or_default();
-            Answer::SavedSecret(
-                secrets
-                    .get(api_url, &billing, &name)?
-                    .map(|s| s.client_secret),
-            )
-        }
-        Request::AccessToken => Answer::Token(Secret(client.access_token().await?)),
-        Request::Call(call) => call.run(client.clone()).await?,
-    })
-}
-
-async fn save_secret(
-    client: &ApiClient,
-    api_url: &str,
-    secrets: &SecretStore,
-    name: &str,
-    creds: &strm_model::Credentials,
-) {
-    let Some(session) = client.session().await else {
-        return;
-    };
-    if let Err(e) = secrets.save_created(api_url, &session.billing_id, name, creds) {
-        tracing::warn!("could not save the client secret of {name}: {e}");
+async fn connected(b: &Backend) -> Answer {
+    Answer::Connected {
+        api_url: b.api_url.clone(),
+        local: b.local,
+        session: b.client.session().await.as_ref().map(SessionInfo::from),
     }
 }
 
@@ -387,8 +296,14 @@ mod tests {
             timeout: Duration::from_secs(2),
         });
         tx.send((1, Request::ListStreams)).unwrap();
-        tx.send((2, Request::SavedSecret { name: "x".into() }))
-            .unwrap();
+        tx.send((
+            2,
+            Request::SavedSecret {
+                name: "x".into(),
+                client_id: "cid".into(),
+            },
+        ))
+        .unwrap();
         let second = rx.recv().await.unwrap();
         assert_eq!(
             second.id, 2,

@@ -2,6 +2,9 @@
 //! names, limits and validation rules, used alike by the client, the CLI, the console and
 //! the local server.
 
+#[macro_use]
+mod wire_enum;
+
 mod auth;
 pub mod clock;
 mod contracts;

@@ -54,50 +54,13 @@ impl StreamCreate {
     }
 }
 
-/// Its text is the same on the wire (serde) and in strings (strum): upper case, read in
-/// any case.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "UPPERCASE")]
-#[strum(
-    serialize_all = "UPPERCASE",
-    ascii_case_insensitive,
-    parse_err_ty = Invalid,
-    parse_err_fn = not_a_consent_level_type
-)]
-pub enum ConsentLevelType {
-    #[default]
-    Cumulative,
-    Granular,
-}
-
-impl ConsentLevelType {
-    pub const ALL: &[ConsentLevelType] = <Self as strum::VariantArray>::VARIANTS;
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
+wire_enum! {
+    /// How an output reads its consent levels (`data-plane.md`).
+    pub enum ConsentLevelType: "consentLevelType", "a consent-level type", "it is CUMULATIVE or GRANULAR" {
+        #[default]
+        Cumulative,
+        Granular,
     }
-}
-
-fn not_a_consent_level_type(s: &str) -> Invalid {
-    Invalid::new(
-        "consentLevelType",
-        format!("{s:?} is not a consent-level type"),
-        "it is CUMULATIVE or GRANULAR",
-    )
 }
 
 /// A decrypted view of a stream.
@@ -151,49 +114,13 @@ impl OutputCreate {
     }
 }
 
-/// Upper case on the wire and in strings, read in any case (see `ConsentLevelType`).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    Hash,
-    PartialOrd,
-    Ord,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "UPPERCASE")]
-#[strum(
-    serialize_all = "UPPERCASE",
-    ascii_case_insensitive,
-    parse_err_ty = Invalid,
-    parse_err_fn = not_a_sink_type
-)]
-pub enum SinkType {
-    S3,
-    Gcloud,
-}
-
-impl SinkType {
-    pub const ALL: &[SinkType] = <Self as strum::VariantArray>::VARIANTS;
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
+wire_enum! {
+    /// Where a sink's bucket lives.
+    pub enum SinkType: "sinkType", "a sink type", "it is S3 or GCLOUD" {
+        #[default]
+        S3,
+        Gcloud,
     }
-}
-
-fn not_a_sink_type(s: &str) -> Invalid {
-    Invalid::new(
-        "sinkType",
-        format!("{s:?} is not a sink type"),
-        "it is S3 or GCLOUD",
-    )
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -241,6 +241,15 @@ impl Db {
         }
     }
 
+    /// `call`, answered as the JSON of what `f` returns (a handler's whole body).
+    pub async fn answer<R, F>(&self, f: F) -> ApiResult<axum::Json<R>>
+    where
+        R: Send + 'static,
+        F: FnOnce(&mut Connection) -> ApiResult<R> + Send + 'static,
+    {
+        self.call(f).await.map(axum::Json)
+    }
+
     pub async fn call<R, F>(&self, f: F) -> ApiResult<R>
     where
         R: Send + 'static,

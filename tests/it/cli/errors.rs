@@ -4,7 +4,7 @@
 use serde_json::json;
 
 use super::{Home, mode, server, words};
-use crate::support::Says::{self, Has, OneLine};
+use crate::support::Says::{self, Has, Lacks, OneLine};
 use crate::support::{EMAIL, PASSWORD, check};
 
 /// Runs each row's command, which must fail with its exit code, and checks its message.
@@ -48,12 +48,21 @@ async fn errors_are_one_clear_line_with_the_right_exit_code() {
             (
                 words("sinks create s3 s3-bart -bn bucket-one -cf missing.json"),
                 1,
-                &[Has("missing.json"), Has("cannot read")],
+                &[
+                    OneLine,
+                    Has("-cf/--credentials-file"),
+                    Has("missing.json"),
+                    Has("cannot read"),
+                ],
             ),
             (
                 words("sinks create s3 s3-bart -bn bucket-one -cf broken.json"),
                 2,
-                &[Has("broken.json"), Has("not JSON")],
+                &[
+                    Has("-cf/--credentials-file"),
+                    Has("broken.json"),
+                    Has("not JSON"),
+                ],
             ),
             (
                 words("sinks create s3 s3-bart -bn bucket-one -cf wrong.json"),
@@ -104,7 +113,11 @@ async fn errors_are_one_clear_line_with_the_right_exit_code() {
     // A stream with an output is refused without --recursive
     home.ok(&["outputs", "create", "bart", "all", "-cl", "2"]);
     let err = home.fails(&["streams", "delete", "bart"], 1);
-    check("a stream with an output", &err, &[Has("409")]);
+    check(
+        "a stream with an output",
+        &err,
+        &[Has("409"), Has("use --recursive"), Lacks("?recursive")],
+    );
     home.ok(&["streams", "delete", "bart", "--recursive"]);
     // --read-only still reads
     assert_eq!(home.json(&["--read-only", "streams", "list"]), json!([]));
@@ -121,4 +134,47 @@ async fn errors_are_one_clear_line_with_the_right_exit_code() {
     assert_eq!(home.json(&["streams", "list"]), json!([]));
     assert_eq!(mode(&home.credentials_file()), 0o600);
     server.shutdown().await;
+}
+
+#[test]
+fn an_invalid_option_or_config_value_stops_at_start_naming_the_choices() {
+    let home = Home::new(None);
+    let err = home.fails(&["--theme", "dark"], 2);
+    check(
+        "--theme dark",
+        &err,
+        &[Has("'dark'"), Has("default, light, mono")],
+    );
+    let err = home.fails(&["streams", "list", "--api-url", "not a url"], 2);
+    check("--api-url", &err, &[Has("not a url")]);
+    std::fs::create_dir_all(home.config_dir()).unwrap();
+    let config = home.config_dir().join("config.toml");
+    for (text, says) in [
+        (
+            "theme = \"dark\"\n",
+            &[
+                Has("config.toml: theme"),
+                Has("\"dark\" is not a theme"),
+                Has("default, light, mono"),
+            ][..],
+        ),
+        (
+            "mouse = true\nrefresh_secs = \"often\"\n",
+            &[Has("config.toml line 2"), Has("\"often\"")][..],
+        ),
+        (
+            "[keys]\nquit = \"nope-key\"\n",
+            &[Has("[keys]"), Has("\"nope-key\" is not a key")][..],
+        ),
+        (
+            "api_url = \"ftp://x\"\n",
+            &[Has("config.toml: api_url"), Has("ftp://x")][..],
+        ),
+    ] {
+        std::fs::write(&config, text).unwrap();
+        // Before the terminal is touched: the console does not start.
+        let err = home.fails(&[], 2);
+        check(text, &err, &[OneLine]);
+        check(text, &err, says);
+    }
 }

@@ -1,40 +1,7 @@
-//! The CLI in a shell: completion scripts, and the interactive login in a terminal.
+//! The CLI in a terminal: the interactive login.
 
 use super::{Home, server};
 use crate::support::{EMAIL, PASSWORD, strm_tui};
-
-#[test]
-fn completion_scripts_are_produced_and_bash_loads_them() {
-    let home = Home::new(None);
-    for shell in ["bash", "zsh", "fish"] {
-        let flag = home.ok(&["--generate-completion", shell]);
-        let sub = home.ok(&["completions", shell]);
-        assert_eq!(flag, sub, "{shell}");
-        assert!(
-            flag.contains("strm-tui") && flag.contains("exporters"),
-            "{shell}"
-        );
-    }
-    let script = format!(
-        "source <('{}' --generate-completion bash) && complete -p strm-tui",
-        env!("CARGO_BIN_EXE_strm-tui")
-    );
-    let out = std::process::Command::new("bash")
-        .args(["-c", &script])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(String::from_utf8_lossy(&out.stdout).contains("strm-tui"));
-}
 
 #[tokio::test(flavor = "multi_thread")]
 async fn interactive_login_offers_the_last_email_and_hides_the_password() {

@@ -2,9 +2,13 @@
 //! server (embedded) or a silent TCP listener, read through a tiny screen model so that
 //! assertions are about what a person would see.
 
+mod handover;
+mod keys;
 mod offline;
 mod pty;
+mod race;
 mod screen;
+mod small;
 mod tail;
 mod walkthrough;
 

@@ -31,7 +31,7 @@ fn keys_work_while_the_api_never_answers() {
     c.keys("2");
     c.wait_for("┌ Outputs (0)");
     c.keys("/abc");
-    c.wait_for("(0/0) /abc");
+    c.wait_for("(0 of 0) /abc");
     c.keys(ESC);
     c.keys("?");
     c.wait_for("Help — keys from the live keymap");

@@ -16,7 +16,9 @@ use crate::support::{strm_tui, wait_until};
 pub struct Console {
     pub session: Session,
     pub screen: Screen,
-    root: TempDir,
+    root: std::path::PathBuf,
+    // Removed with the console when the console owns its home.
+    _owned: Option<TempDir>,
 }
 
 impl Console {
@@ -27,7 +29,15 @@ impl Console {
 
     /// Starts `strm-tui args` with its config and data under `root`.
     pub fn spawn(root: TempDir, args: &[&str]) -> Console {
-        let mut cmd = strm_tui(root.path());
+        let mut c = Console::spawn_in(root.path(), args, COLS, ROWS);
+        c._owned = Some(root);
+        c
+    }
+
+    /// Starts `strm-tui args` in a `cols`×`rows` terminal with its config and data under
+    /// `root`, which others (a demo, another console) may share.
+    pub fn spawn_in(root: &Path, args: &[&str], cols: usize, rows: usize) -> Console {
+        let mut cmd = strm_tui(root);
         cmd.args(args)
             .env("TERM", "xterm-256color")
             // OSC 52 first, as over SSH; no system clipboard in a test.
@@ -39,18 +49,33 @@ impl Console {
         let mut session = Session::spawn(cmd).expect("spawn strm-tui");
         session
             .get_process_mut()
-            .set_window_size(COLS as u16, ROWS as u16)
+            .set_window_size(cols as u16, rows as u16)
             .unwrap();
         Console {
             session,
-            screen: Screen::new(),
-            root,
+            screen: Screen::new(cols, rows),
+            root: root.to_path_buf(),
+            _owned: None,
         }
     }
 
     /// Where the console keeps its config (`config/`) and data (`data/`).
     pub fn root(&self) -> &Path {
-        self.root.path()
+        &self.root
+    }
+
+    /// Waits until `check` finds what it wants on the screen, and answers it.
+    pub fn wait_until<T>(&mut self, what: &str, mut check: impl FnMut(&str) -> Option<T>) -> T {
+        let found = wait_until(Duration::from_secs(20), Duration::from_millis(30), || {
+            self.pump();
+            check(&self.screen.text())
+        });
+        found.unwrap_or_else(|| {
+            panic!(
+                "screen never showed {what}; it shows:\n{}",
+                self.screen.text()
+            )
+        })
     }
 
     /// Feeds the screen everything the console has written so far.

@@ -1,11 +1,14 @@
 //! Enough of a terminal to read the console's output as a person would see it.
 
+/// The size the console's terminal has unless a test asks for another.
 pub const COLS: usize = 120;
 pub const ROWS: usize = 40;
 
 /// Enough of a terminal to follow ratatui's output: cursor moves, printable text,
 /// clears; everything else (colours, modes) is skipped.
 pub struct Screen {
+    cols: usize,
+    rows: usize,
     grid: Vec<Vec<char>>,
     row: usize,
     col: usize,
@@ -15,9 +18,11 @@ pub struct Screen {
 }
 
 impl Screen {
-    pub fn new() -> Screen {
+    pub fn new(cols: usize, rows: usize) -> Screen {
         Screen {
-            grid: vec![vec![' '; COLS]; ROWS],
+            cols,
+            rows,
+            grid: vec![vec![' '; cols]; rows],
             row: 0,
             col: 0,
             raw: Vec::new(),
@@ -70,10 +75,10 @@ impl Screen {
                                 self.col = nums.get(1).copied().unwrap_or(1).max(1) - 1;
                             }
                             'J' if nums.first() == Some(&2) => {
-                                self.grid = vec![vec![' '; COLS]; ROWS];
+                                self.grid = vec![vec![' '; self.cols]; self.rows];
                             }
-                            'K' if self.row < ROWS => {
-                                for x in self.col..COLS {
+                            'K' if self.row < self.rows => {
+                                for x in self.col..self.cols {
                                     self.grid[self.row][x] = ' ';
                                 }
                             }
@@ -95,9 +100,9 @@ impl Screen {
                     _ => {}
                 },
                 '\r' => self.col = 0,
-                '\n' => self.row = (self.row + 1).min(ROWS - 1),
+                '\n' => self.row = (self.row + 1).min(self.rows - 1),
                 c if c >= ' ' => {
-                    if self.row < ROWS && self.col < COLS {
+                    if self.row < self.rows && self.col < self.cols {
                         self.grid[self.row][self.col] = c;
                     }
                     self.col += 1;

@@ -23,7 +23,7 @@ fn tail_shows_events_sent_to_a_stream_created_in_the_console() {
     c.wait_for("Streams (0)");
     c.create_stream("tail-e2e");
     c.keys(ESC);
-    c.wait_for("┌ Streams (1)");
+    c.wait_for("┌ Streams (1/1)");
 
     c.keys("t");
     c.wait_for("Tail of stream tail-e2e — encrypted view");
@@ -69,7 +69,7 @@ fn tail_shows_events_sent_to_a_stream_created_in_the_console() {
     c.wait_for("received 1  dropped 0  kept 1/500");
 
     c.keys(ESC);
-    c.wait_for("┌ Streams (1)");
+    c.wait_for("┌ Streams (1/1)");
     c.keys("q");
     c.wait_exit();
 }

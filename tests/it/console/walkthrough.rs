@@ -27,7 +27,7 @@ fn console_creates_copies_drills_deletes_and_restores_the_terminal() {
     );
 
     c.keys(ESC);
-    c.wait_for("Streams (1)");
+    c.wait_for("Streams (1/1)");
     c.wait_for("e2e-stream");
 
     c.keys(ENTER);
@@ -43,22 +43,28 @@ fn console_creates_copies_drills_deletes_and_restores_the_terminal() {
     c.keys(ENTER);
     c.wait_for("Credentials of e2e-out");
     c.keys(ESC);
-    c.wait_for("Streams › e2e-stream › Outputs (1)");
+    c.wait_for("Streams › e2e-stream › Outputs (1/1)");
     c.wait_for("GRANULAR");
 
+    // A plain dialog: `y` deletes, and the message says what went.
     c.keys("d");
     c.wait_for("Delete output e2e-out");
-    c.keys(RIGHT);
-    c.keys(ENTER);
+    c.keys("y");
+    c.wait_for("Deleted output e2e-out of e2e-stream");
     c.wait_for("Streams › e2e-stream › Outputs (0)");
 
     c.keys(ESC);
-    c.wait_for("┌ Streams (1)");
+    c.wait_for("┌ Streams (1/1)");
+    // A dialog that asks for the name: something else typed is said, not cancelled...
     c.keys("d");
     c.wait_for("Type e2e-stream to confirm");
-    c.keys("e2e-stream");
-    c.keys(RIGHT);
+    c.keys("e2e");
     c.keys(ENTER);
+    c.wait_for("\"e2e\" is not e2e-stream");
+    // ...and once the name matches, Enter deletes.
+    c.keys("-stream");
+    c.keys(ENTER);
+    c.wait_for("Deleted stream e2e-stream");
     c.wait_for("┌ Streams (0)");
 
     c.quit_restores_terminal(|c| c.keys("q"));

@@ -6,12 +6,18 @@
 
 pub mod check;
 mod field;
+pub mod line;
 mod login;
+mod secret;
+
+use std::cell::Cell;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui_textarea::CursorMove;
 
-pub use field::{Field, Input};
+pub use field::{Choice, Field, Input};
 pub use login::login_form;
+pub use secret::secret_form;
 
 use crate::keymap::Action;
 use crate::protocol::Request;
@@ -22,6 +28,8 @@ pub enum FormKind {
     /// Creates a resource of the tab's kind.
     Create(Tab),
     Login,
+    /// The client secret of a stream or output created elsewhere, for its tail.
+    Secret,
 }
 
 /// A form's fields as a struct: the check reads them by name, not by label.
@@ -43,6 +51,9 @@ pub struct Form {
     /// The request id while a submit is in flight.
     pub pending: Option<u64>,
     pub submitted: bool,
+    /// The first field shown when the form is taller than the screen (kept by the view
+    /// so that the focused field stays in sight).
+    pub scroll: Cell<usize>,
 }
 
 pub enum FormEvent {
@@ -61,6 +72,7 @@ impl Form {
             server_error: None,
             pending: None,
             submitted: false,
+            scroll: Cell::new(0),
         };
         form.validate();
         form
@@ -97,6 +109,19 @@ impl Form {
         self.validate();
     }
 
+    /// Replaces the help of the field labelled `label` (words that depend on the data,
+    /// like the names of consent levels).
+    pub fn set_help(&mut self, label: &str, help: String) {
+        if let Some(f) = self
+            .body
+            .fields_mut()
+            .into_iter()
+            .find(|f| f.label == label)
+        {
+            f.help = help.into();
+        }
+    }
+
     /// Re-checks every field; errors are shown for touched fields, or all after a
     /// submit was tried.
     pub fn validate(&mut self) -> Option<Request> {
@@ -107,12 +132,20 @@ impl Form {
         self.submitted || self.fields()[i].touched
     }
 
-    /// A key, with the action the keymap's form context gives it. Choice actions
-    /// apply to a focused choice; anything else is typed into a focused text field.
-    pub fn key(&mut self, action: Option<Action>, key: &KeyEvent) -> FormEvent {
+    /// A key, with the actions the keymap's form and text contexts give it. Choice
+    /// actions apply to a focused choice (letters narrow its options); anything else is
+    /// typed into a focused text field. While a submit is in flight only cancel counts:
+    /// keys typed ahead must not land in a field (a password) nobody looks at.
+    pub fn key(
+        &mut self,
+        action: Option<Action>,
+        text: Option<Action>,
+        key: &KeyEvent,
+    ) -> FormEvent {
         let n = self.fields().len();
         match action {
             Some(Action::Cancel) => return FormEvent::Cancel,
+            _ if self.pending.is_some() => return FormEvent::None,
             Some(Action::Submit) => return FormEvent::Submit,
             Some(Action::NextField) => {
                 self.focus = (self.focus + 1) % n;
@@ -127,33 +160,53 @@ impl Form {
         let mut fields = self.body.fields_mut();
         let field = &mut fields[self.focus];
         let changed = match &mut field.input {
-            Input::Choice { options, index } => {
-                let len = options.len().max(1);
-                match action {
-                    Some(Action::NextChoice) => {
-                        *index = (*index + 1) % len;
-                        true
-                    }
-                    Some(Action::PrevChoice) => {
-                        *index = (*index + len - 1) % len;
+            Input::Choice(choice) => match (action, text) {
+                (Some(Action::NextChoice), _) => choice.step(1),
+                (Some(Action::PrevChoice), _) => choice.step(-1),
+                (_, Some(Action::DeleteToStart)) => {
+                    choice.filter.clear();
+                    true
+                }
+                _ => match key.code {
+                    KeyCode::Backspace => choice.filter.pop().is_some(),
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        choice.filter.push(c);
+                        choice.refilter();
                         true
                     }
                     _ => false,
-                }
-            }
+                },
+            },
             Input::Text(area) => {
-                // Single-line fields: no newlines; ctrl-m/j would insert one.
-                if key.modifiers.contains(KeyModifiers::CONTROL)
-                    && matches!(key.code, KeyCode::Char('m') | KeyCode::Char('j'))
-                {
-                    false
-                } else {
-                    if field.suggested && matches!(key.code, KeyCode::Char(_)) {
-                        area.select_all();
-                        area.cut();
-                    }
+                if text.is_some() {
                     field.suggested = false;
-                    area.input(*key)
+                }
+                match text {
+                    Some(Action::DeleteToStart) => area.delete_line_by_head(),
+                    Some(Action::DeleteWord) => area.delete_word(),
+                    Some(Action::Undo) => area.undo(),
+                    Some(Action::LineStart) => {
+                        area.move_cursor(CursorMove::Head);
+                        false
+                    }
+                    Some(Action::LineEnd) => {
+                        area.move_cursor(CursorMove::End);
+                        false
+                    }
+                    // Single-line fields: no newlines; ctrl-m/j would insert one.
+                    _ if key.modifiers.contains(KeyModifiers::CONTROL)
+                        && matches!(key.code, KeyCode::Char('m') | KeyCode::Char('j')) =>
+                    {
+                        false
+                    }
+                    _ => {
+                        if field.suggested && matches!(key.code, KeyCode::Char(_)) {
+                            area.select_all();
+                            area.cut();
+                        }
+                        field.suggested = false;
+                        area.input(*key)
+                    }
                 }
             }
         };

@@ -1,8 +1,8 @@
 //! Consent levels: the names of the numbered levels events carry. Creating one with an
 //! existing id renames it.
 
-use super::{Announce, Column, Kind, Resources, Tab, col, said, to_json};
-use crate::app::Confirm;
+use super::{Announce, Kind, Meta, Resources, Row, Rows, Tab, col, said};
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{msg, whole_number};
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::Request;
@@ -10,40 +10,34 @@ use strm_model::{ConsentLevel, rules};
 
 pub struct ConsentLevels;
 
-const COLUMNS: &[Column] = &[col("ID", 1), col("NAME", 5)];
+static META: Meta = Meta {
+    title: "Consent levels",
+    commands: &["consent-levels", "consent"],
+    columns: &[col("ID", 1), col("NAME", 5)],
+    scoped: false,
+};
+
+impl Row for ConsentLevel {
+    fn cells(&self, _data: &Resources) -> Vec<String> {
+        vec![self.id.to_string(), self.name.clone()]
+    }
+
+    fn key(&self) -> String {
+        self.id.to_string()
+    }
+}
 
 impl Kind for ConsentLevels {
-    fn title(&self) -> &'static str {
-        "Consent levels"
+    fn meta(&self) -> &'static Meta {
+        &META
     }
 
     fn short_title(&self) -> &'static str {
         "Consent"
     }
 
-    fn commands(&self) -> &'static [&'static str] {
-        &["consent-levels", "consent"]
-    }
-
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
-    }
-
-    fn len(&self, data: &Resources) -> usize {
-        data.consent_levels.len()
-    }
-
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
-        let c = &data.consent_levels[i];
-        vec![c.id.to_string(), c.name.clone()]
-    }
-
-    fn key(&self, data: &Resources, i: usize) -> String {
-        data.consent_levels[i].id.to_string()
-    }
-
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
-        to_json(&data.consent_levels[i])
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
+        &data.consent_levels
     }
 
     fn list(&self, _data: &Resources, _scope: Option<&str>) -> Option<Request> {
@@ -54,18 +48,15 @@ impl Kind for ConsentLevels {
         format!("No consent-level names yet — press {create} to name one")
     }
 
-    /// Offers the id after the highest named one.
+    /// Offers the lowest id without a name; typing replaces it.
     fn create_form(&self, data: &Resources, _: Option<&str>, _: Option<&str>) -> Form {
-        let next = data
-            .consent_levels
-            .iter()
-            .map(|c| c.id + 1)
-            .max()
+        let next = (0..)
+            .find(|id| !data.consent_levels.iter().any(|c| c.id == *id))
             .unwrap_or(0);
         Form::new(
             FormKind::Create(Tab::ConsentLevels),
             ConsentLevelForm {
-                id: Field::text(
+                id: Field::suggested(
                     "id",
                     "0 to 4095; an existing id is renamed",
                     &next.to_string(),
@@ -85,8 +76,21 @@ impl Kind for ConsentLevels {
             "Delete consent-level name",
             lines,
             None,
-            vec![("Delete".into(), Request::DeleteConsentLevel(c.id))],
+            vec![ConfirmAction::new(
+                "Delete",
+                Request::DeleteConsentLevel(c.id),
+                format!("Deleted the name {:?} of consent level {}", c.name, c.id),
+            )],
         )
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        let c = &data.consent_levels[i];
+        format!("consent level {} ({})", c.id, c.name)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        Some(Request::DeleteConsentLevel(data.consent_levels[i].id))
     }
 }
 

@@ -5,11 +5,11 @@
 
 use std::path::Path;
 
-use super::{Column, Kind, Resources, Tab, col, to_json};
-use crate::app::Confirm;
+use super::{Kind, Meta, Resources, Row, Rows, Tab, col};
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::msg;
 use crate::forms::{Field, Fields, Form, FormKind};
-use crate::protocol::{Answer, Call, Listed, Request, Rows};
+use crate::protocol::{Answer, Call, Listed, ListedRows, Request};
 use strm_client::ClientError;
 use strm_client::contract_files::{read_contract_file, read_schema_file};
 use strm_model::rules::{FIELD_PATH_RULE, Invalid, KEY_FIELD_RULE};
@@ -20,65 +20,62 @@ use strm_model::{
 
 pub struct DataContracts;
 
-const COLUMNS: &[Column] = &[
-    col("REF", 5),
-    col("TYPE", 2),
-    col("STATE", 2),
-    col("KEY FIELD", 3),
-    col("PII", 1),
-];
+static META: Meta = Meta {
+    title: "Data contracts",
+    commands: &["data-contracts", "contracts"],
+    columns: &[
+        col("REF", 5),
+        col("TYPE", 2),
+        col("STATE", 2),
+        col("KEY FIELD", 3),
+        col("PII", 1),
+    ],
+    scoped: false,
+};
 
-fn rows(data: &Resources) -> &[DataContract] {
-    data.rows(Tab::DataContracts)
+/// Before the first list answered.
+static NONE_LISTED: Vec<DataContract> = Vec::new();
+
+fn contracts(data: &Resources) -> &Vec<DataContract> {
+    data.listed(Tab::DataContracts).unwrap_or(&NONE_LISTED)
+}
+
+impl Row for DataContract {
+    fn cells(&self, _data: &Resources) -> Vec<String> {
+        let state = match (self.state, self.public) {
+            (ContractState::Archived, _) => "ARCHIVED",
+            (_, true) => "PUBLIC",
+            _ => "ACTIVE",
+        };
+        vec![
+            self.reference.to_string(),
+            self.schema_type.to_string(),
+            state.into(),
+            self.key_field.clone(),
+            self.pii_fields.len().to_string(),
+        ]
+    }
+
+    fn key(&self) -> String {
+        self.reference.to_string()
+    }
 }
 
 impl Kind for DataContracts {
-    fn title(&self) -> &'static str {
-        "Data contracts"
+    fn meta(&self) -> &'static Meta {
+        &META
     }
 
     fn short_title(&self) -> &'static str {
         "Contracts"
     }
 
-    fn commands(&self) -> &'static [&'static str] {
-        &["data-contracts", "contracts"]
-    }
-
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
-    }
-
-    fn len(&self, data: &Resources) -> usize {
-        rows(data).len()
-    }
-
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
-        let c = &rows(data)[i];
-        let state = match (c.state, c.public) {
-            (ContractState::Archived, _) => "ARCHIVED",
-            (_, true) => "PUBLIC",
-            _ => "ACTIVE",
-        };
-        vec![
-            c.reference.to_string(),
-            c.schema_type.to_string(),
-            state.into(),
-            c.key_field.clone(),
-            c.pii_fields.len().to_string(),
-        ]
-    }
-
-    fn key(&self, data: &Resources, i: usize) -> String {
-        rows(data)[i].reference.to_string()
-    }
-
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
-        to_json(&rows(data)[i])
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
+        contracts(data)
     }
 
     fn detail(&self, data: &Resources, i: usize) -> Option<Vec<String>> {
-        Some(detail(&rows(data)[i]))
+        Some(detail(&contracts(data)[i]))
     }
 
     fn list(&self, _data: &Resources, _scope: Option<&str>) -> Option<Request> {
@@ -89,7 +86,7 @@ impl Kind for DataContracts {
                 let listed = client.list_data_contracts().await?;
                 Ok(Answer::Listed(Listed::Rows(
                     Tab::DataContracts,
-                    Rows::new(listed),
+                    ListedRows::new(listed),
                 )))
             },
         )))
@@ -104,7 +101,7 @@ impl Kind for DataContracts {
     }
 
     fn confirm_delete(&self, d: &Resources, i: usize) -> Confirm {
-        let c = &rows(d)[i];
+        let c = &contracts(d)[i];
         let r = c.reference.clone();
         if c.public {
             return Confirm::new(
@@ -113,7 +110,7 @@ impl Kind for DataContracts {
                     "{r} is a public contract: only Stream Machine can archive it."
                 )],
                 None,
-                vec![],
+                Vec::<ConfirmAction>::new(),
             );
         }
         let lines = vec![
@@ -436,7 +433,10 @@ mod tests {
         form.set_field("contract file", terms.to_str().unwrap());
         assert!(form.validate().is_none());
         let err = form.fields()[3].error.clone().unwrap();
-        assert!(err.contains("keyField \"customer\" is a record field"), "{err}");
+        assert!(
+            err.contains("keyField \"customer\" is a record field"),
+            "{err}"
+        );
         form.set_field("schema file", "/nonexistent/s.avsc");
         assert!(
             form.fields()[1]

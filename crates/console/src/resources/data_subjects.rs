@@ -2,17 +2,25 @@
 //! searched by the start of their id. Deleting one destroys their keys for good, after
 //! a confirmation that says what becomes unreadable and asks for the id to be typed.
 
-use super::{Column, Kind, Resources, Tab, col, to_json};
+use super::{Kind, Meta, Resources, Row, Rows, Tab, col};
 use crate::app::Confirm;
 use crate::forms::check::msg;
 use crate::forms::{Field, Fields, Form, FormKind};
-use crate::protocol::{Answer, Call, Listed, Request, Rows};
+use crate::protocol::{Answer, Call, Listed, ListedRows, Request};
 use strm_model::DataSubject;
 use strm_model::rules::{DATA_SUBJECTS_MAX, check_data_subject_id};
 
 pub struct DataSubjects;
 
-const COLUMNS: &[Column] = &[col("ID", 5), col("KEYS", 1), col("LAST SEEN (UTC)", 3)];
+static META: Meta = Meta {
+    title: "Data subjects",
+    commands: &["data-subjects", "subjects"],
+    columns: &[col("ID", 5), col("KEYS", 1), col("LAST SEEN (UTC)", 3)],
+    scoped: false,
+};
+
+/// Before the first search answered.
+static NONE_FOUND: Vec<DataSubject> = Vec::new();
 
 /// One search's answer: the prefix it was for and the subjects found.
 #[derive(Debug, Clone)]
@@ -24,11 +32,11 @@ pub struct Found {
 }
 
 fn found(data: &Resources) -> Option<&Found> {
-    data.rows::<Found>(Tab::DataSubjects).first()
+    data.listed::<Found>(Tab::DataSubjects)?.first()
 }
 
-fn subjects(data: &Resources) -> &[DataSubject] {
-    found(data).map_or(&[], |f| f.subjects.as_slice())
+fn subjects(data: &Resources) -> &Vec<DataSubject> {
+    found(data).map_or(&NONE_FOUND, |f| &f.subjects)
 }
 
 /// Lists the subjects whose id starts with `prefix` (all when empty).
@@ -52,7 +60,7 @@ fn search(prefix: String) -> Request {
             };
             Ok(Answer::Listed(Listed::Rows(
                 Tab::DataSubjects,
-                Rows::new(vec![listed]),
+                ListedRows::new(vec![listed]),
             )))
         }
     }))
@@ -67,38 +75,31 @@ fn utc(ms: i64) -> String {
         .unwrap_or_default()
 }
 
+impl Row for DataSubject {
+    fn cells(&self, _data: &Resources) -> Vec<String> {
+        vec![
+            self.id.clone(),
+            self.key_links.to_string(),
+            utc(self.last_seen),
+        ]
+    }
+
+    fn key(&self) -> String {
+        self.id.clone()
+    }
+}
+
 impl Kind for DataSubjects {
-    fn title(&self) -> &'static str {
-        "Data subjects"
+    fn meta(&self) -> &'static Meta {
+        &META
     }
 
     fn short_title(&self) -> &'static str {
         "Subjects"
     }
 
-    fn commands(&self) -> &'static [&'static str] {
-        &["data-subjects", "subjects"]
-    }
-
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
-    }
-
-    fn len(&self, data: &Resources) -> usize {
-        subjects(data).len()
-    }
-
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
-        let s = &subjects(data)[i];
-        vec![s.id.clone(), s.key_links.to_string(), utc(s.last_seen)]
-    }
-
-    fn key(&self, data: &Resources, i: usize) -> String {
-        subjects(data)[i].id.clone()
-    }
-
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
-        to_json(&subjects(data)[i])
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
+        subjects(data)
     }
 
     /// The same search again: the prefix stays until another search.

@@ -1,7 +1,7 @@
 //! Exporters: batches of a stream's or an output's events written to a sink.
 
-use super::{Announce, Column, Kind, Resources, Tab, col, said, to_json};
-use crate::app::Confirm;
+use super::{Announce, Kind, Meta, Resources, Row, Rows, Tab, col, said};
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{choice_or_none, msg, must_pick, optional, whole_number};
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::Request;
@@ -9,55 +9,44 @@ use strm_model::{Exporter, ExporterCreate, ExporterType, SinkType, rules};
 
 pub struct Exporters;
 
-const COLUMNS: &[Column] = &[
-    col("NAME", 3),
-    col("STREAM", 3),
-    col("SINK", 3),
-    col("TYPE", 1),
-    col("INTERVAL", 1),
-    col("KEYS", 1),
-];
+static META: Meta = Meta {
+    title: "Exporters",
+    commands: &["exporters"],
+    columns: &[
+        col("NAME", 3),
+        col("STREAM", 3),
+        col("SINK", 3),
+        col("TYPE", 1),
+        col("INTERVAL", 1),
+        col("KEYS", 1),
+    ],
+    scoped: true,
+};
 
-impl Kind for Exporters {
-    fn title(&self) -> &'static str {
-        "Exporters"
-    }
-
-    fn commands(&self) -> &'static [&'static str] {
-        &["exporters"]
-    }
-
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
-    }
-
-    fn scoped(&self) -> bool {
-        true
-    }
-
-    fn len(&self, data: &Resources) -> usize {
-        data.exporters.len()
-    }
-
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
-        let e = &data.exporters[i];
+impl Row for Exporter {
+    fn cells(&self, _data: &Resources) -> Vec<String> {
         vec![
-            e.name.clone(),
-            e.linked_stream.clone(),
-            e.sink_name.clone(),
-            e.sink_type.to_string(),
-            e.interval_secs.to_string(),
-            if e.export_keys { "yes" } else { "no" }.into(),
+            self.name.clone(),
+            self.linked_stream.clone(),
+            self.sink_name.clone(),
+            self.sink_type.to_string(),
+            self.interval_secs.to_string(),
+            if self.export_keys { "yes" } else { "no" }.into(),
         ]
     }
 
-    fn key(&self, data: &Resources, i: usize) -> String {
-        let e = &data.exporters[i];
-        format!("{}/{}/{}", e.linked_stream, e.name, e.export_keys)
+    fn key(&self) -> String {
+        format!("{}/{}/{}", self.linked_stream, self.name, self.export_keys)
+    }
+}
+
+impl Kind for Exporters {
+    fn meta(&self) -> &'static Meta {
+        &META
     }
 
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
-        to_json(&data.exporters[i])
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
+        &data.exporters
     }
 
     /// An exporter may hang off the stream or off one of its outputs.
@@ -105,7 +94,27 @@ impl Kind for Exporters {
             "Delete exporter {} of {}?",
             e.name, e.linked_stream
         )];
-        Confirm::new("Delete exporter", lines, None, vec![("Delete".into(), req)])
+        let done = format!("Deleted exporter {} of {}", e.name, e.linked_stream);
+        Confirm::new(
+            "Delete exporter",
+            lines,
+            None,
+            vec![ConfirmAction::new("Delete", req, done)],
+        )
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        let e = &data.exporters[i];
+        format!("exporter {} of {}", e.name, e.linked_stream)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        let e = &data.exporters[i];
+        Some(Request::DeleteExporter {
+            stream: e.linked_stream.clone(),
+            name: e.name.clone(),
+            export_keys: e.export_keys,
+        })
     }
 }
 

@@ -5,7 +5,7 @@
 //!
 //! A new kind is one module and its registration (a `Tab` variant and its line in
 //! `Tab::kind`): it makes its own API calls (`protocol::Call`), which the worker runs as
-//! they are, and keeps its rows in `Resources::rows`. The first five kinds still have
+//! they are, and keeps its rows in `Resources::listed`. The first five kinds still have
 //! their own requests and lists; they can move to calls one at a time.
 
 mod consent_levels;
@@ -16,11 +16,11 @@ mod outputs;
 mod sinks;
 mod streams;
 
-use crate::app::Confirm;
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::Form;
 use std::collections::HashMap;
 
-use crate::protocol::{Created, Listed, Request, Rows, TailTarget};
+use crate::protocol::{Created, Listed, ListedRows, Request, TailTarget};
 use strm_model::{ConsentLevel, Credentials, Exporter, Output, Sink, Stream};
 
 pub use data_subjects::Found as FoundSubjects;
@@ -92,6 +92,17 @@ pub const fn col(name: &'static str, fill: u16) -> Column {
     Column { name, fill }
 }
 
+/// What a kind is, apart from its rows.
+pub struct Meta {
+    /// The tab title, e.g. "Consent levels".
+    pub title: &'static str,
+    /// The `:` commands that open the tab; the first is listed and completed.
+    pub commands: &'static [&'static str],
+    pub columns: &'static [Column],
+    /// Whether the drill-down scope (a stream) narrows this tab.
+    pub scoped: bool,
+}
+
 /// What Enter on a row of a kind does.
 pub enum Opens {
     Nothing,
@@ -107,25 +118,60 @@ pub struct Announce {
     pub credentials: Option<(String, Credentials)>,
 }
 
+/// A resource as a table row.
+pub trait Row: serde::Serialize {
+    /// The row's cells; `data` for what they name (consent-level names).
+    fn cells(&self, data: &Resources) -> Vec<String>;
+    /// A row's identity, so the selection can follow it through filter, sort and
+    /// refresh.
+    fn key(&self) -> String;
+}
+
+/// A kind's rows as the generic table, detail and selection code reads them.
+pub trait Rows {
+    fn len(&self) -> usize;
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    fn cells(&self, data: &Resources, i: usize) -> Vec<String>;
+    fn key(&self, i: usize) -> String;
+    /// The detail pane.
+    fn json(&self, i: usize) -> serde_json::Value;
+}
+
+impl<T: Row> Rows for Vec<T> {
+    fn len(&self) -> usize {
+        Vec::len(self)
+    }
+    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
+        self[i].cells(data)
+    }
+    fn key(&self, i: usize) -> String {
+        self[i].key()
+    }
+    fn json(&self, i: usize) -> serde_json::Value {
+        to_json(&self[i])
+    }
+}
+
 /// Everything the generic code needs to know about one resource kind. Rows are
 /// addressed by their index in the kind's list in `Resources`.
 pub trait Kind: Sync {
-    /// The tab title, e.g. "Consent levels".
-    fn title(&self) -> &'static str;
-    /// The `:` commands that open the tab; the first is listed and completed.
-    fn commands(&self) -> &'static [&'static str];
-    fn columns(&self) -> &'static [Column];
-    /// Whether the drill-down scope (a stream) narrows this tab.
-    fn scoped(&self) -> bool {
-        false
+    fn meta(&self) -> &'static Meta;
+    fn title(&self) -> &'static str {
+        self.meta().title
     }
-    fn len(&self, data: &Resources) -> usize;
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String>;
-    /// A row's identity, so the selection can follow it through filter, sort and
-    /// refresh.
-    fn key(&self, data: &Resources, i: usize) -> String;
-    /// The detail pane.
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value;
+    fn commands(&self) -> &'static [&'static str] {
+        self.meta().commands
+    }
+    fn columns(&self) -> &'static [Column] {
+        self.meta().columns
+    }
+    fn scoped(&self) -> bool {
+        self.meta().scoped
+    }
+    /// The kind's rows in the API's last answer.
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows;
     /// The detail pane as text lines, for a kind whose detail reads better than its
     /// JSON (a contract's fields as a tree); `None` shows the JSON.
     fn detail(&self, _data: &Resources, _i: usize) -> Option<Vec<String>> {
@@ -171,6 +217,69 @@ pub trait Kind: Sync {
     /// offer first.
     fn create_form(&self, data: &Resources, scope: Option<&str>, preselect: Option<&str>) -> Form;
     fn confirm_delete(&self, data: &Resources, i: usize) -> Confirm;
+    /// A row as messages name it: `stream bart`, `output level0-1 of bart`.
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        format!("{} {}", self.title().to_lowercase(), self.name(data, i))
+    }
+    /// The name a row is found by on the `:` line (`:streams s1500`, `:delete s12`).
+    fn name(&self, data: &Resources, i: usize) -> String {
+        self.rows(data).cells(data, i).swap_remove(0)
+    }
+    /// The request that deletes a row as part of a bulk delete (with what hangs off it,
+    /// as the row's own dialog says); `None` where bulk deletes are not offered.
+    fn delete_request(&self, _data: &Resources, _i: usize) -> Option<Request> {
+        None
+    }
+    /// Whether deleting asks for the name (for a bulk delete: the count) to be typed.
+    fn guarded(&self) -> bool {
+        false
+    }
+    /// Said under a bulk delete's list, e.g. what goes with the rows.
+    fn bulk_note(&self) -> Option<&'static str> {
+        None
+    }
+}
+
+/// One confirmation for deleting the rows `indices` of `tab`, listing every one; `None`
+/// when the tab's kind offers no bulk delete.
+pub fn confirm_bulk(tab: Tab, data: &Resources, indices: &[usize]) -> Option<Confirm> {
+    let kind = tab.kind();
+    let what = tab.title().to_lowercase();
+    let n = indices.len();
+    let names: Vec<String> = indices.iter().map(|&i| kind.name(data, i)).collect();
+    let mut lines = vec![format!("Delete these {n} {what}?"), names.join(", ")];
+    if let Some(note) = kind.bulk_note() {
+        lines.push(note.into());
+    }
+    let requests = indices
+        .iter()
+        .map(|&i| Some((kind.describe(data, i), kind.delete_request(data, i)?)))
+        .collect::<Option<Vec<_>>>()?;
+    let guard = kind.guarded().then(|| n.to_string());
+    Some(Confirm::new(
+        &format!("Delete {n} {what}"),
+        lines,
+        guard,
+        vec![ConfirmAction::new(
+            &format!("Delete {n}"),
+            Request::DeleteMany(requests),
+            format!("Deleted {n} {what}: {}", names.join(", ")),
+        )],
+    ))
+}
+
+/// Levels with their names where they have one: `0 necessary, 1 analytics, 2`.
+pub fn named_levels(data: &Resources, levels: &[u32]) -> String {
+    levels
+        .iter()
+        .map(
+            |&l| match data.consent_levels.iter().find(|c| c.id == i64::from(l)) {
+                Some(c) => format!("{l} {}", c.name),
+                None => l.to_string(),
+            },
+        )
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The rows of every kind, as the API last listed them.
@@ -182,32 +291,31 @@ pub struct Resources {
     pub exporters: Vec<Exporter>,
     pub consent_levels: Vec<ConsentLevel>,
     /// The rows of the kinds that list themselves (`Listed::Rows`), by tab.
-    pub rows: HashMap<Tab, Rows>,
+    pub listed: HashMap<Tab, ListedRows>,
 }
 
 impl Resources {
     pub fn len(&self, tab: Tab) -> usize {
-        tab.kind().len(self)
+        tab.kind().rows(self).len()
     }
 
     pub fn cells(&self, tab: Tab, i: usize) -> Vec<String> {
-        tab.kind().cells(self, i)
+        tab.kind().rows(self).cells(self, i)
     }
 
     pub fn key(&self, tab: Tab, i: usize) -> String {
-        tab.kind().key(self, i)
+        tab.kind().rows(self).key(i)
     }
 
     pub fn json(&self, tab: Tab, i: usize) -> serde_json::Value {
-        tab.kind().json(self, i)
+        tab.kind().rows(self).json(i)
     }
 
     /// The rows a kind listed with its own call, as the type it listed them as.
-    pub fn rows<T: 'static>(&self, tab: Tab) -> &[T] {
-        self.rows
+    pub fn listed<T: 'static>(&self, tab: Tab) -> Option<&Vec<T>> {
+        self.listed
             .get(&tab)
             .and_then(|r| r.0.downcast_ref::<Vec<T>>())
-            .map_or(&[], Vec::as_slice)
     }
 
     pub fn in_scope(&self, tab: Tab, i: usize, stream: &str) -> bool {
@@ -247,7 +355,7 @@ impl Resources {
                 &[Tab::ConsentLevels]
             }
             Listed::Rows(tab, rows) => {
-                self.rows.insert(tab, rows);
+                self.listed.insert(tab, rows);
                 tab.one()
             }
         }

@@ -1,8 +1,8 @@
 //! Outputs: a stream's filtered, decrypted views. Listed per stream by the API; the
 //! tab lists the outputs of every stream while there are few streams.
 
-use super::{Announce, Column, Kind, Opens, Resources, Tab, col, to_json};
-use crate::app::Confirm;
+use super::{Announce, Kind, Meta, Opens, Resources, Row, Rows, Tab, col, named_levels};
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{choice_or_none, msg, must_pick, optional, tags};
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::{Request, TailTarget};
@@ -13,56 +13,42 @@ pub const OUTPUTS_OVERVIEW_MAX: usize = 200;
 
 pub struct Outputs;
 
-const COLUMNS: &[Column] = &[
-    col("NAME", 3),
-    col("STREAM", 3),
-    col("CONSENT", 2),
-    col("LEVELS", 2),
-    col("CLIENT ID", 4),
-];
+static META: Meta = Meta {
+    title: "Outputs",
+    commands: &["outputs"],
+    columns: &[
+        col("NAME", 3),
+        col("STREAM", 3),
+        col("CONSENT", 2),
+        col("LEVELS", 2),
+        col("CLIENT ID", 4),
+    ],
+    scoped: true,
+};
 
-impl Kind for Outputs {
-    fn title(&self) -> &'static str {
-        "Outputs"
-    }
-
-    fn commands(&self) -> &'static [&'static str] {
-        &["outputs"]
-    }
-
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
-    }
-
-    fn scoped(&self) -> bool {
-        true
-    }
-
-    fn len(&self, data: &Resources) -> usize {
-        data.outputs.len()
-    }
-
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
-        let o = &data.outputs[i];
+impl Row for Output {
+    fn cells(&self, data: &Resources) -> Vec<String> {
         vec![
-            o.name.clone(),
-            o.linked_stream.clone(),
-            o.consent_level_type.to_string(),
-            o.consent_levels
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(","),
-            o.credentials.client_id.clone(),
+            self.name.clone(),
+            self.linked_stream.clone(),
+            self.consent_level_type.to_string(),
+            named_levels(data, &self.consent_levels),
+            self.credentials.client_id.clone(),
         ]
     }
 
-    fn key(&self, data: &Resources, i: usize) -> String {
-        format!("{}/{}", data.outputs[i].linked_stream, data.outputs[i].name)
+    fn key(&self) -> String {
+        format!("{}/{}", self.linked_stream, self.name)
+    }
+}
+
+impl Kind for Outputs {
+    fn meta(&self) -> &'static Meta {
+        &META
     }
 
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
-        to_json(&data.outputs[i])
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
+        &data.outputs
     }
 
     fn in_scope(&self, data: &Resources, i: usize, stream: &str) -> bool {
@@ -109,7 +95,19 @@ impl Kind for Outputs {
 
     fn create_form(&self, data: &Resources, _: Option<&str>, preselect: Option<&str>) -> Form {
         let streams: Vec<String> = data.streams.iter().map(|s| s.name.clone()).collect();
-        output_form(streams, preselect)
+        let named: Vec<u32> = data
+            .consent_levels
+            .iter()
+            .filter_map(|c| u32::try_from(c.id).ok())
+            .collect();
+        let mut form = output_form(streams, preselect);
+        if !named.is_empty() {
+            form.set_help(
+                "consent levels",
+                format!("e.g. 0,1 — named: {}", named_levels(data, &named)),
+            );
+        }
+        form
     }
 
     fn confirm_delete(&self, d: &Resources, i: usize) -> Confirm {
@@ -135,7 +133,34 @@ impl Kind for Outputs {
             recursive,
         };
         let label = if recursive { "Delete all" } else { "Delete" };
-        Confirm::new("Delete output", lines, None, vec![(label.into(), req)])
+        let mut done = format!("Deleted output {} of {}", o.name, o.linked_stream);
+        if recursive {
+            done.push_str(" with its exporters");
+        }
+        Confirm::new(
+            "Delete output",
+            lines,
+            None,
+            vec![ConfirmAction::new(label, req, done)],
+        )
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        let o = &data.outputs[i];
+        format!("output {} of {}", o.name, o.linked_stream)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        let o = &data.outputs[i];
+        Some(Request::DeleteOutput {
+            stream: o.linked_stream.clone(),
+            name: o.name.clone(),
+            recursive: true,
+        })
+    }
+
+    fn bulk_note(&self) -> Option<&'static str> {
+        Some("Their exporters are deleted with them.")
     }
 }
 
@@ -168,7 +193,7 @@ fn output_form(streams: Vec<String>, preselect: Option<&str>) -> Form {
             name: Field::text("name", "shares the namespace of streams", ""),
             consent_type: Field::choice(
                 "consent type",
-                "←/→: CUMULATIVE uses the highest level",
+                "",
                 ConsentLevelType::ALL
                     .iter()
                     .map(|t| t.to_string())
@@ -231,6 +256,16 @@ impl Fields for OutputForm {
         self.consent_levels.error = msg(levels.clone());
         self.description.error = msg(rules::check_description(description.as_deref()));
         self.tags.error = msg(rules::check_tags(&tag_list));
+        // The hint says what the chosen type does.
+        self.consent_type.help = match &consent_type {
+            Ok(ConsentLevelType::Granular) => {
+                "←/→: an event needs every level listed; only their fields are decrypted"
+            }
+            _ => {
+                "←/→: an event needs the highest level listed or more; fields up to it are decrypted"
+            }
+        }
+        .into();
         let (Ok(levels), Ok(consent_level_type)) = (levels, consent_type) else {
             return None;
         };

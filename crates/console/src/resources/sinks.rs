@@ -2,8 +2,8 @@
 
 use std::path::Path;
 
-use super::{Announce, Column, Kind, Resources, Tab, col, said, to_json};
-use crate::app::Confirm;
+use super::{Announce, Kind, Meta, Resources, Row, Rows, Tab, col, said};
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::msg;
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::Request;
@@ -14,40 +14,34 @@ use strm_model::{Sink, SinkCreate, SinkType};
 
 pub struct Sinks;
 
-const COLUMNS: &[Column] = &[col("NAME", 3), col("TYPE", 1), col("BUCKET", 4)];
+static META: Meta = Meta {
+    title: "Sinks",
+    commands: &["sinks"],
+    columns: &[col("NAME", 3), col("TYPE", 1), col("BUCKET", 4)],
+    scoped: false,
+};
 
-impl Kind for Sinks {
-    fn title(&self) -> &'static str {
-        "Sinks"
-    }
-
-    fn commands(&self) -> &'static [&'static str] {
-        &["sinks"]
-    }
-
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
-    }
-
-    fn len(&self, data: &Resources) -> usize {
-        data.sinks.len()
-    }
-
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
-        let s = &data.sinks[i];
+impl Row for Sink {
+    fn cells(&self, _data: &Resources) -> Vec<String> {
         vec![
-            s.sink_name.clone(),
-            s.sink_type.to_string(),
-            s.bucket_name.clone(),
+            self.sink_name.clone(),
+            self.sink_type.to_string(),
+            self.bucket_name.clone(),
         ]
     }
 
-    fn key(&self, data: &Resources, i: usize) -> String {
-        format!("{}/{}", data.sinks[i].sink_type, data.sinks[i].sink_name)
+    fn key(&self) -> String {
+        format!("{}/{}", self.sink_type, self.sink_name)
+    }
+}
+
+impl Kind for Sinks {
+    fn meta(&self) -> &'static Meta {
+        &META
     }
 
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
-        to_json(&data.sinks[i])
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
+        &data.sinks
     }
 
     fn list(&self, _data: &Resources, _scope: Option<&str>) -> Option<Request> {
@@ -80,8 +74,29 @@ impl Kind for Sinks {
             "Delete sink",
             lines,
             Some(s.sink_name.clone()),
-            vec![("Delete".into(), req)],
+            vec![ConfirmAction::new(
+                "Delete",
+                req,
+                format!("Deleted {} sink {}", s.sink_type, s.sink_name),
+            )],
         )
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        let s = &data.sinks[i];
+        format!("{} sink {}", s.sink_type, s.sink_name)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        let s = &data.sinks[i];
+        Some(Request::DeleteSink {
+            name: s.sink_name.clone(),
+            sink_type: s.sink_type,
+        })
+    }
+
+    fn guarded(&self) -> bool {
+        true
     }
 }
 

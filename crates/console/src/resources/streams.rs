@@ -1,7 +1,7 @@
 //! Streams: where events come in. Enter drills into a stream's outputs and exporters.
 
-use super::{Announce, Column, Kind, Opens, Resources, Tab, col, to_json};
-use crate::app::Confirm;
+use super::{Announce, Kind, Meta, Opens, Resources, Row, Rows, Tab, col};
+use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{msg, optional, tags};
 use crate::forms::{Field, Fields, Form, FormKind};
 use crate::protocol::{Request, TailTarget};
@@ -9,46 +9,40 @@ use strm_model::{Stream, StreamCreate, rules};
 
 pub struct Streams;
 
-const COLUMNS: &[Column] = &[
-    col("NAME", 3),
-    col("DESCRIPTION", 4),
-    col("TAGS", 2),
-    col("CLIENT ID", 4),
-];
+static META: Meta = Meta {
+    title: "Streams",
+    commands: &["streams"],
+    columns: &[
+        col("NAME", 3),
+        col("DESCRIPTION", 4),
+        col("TAGS", 2),
+        col("CLIENT ID", 4),
+    ],
+    scoped: false,
+};
 
-impl Kind for Streams {
-    fn title(&self) -> &'static str {
-        "Streams"
-    }
-
-    fn commands(&self) -> &'static [&'static str] {
-        &["streams"]
-    }
-
-    fn columns(&self) -> &'static [Column] {
-        COLUMNS
-    }
-
-    fn len(&self, data: &Resources) -> usize {
-        data.streams.len()
-    }
-
-    fn cells(&self, data: &Resources, i: usize) -> Vec<String> {
-        let s = &data.streams[i];
+impl Row for Stream {
+    fn cells(&self, _data: &Resources) -> Vec<String> {
         vec![
-            s.name.clone(),
-            s.description.clone().unwrap_or_default(),
-            s.tags.join(","),
-            s.credentials.client_id.clone(),
+            self.name.clone(),
+            self.description.clone().unwrap_or_default(),
+            self.tags.join(","),
+            self.credentials.client_id.clone(),
         ]
     }
 
-    fn key(&self, data: &Resources, i: usize) -> String {
-        data.streams[i].name.clone()
+    fn key(&self) -> String {
+        self.name.clone()
+    }
+}
+
+impl Kind for Streams {
+    fn meta(&self) -> &'static Meta {
+        &META
     }
 
-    fn json(&self, data: &Resources, i: usize) -> serde_json::Value {
-        to_json(&data.streams[i])
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
+        &data.streams
     }
 
     fn list(&self, _data: &Resources, _scope: Option<&str>) -> Option<Request> {
@@ -106,8 +100,9 @@ impl Kind for Streams {
             name: name.clone(),
             recursive: false,
         };
+        let done = format!("Deleted stream {name}");
         let actions = if outputs.is_empty() && exporters.is_empty() {
-            vec![("Delete".to_string(), plain)]
+            vec![ConfirmAction::new("Delete", plain, done)]
         } else {
             if !outputs.is_empty() {
                 lines.push(format!("Outputs: {}", outputs.join(", ")));
@@ -116,15 +111,35 @@ impl Kind for Streams {
                 lines.push(format!("Exporters: {}", exporters.join(", ")));
             }
             lines.push("They are deleted with it.".into());
-            vec![(
-                "Delete all".to_string(),
+            vec![ConfirmAction::new(
+                "Delete all",
                 Request::DeleteStream {
                     name: name.clone(),
                     recursive: true,
                 },
+                format!("{done} with its outputs and exporters"),
             )]
         };
         Confirm::new("Delete stream", lines, Some(name), actions)
+    }
+
+    fn describe(&self, data: &Resources, i: usize) -> String {
+        format!("stream {}", data.streams[i].name)
+    }
+
+    fn delete_request(&self, data: &Resources, i: usize) -> Option<Request> {
+        Some(Request::DeleteStream {
+            name: data.streams[i].name.clone(),
+            recursive: true,
+        })
+    }
+
+    fn guarded(&self) -> bool {
+        true
+    }
+
+    fn bulk_note(&self) -> Option<&'static str> {
+        Some("Their outputs and exporters are deleted with them.")
     }
 }
 

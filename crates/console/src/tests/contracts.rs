@@ -3,7 +3,7 @@
 //! confirmation; each a call the kind makes itself.
 
 use super::*;
-use crate::protocol::Rows;
+use crate::protocol::ListedRows;
 use crate::resources::FoundSubjects;
 
 fn contracts() -> Vec<DataContract> {
@@ -74,11 +74,11 @@ fn subjects(prefix: &str) -> FoundSubjects {
 fn app_with_contracts() -> App {
     let mut app = fixed_app();
     app.data
-        .rows
-        .insert(Tab::DataContracts, Rows::new(contracts()));
+        .listed
+        .insert(Tab::DataContracts, ListedRows::new(contracts()));
     app.data
-        .rows
-        .insert(Tab::DataSubjects, Rows::new(vec![subjects("al")]));
+        .listed
+        .insert(Tab::DataSubjects, ListedRows::new(vec![subjects("al")]));
     app.recompute_all();
     app
 }
@@ -174,7 +174,7 @@ fn forgetting_a_person_needs_their_id_typed_and_searching_keeps_the_prefix() {
         *id,
         Ok(Answer::Listed(Listed::Rows(
             Tab::DataSubjects,
-            Rows::new(vec![subjects("ali")]),
+            ListedRows::new(vec![subjects("ali")]),
         ))),
     ));
     assert!(app.form().is_none());
@@ -189,7 +189,7 @@ fn forgetting_a_person_needs_their_id_typed_and_searching_keeps_the_prefix() {
 fn read_only_refuses_the_kinds_own_changes_in_the_worker_terms() {
     let app = app_with_contracts();
     let archive = Tab::DataContracts.kind().confirm_delete(&app.data, 0);
-    assert!(archive.actions[0].1.mutates());
+    assert!(archive.actions[0].request.mutates());
     let list = Tab::DataContracts.kind().list(&app.data, None).unwrap();
     assert!(!list.mutates());
 }

@@ -4,6 +4,7 @@
 
 mod connection;
 mod contracts;
+mod edges;
 mod forms;
 mod popups;
 mod tables;

@@ -40,7 +40,7 @@ fn command_line_completes_and_runs() {
     type_text(&mut app, "si");
     app.update(key(KeyCode::Tab));
     match app.popups.last() {
-        Some(Popup::Command(c)) => assert_eq!(c.text, "sinks"),
+        Some(Popup::Command(c)) => assert_eq!(c.text, "sinks ", "a name may follow"),
         _ => panic!(),
     }
     app.update(key(KeyCode::Enter));
@@ -66,6 +66,7 @@ fn snapshot_confirm_credentials_help_errors() {
             client_secret: Some("Z^H^s_Xdm!h9W(pP2x#q.vb-88aKq0".into()),
             revealed: false,
             just_created: true,
+            loading: None,
         }));
     snap("credentials_masked", &app);
     app.update(ch('v'));
@@ -86,7 +87,8 @@ fn saved_secret_and_token_are_copied_through_the_worker() {
     assert_eq!(
         out[0].1,
         Request::SavedSecret {
-            name: "bart".into()
+            name: "bart".into(),
+            client_id: "3p5hau1zunkyba0aaaaaaaaaaaaaaa".into(),
         }
     );
     app.update(reply(
@@ -119,37 +121,49 @@ fn saved_secret_and_token_are_copied_through_the_worker() {
     );
 }
 
-#[test]
-fn config_file_keys_drive_dispatch_help_and_hints() {
+/// `build_app` on a config file of `text`.
+fn app_with_config(text: &str) -> Result<App, strm_model::Invalid> {
     let dir = tempfile::tempdir().unwrap();
     let paths = strm_client::paths::Paths::under(dir.path());
     std::fs::create_dir_all(&paths.config_dir).unwrap();
-    std::fs::write(
-        paths.config_file(),
-        "refresh_secs = 0\n[keys]\nquit = \"ctrl-q\"\nhelp = \"j\"\n",
-    )
-    .unwrap();
-    let (mut app, _) = crate::build_app(
+    std::fs::write(paths.config_file(), text).unwrap();
+    crate::build_app(
         &crate::ConsoleOptions::default(),
         &paths,
         std::sync::Arc::new(strm_client::backend::RemoteOnly {
             paths: paths.clone(),
         }),
-    );
-    assert_eq!(app.refresh_every, None);
+    )
+    .map(|(app, _)| app)
+}
+
+#[test]
+fn config_file_keys_drive_dispatch_help_and_hints() {
+    let err = app_with_config("[keys]\nhelp = \"j\"\n")
+        .err()
+        .unwrap()
+        .to_string();
     assert!(
-        app.errors
-            .iter()
-            .any(|e| e.text.contains("j is bound to both help and down")),
-        "{:?}",
-        app.errors
+        err.contains("config.toml: [keys]") && err.contains("j is bound to both help and down"),
+        "a key bound twice stops the console: {err}"
     );
+    let err = app_with_config("theme = \"dark\"\n")
+        .err()
+        .unwrap()
+        .to_string();
+    assert!(
+        err.contains("theme") && err.contains("\"dark\"") && err.contains("default, light, mono"),
+        "{err}"
+    );
+    let mut app =
+        app_with_config("refresh_secs = 0\n[keys]\nquit = \"ctrl-q\"\nhelp = \"F1\"\n").unwrap();
+    assert_eq!(app.refresh_every, None);
     app.update(ch('q'));
     assert!(!app.quit);
     app.epoch = EPOCH;
     let shown = screen(&app, 120, 40);
     assert!(shown.contains("ctrl-q quit"), "{shown}");
-    app.update(ch('j'));
+    app.update(key(KeyCode::F(1)));
     let shown = screen(&app, 120, 40);
     assert!(shown.contains("ctrl-q"), "help lists the override");
     app.popups.clear();
@@ -176,22 +190,7 @@ fn the_error_log_keeps_the_newest_entries_only() {
 
 #[test]
 fn config_file_keys_reach_the_popups() {
-    let dir = tempfile::tempdir().unwrap();
-    let paths = strm_client::paths::Paths::under(dir.path());
-    std::fs::create_dir_all(&paths.config_dir).unwrap();
-    std::fs::write(
-        paths.config_file(),
-        "[keys]\ncancel = \"ctrl-g\"\nclose = [\"x\"]\n",
-    )
-    .unwrap();
-    let (mut app, _) = crate::build_app(
-        &crate::ConsoleOptions::default(),
-        &paths,
-        std::sync::Arc::new(strm_client::backend::RemoteOnly {
-            paths: paths.clone(),
-        }),
-    );
-    assert!(app.errors.is_empty(), "{:?}", app.errors);
+    let mut app = app_with_config("[keys]\ncancel = \"ctrl-g\"\nclose = [\"x\"]\n").unwrap();
     let ctrl_g = Msg::Key(KeyEvent::new(KeyCode::Char('g'), KeyModifiers::CONTROL));
     app.update(ch('n'));
     app.update(key(KeyCode::Esc));

@@ -189,3 +189,97 @@ fn snapshot_tail_live_paused_and_without_secret() {
     }));
     snap("tail_no_secret", &app);
 }
+
+#[test]
+fn a_tail_that_loses_its_websocket_reconnects_saying_so() {
+    let mut app = fixed_app();
+    app.local = true;
+    open_tail(&mut app);
+    app.update(tail_answer(Answer::TailLive));
+    app.update(events(0..3));
+    let out = app.update(tail_answer(Answer::TailReconnecting {
+        reason: "Connection reset without closing handshake".into(),
+        attempt: 1,
+    }));
+    // The local server may have quit with its host: connect again (start or join).
+    assert_eq!(
+        out.iter().map(|(_, r)| r).collect::<Vec<_>>(),
+        [&Request::Connect]
+    );
+    snap("tail_reconnecting", &app);
+    let again = app.update(tail_answer(Answer::TailReconnecting {
+        reason: "connection refused".into(),
+        attempt: 2,
+    }));
+    assert!(again.is_empty(), "one connect per outage");
+    app.update(tail_answer(Answer::TailLive));
+    app.update(events(3..5));
+    let tail = app.tail().unwrap();
+    assert_eq!(
+        (tail.state.clone(), tail.reconnects, tail.received),
+        (TailState::Live, 1, 5)
+    );
+    assert!(screen(&app, 80, 24).contains("● live (reconnected)  received 5"));
+}
+
+#[test]
+fn a_tail_without_a_secret_takes_one_pasted_and_starts_again() {
+    let mut app = fixed_app();
+    open_tail(&mut app);
+    app.update(tail_answer(Answer::TailNoSecret {
+        file: "/home/bart/.config/strm-tui/client-secrets.json".into(),
+        stale: false,
+    }));
+    app.update(key(KeyCode::Enter));
+    assert_eq!(app.form().unwrap().title(), "Client secret");
+    app.update(Msg::Paste("Z^H^s_Xdm!h9W\n".into()));
+    snap("tail_paste_secret", &app);
+    let out = app.update(key(KeyCode::Enter));
+    let (id, req) = out[0].clone();
+    assert_eq!(
+        req,
+        Request::SaveSecret {
+            target: TailTarget {
+                name: "bart".into(),
+                client_id: "3p5hau1zunkyba0aaaaaaaaaaaaaaa".into(),
+                output_of: None,
+            },
+            secret: crate::protocol::Secret("Z^H^s_Xdm!h9W".into()),
+        }
+    );
+    // A wrong secret is said in the form, which stays.
+    app.update(reply(
+        id,
+        Err(ClientError::Invalid(strm_model::Invalid::new(
+            "clientSecret",
+            "is not the secret of stream bart",
+            "paste the clientSecret the API showed when it was created",
+        ))),
+    ));
+    assert!(
+        app.form()
+            .unwrap()
+            .server_error
+            .as_ref()
+            .unwrap()
+            .contains("is not the secret")
+    );
+    let out = app.update(key(KeyCode::Enter));
+    app.next_id = 200;
+    let restarted = app.update(reply(out[0].0, Ok(Answer::SecretSaved)));
+    assert!(app.form().is_none());
+    assert_eq!(restarted[0].1, Request::StopTail(100));
+    let (id, Request::Tail(t)) = &restarted[1] else {
+        panic!("{restarted:?}")
+    };
+    assert_eq!(t.name, "bart");
+    let tail = app.tail().unwrap();
+    assert_eq!((tail.id, tail.state.clone()), (*id, TailState::Connecting));
+    assert!(
+        app.flash
+            .as_ref()
+            .unwrap()
+            .text
+            .contains("Saved the client secret of bart")
+    );
+}

@@ -3,7 +3,7 @@
 
 use super::Outgoing;
 use crate::app::{App, Conn, CredentialsView, Level, Pending, Popup};
-use crate::protocol::{Answer, Response};
+use crate::protocol::{Answer, Request, Response};
 use crate::resources;
 use crate::tail::TailState;
 use strm_client::ClientError;
@@ -11,8 +11,9 @@ use strm_client::ClientError;
 impl App {
     pub(super) fn on_reply(&mut self, resp: Response, out: &mut Outgoing) {
         if self.tail().is_some_and(|t| t.id == resp.id) {
-            return self.on_tail_reply(resp.result);
+            return self.on_tail_reply(resp.result, out);
         }
+        let id = resp.id;
         let Some(pending) = self.in_flight.remove(&resp.id) else {
             return; // cancelled: its form was closed
         };
@@ -25,8 +26,8 @@ impl App {
             self.session = resp.session.clone();
         }
         match resp.result {
-            Ok(answer) => self.on_answer(pending, answer, out),
-            Err(e) => self.on_error(pending, e),
+            Ok(answer) => self.on_answer(id, pending, answer, out),
+            Err(e) => self.on_error(id, pending, e),
         }
         if self.conn == Conn::Online
             && self.next_refresh.is_none()
@@ -39,10 +40,25 @@ impl App {
         }
     }
 
-    fn on_tail_reply(&mut self, result: Result<Answer, ClientError>) {
+    fn on_tail_reply(&mut self, result: Result<Answer, ClientError>, out: &mut Outgoing) {
+        let local = self.local || self.api_url.is_none();
+        let connecting = self.in_flight.values().any(|p| *p == Pending::Connect);
         let Some(view) = self.tail_mut() else { return };
         match result {
-            Ok(Answer::TailLive) => view.state = TailState::Live,
+            Ok(Answer::TailLive) => {
+                if matches!(view.state, TailState::Reconnecting { .. }) {
+                    view.reconnects += 1;
+                }
+                view.state = TailState::Live;
+            }
+            Ok(Answer::TailReconnecting { reason, attempt }) => {
+                view.state = TailState::Reconnecting { reason, attempt };
+                // The local server may have gone with the process that ran it: connecting
+                // again starts or joins one, and the tail follows it there.
+                if attempt == 1 && local && !connecting {
+                    self.send(out, Request::Connect, Pending::Connect);
+                }
+            }
             Ok(Answer::TailEvents(batch)) => view.append(batch),
             Ok(Answer::TailNoSecret { file, stale }) => {
                 view.state = TailState::NoSecret { file, stale }
@@ -58,7 +74,7 @@ impl App {
         }
     }
 
-    fn on_answer(&mut self, pending: Pending, answer: Answer, out: &mut Outgoing) {
+    fn on_answer(&mut self, id: u64, pending: Pending, answer: Answer, out: &mut Outgoing) {
         if !matches!(answer, Answer::Connected { .. }) {
             self.conn = Conn::Online;
         }
@@ -107,31 +123,47 @@ impl App {
                 self.refresh_all(out);
             }
             Answer::Deleted => {
-                if let Pending::Delete(what) = pending {
-                    self.flash(Level::Info, format!("Done — {what}"));
+                if let Pending::Delete(done) = pending {
+                    self.flash(Level::Info, done);
+                }
+                self.refresh_all(out);
+            }
+            Answer::DeletedMany { done, failed } => {
+                let Pending::DeleteMany { summary, total } = pending else {
+                    return;
+                };
+                if failed.is_empty() {
+                    self.flash(Level::Info, summary);
+                } else {
+                    let why: Vec<String> =
+                        failed.iter().map(|(w, e)| format!("{w}: {e}")).collect();
+                    self.flash(
+                        Level::Error,
+                        format!(
+                            "Deleted {} of {total}; not deleted: {}",
+                            done.len(),
+                            why.join("; ")
+                        ),
+                    );
                 }
                 self.refresh_all(out);
             }
             Answer::SavedSecret(secret) => {
-                let Pending::Secret { name, show } = pending else {
+                let Pending::Secret { name, show, .. } = pending else {
                     return;
                 };
-                let client_id = self
-                    .selected_credentials()
-                    .filter(|(n, _)| *n == name)
-                    .map(|(_, id)| id)
-                    .unwrap_or_default();
                 if show {
-                    self.popups.push(Popup::Credentials(CredentialsView {
-                        name,
-                        billing_id: self.billing_id(),
-                        client_id,
-                        client_secret: secret,
-                        revealed: false,
-                        just_created: false,
-                    }));
+                    // The popup opened when the key was typed; fill it in if still open.
+                    for popup in &mut self.popups {
+                        if let Popup::Credentials(view) = popup
+                            && view.loading == Some(id)
+                        {
+                            view.loading = None;
+                            view.client_secret = secret.clone();
+                        }
+                    }
                 } else if let Some(s) = secret {
-                    self.copy_out.push(("clientSecret".into(), s));
+                    self.copy("clientSecret", s);
                 } else {
                     self.flash(
                         Level::Warning,
@@ -139,16 +171,34 @@ impl App {
                     );
                 }
             }
-            Answer::Token(token) => self.copy_out.push(("access token".into(), token.0)),
+            Answer::Token(token) => self.copy("access token", token.0),
+            Answer::SecretSaved => {
+                let Pending::SaveSecret { name } = pending else {
+                    return;
+                };
+                self.close_form();
+                self.flash(
+                    Level::Info,
+                    format!("Saved the client secret of {name} (0600)"),
+                );
+                // The tail that asked for it starts again, now with the secret.
+                if let Some(view) = self.tail_mut() {
+                    let (old, target) = (view.id, view.target.clone());
+                    self.popups.retain(|p| !matches!(p, Popup::Tail(_)));
+                    self.send_untracked(out, Request::StopTail(old));
+                    self.start_tail(target, out);
+                }
+            }
             // Tail answers are routed before: these belong to a closed tail.
             Answer::TailLive
             | Answer::TailEvents(_)
             | Answer::TailNoSecret { .. }
+            | Answer::TailReconnecting { .. }
             | Answer::TailEnded => {}
         }
     }
 
-    fn billing_id(&self) -> String {
+    pub(super) fn billing_id(&self) -> String {
         self.session
             .as_ref()
             .map(|s| s.billing_id.clone())
@@ -165,6 +215,7 @@ impl App {
             client_secret: creds.client_secret,
             revealed: false,
             just_created: true,
+            loading: None,
         }));
     }
 

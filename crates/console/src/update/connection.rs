@@ -38,7 +38,7 @@ impl App {
         }
     }
 
-    pub(super) fn on_error(&mut self, pending: Pending, e: ClientError) {
+    pub(super) fn on_error(&mut self, id: u64, pending: Pending, e: ClientError) {
         if e.needs_login() {
             if let Pending::Submit = pending
                 && let Some(Popup::Form(form)) = self.popups.last_mut()
@@ -59,7 +59,7 @@ impl App {
             {
                 self.back_off(&pending, &e)
             }
-            Pending::Submit => {
+            Pending::Submit | Pending::SaveSecret { .. } => {
                 if let Some(Popup::Form(form)) = self
                     .popups
                     .iter_mut()
@@ -70,6 +70,17 @@ impl App {
                     form.server_error = Some(e.to_string());
                 }
                 self.log_error(e.to_string());
+            }
+            // The credentials popup opened at once: say there why the secret is missing.
+            Pending::Secret { show: true, .. } => {
+                for popup in &mut self.popups {
+                    if let Popup::Credentials(view) = popup
+                        && view.loading == Some(id)
+                    {
+                        view.loading = None;
+                    }
+                }
+                self.flash(Level::Error, e.to_string())
             }
             _ => self.flash(Level::Error, e.to_string()),
         }

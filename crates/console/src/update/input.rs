@@ -11,12 +11,16 @@ impl App {
     pub(super) fn on_paste(&mut self, text: &str) {
         match self.popups.last_mut() {
             Some(Popup::Form(form)) => form.paste(text),
-            Some(Popup::Confirm(c)) if c.type_name.is_some() => c.typed.push_str(text.trim()),
+            Some(Popup::Confirm(c)) if c.type_name.is_some() => {
+                c.typed.push_str(text.trim());
+                c.problem = None;
+                c.selected = usize::from(c.name_matches());
+            }
             Some(Popup::Command(line)) => line.text.push_str(text.trim()),
             Some(_) => {}
             None if self.filter_editing => {
                 self.table_mut().filter.push_str(text.trim());
-                self.recompute(self.tab);
+                self.filter_changed(self.tab);
             }
             None => {}
         }

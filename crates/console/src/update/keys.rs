@@ -1,18 +1,23 @@
 //! Keys on the main screen: the table, tabs, drill-down, the filter line, and the
 //! actions that open popups (create, delete, credentials, tail, login).
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::Outgoing;
-use crate::app::{App, CommandLine, Conn, Level, Pending, Popup, Tab};
-use crate::forms::{self, FormKind};
-use crate::keymap::{Action, Context, is_ctrl};
+use crate::app::{App, CommandLine, Conn, CredentialsView, Level, Pager, Pending, Popup, Tab};
+use crate::forms::{self, FormKind, line};
+use crate::keymap::{Action, Context};
 use crate::protocol::Request;
-use crate::resources::Opens;
+use crate::resources::{self, Opens};
 use crate::tail::TailView;
 
 impl App {
     pub(super) fn on_key(&mut self, key: KeyEvent, out: &mut Outgoing) {
+        // Before any popup or field sees it: Ctrl-C quits from everywhere.
+        if self.keymap.action(Context::Anywhere, &key) == Some(Action::QuitAnywhere) {
+            self.quit = true;
+            return;
+        }
         if !self.popups.is_empty() {
             return self.popup_key(key, out);
         }
@@ -33,13 +38,15 @@ impl App {
                 self.table_mut().filter.clear();
             }
             Some(Action::Submit) => self.filter_editing = false,
-            _ => match key.code {
-                KeyCode::Backspace => {
-                    self.table_mut().filter.pop();
+            _ => {
+                let mut filter = std::mem::take(&mut self.table_mut().filter);
+                let changed = line::edit(&mut filter, &self.keymap, &key);
+                self.table_mut().filter = filter;
+                if changed {
+                    self.filter_changed(tab);
                 }
-                KeyCode::Char(c) if !is_ctrl(&key) => self.table_mut().filter.push(c),
-                _ => return,
-            },
+                return;
+            }
         }
         self.recompute(tab);
     }
@@ -47,9 +54,9 @@ impl App {
     pub fn main_action(&mut self, action: Action, out: &mut Outgoing) {
         match action {
             Action::Quit => self.quit = true,
-            Action::Help => self.popups.push(Popup::Help { scroll: 0 }),
+            Action::Help => self.popups.push(Popup::Help(Pager::default())),
             Action::Command => self.popups.push(Popup::Command(CommandLine::default())),
-            Action::ErrorLog => self.popups.push(Popup::ErrorLog { scroll: 0 }),
+            Action::ErrorLog => self.popups.push(Popup::ErrorLog(Pager::default())),
             Action::Refresh => {
                 if self.conn == Conn::Connecting {
                     return;
@@ -76,6 +83,8 @@ impl App {
                 if !self.table().filter.is_empty() {
                     self.table_mut().filter.clear();
                     self.recompute(self.tab);
+                } else if !self.table().marked.is_empty() {
+                    self.table_mut().marked.clear();
                 } else if let Some((tab, scope)) = self.stack.pop() {
                     self.scope = scope;
                     self.tab = tab;
@@ -98,21 +107,13 @@ impl App {
                 t.sort = Some(t.sort.map_or((0, true), |(c, d)| (c, !d)));
                 self.recompute(self.tab);
             }
+            Action::Mark => self.toggle_mark(),
             Action::Create => self.open_create_form(),
             Action::Delete => self.confirm_delete(),
             Action::CopyId => self.copy_id(),
             Action::CopySecret | Action::ShowCredentials => {
                 let show = action == Action::ShowCredentials;
-                match self.selected_credentials() {
-                    Some((name, _)) => {
-                        self.send(
-                            out,
-                            Request::SavedSecret { name: name.clone() },
-                            Pending::Secret { name, show },
-                        );
-                    }
-                    None => self.flash(Level::Warning, "Select a stream or an output first"),
-                }
+                self.credentials_of_selected(show, out);
             }
             Action::CopyToken => {
                 self.send(out, Request::AccessToken, Pending::Token);
@@ -132,9 +133,56 @@ impl App {
         let Some(target) = target else {
             return self.flash(Level::Warning, "Select a stream or an output to tail");
         };
+        self.start_tail(target, out);
+    }
+
+    pub(super) fn start_tail(&mut self, target: crate::protocol::TailTarget, out: &mut Outgoing) {
         let id = self.send_untracked(out, Request::Tail(target.clone()));
         self.popups
             .push(Popup::Tail(Box::new(TailView::new(id, target))));
+    }
+
+    /// The credentials popup opens at once, with what the row shows now, and fills in
+    /// the saved secret when the worker answers; `Y` copies the secret when it comes. Keys
+    /// typed meanwhile act on the popup, not on a table that moved on.
+    fn credentials_of_selected(&mut self, show: bool, out: &mut Outgoing) {
+        let Some((name, client_id)) = self.selected_credentials() else {
+            return self.flash(Level::Warning, "Select a stream or an output first");
+        };
+        let request = Request::SavedSecret {
+            name: name.clone(),
+            client_id: client_id.clone(),
+        };
+        let pending = Pending::Secret {
+            name: name.clone(),
+            client_id: client_id.clone(),
+            show,
+        };
+        let id = self.send(out, request, pending);
+        if show {
+            self.popups.push(Popup::Credentials(CredentialsView {
+                name,
+                billing_id: self.billing_id(),
+                client_id,
+                client_secret: None,
+                revealed: false,
+                just_created: false,
+                loading: Some(id),
+            }));
+        }
+    }
+
+    /// Space: marks the selected row for a bulk delete, or unmarks it, and moves on.
+    fn toggle_mark(&mut self) {
+        let Some(i) = self.selected_index() else {
+            return;
+        };
+        let key = self.data.key(self.tab, i);
+        let t = self.table_mut();
+        if !t.marked.remove(&key) {
+            t.marked.insert(key);
+        }
+        self.move_selection(1);
     }
 
     fn page(&self) -> usize {
@@ -172,7 +220,7 @@ impl App {
     }
 
     /// Shows `into` narrowed to the stream `scope`; Esc comes back.
-    fn drill_into(&mut self, into: Tab, scope: String, out: &mut Outgoing) {
+    pub(super) fn drill_into(&mut self, into: Tab, scope: String, out: &mut Outgoing) {
         self.stack.push((self.tab, self.scope.clone()));
         self.scope = Some(scope.clone());
         self.tab = into;
@@ -194,22 +242,37 @@ impl App {
 
     fn copy_id(&mut self) {
         if let Some((_, id)) = self.selected_credentials() {
-            self.copy_out.push(("clientId".into(), id));
+            self.copy("clientId", id);
         } else if let Some(i) = self.selected_index() {
-            let name = self.data.cells(self.tab, i).swap_remove(0);
-            self.copy_out.push(("name".into(), name));
+            let name = self.tab.kind().name(&self.data, i);
+            self.copy("name", name);
         }
+    }
+
+    /// Queues `text` for the clipboard; an empty value is never copied.
+    pub(super) fn copy(&mut self, what: &str, text: String) {
+        if text.trim().is_empty() {
+            return self.flash(
+                Level::Warning,
+                format!("Nothing to copy: the {what} is empty"),
+            );
+        }
+        self.copy_out.push((what.to_string(), text));
     }
 
     pub(super) fn open_login(&mut self) {
         if self.form().is_some_and(|f| f.kind == FormKind::Login) {
             return;
         }
-        let email = self
-            .session
-            .as_ref()
-            .map(|s| s.email.clone())
-            .unwrap_or_default();
+        // What was typed last (a failed login closed with Esc), else the session's.
+        let email = if self.login_email.is_empty() {
+            self.session
+                .as_ref()
+                .map(|s| s.email.clone())
+                .unwrap_or_default()
+        } else {
+            self.login_email.clone()
+        };
         self.popups
             .push(Popup::Form(Box::new(forms::login_form(&email))));
     }
@@ -229,14 +292,29 @@ impl App {
         self.popups.push(Popup::Form(Box::new(form)));
     }
 
-    fn confirm_delete(&mut self) {
+    /// The marked rows' bulk confirmation, else the selected row's own.
+    pub(super) fn confirm_delete(&mut self) {
         if self.read_only {
             return self.flash(Level::Warning, "Read-only console: deleting is off");
         }
-        let Some(i) = self.selected_index() else {
-            return;
+        let marked = self.marked_indices();
+        let confirm = if marked.is_empty() {
+            let Some(i) = self.selected_index() else {
+                return;
+            };
+            self.tab.kind().confirm_delete(&self.data, i)
+        } else {
+            match resources::confirm_bulk(self.tab, &self.data, &marked) {
+                Some(c) => c,
+                None => {
+                    let what = self.tab.title().to_lowercase();
+                    return self.flash(
+                        Level::Warning,
+                        format!("{what} are deleted one at a time; esc clears the marks"),
+                    );
+                }
+            }
         };
-        let confirm = self.tab.kind().confirm_delete(&self.data, i);
         self.popups.push(Popup::Confirm(confirm));
     }
 }

@@ -4,6 +4,7 @@
 //! and the connection (connect, back-off, offline, login).
 
 mod answers;
+mod command;
 mod connection;
 mod input;
 mod keys;
@@ -17,7 +18,8 @@ use super::app::{App, Level, Pending, Tab};
 use super::clipboard::Method;
 use super::protocol::{Request, Response};
 
-pub use popups::{commands, shell_quote};
+pub use command::{commands, suggestions};
+pub use popups::{context_of, shell_quote};
 
 pub enum Msg {
     Key(KeyEvent),

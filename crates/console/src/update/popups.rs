@@ -1,45 +1,41 @@
 //! Keys of the popup on top: each popup asks the keymap in its own context; what is
-//! left is text typed into the command line or a confirmation's name.
+//! left is text typed into the command line, a confirmation's name or a search.
 
-use crossterm::event::{KeyCode, KeyEvent};
+use crossterm::event::KeyEvent;
 
 use super::Outgoing;
-use crate::app::{App, CommandLine, CredentialsView, Level, Pending, Popup, Tab};
-use crate::forms::FormEvent;
-use crate::keymap::{Action, Context, is_ctrl};
+use super::command;
+use crate::app::{App, CommandLine, CredentialsView, Level, Pending, Popup};
+use crate::forms::{self, FormEvent, FormKind, line};
+use crate::keymap::{Action, Context};
 use crate::protocol::Request;
+use crate::tail::TailState;
 
 /// Lines a page key scrolls the tail, and columns an arrow scrolls it sideways.
 const TAIL_PAGE: isize = 10;
 const TAIL_HSTEP: u16 = 20;
-/// Lines a page key scrolls the help screen and the error log.
-const PAGER_PAGE: u16 = 10;
 
-/// The commands of the `:` line, completed with Tab: one per tab, then the rest.
-pub fn commands() -> Vec<&'static str> {
-    let tabs = Tab::ALL.iter().map(|t| t.kind().commands()[0]);
-    tabs.chain([
-        "create", "delete", "tail", "refresh", "login", "logout", "token", "errors", "help",
-        "quit", "q",
-    ])
-    .collect()
+/// The keymap context of a popup.
+pub fn context_of(popup: &Popup) -> Context {
+    match popup {
+        Popup::Tail(_) => Context::Tail,
+        Popup::Help(_) | Popup::ErrorLog(_) => Context::Pager,
+        Popup::Command(_) => Context::Command,
+        Popup::Confirm(_) => Context::Confirm,
+        Popup::Credentials(_) => Context::Credentials,
+        Popup::Form(_) => Context::Form,
+    }
 }
 
 impl App {
     pub(super) fn popup_key(&mut self, key: KeyEvent, out: &mut Outgoing) {
-        let context = match self.popups.last() {
-            None => return,
-            Some(Popup::Tail(_)) => Context::Tail,
-            Some(Popup::Help { .. } | Popup::ErrorLog { .. }) => Context::Pager,
-            Some(Popup::Command(_)) => Context::Command,
-            Some(Popup::Confirm(_)) => Context::Confirm,
-            Some(Popup::Credentials(_)) => Context::Credentials,
-            Some(Popup::Form(_)) => Context::Form,
+        let Some(context) = self.popups.last().map(context_of) else {
+            return;
         };
         let action = self.keymap.action(context, &key);
         match context {
             Context::Tail => self.tail_key(action, out),
-            Context::Pager => self.pager_key(action),
+            Context::Pager => self.pager_key(action, &key),
             Context::Command => self.command_key(action, &key, out),
             Context::Confirm => self.confirm_key(action, &key, out),
             Context::Credentials => self.credentials_key(action),
@@ -47,20 +43,71 @@ impl App {
         }
     }
 
-    fn pager_key(&mut self, action: Option<Action>) {
-        let Some(Popup::Help { scroll } | Popup::ErrorLog { scroll }) = self.popups.last_mut()
-        else {
+    fn pager_key(&mut self, action: Option<Action>, key: &KeyEvent) {
+        let help = matches!(self.popups.last(), Some(Popup::Help(_)));
+        let keymap = &self.keymap;
+        let Some(Popup::Help(pager) | Popup::ErrorLog(pager)) = self.popups.last_mut() else {
             return;
         };
+        // The search line takes text until Enter (search) or Esc (leave it).
+        if let Some(typing) = &mut pager.typing {
+            match keymap.action(Context::Command, key) {
+                Some(Action::Submit) => {
+                    pager.query = std::mem::take(typing).trim().to_lowercase();
+                    pager.typing = None;
+                    let from = pager.scroll;
+                    self.seek(help, from);
+                }
+                Some(Action::Cancel) => pager.typing = None,
+                _ => {
+                    line::edit(typing, keymap, key);
+                }
+            }
+            return;
+        }
+        let page = pager.height.get().max(2) - 1;
         match action {
             Some(Action::Close) => {
                 self.popups.pop();
+                return;
             }
-            Some(Action::Down) => *scroll = scroll.saturating_add(1),
-            Some(Action::Up) => *scroll = scroll.saturating_sub(1),
-            Some(Action::PageDown) => *scroll = scroll.saturating_add(PAGER_PAGE),
-            Some(Action::PageUp) => *scroll = scroll.saturating_sub(PAGER_PAGE),
+            Some(Action::Down) => pager.scroll = pager.scroll.saturating_add(1),
+            Some(Action::Up) => pager.scroll = pager.scroll.saturating_sub(1),
+            Some(Action::PageDown) => pager.scroll = pager.scroll.saturating_add(page),
+            Some(Action::PageUp) => pager.scroll = pager.scroll.saturating_sub(page),
+            Some(Action::Top) => pager.scroll = 0,
+            Some(Action::Bottom) => pager.scroll = u16::MAX,
+            Some(Action::Search) => pager.typing = Some(String::new()),
+            Some(Action::SearchNext) if !pager.query.is_empty() => {
+                let from = pager.scroll.saturating_add(1);
+                return self.seek(help, from);
+            }
             _ => {}
+        }
+        let rows = crate::views::pager_rows(self, help).len();
+        if let Some(Popup::Help(pager) | Popup::ErrorLog(pager)) = self.popups.last_mut() {
+            let last = rows.saturating_sub(pager.height.get() as usize);
+            pager.scroll = pager.scroll.min(last as u16);
+        }
+    }
+
+    /// Scrolls the pager to the first row from `from` on that has its query.
+    fn seek(&mut self, help: bool, from: u16) {
+        let rows = crate::views::pager_rows(self, help);
+        let Some(Popup::Help(pager) | Popup::ErrorLog(pager)) = self.popups.last_mut() else {
+            return;
+        };
+        let query = pager.query.clone();
+        let found = rows
+            .iter()
+            .enumerate()
+            .skip(from as usize)
+            .chain(rows.iter().enumerate().take(from as usize))
+            .find(|(_, row)| row.to_string().to_lowercase().contains(&query))
+            .map(|(i, _)| i);
+        match found {
+            Some(i) => pager.scroll = i as u16,
+            None => self.flash(Level::Warning, format!("No match for {query:?}")),
         }
     }
 
@@ -72,6 +119,10 @@ impl App {
                 self.popups.retain(|p| !matches!(p, Popup::Tail(_)));
                 // Not in flight; the worker only aborts the tail's task.
                 self.send_untracked(out, Request::StopTail(id));
+            }
+            Some(Action::EnterSecret) if matches!(view.state, TailState::NoSecret { .. }) => {
+                let form = forms::secret_form(view.target.clone());
+                self.popups.push(Popup::Form(Box::new(form)));
             }
             Some(Action::Pause) => view.paused = !view.paused,
             Some(Action::Up) => view.scroll_by(1),
@@ -88,73 +139,92 @@ impl App {
     }
 
     fn command_key(&mut self, action: Option<Action>, key: &KeyEvent, out: &mut Outgoing) {
-        let Some(Popup::Command(line)) = self.popups.last_mut() else {
+        let Some(Popup::Command(line)) = self.popups.last() else {
             return;
         };
+        let mut text = line.text.clone();
         match action {
             Some(Action::Cancel) => {
                 self.popups.pop();
+                return;
             }
             Some(Action::Submit) => {
-                let text = line.text.trim().to_string();
                 self.popups.pop();
-                self.run_command(&text, out);
+                return self.run_command(text.trim(), out);
             }
-            Some(Action::Complete) => {
-                line.text = complete(&line.text);
-                line.problem = None;
+            Some(Action::Complete) => text = command::complete(self, &text),
+            _ => {
+                line::edit(&mut text, &self.keymap, key);
             }
-            _ => match key.code {
-                KeyCode::Backspace => {
-                    line.text.pop();
-                }
-                KeyCode::Char(c) if !is_ctrl(key) => {
-                    line.text.push(c);
-                    line.problem = None;
-                }
-                _ => {}
-            },
         }
+        self.popups.pop();
+        self.popups.push(Popup::Command(CommandLine {
+            text,
+            problem: None,
+        }));
     }
 
-    /// Cancel is the first button and the default; a typed name guards some deletes.
+    /// Cancel is the first button and the default. A dialog that asks for a name takes
+    /// letters as that name, selects its delete button once the name matches, and then
+    /// Enter deletes; `y` deletes at once in a dialog without a name to type.
     fn confirm_key(&mut self, action: Option<Action>, key: &KeyEvent, out: &mut Outgoing) {
+        let keymap = &self.keymap;
         let Some(Popup::Confirm(c)) = self.popups.last_mut() else {
             return;
         };
+        let typing = c.type_name.is_some();
         match action {
             Some(Action::Cancel) => {
                 self.popups.pop();
+                return;
             }
             Some(Action::PrevChoice) => c.selected = c.selected.saturating_sub(1),
             Some(Action::NextChoice) => c.selected = (c.selected + 1).min(c.actions.len()),
-            Some(Action::Submit) => {
-                if c.selected == 0 {
-                    self.popups.pop();
-                    return;
-                }
-                if let Some(name) = &c.type_name
-                    && c.typed.trim() != name
-                {
-                    c.problem = Some(format!("Type {name} to confirm the delete"));
-                    return;
-                }
-                let (label, req) = c.actions[c.selected - 1].clone();
-                let what = c.title.clone();
-                self.popups.pop();
-                self.send(out, req, Pending::Delete(format!("{what}: {label}")));
-            }
-            _ => match key.code {
-                KeyCode::Backspace => {
-                    c.typed.pop();
-                }
-                KeyCode::Char(ch) if c.type_name.is_some() => {
-                    c.typed.push(ch);
+            Some(Action::Confirm) if !typing => c.selected = c.selected.max(1),
+            Some(Action::Submit) => {}
+            _ if typing => {
+                if line::edit(&mut c.typed, keymap, key) {
                     c.problem = None;
+                    c.selected = if c.name_matches() { 1 } else { 0 };
                 }
-                _ => {}
-            },
+                return;
+            }
+            _ => return,
         }
+        let pressed = matches!(action, Some(Action::Submit | Action::Confirm));
+        if !pressed {
+            return;
+        }
+        if c.selected == 0 {
+            // Enter on Cancel closes, unless something else than the name was typed:
+            // then say what is missing rather than close silently.
+            if c.typed.trim().is_empty() || c.name_matches() {
+                self.popups.pop();
+            } else if let Some(name) = &c.type_name {
+                c.problem = Some(format!(
+                    "{:?} is not {name}; type {name} to confirm, or esc to cancel",
+                    c.typed.trim()
+                ));
+            }
+            return;
+        }
+        if let Some(name) = c.type_name.clone()
+            && !c.name_matches()
+        {
+            c.problem = Some(format!("Type {name} to confirm the delete"));
+            return;
+        }
+        let chosen = c.actions[c.selected - 1].clone();
+        self.popups.pop();
+        let pending = match &chosen.request {
+            Request::DeleteMany(items) => Pending::DeleteMany {
+                summary: chosen.done,
+                total: items.len(),
+            },
+            _ => Pending::Delete(chosen.done),
+        };
+        self.table_mut().marked.clear();
+        self.send(out, chosen.request, pending);
     }
 
     fn credentials_key(&mut self, action: Option<Action>) {
@@ -170,16 +240,20 @@ impl App {
             billing_id,
             client_id,
             client_secret,
+            loading,
             ..
         } = view.clone();
         match action {
             Action::Close => {
                 self.popups.pop();
             }
-            Action::CopyBillingId => self.copy_out.push(("billingId".into(), billing_id)),
-            Action::CopyClientId => self.copy_out.push(("clientId".into(), client_id)),
+            Action::CopyBillingId => self.copy("billingId", billing_id),
+            Action::CopyClientId => self.copy("clientId", client_id),
             Action::CopyClientSecret => match client_secret {
-                Some(s) => self.copy_out.push(("clientSecret".into(), s)),
+                Some(s) => self.copy("clientSecret", s),
+                None if loading.is_some() => {
+                    self.flash(Level::Info, "Still looking up the saved secret")
+                }
                 None => self.flash(Level::Warning, "This console has no saved secret for it"),
             },
             Action::CopyJson => {
@@ -190,8 +264,7 @@ impl App {
                 if let Some(s) = client_secret {
                     json["clientSecret"] = s.into();
                 }
-                self.copy_out
-                    .push(("credentials JSON".into(), json.to_string()));
+                self.copy("credentials JSON", json.to_string());
             }
             Action::CopyExports => {
                 let mut lines = format!(
@@ -202,17 +275,26 @@ impl App {
                 if let Some(s) = client_secret {
                     lines.push_str(&format!("export STRM_CLIENT_SECRET={}\n", shell_quote(&s)));
                 }
-                self.copy_out.push(("export lines".into(), lines));
+                self.copy("export lines", lines);
             }
             _ => {}
         }
     }
 
     fn form_key(&mut self, action: Option<Action>, key: &KeyEvent, out: &mut Outgoing) {
+        let text = self.keymap.action(Context::Text, key);
         let Some(Popup::Form(form)) = self.popups.last_mut() else {
             return;
         };
-        match form.key(action, key) {
+        let event = form.key(action, text, key);
+        if form.kind == FormKind::Login {
+            // Kept for the next login form: Esc after a failed login keeps the e-mail.
+            self.login_email = form.fields()[0].trimmed();
+        }
+        let Some(Popup::Form(form)) = self.popups.last_mut() else {
+            return;
+        };
+        match event {
             FormEvent::Cancel => {
                 if let Some(id) = form.pending {
                     self.in_flight.remove(&id);
@@ -227,63 +309,15 @@ impl App {
                 let Some(req) = form.validate() else { return };
                 form.pending = Some(self.next_id);
                 form.server_error = None;
-                self.send(out, req, Pending::Submit);
+                let pending = match &req {
+                    Request::SaveSecret { target, .. } => Pending::SaveSecret {
+                        name: target.name.clone(),
+                    },
+                    _ => Pending::Submit,
+                };
+                self.send(out, req, pending);
             }
             FormEvent::Changed | FormEvent::None => {}
-        }
-    }
-
-    fn run_command(&mut self, text: &str, out: &mut Outgoing) {
-        let tab = Tab::ALL
-            .iter()
-            .position(|t| t.kind().commands().contains(&text));
-        let action = match text {
-            "" => return,
-            _ if tab.is_some() => Action::Tab(tab.map_or(1, |i| i as u8 + 1)),
-            "create" | "new" => Action::Create,
-            "delete" => Action::Delete,
-            "tail" => Action::Tail,
-            "refresh" => Action::Refresh,
-            "login" => Action::Login,
-            "token" => Action::CopyToken,
-            "errors" => Action::ErrorLog,
-            "help" => Action::Help,
-            "q" | "quit" => Action::Quit,
-            "logout" => {
-                self.send(out, Request::Logout, Pending::Logout);
-                return;
-            }
-            other => {
-                let line = CommandLine {
-                    text: other.to_string(),
-                    problem: Some(format!(
-                        "{other:?} is not a command; Tab completes, commands are {}",
-                        commands().join(", ")
-                    )),
-                };
-                self.popups.push(Popup::Command(line));
-                return;
-            }
-        };
-        self.main_action(action, out);
-    }
-}
-
-fn complete(text: &str) -> String {
-    let matches: Vec<&str> = commands()
-        .into_iter()
-        .filter(|c| c.starts_with(text))
-        .collect();
-    match matches.as_slice() {
-        [] => text.to_string(),
-        [one] => one.to_string(),
-        many => {
-            let first = many[0];
-            let common = (text.len()..=first.len())
-                .rev()
-                .find(|&n| many.iter().all(|m| m.len() >= n && m[..n] == first[..n]))
-                .unwrap_or(text.len());
-            first[..common].to_string()
         }
     }
 }

@@ -1,10 +1,12 @@
 //! Drawing. Pure functions of `App`: header, tabs, the table with its detail pane, the
 //! message and hint lines, then the popup stack on top.
 
+mod form;
 mod json;
 mod popups;
 mod table;
 mod tail;
+pub mod wrap;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -14,11 +16,15 @@ use ratatui::widgets::{Paragraph, Tabs};
 
 use super::app::{App, Conn, Level, Popup, Tab};
 use super::keymap::{Action, Context};
+use super::update::context_of;
 
 pub use json::highlight;
+pub use popups::pager_rows;
 
 pub const MIN_WIDTH: u16 = 60;
 pub const MIN_HEIGHT: u16 = 12;
+/// The message line grows to show a long message whole, up to this many rows.
+const MESSAGE_ROWS: usize = 4;
 const SPINNER: [char; 10] = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '⠏'];
 
 pub fn draw(frame: &mut Frame, app: &App) {
@@ -34,11 +40,19 @@ pub fn draw(frame: &mut Frame, app: &App) {
         );
         return;
     }
+    let mut message_lines = wrap::wrap_line(&message_line(app), area.width as usize, 1);
+    if message_lines.len() > MESSAGE_ROWS {
+        message_lines.truncate(MESSAGE_ROWS);
+        if let Some(last) = message_lines.last_mut() {
+            let text = wrap::ellipsis(&last.to_string(), area.width as usize - 1);
+            *last = Line::styled(format!("{text}…"), last.style);
+        }
+    }
     let [header, tabs, body, message, hints] = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Min(4),
-        Constraint::Length(1),
+        Constraint::Length(message_lines.len().max(1) as u16),
         Constraint::Length(1),
     ])
     .areas(area);
@@ -51,9 +65,15 @@ pub fn draw(frame: &mut Frame, app: &App) {
     };
     table::draw_table(frame, app, list);
     table::draw_detail(frame, app, detail);
-    draw_message(frame, app, message);
+    frame.render_widget(Paragraph::new(message_lines), message);
     draw_hints(frame, app, hints);
-    popups::draw(frame, app, body, message);
+    // Popups center on the body, or on the whole screen but the hint line when the
+    // body is too low for them (a small terminal).
+    let screen = Rect {
+        height: area.height.saturating_sub(1),
+        ..area
+    };
+    popups::draw(frame, app, body, screen, message);
 }
 
 fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
@@ -159,18 +179,21 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(tabs, area);
 }
 
-fn draw_message(frame: &mut Frame, app: &App, area: Rect) {
+/// The line above the hints: the filter being typed, or the latest message.
+fn message_line(app: &App) -> Line<'static> {
     let t = &app.theme;
-    let line = if app.filter_editing {
+    if app.filter_editing {
         let keys = &app.keymap;
+        let searched: Vec<&str> = app.tab.kind().columns().iter().map(|c| c.name).collect();
         Line::from(vec![
             Span::styled(" filter: ", t.key),
             Span::raw(format!("{}▏", app.table().filter)),
             Span::styled(
                 format!(
-                    "  {} keeps · {} clears",
+                    "  {} keeps · {} clears · matches {}",
                     keys.first_key(Context::Filter, Action::Submit),
-                    keys.first_key(Context::Filter, Action::Cancel)
+                    keys.first_key(Context::Filter, Action::Cancel),
+                    searched.join(", ")
                 ),
                 t.dim,
             ),
@@ -184,8 +207,7 @@ fn draw_message(frame: &mut Frame, app: &App, area: Rect) {
         Line::from(Span::styled(format!(" {}", f.text), style))
     } else {
         Line::default()
-    };
-    frame.render_widget(Paragraph::new(line), area);
+    }
 }
 
 /// The hints that fit in `width`, whole: a cut-off hint says nothing.
@@ -207,19 +229,25 @@ fn hint_line(pairs: &[(String, &str)], t: &super::theme::Theme, width: u16) -> L
 
 fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let context = match app.popups.last() {
-        None => Context::Main,
-        Some(Popup::Credentials(_)) => Context::Credentials,
-        Some(Popup::Tail(_)) => Context::Tail,
-        Some(Popup::Form(_)) => Context::Form,
-        Some(Popup::Confirm(_)) => Context::Confirm,
-        Some(Popup::Command(_)) => Context::Command,
-        Some(Popup::Help { .. } | Popup::ErrorLog { .. }) => Context::Pager,
+    let context = app.popups.last().map_or(Context::Main, context_of);
+    let top = app.popups.last();
+    let keep = |a: Action| match (a, top) {
+        // Read-only: no hints for what the worker refuses.
+        (Action::Create | Action::Delete, None) => !app.read_only,
+        // A tail asks for a secret only when it has none.
+        (Action::EnterSecret, Some(Popup::Tail(view))) => {
+            matches!(view.state, crate::tail::TailState::NoSecret { .. })
+        }
+        // `y` only where no name is to be typed.
+        (Action::Confirm, Some(Popup::Confirm(c))) => c.type_name.is_none(),
+        // ←/→ only while a choice has the focus.
+        (Action::PrevChoice | Action::NextChoice, Some(Popup::Form(f))) => f
+            .fields()
+            .get(f.focus)
+            .is_some_and(|field| field.is_choice()),
+        _ => true,
     };
-    // Read-only: no hints for what the worker refuses.
-    let pairs = app.keymap.hints_where(context, |a| {
-        !(app.read_only && matches!(a, Action::Create | Action::Delete))
-    });
+    let pairs = app.keymap.hints_where(context, keep);
     frame.render_widget(
         Paragraph::new(hint_line(&pairs, t, area.width)).style(Style::new()),
         area,

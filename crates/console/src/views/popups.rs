@@ -1,221 +1,193 @@
 //! The popup stack, drawn bottom to top: help, error log, forms, confirmations,
-//! credentials and the command line.
+//! credentials and the command line. Every popup wraps its text and sizes itself by it;
+//! one that does not fit the body takes the whole screen but the hint line, and what
+//! still does not fit scrolls (help, error log, forms) or is cut with a note.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
-use crate::app::{App, CommandLine, Confirm, CredentialsView, Popup};
-use crate::forms::{Form, Input};
+use super::wrap::{ellipsis, wrap_line, wrap_lines};
+use crate::app::{App, CommandLine, Confirm, CredentialsView, Pager, Popup};
 use crate::keymap::{Action, Context};
-use crate::update::commands;
+use crate::update::{commands, suggestions};
 
-pub fn draw(frame: &mut Frame, app: &App, body: Rect, message: Rect) {
+/// The help screen's and the credentials popup's widest.
+const HELP_WIDTH: u16 = 72;
+const BOX_WIDTH: u16 = 76;
+
+pub fn draw(frame: &mut Frame, app: &App, body: Rect, screen: Rect, message: Rect) {
     for (i, popup) in app.popups.iter().enumerate() {
         let top = i + 1 == app.popups.len();
         match popup {
-            Popup::Help { scroll } => help(frame, app, body, *scroll),
-            Popup::ErrorLog { scroll } => error_log(frame, app, body, *scroll),
-            Popup::Form(form) => draw_form(frame, app, body, form, top),
-            Popup::Confirm(c) => confirm(frame, app, body, c),
-            Popup::Credentials(c) => credentials(frame, app, body, c),
-            Popup::Command(c) => command(frame, app, message, c),
+            Popup::Help(pager) => draw_pager(frame, app, screen, pager, true),
+            Popup::ErrorLog(pager) => draw_pager(frame, app, screen, pager, false),
+            Popup::Form(form) => super::form::draw(frame, app, body, screen, form, top),
+            Popup::Confirm(c) => confirm(frame, app, body, screen, c),
+            Popup::Credentials(c) => credentials(frame, app, body, screen, c),
+            Popup::Command(c) => command(frame, app, screen, message, c),
             Popup::Tail(view) => super::tail::draw(frame, app, body, view),
         }
     }
 }
 
-fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
+/// A `width`×`height` box centred on `body`, or on `screen` when the body is too low;
+/// never larger than the screen.
+pub fn place(body: Rect, screen: Rect, width: u16, height: u16) -> Rect {
+    let room = if height <= body.height && width <= body.width {
+        body
+    } else {
+        screen
+    };
+    let w = width.min(room.width);
+    let h = height.min(room.height);
     Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
+        x: room.x + (room.width - w) / 2,
+        y: room.y + (room.height - h) / 2,
         width: w,
         height: h,
     }
 }
 
-fn boxed<'a>(title: &str, app: &App) -> Block<'a> {
+pub fn boxed<'a>(title: &str, app: &App) -> Block<'a> {
     Block::bordered().title(Line::styled(format!(" {title} "), app.theme.title))
 }
 
-fn help(frame: &mut Frame, app: &App, body: Rect, scroll: u16) {
+/// The pager's box on `screen`.
+fn pager_area(screen: Rect, help: bool) -> Rect {
+    let width = if help {
+        HELP_WIDTH.min(screen.width)
+    } else {
+        screen.width.saturating_sub(4).max(20).min(screen.width)
+    };
+    place(screen, screen, width, screen.height)
+}
+
+/// The rows of the help screen (`help`) or the error log, wrapped to the width the open
+/// pager had when last drawn: the view shows them, `G` and the search count them.
+pub fn pager_rows(app: &App, help: bool) -> Vec<Line<'static>> {
+    let width = app
+        .popups
+        .iter()
+        .rev()
+        .find_map(|p| match p {
+            Popup::Help(pager) | Popup::ErrorLog(pager) => Some(pager.width.get()),
+            _ => None,
+        })
+        .filter(|&w| w > 0)
+        .unwrap_or(HELP_WIDTH - 2) as usize;
     let t = &app.theme;
     let mut lines = Vec::new();
-    for context in Context::ALL {
-        lines.push(Line::styled(context.title(), t.title));
-        for b in app.keymap.bindings(context) {
-            let keys = b
-                .keys
-                .iter()
-                .map(|k| k.to_string())
-                .collect::<Vec<_>>()
-                .join(" ");
-            lines.push(Line::from(vec![
-                Span::styled(format!("  {keys:<16}"), t.key),
-                Span::raw(b.help()),
-            ]));
+    if help {
+        for context in Context::ALL {
+            lines.push(Line::styled(context.title(), t.title));
+            for b in app.keymap.bindings(context) {
+                let keys = b
+                    .keys
+                    .iter()
+                    .map(|k| k.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let line = Line::from(vec![
+                    Span::styled(format!("  {keys:<16} "), t.key),
+                    Span::raw(b.help()),
+                ]);
+                lines.extend(wrap_line(&line, width, 19));
+            }
+            lines.push(Line::default());
         }
-        lines.push(Line::default());
+        lines.push(Line::styled(
+            "Commands (:) — with a name: :streams s12, :outputs bart, :tail level0-1, :delete s12",
+            t.title,
+        ));
+        lines.extend(wrap_line(
+            &Line::raw(format!("  {}", commands().join(" "))),
+            width,
+            2,
+        ));
+        return lines
+            .into_iter()
+            .flat_map(|l| wrap_line(&l, width, 2))
+            .collect();
     }
-    lines.push(Line::styled("Commands (:)", t.title));
-    lines.push(Line::raw(format!("  {}", commands().join(" "))));
-    let area = centered(body, 64, body.height);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(boxed("Help — keys from the live keymap", app))
-            .scroll((scroll, 0)),
-        area,
-    );
-}
-
-fn error_log(frame: &mut Frame, app: &App, body: Rect, scroll: u16) {
-    let lines: Vec<Line> = if app.errors.is_empty() {
-        vec![Line::styled(
-            "Nothing went wrong this session.",
-            app.theme.dim,
-        )]
-    } else {
-        app.errors
-            .iter()
-            .map(|e| {
-                Line::from(vec![
-                    Span::styled(format!("{} ", e.at), app.theme.dim),
-                    Span::raw(e.text.clone()),
-                ])
-            })
-            .collect()
-    };
-    let area = centered(body, body.width.saturating_sub(4), body.height);
-    frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(boxed("Errors this session (UTC)", app))
-            .wrap(Wrap { trim: false })
-            .scroll((scroll, 0)),
-        area,
-    );
-}
-
-const LABEL_WIDTH: u16 = 19;
-
-/// Rows under a field for its message: errors wrap over up to three lines.
-fn message_rows(form: &Form, i: usize, width: u16) -> u16 {
-    match &form.fields()[i].error {
-        Some(e) if form.shows_error(i) => {
-            let len = e.chars().count() as u16 + 2;
-            len.div_ceil(width.max(1)).clamp(1, 3)
-        }
-        _ => 1,
+    if app.errors.is_empty() {
+        return vec![Line::styled("Nothing went wrong this session.", t.dim)];
     }
+    app.errors
+        .iter()
+        .flat_map(|e| {
+            let line = Line::from(vec![
+                Span::styled(format!("{} ", e.at), t.dim),
+                Span::raw(e.text.clone()),
+            ]);
+            wrap_line(&line, width, 9)
+        })
+        .collect()
 }
 
-fn draw_form(frame: &mut Frame, app: &App, body: Rect, form: &Form, top: bool) {
+fn draw_pager(frame: &mut Frame, app: &App, screen: Rect, pager: &Pager, help: bool) {
     let t = &app.theme;
-    let width = 76.min(body.width);
-    let message_width = width.saturating_sub(2 + LABEL_WIDTH);
-    let fields = form.fields();
-    let heights: Vec<u16> = (0..fields.len())
-        .map(|i| 1 + message_rows(form, i, message_width))
-        .collect();
-    let extra = if form.server_error.is_some() { 3 } else { 0 };
-    let height = heights.iter().sum::<u16>() + 3 + extra;
-    let area = centered(body, width, height);
-    frame.render_widget(Clear, area);
-    let title = if form.pending.is_some() {
-        format!("{} — sending…", form.title())
+    let area = pager_area(screen, help);
+    let title = if help {
+        "Help — keys from the live keymap"
     } else {
-        form.title().to_string()
+        "Errors this session (UTC)"
     };
-    let block = boxed(&title, app);
+    let block = boxed(title, app);
     let inner = block.inner(area);
+    pager.width.set(inner.width);
+    let search_row = u16::from(pager.typing.is_some() || !pager.query.is_empty());
+    let height = inner.height.saturating_sub(search_row);
+    pager.height.set(height);
+    let rows = pager_rows(app, help);
+    let last = rows.len().saturating_sub(height as usize);
+    let scroll = (pager.scroll as usize).min(last);
+    let shown: Vec<Line> = rows
+        .into_iter()
+        .skip(scroll)
+        .take(height as usize)
+        .map(|row| {
+            if !pager.query.is_empty() && row.to_string().to_lowercase().contains(&pager.query) {
+                row.patch_style(t.selected)
+            } else {
+                row
+            }
+        })
+        .collect();
+    frame.render_widget(Clear, area);
     frame.render_widget(block, area);
-    let mut rows: Vec<Constraint> = heights.iter().map(|&h| Constraint::Length(h)).collect();
-    if form.server_error.is_some() {
-        rows.insert(0, Constraint::Length(3));
-    }
-    rows.push(Constraint::Min(1));
-    let areas = Layout::vertical(rows).split(inner);
-    let mut areas = areas.iter().copied();
-    if let Some(err) = &form.server_error {
-        let a = areas.next().unwrap_or_default();
-        frame.render_widget(
-            Paragraph::new(Line::styled(format!("Server: {err}"), t.error))
-                .wrap(Wrap { trim: true }),
-            a,
-        );
-    }
-    for (i, field) in fields.iter().enumerate() {
-        let a = areas.next().unwrap_or_default();
-        let [input_row, message_row] =
-            Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(a);
-        let [label, value] =
-            Layout::horizontal([Constraint::Length(LABEL_WIDTH), Constraint::Min(1)])
-                .areas(input_row);
-        let focused = top && i == form.focus;
-        let label_style = if focused { t.selected } else { t.title };
-        frame.render_widget(
-            Paragraph::new(Span::styled(format!("{:>17} ", field.label), label_style)),
-            label,
-        );
-        match &field.input {
-            Input::Text(area) if focused => frame.render_widget(area.as_ref(), value),
-            Input::Text(_) => {
-                let text = field.value();
-                let shown = if field.is_secret() {
-                    "•".repeat(text.chars().count())
-                } else {
-                    text
-                };
-                frame.render_widget(Paragraph::new(shown), value);
-            }
-            Input::Choice { options, index } => {
-                let v = options.get(*index).cloned().unwrap_or_default();
-                let style = if focused {
-                    t.selected
-                } else {
-                    ratatui::style::Style::new()
-                };
-                frame.render_widget(
-                    Paragraph::new(Span::styled(format!("◀ {v} ▶"), style)),
-                    value,
-                );
-            }
-        }
-        let [_, msg] = Layout::horizontal([Constraint::Length(LABEL_WIDTH), Constraint::Min(1)])
-            .areas(message_row);
-        let line = match &field.error {
-            Some(e) if form.shows_error(i) => Line::styled(format!("✗ {e}"), t.error),
-            _ if focused && !field.help.is_empty() => Line::styled(field.help, t.dim),
-            _ => Line::default(),
-        };
-        frame.render_widget(Paragraph::new(line).wrap(Wrap { trim: true }), msg);
-    }
-    if let Some(a) = areas.next() {
-        let status = if form.submitted && !form.is_valid() {
-            Line::styled("Fix the fields marked ✗ to submit", t.warning)
-        } else {
-            let keys = &app.keymap;
-            Line::styled(
+    frame.render_widget(Paragraph::new(shown), Rect { height, ..inner });
+    if search_row == 1 {
+        let line = match &pager.typing {
+            Some(text) => Line::from(vec![
+                Span::styled("/", t.key),
+                Span::raw(format!("{text}▏")),
+            ]),
+            None => Line::styled(
                 format!(
-                    "{} submits · {} cancels",
-                    keys.first_key(Context::Form, Action::Submit),
-                    keys.first_key(Context::Form, Action::Cancel)
+                    "/{}  {} next match",
+                    pager.query,
+                    app.keymap.first_key(Context::Pager, Action::SearchNext)
                 ),
                 t.dim,
-            )
+            ),
         };
-        frame.render_widget(Paragraph::new(status), a);
+        frame.render_widget(
+            Paragraph::new(line),
+            Rect {
+                y: inner.y + height,
+                height: 1,
+                ..inner
+            },
+        );
     }
 }
 
 fn buttons(app: &App, c: &Confirm) -> Line<'static> {
     let mut spans = Vec::new();
     let labels =
-        std::iter::once("Cancel".to_string()).chain(c.actions.iter().map(|(l, _)| l.clone()));
+        std::iter::once("Cancel".to_string()).chain(c.actions.iter().map(|a| a.label.clone()));
     for (i, label) in labels.enumerate() {
         let style = if i == c.selected {
             app.theme.selected
@@ -228,36 +200,47 @@ fn buttons(app: &App, c: &Confirm) -> Line<'static> {
     Line::from(spans)
 }
 
-fn confirm(frame: &mut Frame, app: &App, body: Rect, c: &Confirm) {
+fn confirm(frame: &mut Frame, app: &App, body: Rect, screen: Rect, c: &Confirm) {
     let t = &app.theme;
-    let mut lines: Vec<Line> = c.lines.iter().map(|l| Line::raw(l.clone())).collect();
-    lines.push(Line::default());
+    let width = BOX_WIDTH.min(screen.width);
+    let inner_width = width.saturating_sub(2) as usize;
+    let lines: Vec<Line> = c.lines.iter().map(|l| Line::raw(l.clone())).collect();
+    let mut text = wrap_lines(&lines, inner_width);
+    // What must always show: the name to type, the problem and the buttons.
+    let mut end = vec![Line::default()];
     if let Some(name) = &c.type_name {
-        lines.push(Line::from(vec![
+        end.push(Line::from(vec![
             Span::raw(format!("Type {name} to confirm: ")),
             Span::styled(format!("{}▏", c.typed), t.key),
         ]));
     }
     if let Some(p) = &c.problem {
-        lines.push(Line::styled(p.clone(), t.error));
+        end.extend(wrap_line(&Line::styled(p.clone(), t.error), inner_width, 0));
     }
-    lines.push(Line::default());
-    lines.push(buttons(app, c));
-    let area = centered(body, 70, lines.len() as u16 + 4);
+    end.push(Line::default());
+    end.extend(wrap_line(&buttons(app, c), inner_width, 0));
+    let room = screen.height.saturating_sub(2) as usize;
+    if text.len() + end.len() > room {
+        let keep = room.saturating_sub(end.len() + 1);
+        let cut = text.len() - keep;
+        text.truncate(keep);
+        text.push(Line::styled(
+            format!("… {cut} more rows (esc, then fewer marks)"),
+            t.dim,
+        ));
+    }
+    text.extend(end);
+    let area = place(body, screen, width, text.len() as u16 + 2);
     frame.render_widget(Clear, area);
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(boxed(&c.title, app))
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    frame.render_widget(Paragraph::new(text).block(boxed(&c.title, app)), area);
 }
 
-fn credentials(frame: &mut Frame, app: &App, body: Rect, c: &CredentialsView) {
+fn credentials(frame: &mut Frame, app: &App, body: Rect, screen: Rect, c: &CredentialsView) {
     let t = &app.theme;
     let secret = match (&c.client_secret, c.revealed) {
         (Some(s), true) => Span::styled(s.clone(), t.key),
         (Some(s), false) => Span::raw("•".repeat(s.chars().count())),
+        (None, _) if c.loading.is_some() => Span::styled("looking it up…", t.dim),
         (None, _) => Span::styled("not saved by this console", t.dim),
     };
     let mut lines = vec![
@@ -286,41 +269,55 @@ fn credentials(frame: &mut Frame, app: &App, body: Rect, c: &CredentialsView) {
         .flat_map(|(k, h)| [Span::styled(k, t.key), Span::raw(format!(" {h}  "))])
         .collect();
     lines.push(Line::from(hints));
-    let area = centered(body, 76, lines.len() as u16 + 3);
+    let width = BOX_WIDTH.min(screen.width);
+    let rows: Vec<Line> = lines
+        .iter()
+        .flat_map(|l| wrap_line(l, width.saturating_sub(2) as usize, 14))
+        .collect();
+    let area = place(body, screen, width, rows.len() as u16 + 2);
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(lines)
-            .block(boxed(&format!("Credentials of {}", c.name), app))
-            .wrap(Wrap { trim: false }),
+        Paragraph::new(rows).block(boxed(&format!("Credentials of {}", c.name), app)),
         area,
     );
 }
 
-fn command(frame: &mut Frame, app: &App, message: Rect, c: &CommandLine) {
+fn command(frame: &mut Frame, app: &App, screen: Rect, message: Rect, c: &CommandLine) {
     let t = &app.theme;
-    let matches: Vec<&str> = commands()
-        .into_iter()
-        .filter(|m| m.starts_with(c.text.as_str()))
-        .collect();
+    let width = message.width as usize;
+    let input = Line::from(vec![
+        Span::styled(":", t.key),
+        Span::raw(format!("{}▏", c.text)),
+    ]);
     let second = match &c.problem {
-        Some(p) => Line::styled(p.clone(), t.error),
-        None => Line::styled(matches.join("  "), t.dim),
+        Some(p) => wrap_line(&Line::styled(p.clone(), t.error), width, 0),
+        None => {
+            // As many of the fitting commands or names as one row holds.
+            let all = suggestions(app, &c.text);
+            let mut row = String::new();
+            for (i, s) in all.iter().enumerate() {
+                if row.len() + s.len() + 2 > width {
+                    row.push_str(&format!("… {} more", all.len() - i));
+                    break;
+                }
+                row.push_str(s);
+                row.push_str("  ");
+            }
+            vec![Line::styled(ellipsis(row.trim_end(), width), t.dim)]
+        }
     };
+    let height = (2 + second.len() as u16).min(screen.height);
+    let bottom = message.y + message.height;
     let area = Rect {
-        y: message.y.saturating_sub(2),
-        height: 3,
+        y: bottom.saturating_sub(height).max(screen.y),
+        height,
         ..message
     };
+    let mut lines = vec![input];
+    lines.extend(second);
     frame.render_widget(Clear, area);
     frame.render_widget(
-        Paragraph::new(vec![
-            Line::from(vec![
-                Span::styled(":", t.key),
-                Span::raw(format!("{}▏", c.text)),
-            ]),
-            second,
-        ])
-        .block(Block::new().borders(ratatui::widgets::Borders::TOP)),
+        Paragraph::new(lines).block(Block::new().borders(Borders::TOP)),
         area,
     );
 }

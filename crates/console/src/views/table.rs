@@ -1,18 +1,36 @@
 //! The main table (only the visible rows are built) and the detail pane.
 
 use ratatui::Frame;
-use ratatui::layout::{Constraint, Rect};
+use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState, Wrap};
+use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
 
+use super::wrap::{ellipsis, wrap_line};
 use crate::app::{App, Tab};
 use crate::keymap::{Action, Context};
 
-fn widths(tab: Tab) -> Vec<Constraint> {
-    let columns = tab.kind().columns();
-    columns.iter().map(|c| Constraint::Fill(c.fill)).collect()
+/// Columns between cells.
+const SPACING: u16 = 1;
+/// What a marked row's first cell starts with.
+pub const MARK: &str = "● ";
+
+/// Each column's width in `inner`, as the table lays them out.
+fn widths(tab: Tab, inner: Rect) -> Vec<u16> {
+    let constraints = tab
+        .kind()
+        .columns()
+        .iter()
+        .map(|c| Constraint::Fill(c.fill));
+    Layout::horizontal(constraints)
+        .spacing(SPACING)
+        .split(inner)
+        .iter()
+        .map(|r| r.width)
+        .collect()
 }
 
+/// ` Streams (12/2001) `: the selected row's position among those shown, the filter
+/// and its matches among all, and how many rows are marked.
 pub fn title(app: &App) -> String {
     let view = app.table();
     let mut title = String::from(" ");
@@ -35,14 +53,20 @@ pub fn title(app: &App) -> String {
     if let Some(note) = app.tab.kind().title_note(&app.data, app.scope.as_deref()) {
         title.push_str(&note);
     }
-    if view.filter.is_empty() {
-        title.push_str(&format!(" ({total})"));
+    let shown = view.rows.len();
+    let position = if shown == 0 {
+        "0".to_string()
     } else {
-        title.push_str(&format!(" ({}/{total}) /{}", view.rows.len(), view.filter));
+        format!("{}/{shown}", view.selected + 1)
+    };
+    if view.filter.is_empty() {
+        title.push_str(&format!(" ({position})"));
+    } else {
+        title.push_str(&format!(" ({position} of {total}) /{}", view.filter));
     }
-    if let Some((col, desc)) = view.sort {
-        let name = app.tab.kind().columns().get(col).map_or("", |c| c.name);
-        title.push_str(&format!(" sort:{name}{}", if desc { "↓" } else { "↑" }));
+    let marked = app.marked_indices().len();
+    if marked > 0 {
+        title.push_str(&format!(" · {marked} marked"));
     }
     title.push(' ');
     title
@@ -51,7 +75,9 @@ pub fn title(app: &App) -> String {
 pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
     app.table_area.set(area);
     let view = app.table();
-    let block = Block::bordered().title(Line::styled(title(app), app.theme.title));
+    let t = &app.theme;
+    let block = Block::bordered().title(Line::styled(title(app), t.title));
+    let inner = block.inner(area);
     let height = area.height.saturating_sub(3) as usize;
     // Keep the selected row in sight, scrolling as little as possible.
     let mut offset = view.offset.get();
@@ -63,15 +89,39 @@ pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
     offset = offset.min(view.rows.len().saturating_sub(height.max(1)));
     view.offset.set(offset);
     let end = (offset + height).min(view.rows.len());
-    let rows = view.rows[offset.min(end)..end]
+    let widths = widths(app.tab, inner);
+    let kind = app.tab.kind();
+    // Cells are cut to their column here, so that a cut value ends in `…`.
+    let fit = |cells: Vec<String>| -> Row<'static> {
+        Row::new(
+            cells
+                .iter()
+                .zip(&widths)
+                .map(|(c, &w)| ellipsis(c, w as usize))
+                .collect::<Vec<_>>(),
+        )
+    };
+    let rows = view.rows[offset.min(end)..end].iter().map(|&i| {
+        let mut cells = app.data.cells(app.tab, i);
+        if !view.marked.is_empty() && view.marked.contains(&app.data.key(app.tab, i)) {
+            cells[0] = format!("{MARK}{}", cells[0]);
+        }
+        fit(cells)
+    });
+    let header: Vec<String> = kind
+        .columns()
         .iter()
-        .map(|&i| Row::new(app.data.cells(app.tab, i)));
-    let header = Row::new(app.tab.kind().columns().iter().map(|c| c.name)).style(app.theme.title);
-    let table = Table::new(rows, widths(app.tab))
-        .header(header)
+        .enumerate()
+        .map(|(c, col)| match view.sort {
+            Some((s, desc)) if s == c => format!("{} {}", col.name, if desc { "↓" } else { "↑" }),
+            _ => col.name.to_string(),
+        })
+        .collect();
+    let table = Table::new(rows, widths.iter().map(|&w| Constraint::Length(w)))
+        .header(fit(header).style(t.title))
         .block(block)
-        .row_highlight_style(app.theme.selected)
-        .column_spacing(1);
+        .row_highlight_style(t.selected)
+        .column_spacing(SPACING);
     let mut state = TableState::default();
     if !view.rows.is_empty() {
         state.select(Some(view.selected - offset));
@@ -90,25 +140,32 @@ pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
             format!("No {} yet", app.tab.title().to_lowercase())
         } else {
             let create = app.keymap.first_key(Context::Main, Action::Create);
-            app.tab.kind().empty(&create)
+            kind.empty(&create)
         };
-        frame.render_widget(Paragraph::new(text).style(app.theme.dim), inner);
+        let lines = wrap_line(&Line::raw(text), inner.width as usize, 0);
+        frame.render_widget(Paragraph::new(lines).style(t.dim), inner);
     }
 }
 
+/// The selected resource as JSON; a long value wraps under its key.
 pub fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
     let block = Block::bordered().title(Line::styled(" Detail ", app.theme.title));
-    let lines = match app.selected_index() {
-        Some(i) => match app.tab.kind().detail(&app.data, i) {
-            Some(text) => text.into_iter().map(Line::from).collect(),
-            None => super::highlight(&app.data.json(app.tab, i), &app.theme),
-        },
+    let width = block.inner(area).width as usize;
+    let lines: Vec<Line> = match app.selected_index() {
+        Some(i) => {
+            let lines = match app.tab.kind().detail(&app.data, i) {
+                Some(text) => text.into_iter().map(Line::from).collect(),
+                None => super::highlight(&app.data.json(app.tab, i), &app.theme),
+            };
+            lines
+                .iter()
+                .flat_map(|l| {
+                    let indent = l.to_string().chars().take_while(|c| *c == ' ').count();
+                    wrap_line(l, width, indent + 2)
+                })
+                .collect()
+        }
         None => vec![Line::styled("Nothing selected", app.theme.dim)],
     };
-    frame.render_widget(
-        Paragraph::new(lines)
-            .block(block)
-            .wrap(Wrap { trim: false }),
-        area,
-    );
+    frame.render_widget(Paragraph::new(lines).block(block), area);
 }

@@ -4,9 +4,11 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::wrap::{wrap_line, wrap_lines};
 use crate::app::App;
+use crate::keymap::{Action, Context};
 use crate::tail::{RING, TailState, TailView};
 
 pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
@@ -20,12 +22,20 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
     let inner = block.inner(body);
     frame.render_widget(Clear, body);
     frame.render_widget(block, body);
-    let [status, events] =
-        Layout::vertical([Constraint::Length(1), Constraint::Min(1)]).areas(inner);
-
     let mut spans = match &view.state {
         TailState::Connecting => vec![Span::styled("connecting…", t.dim)],
+        TailState::Live if view.reconnects == 1 => {
+            vec![Span::styled("● live (reconnected)", t.info)]
+        }
+        TailState::Live if view.reconnects > 1 => vec![Span::styled(
+            format!("● live (reconnected {}×)", view.reconnects),
+            t.info,
+        )],
         TailState::Live => vec![Span::styled("● live", t.info)],
+        TailState::Reconnecting { attempt, .. } => vec![Span::styled(
+            format!("↻ reconnecting (attempt {attempt})…"),
+            t.warning,
+        )],
         TailState::Ended => vec![Span::styled("■ the server closed the tail", t.warning)],
         TailState::Failed(_) => vec![Span::styled("✗ tail failed", t.error)],
         TailState::NoSecret { .. } => vec![Span::styled("✗ cannot tail", t.error)],
@@ -42,11 +52,23 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
     if view.scroll > 0 {
         spans.push(Span::styled(format!("  ↑ {} back", view.scroll), t.dim));
     }
-    frame.render_widget(Paragraph::new(Line::from(spans)), status);
+    let status_rows = wrap_line(&Line::from(spans), inner.width as usize, 2);
+    let [status, events] = Layout::vertical([
+        Constraint::Length(status_rows.len() as u16),
+        Constraint::Min(1),
+    ])
+    .areas(inner);
+    frame.render_widget(Paragraph::new(status_rows), status);
 
     let message = match &view.state {
-        TailState::NoSecret { file, stale } => Some(no_secret(view, file, *stale)),
+        TailState::NoSecret { file, stale } => Some(no_secret(app, view, file, *stale)),
         TailState::Failed(e) => Some(vec![Line::styled(e.clone(), t.error)]),
+        TailState::Reconnecting { reason, .. } => Some(vec![Line::styled(
+            format!(
+                "The tail lost its connection ({reason}). It connects again by itself; a local server whose process quit is taken over by this console."
+            ),
+            t.warning,
+        )]),
         TailState::Live if view.lines.is_empty() => Some(vec![Line::styled(
             "Waiting for events: only events sent from now on are shown (no replay).",
             t.dim,
@@ -55,13 +77,12 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
     };
     let mut area = events;
     if let Some(lines) = message {
-        // Rows the wrapped message takes, and one blank row under it.
-        let w = area.width.max(1) as usize;
-        let rows: usize = lines.iter().map(|l| l.width().div_ceil(w).max(1)).sum();
-        let rows = (rows as u16 + 1).min(area.height);
+        // The wrapped message, and one blank row under it.
+        let rows = wrap_lines(&lines, area.width as usize);
+        let height = (rows.len() as u16 + 1).min(area.height);
         let [top, rest] =
-            Layout::vertical([Constraint::Length(rows), Constraint::Min(0)]).areas(area);
-        frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), top);
+            Layout::vertical([Constraint::Length(height), Constraint::Min(0)]).areas(area);
+        frame.render_widget(Paragraph::new(rows), top);
         area = rest;
     }
     let height = area.height as usize;
@@ -99,7 +120,12 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, view: &TailView) {
     frame.render_widget(Paragraph::new(lines), area);
 }
 
-fn no_secret(view: &TailView, file: &std::path::Path, stale: bool) -> Vec<Line<'static>> {
+fn no_secret(
+    app: &App,
+    view: &TailView,
+    file: &std::path::Path,
+    stale: bool,
+) -> Vec<Line<'static>> {
     let what = view.target.describe();
     let why = if stale {
         format!(
@@ -108,7 +134,7 @@ fn no_secret(view: &TailView, file: &std::path::Path, stale: bool) -> Vec<Line<'
         )
     } else {
         format!(
-            "No client secret for {what} is saved on this machine. The API shows a secret only in its answer to the create, so a {} created elsewhere (another machine or console, the web console) cannot be tailed here.",
+            "No client secret for {what} is saved on this machine: the API shows a secret only in its answer to the create, and this {} was created elsewhere (another machine or console, the web console).",
             if view.target.output_of.is_some() {
                 "output"
             } else {
@@ -116,15 +142,13 @@ fn no_secret(view: &TailView, file: &std::path::Path, stale: bool) -> Vec<Line<'
             }
         )
     };
-    let fix = match &view.target.output_of {
-        None => "To see its events here, create an output of it in this console (Outputs, n) and tail that.".to_string(),
-        Some(stream) => format!(
-            "To see its events here, create another output of {stream} in this console (n) and tail that."
-        ),
-    };
+    let paste = app.keymap.first_key(Context::Tail, Action::EnterSecret);
+    let fix = format!(
+        "Press {paste} to paste its client secret once: it is checked with the data plane and saved (0600) with the others."
+    );
     vec![
         Line::raw(why),
+        Line::styled(fix, app.theme.key),
         Line::raw(format!("Saved secrets: {}", file.display())),
-        Line::raw(fix),
     ]
 }

@@ -1,17 +1,18 @@
 //! The worker's tail task: batches of events from the data plane's egress websocket.
 //! It batches whatever the websocket has ready and stops sending while the console has
-//! too many lines it has not taken yet, so a flood costs neither memory nor redraws.
+//! too many lines it has not taken yet, so a flood costs neither memory nor redraws. A
+//! websocket that goes away is opened again by the task itself.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use futures::FutureExt;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use crate::protocol::{Answer, RING, Response, TailBatch, TailTarget};
 use strm_client::ClientError;
-use strm_client::events::{EventClient, EventHosts};
+use strm_client::events::{EventClient, EventHosts, EventReceiver};
 use strm_client::secrets::SecretStore;
 use strm_model::EventAuthRequest;
 
@@ -32,19 +33,37 @@ fn compact(text: String) -> String {
 
 /// Where the tail task reaches the API and the data plane, and as whom.
 pub struct TailSource {
-    pub api_url: String,
-    pub events_url: String,
+    /// The API's address as the worker last connected to it; it changes when another
+    /// process takes the local server over.
+    pub api_url: watch::Receiver<Option<String>>,
+    /// The data plane's address when it is not the API's (`STRM_EVENTS_URL`).
+    pub events_url: Option<String>,
     pub billing_id: Option<String>,
     pub secrets: SecretStore,
     pub timeout: Duration,
 }
 
-/// The saved secret, an event token, the websocket, then batches until the server
-/// closes it or the worker aborts the task.
+/// Waits before connecting again: longer after each failed attempt, up to a few seconds
+/// (a local server is taken over within one).
+fn backoff(attempt: u32) -> Duration {
+    Duration::from_millis(250 * (1u64 << attempt.min(4))).min(Duration::from_secs(4))
+}
+
+/// Why a live tail stopped.
+enum Stop {
+    /// The websocket went away: connect again.
+    Lost(String),
+    /// The server refused the tail (a deleted stream, a revoked secret): give up.
+    Refused(ClientError),
+}
+
+/// The saved secret, an event token, the websocket, then batches. When the websocket
+/// goes away (the server that hosted it quit) the task says so and connects again, to
+/// wherever the API is now, until the worker aborts it.
 pub async fn follow(
     id: u64,
     target: TailTarget,
-    source: TailSource,
+    mut source: TailSource,
     replies: mpsc::UnboundedSender<Response>,
 ) {
     let send = |result: Result<Answer, ClientError>| {
@@ -54,16 +73,14 @@ pub async fn follow(
             session: None,
         });
     };
-    let Some(billing_id) = source.billing_id else {
+    let api_url = source.api_url.borrow().clone().unwrap_or_default();
+    let Some(billing_id) = source.billing_id.clone() else {
         return send(Err(ClientError::LoginRequired {
-            api: source.api_url,
+            api: api_url,
             reason: "no session".into(),
         }));
     };
-    let saved = match source
-        .secrets
-        .get(&source.api_url, &billing_id, &target.name)
-    {
+    let saved = match source.secrets.get(&api_url, &billing_id, &target.name) {
         Ok(s) => s,
         Err(e) => return send(Err(e)),
     };
@@ -76,31 +93,62 @@ pub async fn follow(
             }));
         }
     };
-    let client = EventHosts::single(&source.events_url).and_then(|hosts| {
-        EventClient::new(
-            hosts,
-            EventAuthRequest {
-                billing_id,
-                client_id: saved.client_id,
-                client_secret: saved.client_secret,
-            },
-        )
-    });
-    let client = match client {
-        Ok(c) => c,
-        Err(e) => return send(Err(e)),
+    let credentials = EventAuthRequest {
+        billing_id,
+        client_id: saved.client_id,
+        client_secret: saved.client_secret,
     };
-    let mut rx = match tokio::time::timeout(source.timeout, client.receive(true)).await {
-        Ok(Ok(rx)) => rx,
-        Ok(Err(e)) => return send(Err(e)),
-        Err(_) => {
-            return send(Err(ClientError::Timeout {
-                api: source.events_url,
-                secs: source.timeout.as_secs(),
-            }));
+    let mut attempt = 0u32;
+    loop {
+        let events_url = source
+            .events_url
+            .clone()
+            .or_else(|| source.api_url.borrow_and_update().clone())
+            .unwrap_or(api_url.clone());
+        let stop = match open(&events_url, &credentials, source.timeout).await {
+            Ok(rx) => {
+                attempt = 0;
+                send(Ok(Answer::TailLive));
+                stream(rx, &send).await
+            }
+            Err(e @ ClientError::Api { .. }) => Stop::Refused(e),
+            Err(e) => Stop::Lost(e.to_string()),
+        };
+        match stop {
+            Stop::Refused(e) => return send(Err(e)),
+            Stop::Lost(reason) => {
+                attempt += 1;
+                send(Ok(Answer::TailReconnecting { reason, attempt }));
+                // A new address (another process took the server over) is worth trying
+                // at once; otherwise wait a little longer each time.
+                let wait = backoff(attempt);
+                if let Ok(Err(_)) = tokio::time::timeout(wait, source.api_url.changed()).await {
+                    // The worker is going away; do not spin until it has.
+                    tokio::time::sleep(wait).await;
+                }
+            }
         }
-    };
-    send(Ok(Answer::TailLive));
+    }
+}
+
+/// An event token and the websocket, within `timeout`.
+async fn open(
+    events_url: &str,
+    credentials: &EventAuthRequest,
+    timeout: Duration,
+) -> Result<EventReceiver, ClientError> {
+    let client = EventClient::new(EventHosts::single(events_url)?, credentials.clone())?;
+    match tokio::time::timeout(timeout, client.receive(true)).await {
+        Ok(result) => result,
+        Err(_) => Err(ClientError::Timeout {
+            api: events_url.to_string(),
+            secs: timeout.as_secs(),
+        }),
+    }
+}
+
+/// Batches from the websocket until it closes or fails.
+async fn stream(mut rx: EventReceiver, send: &impl Fn(Result<Answer, ClientError>)) -> Stop {
     let outstanding = Arc::new(AtomicUsize::new(0));
     let mut dropped = 0u64;
     loop {
@@ -110,8 +158,8 @@ pub async fn follow(
         loop {
             match next {
                 Some(Ok(text)) => lines.push(compact(text)),
-                Some(Err(e)) => end = Some(Err(e)),
-                None => end = Some(Ok(Answer::TailEnded)),
+                Some(Err(e)) => end = Some(e.to_string()),
+                None => end = Some("the server closed the tail".to_string()),
             }
             if end.is_some() || lines.len() >= MAX_BATCH {
                 break;
@@ -131,8 +179,8 @@ pub async fn follow(
                 send(Ok(Answer::TailEvents(batch)));
             }
         }
-        if let Some(result) = end {
-            return send(result);
+        if let Some(reason) = end {
+            return Stop::Lost(reason);
         }
     }
 }

@@ -36,9 +36,8 @@ fn level_id(text: &str) -> ApiResult<i64> {
 }
 
 async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ConsentLevel>>> {
-    s.db.call(move |c| store::list(c, caller.account_id))
+    s.db.answer(move |c| store::list(c, caller.account_id))
         .await
-        .map(Json)
 }
 
 async fn one(
@@ -47,9 +46,8 @@ async fn one(
     Path(id): Path<String>,
 ) -> ApiResult<Json<ConsentLevel>> {
     let id = level_id(&id)?;
-    s.db.call(move |c| store::get(c, caller.account_id, id))
+    s.db.answer(move |c| store::get(c, caller.account_id, id))
         .await
-        .map(Json)
 }
 
 async fn put(
@@ -57,9 +55,8 @@ async fn put(
     caller: Caller,
     JsonBody(level): JsonBody<ConsentLevel>,
 ) -> ApiResult<Json<ConsentLevel>> {
-    s.db.call(move |c| store::put(c, caller.account_id, &level))
+    s.db.answer(move |c| store::put(c, caller.account_id, &level))
         .await
-        .map(Json)
 }
 
 async fn delete(

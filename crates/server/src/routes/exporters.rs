@@ -87,9 +87,8 @@ impl Target {
 }
 
 async fn list_all(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Exporter>>> {
-    s.db.call(move |c| store::list_all(c, caller.account_id))
+    s.db.answer(move |c| store::list_all(c, caller.account_id))
         .await
-        .map(Json)
 }
 
 async fn list(
@@ -97,9 +96,8 @@ async fn list(
     caller: Caller,
     target: Target,
 ) -> ApiResult<Json<Vec<Exporter>>> {
-    s.db.call(move |c| store::list_for(c, &target.resolve(c, caller.account_id)?))
+    s.db.answer(move |c| store::list_for(c, &target.resolve(c, caller.account_id)?))
         .await
-        .map(Json)
 }
 
 async fn create(
@@ -160,9 +158,8 @@ async fn one(
     query: QueryMap,
 ) -> ApiResult<Json<Exporter>> {
     let keys = query_flag(&query, "exportKeys")?;
-    s.db.call(move |c| store::get(c, &target.resolve(c, caller.account_id)?, &name, keys))
+    s.db.answer(move |c| store::get(c, &target.resolve(c, caller.account_id)?, &name, keys))
         .await
-        .map(Json)
 }
 
 async fn delete(

@@ -33,9 +33,8 @@ fn sink_type(query: &QueryMap) -> ApiResult<Option<SinkType>> {
 }
 
 async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Sink>>> {
-    s.db.call(move |c| store::list(c, caller.account_id))
+    s.db.answer(move |c| store::list(c, caller.account_id))
         .await
-        .map(Json)
 }
 
 async fn one(
@@ -45,9 +44,8 @@ async fn one(
     query: QueryMap,
 ) -> ApiResult<Json<Sink>> {
     let kind = sink_type(&query)?;
-    s.db.call(move |c| store::get(c, caller.account_id, &name, kind))
+    s.db.answer(move |c| store::get(c, caller.account_id, &name, kind))
         .await
-        .map(Json)
 }
 
 async fn put(
@@ -55,9 +53,8 @@ async fn put(
     caller: Caller,
     JsonBody(req): JsonBody<SinkCreate>,
 ) -> ApiResult<Json<Sink>> {
-    s.db.call(move |c| store::put(c, caller.account_id, &req))
+    s.db.answer(move |c| store::put(c, caller.account_id, &req))
         .await
-        .map(Json)
 }
 
 async fn delete(

@@ -39,9 +39,8 @@ pub fn routes() -> Vec<Route> {
 }
 
 async fn list_streams(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Stream>>> {
-    s.db.call(move |c| store::list_streams(c, caller.account_id))
+    s.db.answer(move |c| store::list_streams(c, caller.account_id))
         .await
-        .map(Json)
 }
 
 async fn get_stream(
@@ -49,9 +48,8 @@ async fn get_stream(
     caller: Caller,
     Path(name): Path<String>,
 ) -> ApiResult<Json<Stream>> {
-    s.db.call(move |c| Ok(store::get_stream_row(c, caller.account_id, &name)?.to_stream(None)))
+    s.db.answer(move |c| Ok(store::get_stream_row(c, caller.account_id, &name)?.to_stream(None)))
         .await
-        .map(Json)
 }
 
 async fn create_stream(
@@ -59,9 +57,8 @@ async fn create_stream(
     caller: Caller,
     JsonBody(req): JsonBody<StreamCreate>,
 ) -> ApiResult<Json<Stream>> {
-    s.db.call(move |c| store::create_stream(c, caller.account_id, &req))
+    s.db.answer(move |c| store::create_stream(c, caller.account_id, &req))
         .await
-        .map(Json)
 }
 
 async fn delete_stream(
@@ -95,9 +92,8 @@ async fn list_outputs(
     caller: Caller,
     Path(stream): Path<String>,
 ) -> ApiResult<Json<Vec<Output>>> {
-    s.db.call(move |c| store::list_outputs(c, caller.account_id, &stream))
+    s.db.answer(move |c| store::list_outputs(c, caller.account_id, &stream))
         .await
-        .map(Json)
 }
 
 async fn get_output(
@@ -105,11 +101,10 @@ async fn get_output(
     caller: Caller,
     Path((stream, output)): Path<(String, String)>,
 ) -> ApiResult<Json<Output>> {
-    s.db.call(move |c| {
+    s.db.answer(move |c| {
         Ok(store::get_output_row(c, caller.account_id, &stream, &output)?.to_output(None))
     })
     .await
-    .map(Json)
 }
 
 async fn create_output(
@@ -118,9 +113,8 @@ async fn create_output(
     Path(stream): Path<String>,
     JsonBody(req): JsonBody<OutputCreate>,
 ) -> ApiResult<Json<Output>> {
-    s.db.call(move |c| store::create_output(c, caller.account_id, &stream, &req))
+    s.db.answer(move |c| store::create_output(c, caller.account_id, &stream, &req))
         .await
-        .map(Json)
 }
 
 async fn delete_output(
