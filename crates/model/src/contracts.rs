@@ -63,49 +63,14 @@ impl std::str::FromStr for ContractRef {
     }
 }
 
-/// Upper case on the wire and in strings, read in any case.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    Default,
-    PartialEq,
-    Eq,
-    Hash,
-    Serialize,
-    Deserialize,
-    strum::Display,
-    strum::EnumString,
-    strum::IntoStaticStr,
-    strum::VariantArray,
-)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-#[strum(
-    serialize_all = "SCREAMING_SNAKE_CASE",
-    ascii_case_insensitive,
-    parse_err_ty = Invalid,
-    parse_err_fn = not_a_schema_type
-)]
-pub enum SchemaType {
-    #[default]
-    Avro,
-    JsonSchema,
-}
-
-impl SchemaType {
-    pub const ALL: &[SchemaType] = <Self as strum::VariantArray>::VARIANTS;
-
-    pub fn as_str(self) -> &'static str {
-        self.into()
+wire_enum! {
+    /// The language of a contract's schema.
+    pub enum SchemaType: "schemaType", "a schema type", "it is AVRO or JSON_SCHEMA",
+        "SCREAMING_SNAKE_CASE" {
+        #[default]
+        Avro,
+        JsonSchema,
     }
-}
-
-fn not_a_schema_type(s: &str) -> Invalid {
-    Invalid::new(
-        "schemaType",
-        format!("{s:?} is not a schema type"),
-        "it is AVRO or JSON_SCHEMA",
-    )
 }
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]

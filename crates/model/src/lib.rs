@@ -21,5 +21,5 @@ pub use contracts::*;
 pub use error::*;
 pub use resources::*;
 pub use rules::Invalid;
-pub use schema_fields::{SchemaField, schema_fields};
+pub use schema_fields::{SchemaField, resolve_json_ref, schema_fields};
 pub use secret::Secret;

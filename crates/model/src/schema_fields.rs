@@ -134,8 +134,9 @@ fn avro_kind(ty: &Value, named: &HashMap<String, &Value>) -> String {
     }
 }
 
-/// A local `$ref` (`#/$defs/x`, `#/definitions/x`) resolved in the root document.
-fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
+/// A local `$ref` (`#/$defs/x`, `#/definitions/x`) resolved in the root document (the
+/// server's contract compiler resolves them the same way).
+pub fn resolve_json_ref<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
     let mut node = node;
     for _ in 0..MAX_DEPTH {
         let Some(target) = node.get("$ref").and_then(Value::as_str) else {
@@ -150,7 +151,7 @@ fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
 }
 
 fn json_kind(root: &Value, node: &Value) -> String {
-    let node = resolve(root, node);
+    let node = resolve_json_ref(root, node);
     let types: Vec<&str> = match node.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],
         Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).collect(),
@@ -172,7 +173,7 @@ fn json_kind(root: &Value, node: &Value) -> String {
 }
 
 fn json_object(root: &Value, node: &Value, prefix: &str, depth: usize, out: &mut Vec<SchemaField>) {
-    let node = resolve(root, node);
+    let node = resolve_json_ref(root, node);
     let Some(props) = node.get("properties").and_then(Value::as_object) else {
         return;
     };

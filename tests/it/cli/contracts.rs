@@ -53,16 +53,13 @@ fn a_contract_of_ones_own_from_files_events_from_a_file_and_a_person_forgotten()
     .map(|e| e.to_string())
     .join("\n");
     let file = home.file("events.jsonl", &events);
-    let sent = home.ok(&[
-        "simulate",
-        "shop",
-        "--contract",
-        "acme/checkout/1.0.0",
-        "--file",
-        file.to_str().unwrap(),
-        "--rate",
-        "100",
-    ]);
+    let file = file.to_str().unwrap();
+    let simulate = |contract: &str, more: &[&str]| {
+        let mut args = vec!["simulate", "shop", "--contract", contract, "--rate", "100"];
+        args.extend(more);
+        home.ok(&args)
+    };
+    let sent = simulate("acme/checkout/1.0.0", &["--file", file]);
     assert!(
         sent.contains("2 events sent to shop") && sent.contains("1 events rejected"),
         "{sent}"
@@ -72,29 +69,13 @@ fn a_contract_of_ones_own_from_files_events_from_a_file_and_a_person_forgotten()
         "{sent}"
     );
     // The same file as JSON rather than Avro binary.
-    let sent = home.ok(&[
-        "simulate",
-        "shop",
-        "--contract",
+    let sent = simulate(
         "acme/checkout/1.0.0",
-        "--file",
-        file.to_str().unwrap(),
-        "--json",
-        "--count",
-        "1",
-    ]);
+        &["--file", file, "--json", "--count", "1"],
+    );
     assert!(sent.contains("1 events sent to shop"), "{sent}");
     // A public contract keeps its generator.
-    let sent = home.ok(&[
-        "simulate",
-        "shop",
-        "--contract",
-        "streammachine/clickstream/1.0.0",
-        "--count",
-        "2",
-        "--rate",
-        "100",
-    ]);
+    let sent = simulate("streammachine/clickstream/1.0.0", &["--count", "2"]);
     assert!(sent.contains("2 events sent to shop"), "{sent}");
 
     let subjects = home.json(&["data-subjects", "list", "--prefix", "a"]);
@@ -128,68 +109,59 @@ fn contract_commands_name_the_file_or_the_rule_that_is_wrong() {
         "broken.contract.json",
         r#"{"keyField": "session_id", "piiFields": {"email": "high"}}"#,
     );
-    let err = home.fails(
-        &[
-            "data-contracts",
-            "create",
-            "acme/checkout/1.0",
-            "--schema-file",
-            schema,
-            "--contract-file",
-            "x",
-        ],
-        2,
-    );
-    assert!(
-        err.contains("ref/version") && err.contains("MAJOR.MINOR.PATCH"),
-        "{err}"
-    );
-    let err = home.fails(
-        &[
-            "data-contracts",
-            "create",
-            "acme/checkout/1.0.0",
-            "--schema-file",
-            "missing.avsc",
-            "--contract-file",
-            broken.to_str().unwrap(),
-        ],
-        1,
-    );
-    assert!(err.contains("missing.avsc"), "{err}");
-    let err = home.fails(
-        &[
-            "data-contracts",
-            "create",
-            "acme/checkout/1.0.0",
-            "--schema-file",
-            schema,
-            "--contract-file",
-            broken.to_str().unwrap(),
-        ],
-        2,
-    );
-    assert!(
-        err.contains("broken.contract.json") && err.contains("piiFields.email"),
-        "{err}"
-    );
     let terms = home.file("c.json", r#"{"keyField": "amount"}"#);
-    let err = home.fails(
-        &[
-            "data-contracts",
-            "create",
-            "acme/checkout/1.0.0",
-            "--schema-file",
+    let broken = broken.to_str().unwrap();
+    // (ref, schema file, contract file, exit code, what the message must hold)
+    let rows: [(&str, &str, &str, i32, &[&str]); 4] = [
+        (
+            "acme/checkout/1.0",
             schema,
-            "--contract-file",
+            "x",
+            2,
+            &["ref/version", "MAJOR.MINOR.PATCH"],
+        ),
+        (
+            "acme/checkout/1.0.0",
+            "missing.avsc",
+            broken,
+            1,
+            &["missing.avsc"],
+        ),
+        (
+            "acme/checkout/1.0.0",
+            schema,
+            broken,
+            2,
+            &["broken.contract.json", "piiFields.email"],
+        ),
+        (
+            "acme/checkout/1.0.0",
+            schema,
             terms.to_str().unwrap(),
-        ],
-        1,
-    );
-    assert!(
-        err.contains("keyField: \"amount\" is a field of type double"),
-        "{err}"
-    );
+            1,
+            &["keyField: \"amount\" is a field of type double"],
+        ),
+    ];
+    for (r, schema_file, contract_file, code, says) in rows {
+        let err = home.fails(
+            &[
+                "data-contracts",
+                "create",
+                r,
+                "--schema-file",
+                schema_file,
+                "--contract-file",
+                contract_file,
+            ],
+            code,
+        );
+        for said in says {
+            assert!(
+                err.contains(said),
+                "{r} {schema_file} {contract_file}: {err}"
+            );
+        }
+    }
     let err = home.fails(&["data-subjects", "delete", ""], 2);
     assert!(err.contains("dataSubjects/0"), "{err}");
     home.json(&["streams", "create", "shop"]);

@@ -10,8 +10,9 @@ use serde_json::{Value, json};
 use strm_client::events::Serialization;
 use strm_model::{ConsentLevelType, ContractRef, OutputCreate, SchemaType};
 
-use super::{checkout, create, is_ciphertext, next_json, post_event, quiet, register_checkout};
+use super::{checkout, create, is_ciphertext, next_json, quiet, register_checkout};
 use crate::support::Says::{self, Has, Starts};
+use crate::support::post_event;
 
 /// A refused event: what it is, its body, its headers; the status; what the message says.
 type BadEvent<'a> = (

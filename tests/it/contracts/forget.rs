@@ -78,6 +78,12 @@ async fn batches(dir: &Path, until: impl Fn(&Value) -> bool) -> Vec<Value> {
     .await
 }
 
+/// The ids of the account's listed data subjects.
+async fn subject_ids(api: &strm_client::ApiClient) -> Vec<String> {
+    let page = api.list_data_subjects(None, None, None).await.unwrap();
+    page.data_subjects.into_iter().map(|d| d.id).collect()
+}
+
 fn export(name: &str, prefix: &str) -> strm_model::ExporterCreate {
     let mut e = exporter(name, "local", 30);
     e.path_prefix = Some(prefix.into());
@@ -178,15 +184,7 @@ async fn forgetting_a_person_makes_their_events_unreadable_everywhere() {
 
     let deleted = s.api.delete_data_subjects(&["alice".into()]).await.unwrap();
     assert_eq!(deleted.deleted_key_links, 1);
-    let left: Vec<String> = s
-        .api
-        .list_data_subjects(None, None, None)
-        .await
-        .unwrap()
-        .data_subjects
-        .into_iter()
-        .map(|d| d.id)
-        .collect();
+    let left = subject_ids(&s.api).await;
     assert!(
         left.contains(&"bob".to_string()) && !left.contains(&"alice".to_string()),
         "{left:?}"
@@ -214,15 +212,8 @@ async fn forgetting_a_person_makes_their_events_unreadable_everywhere() {
         Vec::<PathBuf>::new()
     );
     let api = local.account_again("forget@example.com").await;
-    let mut after: Vec<String> = api
-        .list_data_subjects(None, None, None)
-        .await
-        .unwrap()
-        .data_subjects
-        .into_iter()
-        .map(|d| d.id)
-        .filter(|id| !id.starts_with("warm-"))
-        .collect();
+    let mut after = subject_ids(&api).await;
+    after.retain(|id| !id.starts_with("warm-"));
     after.sort();
     assert_eq!(after, ["bob", "erin"]);
 

@@ -70,43 +70,11 @@ pub fn checkout(session: &str, customer: &str, levels: &[i32]) -> Value {
         "amount": 12.5, "items": ["book", "pen"]})
 }
 
-pub fn is_ciphertext(v: &Value) -> bool {
-    use base64::Engine;
-    v.as_str()
-        .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
-        .is_some_and(|raw| raw.len() >= 21 && raw[0] == 1)
-}
-
-pub async fn next_json(rx: &mut EventReceiver) -> Value {
-    let text = tokio::time::timeout(Duration::from_secs(10), rx.next())
-        .await
-        .expect("an event within 10 s")
-        .expect("the tail is open")
-        .unwrap();
-    serde_json::from_str(&text).unwrap()
-}
+pub use crate::support::{is_ciphertext, next_json};
 
 /// Nothing more arrives on a tail within a short while.
 pub async fn quiet(rx: &mut EventReceiver) {
     if let Ok(Some(Ok(text))) = tokio::time::timeout(Duration::from_millis(700), rx.next()).await {
         panic!("expected nothing more, got {text}");
     }
-}
-
-/// Raw `POST /event`: status and body text.
-pub async fn post_event(
-    url: &str,
-    token: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> (u16, String) {
-    let mut req = reqwest::Client::new()
-        .post(format!("{url}/event"))
-        .bearer_auth(token)
-        .body(body);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let resp = req.send().await.unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
 }

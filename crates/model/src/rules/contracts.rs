@@ -72,6 +72,11 @@ pub fn check_field_path(field: &str, path: &str) -> Result<(), Invalid> {
 }
 
 pub fn check_validation_regex(field: &str, value: &str) -> Result<(), Invalid> {
+    compile_validation_regex(field, value).map(drop)
+}
+
+/// A validation's regex, compiled, or why it is refused (`field` names it).
+pub fn compile_validation_regex(field: &str, value: &str) -> Result<regex::Regex, Invalid> {
     let len = value.chars().count();
     if len > REGEX_MAX {
         return Err(Invalid::new(
@@ -94,8 +99,7 @@ pub fn check_validation_regex(field: &str, value: &str) -> Result<(), Invalid> {
             format!("{value:?} does not compile ({why})"),
             REGEX_RULE,
         )
-    })?;
-    Ok(())
+    })
 }
 
 pub fn check_schema_text(schema: &str) -> Result<(), Invalid> {

@@ -6,7 +6,6 @@
 use std::collections::BTreeMap;
 
 use apache_avro::Schema as AvroSchema;
-use regex::Regex;
 
 use super::{avro, json_schema};
 use crate::dataplane::schemas::{
@@ -14,7 +13,7 @@ use crate::dataplane::schemas::{
     field_schema,
 };
 use strm_model::rules::{
-    KEY_FIELD_RULE, PII_FIELD_RULE, REGEX_RULE, SUBJECT_FIELD_RULE, VALIDATION_FIELD_RULE,
+    self, KEY_FIELD_RULE, PII_FIELD_RULE, SUBJECT_FIELD_RULE, VALIDATION_FIELD_RULE,
 };
 use strm_model::{ContractRef, ContractValidation, Invalid, SchemaType};
 
@@ -125,20 +124,8 @@ fn regexes(terms: &Terms, path: &dyn Fn(&str) -> FieldPath) -> Result<Vec<Valida
         .iter()
         .enumerate()
         .map(|(i, v)| {
-            let regex = Regex::new(&v.value).map_err(|e| {
-                let why = e
-                    .to_string()
-                    .lines()
-                    .last()
-                    .unwrap_or_default()
-                    .trim()
-                    .to_owned();
-                Invalid::new(
-                    format!("validations/{i}/value"),
-                    format!("{:?} does not compile ({why})", v.value),
-                    REGEX_RULE,
-                )
-            })?;
+            let regex =
+                rules::compile_validation_regex(&format!("validations/{i}/value"), &v.value)?;
             Ok(Validation {
                 field: path(&v.field),
                 regex,

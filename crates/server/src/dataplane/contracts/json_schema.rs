@@ -5,6 +5,7 @@
 
 use jsonschema::Draft;
 use serde_json::{Value, json};
+use strm_model::resolve_json_ref;
 
 use super::compile::{FieldInfo, Kind};
 use strm_model::Invalid;
@@ -79,21 +80,6 @@ fn location(pointer: &str) -> String {
     }
 }
 
-/// A local `$ref` (`#/$defs/x`, `#/definitions/x`) resolved in the document.
-fn resolve<'a>(root: &'a Value, node: &'a Value) -> &'a Value {
-    let mut node = node;
-    for _ in 0..16 {
-        let Some(target) = node.get("$ref").and_then(Value::as_str) else {
-            return node;
-        };
-        match target.strip_prefix('#').and_then(|p| root.pointer(p)) {
-            Some(found) => node = found,
-            None => return node,
-        }
-    }
-    node
-}
-
 fn types(node: &Value) -> Vec<&str> {
     match node.get("type") {
         Some(Value::String(t)) => vec![t.as_str()],
@@ -105,7 +91,7 @@ fn types(node: &Value) -> Vec<&str> {
 /// The kind of the property at `path` (segments joined by `/`), or `None` when the
 /// document declares no such property.
 pub(super) fn field_info(document: &Value, path: &str) -> Option<FieldInfo> {
-    let mut node = resolve(document, document);
+    let mut node = resolve_json_ref(document, document);
     let mut required = true;
     for segment in path.split('/') {
         let child = node.get("properties")?.get(segment)?;
@@ -115,15 +101,17 @@ pub(super) fn field_info(document: &Value, path: &str) -> Option<FieldInfo> {
             .is_some_and(|r| r.iter().any(|n| n == segment));
         let nullable = types(node).contains(&"null");
         required &= listed && !nullable;
-        node = resolve(document, child);
+        node = resolve_json_ref(document, child);
     }
     let declared = types(node);
     let kind = match declared[..] {
         ["string"] => Kind::String,
         ["string", "null"] | ["null", "string"] => Kind::NullableString,
         ["array"]
-            if types(resolve(document, node.get("items").unwrap_or(&Value::Null)))
-                == ["string"] =>
+            if types(resolve_json_ref(
+                document,
+                node.get("items").unwrap_or(&Value::Null),
+            )) == ["string"] =>
         {
             Kind::Strings
         }
