@@ -40,6 +40,10 @@ pub struct RunOptions {
     pub addr: Option<SocketAddr>,
     /// Accounts to create (or whose password to reset) besides the local account.
     pub users: Vec<LocalAccount>,
+    /// Timeouts and caps of client connections.
+    pub connections: strm_server::listen::ConnectionLimits,
+    /// Make a new master key and seal the stored secrets with it before serving.
+    pub rotate_master_key: bool,
 }
 
 /// Runs the local server for `server_dir`, or joins the one another process runs. While
@@ -118,6 +122,10 @@ async fn run(
     let mut config = ServerConfig::new(server_dir.to_path_buf());
     config.users = vec![account.clone()];
     config.users.extend(options.users);
+    config.connections = options.connections;
+    // STRM_MASTER_KEY (and STRM_PREVIOUS_MASTER_KEY) when set, else `master.key`.
+    config.master_key = strm_server::master_key::MasterKeyConfig::from_env();
+    config.master_key.rotate = options.rotate_master_key;
     if let Some(addr) = options.addr {
         let mut handle = strm_server::start(ServerConfig { addr, ..config }).await?;
         return publish(server_dir, &mut handle, lock).map(|url| LocalBackend {

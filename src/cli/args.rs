@@ -341,9 +341,31 @@ pub struct ServeArgs {
     /// Where the server keeps its database and buckets (default: the data directory).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// An account to create when missing (repeatable).
-    #[arg(long = "user", value_name = "EMAIL:PASSWORD")]
+    /// An account to create when missing, or whose password to reset (repeatable). Its
+    /// password comes from --password-file, else STRM_TUI_PASSWORD, else a prompt. The
+    /// old form EMAIL:PASSWORD still works but shows the password to every user of the
+    /// machine (`ps`).
+    #[arg(long = "user", value_name = "EMAIL")]
     pub users: Vec<Secret>,
+    /// A file whose first line is the password of every --user EMAIL (keep it 0600).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Seconds a client has to send a request's headers; a connection idle this long is
+    /// closed.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Connections at once (default: as many as the open-files limit allows, less a
+    /// reserve).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+    /// Connections at once from one client address.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_address: u64,
+    /// Make a new master key (master.key) and seal the stored sink credentials and
+    /// encryption keys with it before serving. A key given in STRM_MASTER_KEY is rotated
+    /// by starting with the new one there and the old one in STRM_PREVIOUS_MASTER_KEY.
+    #[arg(long)]
+    pub rotate_master_key: bool,
 }
 
 /// Sink types by their API names (`S3`, `GCLOUD`); any case is accepted, so the seed's

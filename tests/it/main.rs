@@ -17,4 +17,5 @@ mod cli;
 mod console;
 mod contracts;
 mod dataplane;
+mod hostile;
 mod server;

@@ -10,8 +10,31 @@ pub fn venv() -> PathBuf {
     assert!(
         dir.join("bin/python").exists(),
         "no Python virtualenv at {} (set STRM_TUI_VENV, or run scripts/test, which creates it with \
-         moto[server], streammachine-driver==0.0.11 and streammachine-schemas-clickstream-avro==0.2.0)",
+         moto[server], streammachine-driver==0.0.11, streammachine-schemas-clickstream-avro==0.2.0 and schemathesis==4.32.5)",
         dir.display()
     );
     dir
+}
+
+/// A moto_server (an S3-compatible store) on a free port of 127.0.0.1 with `bucket`
+/// created; the running child and its endpoint.
+pub async fn moto(bucket: &str) -> (super::KillOnDrop, String) {
+    let port = super::free_port();
+    let child = super::KillOnDrop(
+        std::process::Command::new(venv().join("bin/moto_server"))
+            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("moto_server starts"),
+    );
+    super::wait_listening(port).await;
+    let endpoint = format!("http://127.0.0.1:{port}");
+    let created = reqwest::Client::new()
+        .put(format!("{endpoint}/{bucket}"))
+        .send()
+        .await
+        .unwrap();
+    assert!(created.status().is_success(), "{}", created.status());
+    (child, endpoint)
 }

@@ -252,7 +252,7 @@ impl EventClient {
                     reason: other.to_string(),
                 },
             })?;
-        Ok(EventReceiver { ws })
+        Ok(EventReceiver { ws, closed: None })
     }
 }
 
@@ -269,15 +269,20 @@ pub struct EventReceiver {
     ws: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
+    closed: Option<(u16, String)>,
 }
 
 impl EventReceiver {
-    /// The next event as JSON text; `None` when the server closes the tail.
+    /// The next event as JSON text; `None` when the server closes the tail
+    /// (`close_reason` says why).
     pub async fn next(&mut self) -> Option<Result<String>> {
         loop {
             match self.ws.next().await? {
                 Ok(Message::Text(t)) => return Some(Ok(t.to_string())),
-                Ok(Message::Close(_)) => return None,
+                Ok(Message::Close(frame)) => {
+                    self.closed = frame.map(|f| (u16::from(f.code), f.reason.to_string()));
+                    return None;
+                }
                 Ok(_) => continue,
                 Err(e) => {
                     return Some(Err(ClientError::Unreachable {
@@ -287,6 +292,17 @@ impl EventReceiver {
                 }
             }
         }
+    }
+}
+
+impl EventReceiver {
+    /// The close code and reason the server ended the tail with: 1013 and "fell behind:
+    /// N events dropped; …" when this receiver did not keep up, 1001 when the server
+    /// stopped or the stream or output was deleted.
+    pub fn close_reason(&self) -> Option<(u16, &str)> {
+        self.closed
+            .as_ref()
+            .map(|(code, reason)| (*code, reason.as_str()))
     }
 }
 

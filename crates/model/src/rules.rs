@@ -267,8 +267,9 @@ pub fn check_consent_level_name(value: &str) -> Result<(), Invalid> {
 
 pub fn check_email(value: &str) -> Result<(), Invalid> {
     let fail = |problem: String| Err(Invalid::new("email", problem, EMAIL_RULE));
-    if value.len() > EMAIL_MAX {
-        return fail(format!("is {} characters long", value.len()));
+    let len = value.chars().count();
+    if len > EMAIL_MAX {
+        return fail(format!("is {len} characters long"));
     }
     let Some((local, domain)) = value.split_once('@') else {
         return fail(format!("{value:?} has no '@'"));

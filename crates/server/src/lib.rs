@@ -10,9 +10,15 @@ pub mod dataplane;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod listen;
+pub mod master_key;
+pub mod password_pool;
+pub mod private_files;
 pub mod routes;
 pub mod secrets;
+mod state;
 pub mod store;
+pub mod throttle;
 pub mod users;
 
 use std::fs::File;
@@ -23,11 +29,13 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use self::db::Db;
+pub use self::state::{AppState, open_state};
 use self::users::LocalAccount;
 
 /// How long `shutdown` waits for open requests before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long of that open connections get to finish; the exporters stop after.
+const CONNECTIONS_GRACE: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -43,6 +51,12 @@ pub struct ServerConfig {
     pub s3_endpoint: Option<String>,
     /// How often exporters look for closed batches.
     pub export_tick: Duration,
+    /// Events of a stream its live tails may fall behind before a tail is closed.
+    pub egress_buffer: usize,
+    /// Header and idle timeouts, connection caps.
+    pub connections: listen::ConnectionLimits,
+    /// Where the master key comes from (the data directory's `master.key` by default).
+    pub master_key: master_key::MasterKeyConfig,
 }
 
 impl ServerConfig {
@@ -56,6 +70,9 @@ impl ServerConfig {
             retention: dataplane::pipeline::DEFAULT_RETENTION,
             s3_endpoint: None,
             export_tick: Duration::from_secs(1),
+            egress_buffer: dataplane::pipeline::EGRESS_BUFFER,
+            connections: listen::ConnectionLimits::default(),
+            master_key: master_key::MasterKeyConfig::default(),
         }
     }
 }
@@ -101,21 +118,6 @@ impl ServerError {
             path: path.into(),
             source,
         }
-    }
-}
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub token_ttl_secs: i64,
-    pub request_timeout: Duration,
-    pub data: dataplane::DataPlane,
-}
-
-impl axum::extract::FromRef<AppState> for dataplane::DataPlane {
-    fn from_ref(state: &AppState) -> Self {
-        state.data.clone()
     }
 }
 
@@ -172,65 +174,10 @@ impl Drop for ServerHandle {
     }
 }
 
-/// Opens the database, makes sure the configured accounts exist, and builds the state.
-pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> {
-    strm_model::files::create_private_dir(&config.data_dir)
-        .map_err(|e| ServerError::io(&config.data_dir, e))?;
-    let path = config.data_dir.join(db::DB_FILE);
-    let db_path = path.clone();
-    let conn = tokio::task::spawn_blocking(move || db::open(&db_path))
-        .await?
-        .map_err(|e| ServerError::Database {
-            path: path.clone(),
-            source: e.into(),
-        })?;
-    let db = Db::new(conn);
-    let data = open_data_plane(config, &path, db.clone()).await?;
-    let state = AppState {
-        db,
-        token_ttl_secs: config.token_ttl.as_secs() as i64,
-        request_timeout: config.request_timeout,
-        data,
-    };
-    for user in &config.users {
-        users::ensure_account(&state.db, user).await?;
-    }
-    Ok(state)
-}
-
-/// The data plane over its own connection to the same database, so that ingest does not
-/// queue behind control-plane queries.
-async fn open_data_plane(
-    config: &ServerConfig,
-    path: &std::path::Path,
-    db: Db,
-) -> Result<dataplane::DataPlane, ServerError> {
-    let owned = path.to_path_buf();
-    let store = tokio::task::spawn_blocking(move || dataplane::DataStore::open(&owned))
-        .await?
-        .map_err(|source| ServerError::Database {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    let mut settings = dataplane::DataPlaneConfig::new(config.data_dir.clone());
-    settings.retention = config.retention;
-    settings.token_ttl_secs = config.token_ttl.as_secs() as i64;
-    settings.s3_endpoint = config.s3_endpoint.clone();
-    settings.tick = config.export_tick;
-    let directory = dataplane::directory::DbDirectory::new(
-        db,
-        config.data_dir.clone(),
-        config.s3_endpoint.clone(),
-    );
-    Ok(dataplane::DataPlane::new(
-        store,
-        std::sync::Arc::new(directory),
-        settings,
-    )?)
-}
-
 /// Binds `config.addr`, serves in a background task of the current runtime, returns.
 pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
+    private_files::keep_private();
+    let caps = listen::caps(&config.connections);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServerError::Bind {
@@ -241,26 +188,29 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         addr: config.addr,
         source,
     })?;
-    let state = open_state(&config).await?;
+    let mut state = open_state(&config).await?;
+    state.node = routes::nodes::NodeInfo::new(addr);
     let (stop, stopped) = oneshot::channel::<()>();
     let (stop_exports, exports_stopped) = tokio::sync::watch::channel(false);
     let exports = dataplane::exporter::spawn_scheduler(state.data.clone(), exports_stopped);
     let data = state.data.clone();
     let app = router(state);
+    tracing::info!(
+        %addr,
+        max_connections = caps.total(),
+        per_address = caps.per_address(),
+        "Stream Machine server listening"
+    );
+    let settings = config.connections.clone();
     let task = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-                data.close_egress();
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!("server stopped: {e}");
-        }
+        let stop = async move {
+            let _ = stopped.await;
+            data.close_egress();
+        };
+        listen::serve(listener, app, settings, caps, stop, CONNECTIONS_GRACE).await;
         let _ = stop_exports.send(true);
         let _ = exports.await;
     });
-    tracing::info!(%addr, "Stream Machine server listening");
     Ok(ServerHandle {
         addr,
         stop: Some(stop),
@@ -280,12 +230,23 @@ pub async fn serve(config: ServerConfig) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// Server logs for a server run on its own (`RUST_LOG` filters; `info` by default).
+/// Server logs for a server run on its own (`RUST_LOG` filters; `info` by default). Below
+/// `info` only strm-tui's own targets speak (`strm_model::logs`): libraries log frames
+/// and headers there.
 pub fn log_to_stderr() {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let wanted = EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let ours = filter_fn(|meta| {
+        *meta.level() <= tracing::Level::INFO || strm_model::logs::verbose_allowed(meta.target())
+    });
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(wanted.and(ours)),
         )
         .try_init();
 }

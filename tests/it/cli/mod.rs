@@ -5,6 +5,7 @@ mod completion;
 mod contracts;
 mod errors;
 mod local;
+mod serve_passwords;
 mod shell;
 mod walkthrough;
 

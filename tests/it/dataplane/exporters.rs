@@ -5,9 +5,7 @@ use serde_json::Value;
 
 use super::files_in;
 use crate::support::resources::endpoint_credentials;
-use crate::support::{
-    KillOnDrop, LocalServer, free_port, send_click, sink, venv, wait_for, wait_listening,
-};
+use crate::support::{LocalServer, free_port, moto, send_click, sink, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exporters_write_batches_and_keys_to_the_bucket_directory() {
@@ -117,24 +115,7 @@ async fn an_unwritable_bucket_refuses_the_exporter_naming_bucket_and_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exporters_write_to_an_s3_compatible_store() {
-    let venv = venv();
-    let port = free_port();
-    let _moto = KillOnDrop(
-        std::process::Command::new(venv.join("bin/moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("moto_server starts"),
-    );
-    wait_listening(port).await;
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let created = reqwest::Client::new()
-        .put(format!("{endpoint}/moto-bucket"))
-        .send()
-        .await
-        .unwrap();
-    assert!(created.status().is_success(), "{}", created.status());
+    let (_moto, endpoint) = moto("moto-bucket").await;
 
     let local = LocalServer::start().await;
     let s = local.seed("moto@example.com").await;

@@ -122,7 +122,9 @@ pub fn apply_view(
     view: &View,
     key: &dyn Fn(u32) -> Option<DataKey>,
 ) -> Option<Value> {
-    if !view.admits(&consent_levels(schema, &event)) {
+    // Levels are checked at ingest; one stored before that check that breaks the rule
+    // admits the event to no output.
+    if !view.admits(&consent_levels(schema, &event).ok()?) {
         return None;
     }
     if *view == View::Source {

@@ -158,18 +158,24 @@ pub fn json_event(schema: &EventSchema, body: &[u8]) -> Result<Value, Invalid> {
     avro_json::from_json(avro, &json)
 }
 
-/// `strmMeta.consentLevels` of an event.
-pub fn consent_levels(schema: &EventSchema, event: &Value) -> Vec<i32> {
+/// `strmMeta.consentLevels` of an event; each a consent level of the rules (0..=4095).
+pub fn consent_levels(schema: &EventSchema, event: &Value) -> Result<Vec<i32>, Invalid> {
+    const FIELD: &str = "strmMeta/consentLevels";
     match get(event, &schema.meta.consent_levels) {
         Some(Value::Array(items)) => items
             .iter()
-            .filter_map(|v| match unwrap_union(v) {
-                Value::Int(i) => Some(*i),
-                Value::Long(i) => i32::try_from(*i).ok(),
-                _ => None,
+            .map(|v| match unwrap_union(v) {
+                Value::Int(i) => Ok(i64::from(*i)),
+                Value::Long(i) => Ok(*i),
+                _ => Err(Invalid::new(
+                    FIELD,
+                    "holds a value that is not a whole number",
+                    strm_model::rules::CONSENT_LEVELS_RULE,
+                )),
             })
+            .map(|level| Ok(strm_model::rules::check_consent_level(FIELD, level?)? as i32))
             .collect(),
-        _ => Vec::new(),
+        _ => Ok(Vec::new()),
     }
 }
 
@@ -389,6 +395,14 @@ mod tests {
         let mut j = event_json("https://x.io/a", "c");
         j["strmMeta"]["consentLevels"] = json!([0, 2, 3]);
         let v = avro_json::from_json(schema.avro().unwrap(), &j).unwrap();
-        assert_eq!(consent_levels(schema, &v), vec![0, 2, 3]);
+        assert_eq!(consent_levels(schema, &v).unwrap(), vec![0, 2, 3]);
+        j["strmMeta"]["consentLevels"] = json!([-1, 2147483647]);
+        let v = avro_json::from_json(schema.avro().unwrap(), &j).unwrap();
+        let e = consent_levels(schema, &v).unwrap_err();
+        assert_eq!(e.field, "strmMeta/consentLevels");
+        assert!(
+            e.to_string().contains("-1 is out of range") && e.to_string().contains("0 to 4095"),
+            "{e}"
+        );
     }
 }

@@ -2,12 +2,10 @@
 //! and exporters with their sinks. The server reads them from its SQLite store
 //! (`DbDirectory`); tests and benches give a fixed list.
 
-use std::path::PathBuf;
-
 use rusqlite::{Connection, params};
 
 use super::consent::View;
-use super::sink::{ExportJob, SinkTarget};
+use super::sink::{ExportJob, SinkResolver};
 use super::store::Principal;
 use crate::db::Db;
 use crate::store::clients;
@@ -51,17 +49,12 @@ pub trait Directory: Send + Sync + 'static {
 
 pub struct DbDirectory {
     db: Db,
-    data_dir: PathBuf,
-    s3_endpoint: Option<String>,
+    sinks: SinkResolver,
 }
 
 impl DbDirectory {
-    pub fn new(db: Db, data_dir: PathBuf, s3_endpoint: Option<String>) -> DbDirectory {
-        DbDirectory {
-            db,
-            data_dir,
-            s3_endpoint,
-        }
+    pub fn new(db: Db, sinks: SinkResolver) -> DbDirectory {
+        DbDirectory { db, sinks }
     }
 
     /// The exporters of one account, optionally only one of them.
@@ -114,13 +107,7 @@ impl DbDirectory {
                         Some(_) => output_view(kind.as_deref(), levels.as_deref())?,
                     };
                     let sink_type: SinkType = sink_type.parse().ok()?;
-                    let sink = match SinkTarget::resolve(
-                        sink_type,
-                        &bucket,
-                        creds.as_deref(),
-                        &self.data_dir,
-                        self.s3_endpoint.as_deref(),
-                    ) {
+                    let sink = match self.sinks.target(&account, sink_type, &bucket, creds.as_deref()) {
                         Ok(s) => s,
                         Err(e) => {
                             tracing::warn!(exporter = %name, error = %e, "exporter's sink is unusable");

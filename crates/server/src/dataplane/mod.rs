@@ -5,6 +5,7 @@
 pub mod avro_json;
 pub mod avro_path;
 pub mod avro_seed;
+pub mod buckets;
 pub mod consent;
 pub mod contracts;
 pub mod crypto;

@@ -43,6 +43,9 @@ pub struct DataPlaneConfig {
 
 /// How long events (and the keys they need) are kept.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Events of a stream a live tail may fall behind before it is closed (one buffer per
+/// stream, shared by all its tails).
+pub const EGRESS_BUFFER: usize = 4096;
 /// How long one key serves a key-field value before a new one is made.
 pub const KEY_ROTATION: Duration = Duration::from_secs(24 * 3600);
 
@@ -54,7 +57,7 @@ impl DataPlaneConfig {
             key_rotation: KEY_ROTATION,
             token_ttl_secs: TOKEN_LIFETIME_SECS,
             s3_endpoint: None,
-            egress_buffer: 1024,
+            egress_buffer: EGRESS_BUFFER,
             tick: Duration::from_secs(1),
         }
     }
@@ -284,12 +287,12 @@ impl DataPlane {
         inner
             .hub
             .publish(&principal.account, &principal.stream, || {
-                Arc::new(Published {
-                    seq: stored.seq,
+                Arc::new(Published::new(
+                    stored.seq,
                     schema,
-                    consent: stored.consent,
-                    text: String::from_utf8(stored.body).unwrap_or_default().into(),
-                })
+                    stored.consent,
+                    String::from_utf8(stored.body).unwrap_or_default(),
+                ))
             });
         Ok(())
     }
@@ -325,7 +328,7 @@ impl DataPlane {
         };
         let mut event = decode::decode(&schema, format, req.body)?;
         decode::check(&schema, &event)?;
-        let consent = decode::consent_levels(&schema, &event);
+        let consent = decode::consent_levels(&schema, &event)?;
         let key_value = match avro_path::get(&event, &schema.key_field) {
             Some(v) => key_text(v),
             None => "".into(),
@@ -368,6 +371,11 @@ impl DataPlane {
             },
             schema,
         })
+    }
+
+    /// What the account's live tails went through since the server started.
+    pub fn egress_counts(&self, account: &str) -> super::egress::EgressCounts {
+        self.inner.hub.counts(account)
     }
 
     /// Closes every websocket tail, for shutdown.

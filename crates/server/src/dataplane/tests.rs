@@ -234,7 +234,7 @@ async fn egress_views_encrypt_for_the_stream_and_decrypt_for_outputs() {
         .unwrap();
 
     for _ in 0..3 {
-        let text = source.next().await.unwrap();
+        let text = source.next().await.unwrap().unwrap();
         // Field order is the schema's.
         assert!(
             text.starts_with(r#"{"strmMeta":{"schemaId":"clickstream","nonce":"#),
@@ -252,12 +252,12 @@ async fn egress_views_encrypt_for_the_stream_and_decrypt_for_outputs() {
     }
 
     // Granular [0,1]: only the third event; both fields in clear.
-    let g: Json = serde_json::from_str(&granular.next().await.unwrap()).unwrap();
+    let g: Json = serde_json::from_str(&granular.next().await.unwrap().unwrap()).unwrap();
     assert_eq!(g["producerSessionId"], "session-3");
     assert_eq!(g["customer"]["id"], "customer-session-3");
     // Cumulative 0: events 2 and 3, only customer.id in clear.
     for n in [2, 3] {
-        let c: Json = serde_json::from_str(&level0.next().await.unwrap()).unwrap();
+        let c: Json = serde_json::from_str(&level0.next().await.unwrap().unwrap()).unwrap();
         assert_eq!(c["customer"]["id"], format!("customer-session-{n}"));
         assert!(cipher(&c["producerSessionId"]));
     }
@@ -278,7 +278,7 @@ async fn one_key_per_session_and_nps_gets_an_int_key_link() {
         .unwrap();
     let mut seen = Vec::new();
     for _ in 0..3 {
-        let e: Json = serde_json::from_str(&source.next().await.unwrap()).unwrap();
+        let e: Json = serde_json::from_str(&source.next().await.unwrap().unwrap()).unwrap();
         seen.push(e);
     }
     assert_eq!(
@@ -294,7 +294,7 @@ async fn one_key_per_session_and_nps_gets_an_int_key_link() {
 
     let nps = super::consent::tests::nps(&[0, 1]);
     send_json(&f.plane, &principal(None), &nps).await.unwrap();
-    let e: Json = serde_json::from_str(&source.next().await.unwrap()).unwrap();
+    let e: Json = serde_json::from_str(&source.next().await.unwrap().unwrap()).unwrap();
     assert!(e["strmMeta"]["keyLink"].is_i64(), "{e}");
     assert!(cipher(&e["session_id"]) && cipher(&e["device_id"]));
 }
@@ -318,7 +318,7 @@ async fn avro_binary_events_come_out_as_json() {
         )
         .await
         .unwrap();
-    let g: Json = serde_json::from_str(&granular.next().await.unwrap()).unwrap();
+    let g: Json = serde_json::from_str(&granular.next().await.unwrap().unwrap()).unwrap();
     assert_eq!(g["customer"]["id"], "customer-session-9");
 }
 
@@ -344,12 +344,18 @@ async fn a_slow_consumer_loses_events_and_counts_them() {
             .await
             .unwrap();
     }
-    let mut got = 0;
-    while got < 4 {
-        slow.next().await.unwrap();
-        got += 1;
-    }
-    assert_eq!(slow.dropped(), 6);
+    // It is told, first thing, that it fell behind: its tail ends there, and all ten
+    // (six skipped, four still buffered) are counted as not delivered to it.
+    assert!(matches!(
+        slow.next().await,
+        Some(Err(super::egress::Behind(10)))
+    ));
+    assert_eq!(slow.dropped(), 10);
+    assert_eq!(plane.egress_counts(ACCOUNT).dropped_events, 10);
+    assert_eq!(plane.egress_counts(ACCOUNT).tails_closed_behind, 1);
+    assert_eq!(plane.egress_counts(ACCOUNT).tails, 1);
+    drop(slow);
+    assert_eq!(plane.egress_counts(ACCOUNT).tails, 0);
     // Nothing is lost for the store: all ten are kept.
     assert_eq!(plane.store().event_count(ACCOUNT, "bart"), 10);
 }
@@ -361,7 +367,8 @@ fn job(f: &Fixture, name: &str, linked: &str, view: View, export_keys: bool) -> 
         linked_stream: linked.into(),
         source_stream: "bart".into(),
         view,
-        sink: SinkTarget::resolve(SinkType::S3, "my-bucket", None, &f.data_dir, None).unwrap(),
+        sink: SinkTarget::resolve(ACCOUNT, SinkType::S3, "my-bucket", None, &f.data_dir, None)
+            .unwrap(),
         interval_secs: 30,
         path_prefix: Some("level01".into()),
         export_keys,
@@ -608,27 +615,42 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
     let with_endpoint = r#"{"AccessKey": {"AccessKeyId": "AKIA", "SecretAccessKey": "TOPSECRET"},
         "EndpointUrl": "http://127.0.0.1:9000"}"#;
     assert_eq!(
-        SinkTarget::resolve(SinkType::S3, "bucket-1", Some(s3), dir, None).unwrap(),
+        SinkTarget::resolve(ACCOUNT, SinkType::S3, "bucket-1", Some(s3), dir, None).unwrap(),
         SinkTarget::Directory {
             bucket: "bucket-1".into(),
-            root: "/data/buckets/bucket-1".into()
+            root: "/data/buckets/bucket-1".into(),
+            account: ACCOUNT.into(),
         }
     );
-    let remote =
-        SinkTarget::resolve(SinkType::S3, "bucket-1", Some(with_endpoint), dir, None).unwrap();
+    let remote = SinkTarget::resolve(
+        ACCOUNT,
+        SinkType::S3,
+        "bucket-1",
+        Some(with_endpoint),
+        dir,
+        None,
+    )
+    .unwrap();
     assert!(matches!(remote, SinkTarget::S3 { .. }));
     assert!(!format!("{remote:?}").contains("TOPSECRET"));
-    let server_default =
-        SinkTarget::resolve(SinkType::S3, "bucket-1", Some(s3), dir, Some("http://h:1")).unwrap();
+    let server_default = SinkTarget::resolve(
+        ACCOUNT,
+        SinkType::S3,
+        "bucket-1",
+        Some(s3),
+        dir,
+        Some("http://h:1"),
+    )
+    .unwrap();
     assert!(
         matches!(server_default, SinkTarget::S3 { endpoint: Some(e), .. } if e == "http://h:1")
     );
     assert!(matches!(
-        SinkTarget::resolve(SinkType::Gcloud, "bucket-1", Some("{}"), dir, None).unwrap(),
+        SinkTarget::resolve(ACCOUNT, SinkType::Gcloud, "bucket-1", Some("{}"), dir, None).unwrap(),
         SinkTarget::Directory { .. }
     ));
     assert_eq!(
-        SinkTarget::resolve(SinkType::S3, "B", None, dir, None)
+        SinkTarget::resolve(ACCOUNT, SinkType::S3, "B", None, dir, None)
             .unwrap_err()
             .field,
         "bucketName"
@@ -684,12 +706,12 @@ async fn egress_skips_events_whose_key_was_destroyed_after_they_were_published()
         .forget_subjects(ACCOUNT, &["alice".to_string()])
         .unwrap();
     assert_eq!(destroyed, 1);
-    let e: Json = serde_json::from_str(&granular.next().await.unwrap()).unwrap();
+    let e: Json = serde_json::from_str(&granular.next().await.unwrap().unwrap()).unwrap();
     assert_eq!(e["email"], "bob@example.com");
     assert!(cipher(&e["customer"]["id"]), "level 2 stays encrypted: {e}");
     // The source stream still delivers both, ciphertext and all.
     for _ in 0..2 {
-        let e: Json = serde_json::from_str(&source.next().await.unwrap()).unwrap();
+        let e: Json = serde_json::from_str(&source.next().await.unwrap().unwrap()).unwrap();
         assert!(cipher(&e["email"]) && cipher(&e["customer"]["id"]), "{e}");
     }
 }

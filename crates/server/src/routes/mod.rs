@@ -6,6 +6,7 @@ mod accounts;
 mod consent;
 mod contracts;
 mod exporters;
+pub mod nodes;
 mod openapi;
 mod sinks;
 mod streams;
@@ -57,6 +58,7 @@ pub fn table() -> Vec<Route> {
         consent::routes(),
         contracts::routes(),
         subjects::routes(),
+        nodes::routes(),
         crate::dataplane::routes::routes()
             .into_iter()
             .map(|(path, methods, handler)| Route::new(path, methods, handler))

@@ -1,7 +1,8 @@
 //! Encryption keys: one per key-field value of a stream and schema, rotated after a
 //! period, kept (in `dp_keys`) while events they encrypted may remain. The current key
 //! of each value and the keys read by id are kept in memory too: both are asked for on
-//! every event.
+//! every event. Their material is stored sealed with the master key (`master_key`):
+//! `row_key` opens it and the insert seals it, so nothing else here sees the difference.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -12,6 +13,7 @@ use sha2::{Digest, Sha256};
 use super::Result;
 use crate::dataplane::crypto::{DataKey, KEY_BYTES};
 use crate::db::Db;
+use crate::master_key::{Keyring, Purpose};
 
 /// A key row's identity for the rotation rule.
 pub struct KeyRequest<'a> {
@@ -43,6 +45,7 @@ type ActiveKeys = HashMap<[u8; 32], Vec<ActiveKey>>;
 
 pub struct KeyStore {
     db: Db,
+    keyring: std::sync::Arc<Keyring>,
     /// Keys by (account, stream, key id); keys never change once written.
     by_id: Mutex<KeyCache>,
     /// The current key per key-field hash, for each (account, stream, schema) that has
@@ -50,11 +53,19 @@ pub struct KeyStore {
     active: Mutex<ActiveKeys>,
 }
 
-fn row_key(row: &rusqlite::Row<'_>) -> rusqlite::Result<DataKey> {
-    let material: Vec<u8> = row.get("material")?;
-    let material: [u8; KEY_BYTES] = material.try_into().map_err(|_| {
-        rusqlite::Error::InvalidColumnType(0, "material".into(), rusqlite::types::Type::Blob)
-    })?;
+/// A key from a row selecting `key_id, key_link, material, created_ms` (by name).
+fn row_key(keyring: &Keyring, row: &rusqlite::Row<'_>) -> rusqlite::Result<DataKey> {
+    let stored: Vec<u8> = row.get("material")?;
+    let unusable = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e)
+    };
+    let material = keyring
+        .open(Purpose::KeyMaterial, &stored)
+        .map_err(|e| unusable(e.into()))?
+        .unwrap_or(stored);
+    let material: [u8; KEY_BYTES] = material
+        .try_into()
+        .map_err(|_| unusable("key material is not 64 bytes".into()))?;
     Ok(DataKey::new(
         row.get::<_, i64>("key_id")? as u32,
         row.get("key_link")?,
@@ -64,9 +75,10 @@ fn row_key(row: &rusqlite::Row<'_>) -> rusqlite::Result<DataKey> {
 }
 
 impl KeyStore {
-    pub(super) fn new(db: Db) -> KeyStore {
+    pub(super) fn new(db: Db, keyring: std::sync::Arc<Keyring>) -> KeyStore {
         KeyStore {
             db,
+            keyring,
             by_id: Mutex::new(HashMap::new()),
             active: Mutex::new(HashMap::new()),
         }
@@ -139,7 +151,7 @@ impl KeyStore {
                         value_hash,
                         now_ms - ttl_ms
                     ],
-                    row_key,
+                    |row| row_key(&self.keyring, row),
                 )
                 .optional()?;
             if let Some(key) = existing {
@@ -158,7 +170,7 @@ impl KeyStore {
                         value_hash,
                         key.key_id as i64,
                         key.key_link,
-                        key.material().as_slice(),
+                        self.keyring.seal(Purpose::KeyMaterial, key.material()),
                         key.created_ms
                     ],
                 )?;
@@ -186,7 +198,7 @@ impl KeyStore {
                 "SELECT key_id, key_link, material, created_ms FROM dp_keys
                  WHERE account = ?1 AND stream = ?2 AND key_id = ?3",
                 params![account, stream, key_id as i64],
-                row_key,
+                |row| row_key(&self.keyring, row),
             )
             .optional()
         })?;
@@ -212,7 +224,7 @@ impl KeyStore {
                  WHERE account = ?1 AND stream = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
             )?;
             stmt.query_map(params![account, stream, after, limit as i64], |row| {
-                Ok((row.get(0)?, row_key(row)?))
+                Ok((row.get(0)?, row_key(&self.keyring, row)?))
             })?
             .collect::<rusqlite::Result<_>>()
         })?;

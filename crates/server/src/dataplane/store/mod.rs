@@ -25,6 +25,7 @@ pub use self::subjects::{LAST_SEEN_GRANULARITY_MS, SubjectStore};
 pub use self::tokens::{Principal, TokenStore};
 pub use super::eventlog::{AppendError, Encoder, NewEvent, StoredEvent};
 use crate::db::Db;
+use crate::master_key::Keyring;
 
 /// Why the store could not do something: its database, or its event log.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,8 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("the event log: {0}")]
     Log(#[from] std::io::Error),
+    #[error("the master key: {0}")]
+    MasterKey(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -52,11 +55,21 @@ pub struct DataStore {
 impl DataStore {
     /// Opens the server's database (its versioned migrations, `server::db`, hold the
     /// data plane's tables too) and the event log in a directory next to it.
+    /// The master key is the one of the database's directory (`master.key` beside it,
+    /// made if missing); the server gives its own to `open_with`.
     pub fn open(path: &Path) -> Result<DataStore> {
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let keyring = crate::master_key::load(dir, &Default::default())
+            .map_err(|e| StoreError::MasterKey(e.to_string()))?;
+        DataStore::open_with(path, Arc::new(keyring))
+    }
+
+    /// Opens the store whose secrets are sealed with `keyring`.
+    pub fn open_with(path: &Path, keyring: Arc<Keyring>) -> Result<DataStore> {
         let db = Db::new(crate::db::open(path)?);
         let events = EventStore::open(path, &db)?;
         Ok(DataStore {
-            keys: Arc::new(KeyStore::new(db.clone())),
+            keys: Arc::new(KeyStore::new(db.clone(), keyring)),
             tokens: TokenStore::new(db.clone()),
             subjects: SubjectStore::new(db.clone()),
             exports: ExportPositions::new(db.clone()),
