@@ -69,6 +69,12 @@ pub enum Command {
     /// Name consent levels.
     #[command(subcommand, name = "consent-levels")]
     ConsentLevels(ConsentLevelsCommand),
+    /// Register, list and archive data contracts (your own event definitions).
+    #[command(subcommand, name = "data-contracts")]
+    DataContracts(super::contracts::DataContractsCommand),
+    /// List and forget data subjects (the people your events are about).
+    #[command(subcommand, name = "data-subjects")]
+    DataSubjects(super::contracts::DataSubjectsCommand),
     /// Events a stream (or one of its outputs) got per time window, as CSV or JSON.
     Usage(UsageArgs),
     /// Run the local Stream Machine server until Ctrl-C.

@@ -5,6 +5,7 @@
 pub mod args;
 mod auth;
 pub mod complete;
+mod contracts;
 pub mod help;
 mod logs;
 pub(crate) mod names;
@@ -147,6 +148,8 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
         Command::Sinks(cmd) => resources::sinks(cmd, &backend).await,
         Command::Exporters(cmd) => resources::exporters(cmd, &backend).await,
         Command::ConsentLevels(cmd) => resources::consent_levels(cmd, &backend).await,
+        Command::DataContracts(cmd) => contracts::data_contracts(cmd, &backend).await,
+        Command::DataSubjects(cmd) => contracts::data_subjects(cmd, &backend).await,
         Command::Usage(args) => observe::usage(args, &backend).await,
         Command::Serve(_)
         | Command::Simulate(_)
@@ -167,6 +170,7 @@ fn changes_data(command: &Command) -> bool {
         ConsentLevelsCommand as C, ExportersCommand as E, OutputsCommand as O, SinksCommand as Si,
         StreamsCommand as St,
     };
+    use contracts::{DataContractsCommand as Dc, DataSubjectsCommand as Ds};
     matches!(
         command,
         Command::Streams(St::Create { .. } | St::Delete { .. })
@@ -174,6 +178,8 @@ fn changes_data(command: &Command) -> bool {
             | Command::Sinks(Si::Create { .. } | Si::Delete { .. })
             | Command::Exporters(E::Create { .. } | E::Delete { .. })
             | Command::ConsentLevels(C::Create { .. } | C::Delete { .. })
+            | Command::DataContracts(Dc::Create { .. } | Dc::Delete { .. })
+            | Command::DataSubjects(Ds::Delete { .. })
     )
 }
 
@@ -311,6 +317,13 @@ mod tests {
         assert!(!changes(&["streams", "list"]));
         assert!(!changes(&["exporters", "get", "level0-1", "-en", "s3"]));
         assert!(!changes(&["auth", "show"]));
+        assert!(changes(&["data-subjects", "delete", "alice"]));
+        assert!(changes(&[
+            "data-contracts",
+            "delete",
+            "acme/checkout/1.0.0"
+        ]));
+        assert!(!changes(&["data-contracts", "list"]));
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //!   persistence, the embedded server, the route contract, the log);
 //! - `dataplane`: ingest and egress, exporters, a crash of a `serve` process, the 2021
 //!   Python driver, the demo;
+//! - `contracts`: data contracts and data subjects (bring your own events, forgetting);
 //! - `cli`: the seed's CLI walkthrough, its error paths and exit codes;
 //! - `console`: the full-screen console in a pseudo-terminal;
 //! - `observe`: usage, exporter status and bucket objects (`observability.md`).
@@ -15,6 +16,7 @@ mod support;
 
 mod cli;
 mod console;
+mod contracts;
 mod dataplane;
 mod hostile;
 mod observe;

@@ -16,7 +16,7 @@ pub mod venv;
 pub mod wait;
 
 pub use accounts::{EMAIL, PASSWORD, account};
-pub use events::{click, send_click};
+pub use events::{click, is_ciphertext, next_json, post_event, send_click};
 pub use ports::{free_port, wait_listening};
 pub use processes::{KillOnDrop, serve_in, strm_tui};
 pub use resources::{exporter, output, s3_sink, sink, stream};

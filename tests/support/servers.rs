@@ -50,6 +50,11 @@ impl LocalServer {
         account(&self.url(), self.dir(), email).await
     }
 
+    /// The account `email`, signed up earlier, signed in again.
+    pub async fn account_again(&self, email: &str) -> ApiClient {
+        super::accounts::sign_in(&self.url(), self.dir(), email).await
+    }
+
     /// The seed's scenario for the account `email`.
     pub async fn seed(&self, email: &str) -> Scenario {
         Scenario::seed(&self.url(), self.dir(), email).await

@@ -156,7 +156,10 @@ impl EventClient {
         }
     }
 
-    /// `POST /event` of one serialized event. A 401 triggers one re-authentication.
+    /// `POST /event` of one serialized event, naming its schema as the drivers did: a
+    /// built-in id (`clickstream`) in `Strm-Schema-Id`, a contract ref
+    /// (`acme/checkout/1.0.0`) in `Strm-Schema-Ref`. A 401 triggers one
+    /// re-authentication.
     pub async fn send(
         &self,
         schema_id: &str,
@@ -170,7 +173,7 @@ impl EventClient {
                 .http
                 .post(url.clone())
                 .bearer_auth(&token)
-                .header("Strm-Schema-Id", schema_id)
+                .header(schema_header(schema_id), schema_id)
                 .header("Strm-Serialization-Type", serialization.header())
                 .header(reqwest::header::CONTENT_TYPE, serialization.header())
                 .header("Strm-Driver-Version", env!("CARGO_PKG_VERSION"))
@@ -250,6 +253,15 @@ impl EventClient {
                 },
             })?;
         Ok(EventReceiver { ws, closed: None })
+    }
+}
+
+/// The header that names a schema: a ref has slashes, an id has none.
+fn schema_header(schema: &str) -> &'static str {
+    if schema.contains('/') {
+        "Strm-Schema-Ref"
+    } else {
+        "Strm-Schema-Id"
     }
 }
 

@@ -8,6 +8,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod backend;
+pub mod contract_files;
 mod credentials;
 mod error;
 pub mod events;
@@ -29,8 +30,9 @@ pub use error::ClientError;
 pub use observe::{ObjectPart, ObjectQuery, UsageQuery};
 
 use strm_model::{
-    AuthResponse, ConsentLevel, Exporter, ExporterCreate, LoginRequest, Output, OutputCreate,
-    RefreshRequest, Sink, SinkCreate, SinkType, Stream, StreamCreate,
+    AuthResponse, ConsentLevel, ContractRef, DataContract, DataContractCreate, DataSubjectPage,
+    DataSubjectsDelete, DataSubjectsDeleted, Exporter, ExporterCreate, LoginRequest, Output,
+    OutputCreate, RefreshRequest, Sink, SinkCreate, SinkType, Stream, StreamCreate,
 };
 
 /// A token this close to its expiry is refreshed before use (the 2021 CLI's rule).
@@ -383,6 +385,66 @@ impl ApiClient {
     pub async fn delete_consent_level(&self, id: i64) -> Result<()> {
         self.delete(&["v1", "consent-levels", &id.to_string()], &[])
             .await
+    }
+
+    // ---- data contracts ---------------------------------------------------------------
+
+    /// The account's own contracts and the public ones.
+    pub async fn list_data_contracts(&self) -> Result<Vec<DataContract>> {
+        self.get(&["v1", "data-contracts"], &[]).await
+    }
+
+    pub async fn get_data_contract(&self, r: &ContractRef) -> Result<DataContract> {
+        self.get(
+            &["v1", "data-contracts", &r.handle, &r.name, &r.version],
+            &[],
+        )
+        .await
+    }
+
+    pub async fn create_data_contract(&self, req: &DataContractCreate) -> Result<DataContract> {
+        self.put(&["v1", "data-contracts"], req).await
+    }
+
+    /// Archives a contract: events naming it are refused from then on.
+    pub async fn archive_data_contract(&self, r: &ContractRef) -> Result<()> {
+        self.delete(
+            &["v1", "data-contracts", &r.handle, &r.name, &r.version],
+            &[],
+        )
+        .await
+    }
+
+    // ---- data subjects ----------------------------------------------------------------
+
+    /// One page of the account's data subjects, sorted by id.
+    pub async fn list_data_subjects(
+        &self,
+        prefix: Option<&str>,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<DataSubjectPage> {
+        let limit = limit.map(|n| n.to_string());
+        let query: Vec<(&str, &str)> = [
+            ("prefix", prefix),
+            ("after", after),
+            ("limit", limit.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+        self.get(&["v1", "data-subjects"], &query).await
+    }
+
+    /// Destroys the keys of these data subjects for good.
+    pub async fn delete_data_subjects(&self, ids: &[String]) -> Result<DataSubjectsDeleted> {
+        let body = DataSubjectsDelete {
+            data_subjects: ids.to_vec(),
+        };
+        let text = self
+            .authorized(Method::DELETE, &["v1", "data-subjects"], &[], Some(&body))
+            .await?;
+        self.decode(&text)
     }
 
     // ---- transport ------------------------------------------------------------------

@@ -2,11 +2,14 @@
 //! error, under the request's id) out. Both sides depend on this module and on nothing
 //! of each other.
 
+use std::any::Any;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use strm_client::ClientError;
+use crate::resources::Tab;
+use futures::future::BoxFuture;
+use strm_client::{ApiClient, ClientError};
 use strm_model::{
     AuthResponse, ConsentLevel, Exporter, ExporterCreate, ExporterStatus, ObjectList, Output,
     OutputCreate, SchemaContract, Sink, SinkCreate, SinkType, Stream, StreamCreate, UsageSummary,
@@ -121,6 +124,9 @@ pub enum Request {
         path: PathBuf,
         lines: Payload<Vec<String>>,
     },
+    /// A call a resource kind makes itself (`resources/`), run by the worker as it is:
+    /// a kind that uses it needs no request variant, answer or worker arm of its own.
+    Call(Call),
 }
 
 /// The most of an object the buckets view reads.
@@ -144,6 +150,78 @@ impl From<&Exporter> for ExporterRef {
     }
 }
 
+type Run = dyn Fn(ApiClient) -> BoxFuture<'static, Result<Answer, ClientError>> + Send + Sync;
+
+/// An API call with what it does in words (its identity in tests and comparisons) and
+/// whether it changes anything (read-only mode refuses those in the worker).
+#[derive(Clone)]
+pub struct Call {
+    what: String,
+    mutates: bool,
+    run: Arc<Run>,
+}
+
+impl Call {
+    pub fn new<F, Fut>(what: impl Into<String>, mutates: bool, run: F) -> Call
+    where
+        F: Fn(ApiClient) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Answer, ClientError>> + Send + 'static,
+    {
+        Call {
+            what: what.into(),
+            mutates,
+            run: Arc::new(move |client| Box::pin(run(client))),
+        }
+    }
+
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
+    pub fn run(&self, client: ApiClient) -> BoxFuture<'static, Result<Answer, ClientError>> {
+        (self.run)(client)
+    }
+}
+
+impl PartialEq for Call {
+    fn eq(&self, other: &Call) -> bool {
+        self.what == other.what && self.mutates == other.mutates
+    }
+}
+
+impl Eq for Call {}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Call({:?})", self.what)
+    }
+}
+
+/// A kind's rows as its own call listed them; the kind reads them back by type
+/// (`Resources::rows`).
+#[derive(Clone)]
+pub struct ListedRows(pub Arc<dyn Any + Send + Sync>);
+
+impl ListedRows {
+    pub fn new<T: Send + Sync + 'static>(rows: Vec<T>) -> ListedRows {
+        ListedRows(Arc::new(rows))
+    }
+}
+
+impl PartialEq for ListedRows {
+    fn eq(&self, other: &ListedRows) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ListedRows {}
+
+impl std::fmt::Debug for ListedRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListedRows")
+    }
+}
+
 impl Request {
     pub fn mutates(&self) -> bool {
         matches!(
@@ -159,7 +237,7 @@ impl Request {
                 | Request::DeleteExporter { .. }
                 | Request::DeleteConsentLevel(_)
                 | Request::DeleteMany(_)
-        )
+        ) || matches!(self, Request::Call(c) if c.mutates)
     }
 }
 
@@ -190,6 +268,8 @@ pub enum Listed {
     Sinks(Vec<Sink>),
     Exporters(Vec<Exporter>),
     ConsentLevels(Vec<ConsentLevel>),
+    /// The rows of a kind that lists itself with a `Call`.
+    Rows(Tab, ListedRows),
 }
 
 /// What a create answered, one variant per resource kind.
@@ -214,6 +294,8 @@ pub enum Answer {
     Listed(Listed),
     Created(Created),
     Deleted,
+    /// A kind's own call is done; what to say (the tables are listed again).
+    Done(String),
     /// What a `DeleteMany` deleted, and what it could not, with why.
     DeletedMany {
         done: Vec<String>,

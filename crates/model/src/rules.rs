@@ -8,6 +8,8 @@ use super::{S3Credentials, SinkType};
 
 mod observe;
 pub use observe::*;
+mod contracts;
+pub use contracts::*;
 
 pub const NAME_MAX: usize = 63;
 pub const DESCRIPTION_MAX: usize = 1024;

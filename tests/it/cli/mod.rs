@@ -2,6 +2,7 @@
 //! server on 127.0.0.1, plus the error paths and exit codes scripts rely on.
 
 mod completion;
+mod contracts;
 mod errors;
 mod local;
 mod observe;

@@ -70,9 +70,9 @@ impl Kind for Outputs {
         }
     }
 
-    fn title_note(&self, data: &Resources, scope: Option<&str>) -> Option<&'static str> {
+    fn title_note(&self, data: &Resources, scope: Option<&str>) -> Option<String> {
         (scope.is_none() && data.streams.len() > OUTPUTS_OVERVIEW_MAX)
-            .then_some(" of opened streams (enter on a stream lists its outputs)")
+            .then(|| " of opened streams (enter on a stream lists its outputs)".into())
     }
 
     /// An output has nothing to open but its credentials.

@@ -3,6 +3,7 @@
 //! by concern; the fixtures they share are here.
 
 mod connection;
+mod contracts;
 mod edges;
 mod forms;
 mod observe;

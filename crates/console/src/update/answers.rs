@@ -112,6 +112,10 @@ impl App {
                 self.open_login();
             }
             Answer::Listed(listed) => {
+                // A form whose call lists (a search) is done when the list arrives.
+                if pending == Pending::Submit {
+                    self.close_form();
+                }
                 for &tab in self.data.store(listed) {
                     self.recompute(tab);
                 }
@@ -123,6 +127,13 @@ impl App {
                 if let Some((name, credentials)) = said.credentials {
                     self.show_created(name, credentials);
                 }
+                self.refresh_all(out);
+            }
+            Answer::Done(said) => {
+                if pending == Pending::Submit {
+                    self.close_form();
+                }
+                self.flash(Level::Info, said);
                 self.refresh_all(out);
             }
             Answer::Deleted => {

@@ -134,12 +134,49 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(spinner), right);
 }
 
-fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
-    let titles = Tab::ALL
+/// The tab bar's titles and whether they get a space after them: whole titles when
+/// they fit, else short ones, tighter, else only the selected tab's short title and
+/// the others' numbers.
+fn tab_titles(app: &App, width: u16) -> (Vec<String>, bool) {
+    // A space before each title (and after, when `roomy`) and a divider between them.
+    let fits = |titles: &[String], roomy: bool| {
+        let pad = if roomy { 3 } else { 2 };
+        titles
+            .iter()
+            .map(|t| t.chars().count() + pad)
+            .sum::<usize>()
+            <= width as usize
+    };
+    let numbered = |title: &dyn Fn(Tab) -> String| -> Vec<String> {
+        Tab::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, tab)| format!("{} {}", i + 1, title(*tab)))
+            .collect()
+    };
+    let whole = numbered(&|tab| tab.title().to_string());
+    if fits(&whole, true) {
+        return (whole, true);
+    }
+    let short = numbered(&|tab| tab.kind().short_title().to_string());
+    if fits(&short, false) {
+        return (short, false);
+    }
+    let numbers = Tab::ALL
         .iter()
         .enumerate()
-        .map(|(i, tab)| format!("{} {}", i + 1, tab.title()));
+        .map(|(i, tab)| match *tab == app.tab {
+            true => format!("{} {}", i + 1, tab.kind().short_title()),
+            false => (i + 1).to_string(),
+        })
+        .collect();
+    (numbers, true)
+}
+
+fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
+    let (titles, roomy) = tab_titles(app, area.width);
     let tabs = Tabs::new(titles)
+        .padding(" ", if roomy { " " } else { "" })
         .select(app.tab.index())
         .highlight_style(app.theme.selected)
         .divider("│");

@@ -51,7 +51,7 @@ pub fn title(app: &App) -> String {
         app.data.len(app.tab)
     };
     if let Some(note) = app.tab.kind().title_note(&app.data, app.scope.as_deref()) {
-        title.push_str(note);
+        title.push_str(&note);
     }
     let shown = view.rows.len();
     let position = if shown == 0 {
@@ -201,7 +201,12 @@ pub fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
         rest = below;
     }
     let width = rest.width as usize;
-    let lines: Vec<Line> = super::highlight(&app.data.json(app.tab, i), t)
+    // A kind with its own detail text (a contract's field tree) shows it; the rest, JSON.
+    let lines = match app.tab.kind().detail(&app.data, i) {
+        Some(text) => text.into_iter().map(Line::from).collect(),
+        None => super::highlight(&app.data.json(app.tab, i), t),
+    };
+    let lines: Vec<Line> = lines
         .iter()
         .flat_map(|l| {
             let indent = l.to_string().chars().take_while(|c| *c == ' ').count();

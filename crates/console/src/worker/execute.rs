@@ -157,6 +157,7 @@ pub(super) async fn execute(cx: &Context<'_>, req: Request) -> Result<Answer, Cl
         | Request::ReadObject { .. }
         | Request::SchemaContract(_)
         | Request::SaveLines { .. }) => super::observe::execute(client, req).await?,
+        Request::Call(call) => call.run(client.clone()).await?,
     })
 }
 

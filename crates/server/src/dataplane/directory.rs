@@ -9,7 +9,7 @@ use super::sink::{ExportJob, SinkResolver};
 use super::store::Principal;
 use crate::db::Db;
 use crate::store::clients;
-use strm_model::{ConsentLevelType, SinkType};
+use strm_model::{ConsentLevelType, DataContract, SinkType};
 
 /// What the data plane needs from the control plane. The server implements it over its
 /// store; tests implement it over a fixed list.
@@ -28,6 +28,11 @@ pub trait Directory: Send + Sync + 'static {
     /// The outputs of a stream with their views, for usage counts.
     fn outputs_of(&self, _account: &str, _stream: &str) -> Vec<(String, View)> {
         Vec::new()
+    }
+    /// An account's own data contract by its ref (`acme/checkout/1.0.0`), archived or
+    /// not; the built-ins are the data plane's own.
+    fn contract(&self, _account: &str, _reference: &str) -> Option<DataContract> {
+        None
     }
     /// One exporter, by the account, its linked stream, its name and kind.
     fn export_job(
@@ -233,6 +238,20 @@ impl Directory for DbDirectory {
             Err(e) => {
                 tracing::warn!(error = %e, "reading a stream's outputs failed");
                 Vec::new()
+            }
+        }
+    }
+
+    fn contract(&self, account: &str, reference: &str) -> Option<DataContract> {
+        let reference: strm_model::ContractRef = reference.parse().ok()?;
+        match self
+            .db
+            .blocking(|c| crate::store::contracts::find_for_billing(c, account, &reference))
+        {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading a data contract failed");
+                None
             }
         }
     }

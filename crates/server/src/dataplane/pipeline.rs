@@ -13,12 +13,15 @@ use rand::Rng;
 use super::avro_json::{to_json_string, write_json, write_json_around};
 use super::avro_path;
 use super::consent::{View, encrypt_pii};
+use super::contracts::Contracts;
 use super::crypto::{CryptoError, DataKey};
 use super::decode;
 use super::directory::Directory;
 use super::egress::{Hub, Published, Subscription};
 use super::render::Renderer;
-use super::schemas::{EventSchema, KeyLinkKind, MetaField, SchemaError, SchemaRegistry};
+use super::schemas::{
+    EventFormat, EventSchema, KeyLinkKind, MetaField, SchemaError, SchemaRegistry,
+};
 use super::store::{DataStore, Encoder, KeyRequest, NewEvent, Principal, StoreError, StoredEvent};
 use super::usage::{Counted, Usage};
 use strm_model::rules::MAX_BODY_BYTES;
@@ -131,7 +134,7 @@ pub struct DataPlane {
 }
 
 struct Inner {
-    registry: SchemaRegistry,
+    contracts: Contracts,
     store: DataStore,
     renderer: Renderer,
     directory: Arc<dyn Directory>,
@@ -157,7 +160,7 @@ impl DataPlane {
         directory: Arc<dyn Directory>,
         config: DataPlaneConfig,
     ) -> Result<DataPlane, SchemaError> {
-        let registry = SchemaRegistry::embedded()?;
+        let contracts = Contracts::new(SchemaRegistry::embedded()?);
         // No field of an event can be longer than its body: without this cap (512 MiB by
         // default) a few bytes declaring a huge string make apache_avro allocate it.
         // The cap is process-wide and set once, before anything is decoded.
@@ -170,7 +173,7 @@ impl DataPlane {
         }
         Ok(DataPlane {
             inner: Arc::new(Inner {
-                registry,
+                contracts,
                 renderer: Renderer::new(store.keys().clone()),
                 store,
                 directory,
@@ -181,8 +184,14 @@ impl DataPlane {
         })
     }
 
+    /// The built-in schemas.
     pub fn registry(&self) -> &SchemaRegistry {
-        &self.inner.registry
+        self.inner.contracts.builtins()
+    }
+
+    /// Every schema events may name: the built-ins and the accounts' contracts.
+    pub fn contracts(&self) -> &Contracts {
+        &self.inner.contracts
     }
 
     pub fn store(&self) -> &DataStore {
@@ -327,11 +336,20 @@ impl DataPlane {
             return Err(DataError::TooLarge(req.body.len()));
         }
         let inner = &self.inner;
-        let schema = decode::schema_for(&inner.registry, req.schema_id, req.schema_ref)?;
-        let format = decode::format_of(req.serialization_type, req.content_type)?;
-        let mut event = decode::decode(schema, format, req.body)?;
-        decode::check(schema, &event)?;
-        let consent = decode::consent_levels(schema, &event)?;
+        let schema = inner.contracts.for_event(
+            inner.directory.as_ref(),
+            &principal.account,
+            req.schema_id,
+            req.schema_ref,
+        )?;
+        let format = match (&schema.format, req.serialization_type) {
+            // Avro binary cannot be meant: curl's form content type still means JSON.
+            (EventFormat::JsonSchema(_), None) => decode::Format::Json,
+            _ => decode::format_of(req.serialization_type, req.content_type)?,
+        };
+        let mut event = decode::decode(&schema, format, req.body)?;
+        decode::check(&schema, &event)?;
+        let consent = decode::consent_levels(&schema, &event)?;
         let key_value = match avro_path::get(&event, &schema.key_field) {
             Some(v) => key_text(v),
             None => "".into(),
@@ -348,10 +366,22 @@ impl DataPlane {
             inner.config.key_rotation.as_millis() as i64,
             || new_key(schema.key_link, now),
         )?;
-        encrypt_pii(schema, &mut event, &key)?;
-        set_meta(schema, &mut event, &key, &principal.account);
+        // Read before the PII is encrypted: the person's id is often personal data too.
+        if let Some(path) = &schema.subject_field
+            && let Some(Value::String(subject)) = avro_path::get(&event, path)
+            && !subject.is_empty()
+        {
+            inner.store.subjects().link(
+                &principal.account,
+                subject,
+                &principal.stream,
+                &key,
+                now,
+            )?;
+        }
+        encrypt_pii(&schema, &mut event, &key)?;
+        set_meta(&schema, &mut event, &key, &principal.account);
         Ok(PreparedEvent {
-            schema: schema.clone(),
             event: NewEvent {
                 account: principal.account.clone(),
                 stream: principal.stream.clone(),
@@ -360,6 +390,7 @@ impl DataPlane {
                 // Ciphertexts and the server's strmMeta fields make the text longer.
                 encode: timestamped_json(schema.clone(), event, req.body.len() + 512),
             },
+            schema,
         })
     }
 
@@ -396,11 +427,15 @@ impl DataPlane {
         stored: &StoredEvent,
         view: &View,
     ) -> Option<String> {
-        let schema = self.inner.registry.get(&stored.schema_id)?;
+        let inner = &self.inner;
+        let schema =
+            inner
+                .contracts
+                .for_stored(inner.directory.as_ref(), account, &stored.schema_id)?;
         let text = std::str::from_utf8(&stored.body).ok()?;
-        self.inner
+        inner
             .renderer
-            .render(account, stream, schema, &stored.consent, text, view)
+            .render(account, stream, &schema, &stored.consent, text, view)
     }
 
     /// Removes a deleted stream's (or output's) events, keys, tokens and positions.
@@ -546,6 +581,9 @@ fn set_meta(schema: &EventSchema, event: &mut Value, key: &DataKey, billing_id: 
         KeyLinkKind::String => Value::String(key.key_link.clone()),
     };
     put_meta(event, &meta.key_link, link);
+    if schema.fills_ref {
+        put_meta(event, &meta.contract_ref, Value::String(schema.id.clone()));
+    }
 }
 
 #[cfg(test)]
@@ -558,7 +596,7 @@ mod tests {
         let json = serde_json::json!({"strmMeta": {"schemaId": "clickstream", "consentLevels": []},
             "producerSessionId": "s", "url": url, "eventType": "", "referrer": "",
             "userAgent": "", "conversion": 0, "customer": {"id": "c"}, "abTests": []});
-        let value = super::super::avro_json::from_json(&schema.avro, &json).unwrap();
+        let value = super::super::avro_json::from_json(schema.avro().unwrap(), &json).unwrap();
         (schema, value)
     }
 

@@ -12,6 +12,7 @@ use strm_model::{ConsentLevelType, EventAuthRequest, SinkType};
 pub(crate) struct FixedDirectory {
     pub entries: Vec<(EventAuthRequest, Principal, View)>,
     pub jobs: Mutex<Vec<ExportJob>>,
+    pub contracts: Vec<strm_model::DataContract>,
 }
 
 impl Directory for FixedDirectory {
@@ -31,6 +32,16 @@ impl Directory for FixedDirectory {
     }
     fn export_jobs(&self) -> Vec<ExportJob> {
         self.jobs.lock().unwrap().clone()
+    }
+    fn contract(&self, account: &str, reference: &str) -> Option<strm_model::DataContract> {
+        (account == ACCOUNT)
+            .then(|| {
+                self.contracts
+                    .iter()
+                    .find(|c| c.reference.to_string() == reference)
+            })
+            .flatten()
+            .cloned()
     }
 }
 
@@ -77,6 +88,7 @@ fn fixture() -> Fixture {
             ),
         ],
         jobs: Mutex::new(vec![]),
+        contracts: vec![checkout_contract()],
     });
     let store = DataStore::open(&data_dir.join("db.sqlite")).unwrap();
     let plane = DataPlane::new(
@@ -292,8 +304,8 @@ async fn avro_binary_events_come_out_as_json() {
     let f = fixture();
     let mut granular = f.plane.subscribe(&principal(Some("level0-1"))).unwrap();
     let schema = f.plane.registry().get("clickstream").unwrap().clone();
-    let value = super::avro_json::from_json(&schema.avro, &click(9, &[0, 1])).unwrap();
-    let bytes = apache_avro::to_avro_datum(&schema.avro, value).unwrap();
+    let value = super::avro_json::from_json(schema.avro().unwrap(), &click(9, &[0, 1])).unwrap();
+    let bytes = apache_avro::to_avro_datum(schema.avro().unwrap(), value).unwrap();
     f.plane
         .ingest(
             &principal(None),
@@ -316,6 +328,7 @@ async fn a_slow_consumer_loses_events_and_counts_them() {
     let directory = Arc::new(FixedDirectory {
         entries: vec![(creds("stream"), principal(None), View::Source)],
         jobs: Mutex::new(vec![]),
+        contracts: vec![checkout_contract()],
     });
     let mut config = DataPlaneConfig::new(dir.path().to_path_buf());
     config.egress_buffer = 4;
@@ -642,4 +655,63 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
             .field,
         "bucketName"
     );
+}
+
+/// The checkout contract of `contracts::tests` as the control plane would hold it.
+fn checkout_contract() -> strm_model::DataContract {
+    let terms = super::contracts::tests::checkout_terms();
+    strm_model::DataContract {
+        reference: strm_model::ContractRef::new("acme", "checkout", "1.0.0"),
+        schema_type: strm_model::SchemaType::Avro,
+        schema: super::contracts::tests::CHECKOUT_AVSC.into(),
+        key_field: terms.key_field,
+        data_subject_field: terms.subject_field,
+        pii_fields: terms.pii_fields,
+        validations: terms.validations,
+        state: strm_model::ContractState::Active,
+        public: false,
+    }
+}
+
+fn checkout(session: &str, customer: &str) -> Json {
+    json!({"strmMeta": {"consentLevels": [0, 1, 2]}, "session_id": session,
+        "email": format!("{customer}@example.com"),
+        "customer": {"id": customer, "tier": 1}, "items": []})
+}
+
+#[tokio::test]
+async fn egress_skips_events_whose_key_was_destroyed_after_they_were_published() {
+    let f = fixture();
+    let mut granular = f.plane.subscribe(&principal(Some("level0-1"))).unwrap();
+    let mut source = f.plane.subscribe(&principal(None)).unwrap();
+    for (session, customer) in [("s-1", "alice"), ("s-2", "bob")] {
+        let body = checkout(session, customer).to_string();
+        f.plane
+            .ingest(
+                &principal(None),
+                IngestRequest {
+                    schema_ref: Some("acme/checkout/1.0.0"),
+                    serialization_type: Some("application/json"),
+                    body: body.as_bytes(),
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    // Alice is forgotten before the tail renders her event: it must not come out.
+    let destroyed = f
+        .plane
+        .store()
+        .forget_subjects(ACCOUNT, &["alice".to_string()])
+        .unwrap();
+    assert_eq!(destroyed, 1);
+    let e: Json = serde_json::from_str(&granular.next().await.unwrap().unwrap()).unwrap();
+    assert_eq!(e["email"], "bob@example.com");
+    assert!(cipher(&e["customer"]["id"]), "level 2 stays encrypted: {e}");
+    // The source stream still delivers both, ciphertext and all.
+    for _ in 0..2 {
+        let e: Json = serde_json::from_str(&source.next().await.unwrap().unwrap()).unwrap();
+        assert!(cipher(&e["email"]) && cipher(&e["customer"]["id"]), "{e}");
+    }
 }

@@ -4,6 +4,7 @@
 
 mod accounts;
 mod consent;
+mod contracts;
 mod exporters;
 pub mod nodes;
 mod objects;
@@ -11,6 +12,7 @@ mod openapi;
 mod schemas;
 mod sinks;
 mod streams;
+mod subjects;
 mod usage;
 
 use axum::Router;
@@ -60,6 +62,8 @@ pub fn table() -> Vec<Route> {
         usage::routes(),
         objects::routes(),
         schemas::routes(),
+        contracts::routes(),
+        subjects::routes(),
         nodes::routes(),
         crate::dataplane::routes::routes()
             .into_iter()

@@ -38,7 +38,9 @@ impl ActiveKey {
     }
 }
 
-type KeyCache = HashMap<(String, String, u32), DataKey>;
+/// `None` remembers a key that is not there (destroyed with a data subject), so that
+/// views skipping its events do not ask SQLite each time.
+type KeyCache = HashMap<(String, String, u32), Option<DataKey>>;
 type ActiveKeys = HashMap<[u8; 32], Vec<ActiveKey>>;
 
 pub struct KeyStore {
@@ -174,6 +176,11 @@ impl KeyStore {
                 )?;
                 // A clash of random key ids within one stream: draw again.
                 if inserted == 1 {
+                    self.by_id_cache().remove(&(
+                        req.account.to_owned(),
+                        req.stream.to_owned(),
+                        key.key_id,
+                    ));
                     return Ok(key);
                 }
             }
@@ -184,7 +191,7 @@ impl KeyStore {
     pub fn by_id(&self, account: &str, stream: &str, key_id: u32) -> Result<Option<DataKey>> {
         let cache_key = (account.to_owned(), stream.to_owned(), key_id);
         if let Some(k) = self.by_id_cache().get(&cache_key) {
-            return Ok(Some(k.clone()));
+            return Ok(k.clone());
         }
         let key = self.db.blocking(|conn| {
             conn.query_row(
@@ -195,13 +202,11 @@ impl KeyStore {
             )
             .optional()
         })?;
-        if let Some(k) = &key {
-            let mut cache = self.by_id_cache();
-            if cache.len() >= KEY_CACHE_MAX {
-                cache.clear();
-            }
-            cache.insert(cache_key, k.clone());
+        let mut cache = self.by_id_cache();
+        if cache.len() >= KEY_CACHE_MAX {
+            cache.clear();
         }
+        cache.insert(cache_key, key.clone());
         Ok(key)
     }
 
@@ -259,6 +264,41 @@ impl KeyStore {
             self.active_keys().clear();
         }
         Ok(removed)
+    }
+
+    /// Destroys keys for good (a data subject was deleted): their rows, with SQLite's
+    /// `secure_delete` zeroing the bytes, the write-ahead log checkpointed and truncated
+    /// so that no copy of them stays in the data directory, and every cached copy.
+    /// Returns how many keys were destroyed.
+    pub fn destroy(&self, account: &str, keys: &[(String, u32)]) -> Result<usize> {
+        let destroyed = self.db.blocking(|conn| -> rusqlite::Result<usize> {
+            let tx = conn.transaction()?;
+            let mut n = 0;
+            for (stream, key_id) in keys {
+                n += tx.execute(
+                    "DELETE FROM dp_keys WHERE account = ?1 AND stream = ?2 AND key_id = ?3",
+                    params![account, stream, *key_id as i64],
+                )?;
+            }
+            tx.commit()?;
+            crate::db::checkpoint(conn)?;
+            Ok(n)
+        })?;
+        let mut by_id = self.by_id_cache();
+        for (stream, key_id) in keys {
+            by_id.insert((account.to_owned(), stream.clone(), *key_id), None);
+        }
+        drop(by_id);
+        self.active_keys().retain(|_, active| {
+            active.retain(|a| {
+                !(a.account == account
+                    && keys
+                        .iter()
+                        .any(|(s, id)| *s == a.stream && *id == a.key.key_id))
+            });
+            !active.is_empty()
+        });
+        Ok(destroyed)
     }
 
     pub(super) fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {

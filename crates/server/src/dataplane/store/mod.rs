@@ -11,6 +11,7 @@
 mod events;
 mod exports;
 mod keys;
+mod subjects;
 #[cfg(test)]
 mod tests;
 mod tokens;
@@ -22,6 +23,7 @@ use std::sync::Arc;
 pub use self::events::EventStore;
 pub use self::exports::{ExportPositions, ExportRecord, Written};
 pub use self::keys::{KeyRequest, KeyStore};
+pub use self::subjects::{LAST_SEEN_GRANULARITY_MS, SubjectStore};
 pub use self::tokens::{Principal, TokenStore};
 pub use self::usage::{Count, Resolution, UsageStore};
 pub use super::eventlog::{AppendError, Encoder, NewEvent, StoredEvent};
@@ -48,6 +50,7 @@ pub struct DataStore {
     /// Shared with the views that decrypt (`render::Renderer`).
     keys: Arc<KeyStore>,
     tokens: TokenStore,
+    subjects: SubjectStore,
     exports: ExportPositions,
     events: EventStore,
     usage: UsageStore,
@@ -72,6 +75,7 @@ impl DataStore {
         Ok(DataStore {
             keys: Arc::new(KeyStore::new(db.clone(), keyring)),
             tokens: TokenStore::new(db.clone()),
+            subjects: SubjectStore::new(db.clone()),
             exports: ExportPositions::new(db.clone()),
             usage: UsageStore::new(db.clone()),
             events,
@@ -86,6 +90,10 @@ impl DataStore {
 
     pub fn tokens(&self) -> &TokenStore {
         &self.tokens
+    }
+
+    pub fn subjects(&self) -> &SubjectStore {
+        &self.subjects
     }
 
     pub fn exports(&self) -> &ExportPositions {
@@ -123,6 +131,7 @@ impl DataStore {
     ) -> Result<(usize, usize)> {
         let events = self.events.prune(events_before_ms)?;
         let keys = self.keys.prune(keys_before_ms)?;
+        self.subjects.prune()?;
         self.tokens.prune(events_before_ms)?;
         self.usage.prune(
             events_before_ms.div_euclid(1000),
@@ -131,10 +140,21 @@ impl DataStore {
         Ok((events, keys))
     }
 
+    /// Deletes data subjects: destroys every key that encrypted their personal data
+    /// (and so every other event those keys encrypted) and forgets them. Returns how
+    /// many keys were destroyed.
+    pub fn forget_subjects(&self, account: &str, subjects: &[String]) -> Result<usize> {
+        let keys = self.subjects.keys_of(account, subjects)?;
+        let destroyed = self.keys.destroy(account, &keys)?;
+        self.subjects.forget(account, subjects, &keys)?;
+        Ok(destroyed)
+    }
+
     /// Forgets a stream's (or output's) events, keys, tokens and exporter positions.
     pub fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
         self.events.delete_stream(account, stream)?;
         self.keys.delete_stream(account, stream)?;
+        self.subjects.prune()?;
         self.tokens.delete_stream(account, stream)?;
         self.usage.delete_stream(account, stream)?;
         self.exports.delete_stream(account, stream)
