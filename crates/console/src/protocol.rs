@@ -117,7 +117,8 @@ pub enum Request {
         sink_type: SinkType,
         key: String,
     },
-    /// Which fields of a schema are personal data, for the inspector.
+    /// Which fields of a schema (a built-in's id) or a data contract (its ref) are
+    /// personal data, for the inspector.
     SchemaContract(String),
     /// Writes events, one JSON a line, to a new file (0600).
     SaveLines {

@@ -65,11 +65,15 @@ impl Inspector {
         }
     }
 
-    /// The event's `strmMeta.schemaId`, whose contract marks its PII.
+    /// What names the event's contract, whose terms mark its PII: a built-in schema's
+    /// `strmMeta.schemaId`, else a data contract's `strmMeta.eventContractRef`.
     pub fn schema_id(&self) -> Option<String> {
         let v: Value = serde_json::from_str(&self.text).ok()?;
-        v.pointer("/strmMeta/schemaId")?
-            .as_str()
+        let meta = v.get("strmMeta")?;
+        ["schemaId", "eventContractRef"]
+            .iter()
+            .filter_map(|k| meta.get(*k)?.as_str())
+            .find(|id| !id.is_empty())
             .map(str::to_string)
     }
 
@@ -145,7 +149,7 @@ pub fn looks_encrypted(value: &str) -> bool {
 pub fn explain_meta(field: &str) -> Option<&'static str> {
     Some(match field {
         "schemaId" => "the schema the event was sent with; its contract names the personal fields",
-        "eventContractRef" => "the data contract the event was sent with",
+        "eventContractRef" => "the data contract the event was sent with; its terms name the personal fields",
         "nonce" => "a random number the server set on arrival",
         "timestamp" => "when the server accepted the event (epoch milliseconds)",
         "keyLink" => {
@@ -356,6 +360,23 @@ mod tests {
             "{shown}"
         );
         assert!(looks_encrypted(CIPHER) && !looks_encrypted("customer-7"));
+    }
+
+    #[test]
+    fn an_event_names_its_contract_by_schema_id_or_by_data_contract_ref() {
+        let named = |meta: &str| {
+            let event = format!(r#"{{"strmMeta":{meta},"session_id":"s"}}"#);
+            Inspector::new("stream shop".into(), event, Seen::Stream, BTreeMap::new()).schema_id()
+        };
+        assert_eq!(
+            named(r#"{"eventContractRef":"acme/checkout/1.0.0","consentLevels":[0]}"#).as_deref(),
+            Some("acme/checkout/1.0.0")
+        );
+        assert_eq!(
+            named(r#"{"schemaId":"clickstream","eventContractRef":""}"#).as_deref(),
+            Some("clickstream")
+        );
+        assert_eq!(named(r#"{"eventContractRef":""}"#), None);
     }
 
     #[test]

@@ -5,7 +5,7 @@ use futures::StreamExt;
 
 use crate::protocol::{Answer, ExporterRef, OBJECT_SHOWN_MAX, Payload, Request};
 use strm_client::{ApiClient, ClientError, ObjectQuery, UsageQuery};
-use strm_model::now_epoch_ms;
+use strm_model::{ContractRef, SchemaContract, now_epoch_ms};
 
 /// Status requests in flight at once when the account has many exporters.
 const STATUS_PARALLEL: usize = 8;
@@ -80,7 +80,18 @@ pub async fn execute(client: &ApiClient, req: Request) -> Result<Answer, ClientE
                 size,
             }
         }
-        Request::SchemaContract(id) => Answer::SchemaContract(client.schema_contract(&id).await?),
+        Request::SchemaContract(id) => Answer::SchemaContract(match id.parse::<ContractRef>() {
+            // A data contract's ref (`acme/checkout/1.0.0`): its own terms.
+            Ok(reference) => {
+                let c = client.get_data_contract(&reference).await?;
+                SchemaContract {
+                    schema_id: id,
+                    key_field: c.key_field,
+                    pii_fields: c.pii_fields,
+                }
+            }
+            Err(_) => client.schema_contract(&id).await?,
+        }),
         Request::SaveLines {
             path,
             lines: Payload(lines),
