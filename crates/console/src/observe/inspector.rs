@@ -149,7 +149,9 @@ pub fn looks_encrypted(value: &str) -> bool {
 pub fn explain_meta(field: &str) -> Option<&'static str> {
     Some(match field {
         "schemaId" => "the schema the event was sent with; its contract names the personal fields",
-        "eventContractRef" => "the data contract the event was sent with; its terms name the personal fields",
+        "eventContractRef" => {
+            "the data contract the event was sent with; its terms name the personal fields"
+        }
         "nonce" => "a random number the server set on arrival",
         "timestamp" => "when the server accepted the event (epoch milliseconds)",
         "keyLink" => {
