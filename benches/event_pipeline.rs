@@ -170,6 +170,22 @@ fn event_pipeline(c: &mut Criterion) {
         return;
     }
 
+    // `EVENT_PIPELINE_LOOP="CASE COUNT"`: no criterion, just COUNT events of one case,
+    // for `valgrind --tool=callgrind` (instructions of two counts, subtracted, per event).
+    if let Ok(spec) = std::env::var("EVENT_PIPELINE_LOOP") {
+        let (case, count) = spec
+            .split_once(' ')
+            .expect("EVENT_PIPELINE_LOOP=\"CASE COUNT\"");
+        let (_, schema, bodies) = cases
+            .iter()
+            .find(|(name, ..)| *name == case)
+            .expect("a case");
+        let count: usize = count.parse().expect("a count");
+        for body in bodies.iter().cycle().take(count) {
+            std::hint::black_box(stored_json(*schema, body));
+        }
+        return;
+    }
     let mut group = c.benchmark_group("event_pipeline");
     group.throughput(Throughput::Elements(1));
     for (name, schema, bodies) in &cases {

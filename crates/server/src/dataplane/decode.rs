@@ -101,8 +101,15 @@ pub fn decode(schema: &EventSchema, format: Format, body: &[u8]) -> Result<Value
         (EventFormat::Avro(avro), Format::AvroBinary) => avro,
         (EventFormat::Avro(_), Format::Json) => return json_event(schema, body),
         (EventFormat::JsonSchema(validator), Format::Json) => {
-            json_event::validate(validator, body)?;
-            return json_event(schema, body);
+            // Read once: validated as read, then made an event (an object, `strmMeta`
+            // complete) as `json_event` does.
+            let mut event = json_event::read_any(body)?;
+            json_event::validate(validator, &event, body)?;
+            if !matches!(event, Value::Record(_)) {
+                return json_event::read(body);
+            }
+            json_event::complete_meta(&mut event);
+            return Ok(event);
         }
         (EventFormat::JsonSchema(_), Format::AvroBinary) => {
             return Err(Invalid::new(

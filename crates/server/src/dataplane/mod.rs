@@ -16,6 +16,7 @@ pub mod eventlog;
 pub mod exporter;
 pub mod field_path;
 pub mod json_event;
+pub mod json_instance;
 pub mod objects;
 pub mod pipeline;
 pub mod render;

@@ -139,7 +139,7 @@ pub enum EventFormat {
     /// An Avro record: events in Avro binary, Avro-JSON or plain JSON.
     Avro(AvroSchema),
     /// A JSON Schema document: plain JSON events, validated by it.
-    JsonSchema(Box<jsonschema::Validator>),
+    JsonSchema(Box<super::json_event::EventValidator>),
 }
 
 impl std::fmt::Debug for EventFormat {

@@ -7,6 +7,9 @@ use jsonschema::Draft;
 use serde_json::{Value, json};
 use strm_model::resolve_json_ref;
 
+use crate::dataplane::json_event::EventValidator;
+use crate::dataplane::json_instance::AvroJson;
+
 use super::compile::{FieldInfo, Kind};
 use strm_model::Invalid;
 
@@ -40,8 +43,8 @@ fn draft_of(document: &Value) -> Result<Draft, Invalid> {
 }
 
 /// Parses and compiles a schema text, adding `strmMeta` when it has none: the document,
-/// its validator and the text to keep.
-pub fn parse_with_meta(text: &str) -> Result<(Value, jsonschema::Validator, String), Invalid> {
+/// its validators and the text to keep.
+pub fn parse_with_meta(text: &str) -> Result<(Value, EventValidator, String), Invalid> {
     let fail = |problem: String| Invalid::new("schema", problem, JSON_SCHEMA_RULE);
     let mut document: Value =
         serde_json::from_str(text).map_err(|e| fail(format!("is not JSON ({e})")))?;
@@ -60,7 +63,7 @@ pub fn parse_with_meta(text: &str) -> Result<(Value, jsonschema::Validator, Stri
         properties.insert("strmMeta".into(), standard_meta());
         document.to_string()
     };
-    let validator = jsonschema::options()
+    let for_errors = jsonschema::options()
         .with_draft(draft)
         .build(&document)
         .map_err(|e| {
@@ -69,6 +72,15 @@ pub fn parse_with_meta(text: &str) -> Result<(Value, jsonschema::Validator, Stri
                 location(e.instance_path().as_str())
             ))
         })?;
+    // The same document and options, so it cannot fail where the first did not.
+    let on_events = jsonschema::options_for::<AvroJson>()
+        .with_draft(draft)
+        .build(&document)
+        .map_err(|e| fail(format!("is not a valid JSON Schema ({e})")))?;
+    let validator = EventValidator {
+        on_events,
+        for_errors,
+    };
     Ok((document, validator, text))
 }
 
