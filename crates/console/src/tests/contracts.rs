@@ -123,7 +123,11 @@ fn archiving_a_contract_is_a_call_of_its_own_and_public_ones_cannot_be() {
         app.flash.as_ref().unwrap().text,
         "Archived data contract acme/checkout/1.0.0"
     );
-    assert_eq!(out.len(), Tab::COUNT + 1, "every tab is listed again, and the usage");
+    assert_eq!(
+        out.len(),
+        Tab::COUNT + 1,
+        "every tab is listed again, and the usage"
+    );
     app.update(ch('j'));
     app.update(ch('d'));
     match app.popups.last() {
