@@ -182,7 +182,7 @@ fn event_pipeline(c: &mut Criterion) {
             .expect("a case");
         let count: usize = count.parse().expect("a count");
         for body in bodies.iter().cycle().take(count) {
-            std::hint::black_box(stored_json(*schema, body));
+            std::hint::black_box(stored_json(*schema, body, false));
         }
         return;
     }
