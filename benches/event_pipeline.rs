@@ -7,10 +7,10 @@
 //! the clickstream with the event's usage counted (`dataplane::usage`), as `POST /event`
 //! does after the store.
 //!
-//! For instruction counts, `STRM_BENCH_LOOP=N` runs N clickstream events (after a warm-up
-//! round of 1,000 of each case) without criterion and exits; `STRM_BENCH_COUNT=1` counts
-//! each one's usage too: `valgrind --tool=callgrind` on the bench binary with N = 12,000
-//! and 2,000 gives the instructions of 10,000 events (BENCHMARKS.md).
+//! For instruction counts, `EVENT_PIPELINE_LOOP="CASE N"` runs N events of one case (after a
+//! warm-up round of 1,000 of each case) without criterion and exits; `STRM_BENCH_COUNT=1`
+//! counts each one's usage too: `valgrind --tool=callgrind` on the bench binary with
+//! N = 12,000 and 2,000 gives the instructions of 10,000 events (BENCHMARKS.md).
 
 // The integration tests' support; a bench uses only part of it.
 #[allow(dead_code, unused_imports)]
@@ -158,18 +158,6 @@ fn event_pipeline(c: &mut Criterion) {
             stored_json(*schema, body, true);
         }
     }
-    if let Some(n) = std::env::var("STRM_BENCH_LOOP")
-        .ok()
-        .and_then(|n| n.parse::<usize>().ok())
-    {
-        let count = std::env::var("STRM_BENCH_COUNT").is_ok_and(|v| v == "1");
-        let (_, schema, bodies) = &cases[0];
-        for body in bodies.iter().cycle().take(n) {
-            std::hint::black_box(stored_json(*schema, body, count));
-        }
-        return;
-    }
-
     // `EVENT_PIPELINE_LOOP="CASE COUNT"`: no criterion, just COUNT events of one case,
     // for `valgrind --tool=callgrind` (instructions of two counts, subtracted, per event).
     if let Ok(spec) = std::env::var("EVENT_PIPELINE_LOOP") {
@@ -181,8 +169,9 @@ fn event_pipeline(c: &mut Criterion) {
             .find(|(name, ..)| *name == case)
             .expect("a case");
         let count: usize = count.parse().expect("a count");
+        let usage = std::env::var("STRM_BENCH_COUNT").is_ok_and(|v| v == "1");
         for body in bodies.iter().cycle().take(count) {
-            std::hint::black_box(stored_json(*schema, body, false));
+            std::hint::black_box(stored_json(*schema, body, usage));
         }
         return;
     }
