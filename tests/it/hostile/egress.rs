@@ -13,8 +13,12 @@ use crate::server::raw::Raw;
 use crate::support::{LocalServer, click};
 
 /// Events sent, one after the other, while the tail does not read: far more than the
-/// server buffers (16 here) plus what the sockets between them hold.
+/// server buffers (16 here) plus what the websocket's write buffer (1 MiB) and the
+/// sockets between them hold, whatever the machine's speed.
 const SENT: usize = 2000;
+/// Each event's url carries this many bytes more, so that what was sent (about 4 MB)
+/// cannot fit in those buffers: with short events 2,000 of them did, on a loaded machine.
+const PADDING: usize = 2000;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_tail_that_falls_behind_is_closed_with_the_count_it_missed() {
@@ -36,11 +40,12 @@ async fn a_tail_that_falls_behind_is_closed_with_the_count_it_missed() {
         .unwrap();
 
     let sender = s.client(&s.stream);
+    let padding = "x".repeat(PADDING);
     for n in 0..SENT {
         let e = click(
             &format!("s{}", n % 50),
             &[0, 1],
-            &format!("https://a.io/{n}"),
+            &format!("https://a.io/{n}/{padding}"),
         );
         sender.send_json("clickstream", &e).await.unwrap();
     }
@@ -50,7 +55,7 @@ async fn a_tail_that_falls_behind_is_closed_with_the_count_it_missed() {
     let reason = loop {
         match tokio::time::timeout(Duration::from_secs(20), ws.next()).await {
             Ok(Some(Ok(Message::Text(text)))) => {
-                let expected = format!("\"https://a.io/{received}\"");
+                let expected = format!("\"https://a.io/{received}/x");
                 assert!(
                     text.contains(&expected),
                     "event {received} comes next: {text}"
