@@ -195,8 +195,8 @@ fn cluster(c: &mut Criterion) {
     let rate = median(&rates[2]) / 2.0;
     let (samples, lost) = rt.block_on(async {
         let on_node2 = target(&s3, &r3b.url()).await;
-        let mut tail = s3.client(&s3.output).receive(true).await.unwrap();
-        egress_probes(&on_node2, &on_node2, &mut tail, rate, IN_FLIGHT).await
+        let output = s3.client(&s3.output);
+        egress_probes(&on_node2, &on_node2, &output, rate, IN_FLIGHT).await
     });
     let mut sorted = samples;
     sorted.sort();

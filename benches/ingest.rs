@@ -11,8 +11,8 @@
 #[allow(dead_code, unused_imports)]
 #[path = "../tests/support/mod.rs"]
 mod support;
+use support::LocalServer;
 use support::bench::{Target, egress_probes, process_cpu, quantile};
-use support::{LocalServer, Scenario};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -20,7 +20,6 @@ use std::time::{Duration, Instant};
 use axum::http::StatusCode;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use strm_client::events::EventClient;
-use strm_model::{ConsentLevelType, OutputCreate};
 use strm_server::routes::middleware;
 
 const IN_FLIGHT: usize = 32;
@@ -35,20 +34,7 @@ struct Setup {
 
 async fn setup() -> Setup {
     let server = LocalServer::start().await;
-    let all = OutputCreate {
-        name: "all".into(),
-        consent_level_type: ConsentLevelType::Cumulative,
-        consent_levels: vec![1],
-        ..Default::default()
-    };
-    let s = Scenario::new(
-        &server.url(),
-        server.dir(),
-        "bench@example.com",
-        "bench",
-        all,
-    )
-    .await;
+    let s = server.all_events("bench@example.com", "bench").await;
     let token = s.client(&s.stream).authenticate().await.unwrap().id_token;
 
     let bare = || {
@@ -181,8 +167,7 @@ fn ingest(c: &mut Criterion) {
     // on the output's websocket. A probe dropped that way counts as lost, not as a time.
     let load_rate = median(4) / 2.0;
     let (samples, lost) = rt.block_on(async {
-        let mut tail = s.output.receive(true).await.unwrap();
-        egress_probes(&s.event, &s.event, &mut tail, load_rate, IN_FLIGHT).await
+        egress_probes(&s.event, &s.event, &s.output, load_rate, IN_FLIGHT).await
     });
     let mut sorted = samples.clone();
     sorted.sort();

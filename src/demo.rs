@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use crate::simulate::{LocalHost, SimulateArgs, SimulationReport, Target, simulate};
+use crate::simulate::{LocalHost, SimulateArgs, SimulationReport, Target, builtin_plan, simulate};
 use color_eyre::eyre::{Result, bail, eyre};
 use strm_client::ApiClient;
 use strm_client::secrets::{SavedSecret, SecretStore};
@@ -238,6 +238,8 @@ pub async fn demo(
         rate: args.rate,
         count: args.count,
         schema: "clickstream".into(),
+        contract: None,
+        file: None,
         client_id: Some(stream.client_id.clone()),
         client_secret: Some(Secret::new(stream.client_secret.clone())),
         json: false,
@@ -249,7 +251,8 @@ pub async fn demo(
         client_id: stream.client_id,
         client_secret: stream.client_secret,
     };
-    let report = simulate(&sim, &target, Some(&mut host), out).await?;
+    let plan = builtin_plan(&sim)?;
+    let report = simulate(&sim, &target, &plan, Some(&mut host), out).await?;
     host.shutdown().await;
     Ok(report)
 }

@@ -47,6 +47,10 @@ pub struct RunOptions {
     pub event_replicas: usize,
     /// `serve --node-name`.
     pub node_name: Option<String>,
+    /// Timeouts and caps of client connections.
+    pub connections: strm_server::listen::ConnectionLimits,
+    /// Make a new master key and seal the stored secrets with it before serving.
+    pub rotate_master_key: bool,
 }
 
 impl Default for RunOptions {
@@ -57,6 +61,8 @@ impl Default for RunOptions {
             event_store: EventStoreOption::Local,
             event_replicas: 1,
             node_name: None,
+            connections: Default::default(),
+            rotate_master_key: false,
         }
     }
 }
@@ -140,6 +146,10 @@ async fn run(
     config.event_store = options.event_store;
     config.event_replicas = options.event_replicas;
     config.node_name = options.node_name;
+    config.connections = options.connections;
+    // STRM_MASTER_KEY (and STRM_PREVIOUS_MASTER_KEY) when set, else `master.key`.
+    config.master_key = strm_server::master_key::MasterKeyConfig::from_env();
+    config.master_key.rotate = options.rotate_master_key;
     if let Some(addr) = options.addr {
         let mut handle = strm_server::start(ServerConfig { addr, ..config }).await?;
         return publish(server_dir, &mut handle, lock).map(|url| LocalBackend {

@@ -72,6 +72,14 @@ pub enum Command {
     /// List the live nodes of the server's cluster.
     #[command(subcommand)]
     Nodes(NodesCommand),
+    /// Register, list and archive data contracts (your own event definitions).
+    #[command(subcommand, name = "data-contracts")]
+    DataContracts(super::contracts::DataContractsCommand),
+    /// List and forget data subjects (the people your events are about).
+    #[command(subcommand, name = "data-subjects")]
+    DataSubjects(super::contracts::DataSubjectsCommand),
+    /// Events a stream (or one of its outputs) got per time window, as CSV or JSON.
+    Usage(UsageArgs),
     /// Run the local Stream Machine server until Ctrl-C.
     Serve(ServeArgs),
     /// Send simulated events to a stream.
@@ -247,6 +255,40 @@ pub enum SinksCommand {
         #[arg(value_name = "sink-type", value_parser = sink_type_parser(), ignore_case = true)]
         sink_type: SinkType,
     },
+    /// List the objects in a sink's bucket (every page, unless --limit is given).
+    Objects {
+        /// The name of the sink.
+        #[arg(value_name = "sink-name", add = ArgValueCompleter::new(names::sinks))]
+        name: String,
+        /// Only keys starting with this, e.g. a folder: level01/
+        #[arg(long, value_name = "TEXT", default_value = "")]
+        prefix: String,
+        /// List folders: the objects directly under the prefix and the folders below it.
+        #[arg(long)]
+        folders: bool,
+        /// One page of at most this many objects (1-1000), with "next" when there is more.
+        #[arg(long, value_name = "INT")]
+        limit: Option<String>,
+        /// Start after this key (the "next" of a previous page).
+        #[arg(long, value_name = "TEXT")]
+        after: Option<String>,
+        /// The type of the sink (when two sinks share the name).
+        #[arg(long, value_parser = sink_type_parser(), ignore_case = true)]
+        sink_type: Option<SinkType>,
+    },
+    /// Write an object of a sink's bucket to stdout.
+    #[command(name = "get-object")]
+    GetObject {
+        /// The name of the sink.
+        #[arg(value_name = "sink-name", add = ArgValueCompleter::new(names::sinks))]
+        name: String,
+        /// The object's key, as `sinks objects` lists it.
+        #[arg(value_name = "key")]
+        key: String,
+        /// The type of the sink (when two sinks share the name).
+        #[arg(long, value_parser = sink_type_parser(), ignore_case = true)]
+        sink_type: Option<SinkType>,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,6 +343,41 @@ pub enum ExportersCommand {
         #[command(flatten)]
         which: WhichExporter,
     },
+    /// Show an exporter's status: state, last batch, totals, pending events, last error.
+    Status {
+        /// Name of the stream or output the exporter reads.
+        #[arg(value_name = "streamName", add = ArgValueCompleter::new(names::streams_and_outputs))]
+        stream: String,
+        #[command(flatten)]
+        which: WhichExporter,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// The stream whose events are counted.
+    #[arg(value_name = "name", add = ArgValueCompleter::new(names::streams))]
+    pub stream: String,
+    /// Count what this output of the stream delivered instead.
+    #[arg(long, value_name = "TEXT", add = ArgValueCompleter::new(names::outputs))]
+    pub output: Option<String>,
+    /// Start: epoch milliseconds or RFC 3339 (default: 24 hours before --until).
+    #[arg(long, value_name = "TIME")]
+    pub from: Option<String>,
+    /// End: epoch milliseconds or RFC 3339 (default: now).
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+    /// Window length in seconds (1-86400).
+    #[arg(
+        long,
+        value_name = "INT",
+        default_value = "300",
+        allow_negative_numbers = true
+    )]
+    pub by: String,
+    /// Print the API's JSON instead of CSV.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]
@@ -348,8 +425,11 @@ pub struct ServeArgs {
     /// Where the server keeps its database and buckets (default: the data directory).
     #[arg(long, value_name = "DIR")]
     pub data_dir: Option<PathBuf>,
-    /// An account to create when missing (repeatable).
-    #[arg(long = "user", value_name = "EMAIL:PASSWORD")]
+    /// An account to create when missing, or whose password to reset (repeatable). Its
+    /// password comes from --password-file, else STRM_TUI_PASSWORD, else a prompt. The
+    /// old form EMAIL:PASSWORD still works but shows the password to every user of the
+    /// machine (`ps`).
+    #[arg(long = "user", value_name = "EMAIL")]
     pub users: Vec<Secret>,
     /// Where events are kept: `local` (the data directory's own log) or the
     /// comma-separated nats:// URLs of a NATS JetStream cluster that several nodes share.
@@ -368,6 +448,25 @@ pub struct ServeArgs {
     /// port).
     #[arg(long, value_name = "NAME")]
     pub node_name: Option<String>,
+    /// A file whose first line is the password of every --user EMAIL (keep it 0600).
+    #[arg(long, value_name = "FILE")]
+    pub password_file: Option<PathBuf>,
+    /// Seconds a client has to send a request's headers; a connection idle this long is
+    /// closed.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub header_timeout: u64,
+    /// Connections at once (default: as many as the open-files limit allows, less a
+    /// reserve).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: Option<u64>,
+    /// Connections at once from one client address.
+    #[arg(long, value_name = "N", default_value_t = 512, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_address: u64,
+    /// Make a new master key (master.key) and seal the stored sink credentials and
+    /// encryption keys with it before serving. A key given in STRM_MASTER_KEY is rotated
+    /// by starting with the new one there and the old one in STRM_PREVIOUS_MASTER_KEY.
+    #[arg(long)]
+    pub rotate_master_key: bool,
 }
 
 /// Sink types by their API names (`S3`, `GCLOUD`); any case is accepted, so the seed's

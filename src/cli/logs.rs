@@ -1,8 +1,11 @@
-//! `serve`'s log on stderr: `RUST_LOG` filters (`info` by default), and one known warning
-//! that says nothing a user can act on is left out — every other warning stays.
+//! `serve`'s log on stderr: `RUST_LOG` filters (`info` by default), below `info` only
+//! strm-tui's own targets speak (`strm_model::logs`: libraries log websocket frames —
+//! decrypted events — and headers there), and one known warning that says nothing a user
+//! can act on is left out — every other warning stays.
 
 use tracing::field::{Field, Visit};
 use tracing::{Event, Subscriber};
+use tracing_subscriber::filter::filter_fn;
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
 use tracing_subscriber::util::SubscriberInitExt;
 use tracing_subscriber::{EnvFilter, fmt};
@@ -45,6 +48,10 @@ pub fn to_stderr() {
     let _ = tracing_subscriber::registry()
         .with(QuietKnownNoise)
         .with(filter)
+        .with(filter_fn(|meta| {
+            *meta.level() <= tracing::Level::INFO
+                || strm_model::logs::verbose_allowed(meta.target())
+        }))
         .with(fmt::layer().with_writer(std::io::stderr))
         .try_init();
 }

@@ -5,10 +5,12 @@
 pub mod args;
 mod auth;
 pub mod complete;
+mod contracts;
 pub mod help;
 mod logs;
 pub(crate) mod names;
 mod nodes;
+mod observe;
 mod output;
 mod prompt;
 mod resources;
@@ -148,6 +150,9 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
         Command::Exporters(cmd) => resources::exporters(cmd, &backend).await,
         Command::ConsentLevels(cmd) => resources::consent_levels(cmd, &backend).await,
         Command::Nodes(cmd) => nodes::run(cmd, &backend).await,
+        Command::DataContracts(cmd) => contracts::data_contracts(cmd, &backend).await,
+        Command::DataSubjects(cmd) => contracts::data_subjects(cmd, &backend).await,
+        Command::Usage(args) => observe::usage(args, &backend).await,
         Command::Serve(_)
         | Command::Simulate(_)
         | Command::Demo(_)
@@ -167,6 +172,7 @@ fn changes_data(command: &Command) -> bool {
         ConsentLevelsCommand as C, ExportersCommand as E, OutputsCommand as O, SinksCommand as Si,
         StreamsCommand as St,
     };
+    use contracts::{DataContractsCommand as Dc, DataSubjectsCommand as Ds};
     matches!(
         command,
         Command::Streams(St::Create { .. } | St::Delete { .. })
@@ -174,6 +180,8 @@ fn changes_data(command: &Command) -> bool {
             | Command::Sinks(Si::Create { .. } | Si::Delete { .. })
             | Command::Exporters(E::Create { .. } | E::Delete { .. })
             | Command::ConsentLevels(C::Create { .. } | C::Delete { .. })
+            | Command::DataContracts(Dc::Create { .. } | Dc::Delete { .. })
+            | Command::DataSubjects(Ds::Delete { .. })
     )
 }
 
@@ -311,6 +319,13 @@ mod tests {
         assert!(!changes(&["streams", "list"]));
         assert!(!changes(&["exporters", "get", "level0-1", "-en", "s3"]));
         assert!(!changes(&["auth", "show"]));
+        assert!(changes(&["data-subjects", "delete", "alice"]));
+        assert!(changes(&[
+            "data-contracts",
+            "delete",
+            "acme/checkout/1.0.0"
+        ]));
+        assert!(!changes(&["data-contracts", "list"]));
     }
 
     #[test]

@@ -1,5 +1,5 @@
-//! Names from the API for shell completion: streams, outputs, sinks, exporters and
-//! consent levels of the account the CLI would use (`--api-url` or `STRM_API_URL` with
+//! Names from the API for shell completion: streams, outputs, sinks, exporters,
+//! consent levels and data contracts of the account the CLI would use (`--api-url` or `STRM_API_URL` with
 //! its stored login, else the local server, started or joined as every command does).
 //! A completion never fails loudly: no answer in time, or no login, is no names.
 
@@ -180,6 +180,19 @@ pub fn consent_levels(current: &OsStr) -> Vec<CompletionCandidate> {
             .await?
             .into_iter()
             .map(|c| c.id.to_string())
+            .collect())
+    });
+    starting_with(current, names)
+}
+
+/// Data contracts by ref: the account's own and the public ones.
+pub fn data_contracts(current: &OsStr) -> Vec<CompletionCandidate> {
+    let names = ask(async |api| {
+        Ok(api
+            .list_data_contracts()
+            .await?
+            .into_iter()
+            .map(|c| c.reference.to_string())
             .collect())
     });
     starting_with(current, names)

@@ -102,6 +102,7 @@ mod tests {
             version: "0.1.0".into(),
             event_store: "jetstream R3".into(),
             exporters: exporters.iter().map(|e| e.to_string()).collect(),
+            egress: None,
         }
     }
 

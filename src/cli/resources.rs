@@ -141,6 +141,28 @@ pub async fn sinks(cmd: SinksCommand, backend: &Backend) -> CliResult {
             client.delete_sink(&name, sink_type).await?;
             print_line(&format!("Deleted sink {name} ({sink_type})"))
         }
+        SinksCommand::Objects {
+            name,
+            prefix,
+            folders,
+            limit,
+            after,
+            sink_type,
+        } => {
+            let query = strm_client::ObjectQuery {
+                sink_type,
+                prefix,
+                folders,
+                limit: None,
+                after,
+            };
+            super::observe::list_objects(backend, name, query, limit).await
+        }
+        SinksCommand::GetObject {
+            name,
+            key,
+            sink_type,
+        } => super::observe::get_object(backend, &name, &key, sink_type).await,
     }
 }
 
@@ -206,6 +228,15 @@ pub async fn exporters(cmd: ExportersCommand, backend: &Backend) -> CliResult {
                 "Deleted exporter {} of {stream}",
                 which.exporter_name
             ))
+        }
+        ExportersCommand::Status { stream, which } => {
+            rules::check_name("streamName", &stream)?;
+            rules::check_name("exporter-name", &which.exporter_name)?;
+            print_json(
+                &client
+                    .exporter_status(&stream, &which.exporter_name, which.export_keys)
+                    .await?,
+            )
         }
     }
 }

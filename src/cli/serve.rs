@@ -3,11 +3,13 @@
 
 use super::args::ServeArgs;
 use super::output::{CliError, CliResult};
+use super::prompt;
 use crate::local_server as embedded;
 use crate::local_server::RunOptions;
 use strm_client::paths::Paths;
 use strm_model::rules;
 use strm_server as server;
+use strm_server::listen::ConnectionLimits;
 use strm_server::users::LocalAccount;
 
 /// Runs the server of the same directory the console embeds (or `--data-dir`), holding
@@ -21,16 +23,26 @@ pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
     if let Some(name) = &args.node_name {
         rules::check_node_name(name)?;
     }
+    let source = PasswordSource {
+        file: args.password_file,
+        env: std::env::var(PASSWORD_ENV).ok().filter(|p| !p.is_empty()),
+    };
+    let mut users = Vec::new();
+    for user in &args.users {
+        users.push(account(user.expose(), &source)?);
+    }
     let options = RunOptions {
         addr: args.addr,
-        users: args
-            .users
-            .iter()
-            .map(|u| parse_user(u.expose()))
-            .collect::<Result<_, _>>()?,
+        users,
         event_store,
         event_replicas: args.event_replicas,
         node_name: args.node_name,
+        connections: ConnectionLimits {
+            header_timeout: std::time::Duration::from_secs(args.header_timeout),
+            max_connections: args.max_connections.map(|n| n as usize),
+            max_connections_per_address: args.max_connections_per_address as usize,
+        },
+        rotate_master_key: args.rotate_master_key,
     };
     super::logs::to_stderr();
     let local = embedded::start_owned(&server_dir, options)
@@ -52,15 +64,78 @@ pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
     Ok(())
 }
 
-/// `EMAIL:PASSWORD`; the password may itself contain ':'. Messages never show it.
-fn parse_user(text: &str) -> Result<LocalAccount, CliError> {
-    let (email, password) = text.split_once(':').ok_or_else(|| {
-        CliError::Usage(
-            "--user: has no ':'; it is EMAIL:PASSWORD, e.g. strm-bart@example.com:secret-pw".into(),
+/// The environment variable with the password of `--user EMAIL`.
+pub const PASSWORD_ENV: &str = "STRM_TUI_PASSWORD";
+
+/// Where the password of a `--user EMAIL` comes from, first found first: the
+/// `--password-file`, `STRM_TUI_PASSWORD`, else a prompt.
+struct PasswordSource {
+    file: Option<std::path::PathBuf>,
+    env: Option<String>,
+}
+
+impl PasswordSource {
+    fn password(&self, email: &str) -> Result<String, CliError> {
+        if let Some(path) = &self.file {
+            return read_password_file(path);
+        }
+        if let Some(p) = &self.env {
+            return Ok(p.clone());
+        }
+        tokio::task::block_in_place(|| prompt::secret(&format!("Password for {email}"))).map_err(
+            |e| {
+                CliError::Usage(format!(
+                    "--user {email}: no password ({e}); give it in {PASSWORD_ENV}, \
+                     with --password-file FILE, or type it at the prompt"
+                ))
+            },
         )
+    }
+}
+
+/// The first line of the file (without its line end).
+fn read_password_file(path: &std::path::Path) -> Result<String, CliError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        CliError::Failed(format!(
+            "--password-file {}: cannot be read ({e})",
+            path.display()
+        ))
     })?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            eprintln!(
+                "warning: --password-file {}: other users can read it; chmod 600 it",
+                path.display()
+            );
+        }
+    }
+    Ok(text.lines().next().unwrap_or_default().to_string())
+}
+
+/// `EMAIL` (the password from `source`), or the old `EMAIL:PASSWORD` with a warning; the
+/// password may itself contain ':'. Messages never show it.
+fn account(text: &str, source: &PasswordSource) -> Result<LocalAccount, CliError> {
+    let (email, password) = match text.split_once(':') {
+        Some((email, password)) => {
+            eprintln!(
+                "warning: --user {email}:PASSWORD puts the password where every user of this \
+                 machine sees it (ps, shell history); use --user {email} with {PASSWORD_ENV}, \
+                 --password-file FILE or the prompt"
+            );
+            (email, password.to_string())
+        }
+        None => {
+            rules::check_email(text)?;
+            (text, source.password(text)?)
+        }
+    };
     rules::check_email(email)?;
-    rules::check_password(password).map_err(|e| CliError::Usage(format!("--user {email}: {e}")))?;
+    rules::check_password(&password)
+        .map_err(|e| CliError::Usage(format!("--user {email}: {e}")))?;
     Ok(LocalAccount {
         email: email.to_string(),
         password: password.into(),
@@ -71,21 +146,58 @@ fn parse_user(text: &str) -> Result<LocalAccount, CliError> {
 mod tests {
     use super::*;
 
+    fn no_source() -> PasswordSource {
+        PasswordSource {
+            file: None,
+            env: Some("from-the-environment".into()),
+        }
+    }
+
     #[test]
-    fn users_are_email_colon_password() {
-        let user = parse_user("strm-bart@example.com:pass:word").unwrap();
+    fn the_old_form_is_email_colon_password() {
+        let user = account("strm-bart@example.com:pass:word", &no_source()).unwrap();
         assert_eq!(user.email, "strm-bart@example.com");
         assert_eq!(user.password.expose(), "pass:word");
-        let err = parse_user("strm-bart@example.com:short").unwrap_err();
+        let err = account("strm-bart@example.com:short", &no_source()).unwrap_err();
         let msg = err.message();
         assert!(msg.contains("password") && msg.contains("8-1024"), "{msg}");
         assert!(
             !msg.contains("short\""),
             "the password is never shown: {msg}"
         );
-        assert!(parse_user("no-colon").is_err());
         assert!(
-            parse_user("nobody:long-enough-pw")
+            account("nobody:long-enough-pw", &no_source())
+                .unwrap_err()
+                .message()
+                .contains("email")
+        );
+    }
+
+    #[test]
+    fn an_email_alone_takes_the_password_from_the_file_first_then_the_environment() {
+        let user = account("strm-bart@example.com", &no_source()).unwrap();
+        assert_eq!(user.password.expose(), "from-the-environment");
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("pw");
+        std::fs::write(&file, "from-the-file\nsecond line\n").unwrap();
+        let source = PasswordSource {
+            file: Some(file),
+            env: Some("from-the-environment".into()),
+        };
+        let user = account("strm-bart@example.com", &source).unwrap();
+        assert_eq!(user.password.expose(), "from-the-file");
+        let missing = PasswordSource {
+            file: Some(dir.path().join("none")),
+            env: None,
+        };
+        let err = account("strm-bart@example.com", &missing).unwrap_err();
+        assert!(
+            err.message().contains("--password-file"),
+            "{}",
+            err.message()
+        );
+        assert!(
+            account("no-at-sign", &no_source())
                 .unwrap_err()
                 .message()
                 .contains("email")

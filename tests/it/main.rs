@@ -8,8 +8,10 @@
 //!   Python driver, the demo;
 //! - `cluster`: nodes on a NATS JetStream event store: the seed's path, egress across
 //!   nodes, NATS failures, exporter leases, purge and retention;
+//! - `contracts`: data contracts and data subjects (bring your own events, forgetting);
 //! - `cli`: the seed's CLI walkthrough, its error paths and exit codes;
-//! - `console`: the full-screen console in a pseudo-terminal.
+//! - `console`: the full-screen console in a pseudo-terminal;
+//! - `observe`: usage, exporter status and bucket objects (`observability.md`).
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -17,5 +19,8 @@ mod support;
 mod cli;
 mod cluster;
 mod console;
+mod contracts;
 mod dataplane;
+mod hostile;
+mod observe;
 mod server;

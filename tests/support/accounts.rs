@@ -17,3 +17,11 @@ pub async fn account(url: &str, dir: &Path, email: &str) -> ApiClient {
     client.create_account(email, PASSWORD).await.unwrap();
     client
 }
+
+/// An account signed up earlier, signed in again (after a restart, on a new address).
+pub async fn sign_in(url: &str, dir: &Path, email: &str) -> ApiClient {
+    let paths = Paths::under(&dir.join(email));
+    let client = ApiClient::with_store(url, CredentialStore::for_api(&paths, url)).unwrap();
+    client.login(email, PASSWORD).await.unwrap();
+    client
+}

@@ -71,17 +71,19 @@ pub fn quantile(sorted: &[Duration], p: f64) -> Duration {
 }
 
 /// Egress latency under load: a background sender keeps `load` at `rate` events/s while
-/// 300 probes sent to `probe` measure send-to-receive on `tail` (a decrypting websocket
+/// 300 probes sent to `probe` measure send-to-receive on a tail of `output` (a decrypting websocket
 /// consumer cannot keep up with everything, and egress drops what a slow consumer
-/// cannot take: a probe dropped that way counts as lost, not as a time). The samples and
+/// cannot take: a probe dropped that way, or the tail closed for falling behind, counts as
+/// lost, not as a time; the tail is then opened again). The samples and
 /// the number lost.
 pub async fn egress_probes(
     load: &Target,
     probe: &Target,
-    tail: &mut strm_client::events::EventReceiver,
+    output: &strm_client::events::EventClient,
     rate: f64,
     in_flight: usize,
 ) -> (Vec<Duration>, u32) {
+    let mut tail = output.receive(true).await.unwrap();
     let background = {
         let load = load.clone();
         tokio::spawn(async move {
@@ -104,11 +106,22 @@ pub async fn egress_probes(
         probe.send_many(marker, 1, 1).await;
         let needle = format!("https://a.io/{marker}\"");
         let seen = tokio::time::timeout(Duration::from_secs(2), async {
-            while !tail.next().await.unwrap().unwrap().contains(&needle) {}
+            loop {
+                match tail.next().await {
+                    Some(Ok(text)) if text.contains(&needle) => return true,
+                    Some(Ok(_)) => {}
+                    // Closed for falling behind (1013): the probe is lost.
+                    _ => return false,
+                }
+            }
         })
         .await;
         match seen {
-            Ok(()) => samples.push(sent.elapsed()),
+            Ok(true) => samples.push(sent.elapsed()),
+            Ok(false) => {
+                lost += 1;
+                tail = output.receive(true).await.unwrap();
+            }
             Err(_) => lost += 1,
         }
     }

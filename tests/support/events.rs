@@ -45,3 +45,40 @@ pub fn count_exported(
     }
     Some(())
 }
+
+/// Raw `POST /event`: status and body text.
+pub async fn post_event(
+    url: &str,
+    token: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (u16, String) {
+    let mut req = reqwest::Client::new()
+        .post(format!("{url}/event"))
+        .bearer_auth(token)
+        .body(body);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let resp = req.send().await.unwrap();
+    (resp.status().as_u16(), resp.text().await.unwrap())
+}
+
+/// Whether a JSON value is an AES-SIV ciphertext as the data plane writes it (base64 of a
+/// Tink envelope: its first byte 1).
+pub fn is_ciphertext(v: &Value) -> bool {
+    use base64::Engine;
+    v.as_str()
+        .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
+        .is_some_and(|raw| raw.len() >= 21 && raw[0] == 1)
+}
+
+/// The next event of a tail as JSON, within 10 s.
+pub async fn next_json(rx: &mut strm_client::events::EventReceiver) -> Value {
+    let text = tokio::time::timeout(std::time::Duration::from_secs(10), rx.next())
+        .await
+        .expect("an event within 10 s")
+        .expect("the tail is open")
+        .unwrap();
+    serde_json::from_str(&text).unwrap()
+}

@@ -49,6 +49,17 @@ pub fn endpoint_credentials(key_id: &str, secret: &str, endpoint: &str) -> Strin
     )
 }
 
+/// An S3 sink whose store cannot be reached: its endpoint is a closed loopback port.
+pub fn unreachable_sink(name: &str, bucket: &str) -> SinkCreate {
+    let closed = crate::support::free_port();
+    let endpoint = format!("http://127.0.0.1:{closed}");
+    sink(
+        name,
+        bucket,
+        Some(endpoint_credentials("AKIA", "s", &endpoint)),
+    )
+}
+
 /// A batch exporter of events to an S3 sink, under the prefix `level01`.
 pub fn exporter(name: &str, sink: &str, interval: i64) -> ExporterCreate {
     ExporterCreate {

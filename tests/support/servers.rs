@@ -54,9 +54,27 @@ impl LocalServer {
         account(&self.url(), self.dir(), email).await
     }
 
+    /// The account `email`, signed up earlier, signed in again.
+    pub async fn account_again(&self, email: &str) -> ApiClient {
+        super::accounts::sign_in(&self.url(), self.dir(), email).await
+    }
+
     /// The seed's scenario for the account `email`.
     pub async fn seed(&self, email: &str) -> Scenario {
         Scenario::seed(&self.url(), self.dir(), email).await
+    }
+
+    /// An account `email` with stream `stream` and its output `all`: CUMULATIVE from level
+    /// 1, so every event of the seed's clickstream reaches it (the benches' set-up).
+    #[allow(dead_code, reason = "only the benches use it")]
+    pub async fn all_events(&self, email: &str, stream: &str) -> Scenario {
+        let all = strm_model::OutputCreate {
+            name: "all".into(),
+            consent_level_type: strm_model::ConsentLevelType::Cumulative,
+            consent_levels: vec![1],
+            ..Default::default()
+        };
+        Scenario::new(&self.url(), self.dir(), email, stream, all).await
     }
 
     /// Stops the server and starts a new one on the same data.
@@ -64,6 +82,17 @@ impl LocalServer {
         let LocalServer { server, dir } = self;
         server.shutdown().await;
         let server = start_server(dir.path(), |_| {}).await;
+        LocalServer { server, dir }
+    }
+
+    /// Stops the server, lets `change` alter its data directory (`dir/server`), and
+    /// starts a new one on it at the same address (so clients keep their sessions).
+    pub async fn restart_with(self, change: impl FnOnce(&Path)) -> LocalServer {
+        let LocalServer { server, dir } = self;
+        let addr = server.addr();
+        server.shutdown().await;
+        change(&dir.path().join("server"));
+        let server = start_server(dir.path(), |c| c.addr = addr).await;
         LocalServer { server, dir }
     }
 

@@ -10,7 +10,7 @@ pub fn venv() -> PathBuf {
     assert!(
         dir.join("bin/python").exists(),
         "no Python virtualenv at {} (set STRM_TUI_VENV, or run scripts/test, which creates it with \
-         moto[server], streammachine-driver==0.0.11 and streammachine-schemas-clickstream-avro==0.2.0)",
+         moto[server], streammachine-driver==0.0.11, streammachine-schemas-clickstream-avro==0.2.0 and schemathesis==4.32.5)",
         dir.display()
     );
     dir

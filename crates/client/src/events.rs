@@ -156,7 +156,10 @@ impl EventClient {
         }
     }
 
-    /// `POST /event` of one serialized event. A 401 triggers one re-authentication.
+    /// `POST /event` of one serialized event, naming its schema as the drivers did: a
+    /// built-in id (`clickstream`) in `Strm-Schema-Id`, a contract ref
+    /// (`acme/checkout/1.0.0`) in `Strm-Schema-Ref`. A 401 triggers one
+    /// re-authentication.
     pub async fn send(
         &self,
         schema_id: &str,
@@ -170,7 +173,7 @@ impl EventClient {
                 .http
                 .post(url.clone())
                 .bearer_auth(&token)
-                .header("Strm-Schema-Id", schema_id)
+                .header(schema_header(schema_id), schema_id)
                 .header("Strm-Serialization-Type", serialization.header())
                 .header(reqwest::header::CONTENT_TYPE, serialization.header())
                 .header("Strm-Driver-Version", env!("CARGO_PKG_VERSION"))
@@ -249,7 +252,16 @@ impl EventClient {
                     reason: other.to_string(),
                 },
             })?;
-        Ok(EventReceiver { ws })
+        Ok(EventReceiver { ws, closed: None })
+    }
+}
+
+/// The header that names a schema: a ref has slashes, an id has none.
+fn schema_header(schema: &str) -> &'static str {
+    if schema.contains('/') {
+        "Strm-Schema-Ref"
+    } else {
+        "Strm-Schema-Id"
     }
 }
 
@@ -257,15 +269,20 @@ pub struct EventReceiver {
     ws: tokio_tungstenite::WebSocketStream<
         tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
     >,
+    closed: Option<(u16, String)>,
 }
 
 impl EventReceiver {
-    /// The next event as JSON text; `None` when the server closes the tail.
+    /// The next event as JSON text; `None` when the server closes the tail
+    /// (`close_reason` says why).
     pub async fn next(&mut self) -> Option<Result<String>> {
         loop {
             match self.ws.next().await? {
                 Ok(Message::Text(t)) => return Some(Ok(t.to_string())),
-                Ok(Message::Close(_)) => return None,
+                Ok(Message::Close(frame)) => {
+                    self.closed = frame.map(|f| (u16::from(f.code), f.reason.to_string()));
+                    return None;
+                }
                 Ok(_) => continue,
                 Err(e) => {
                     return Some(Err(ClientError::Unreachable {
@@ -275,6 +292,17 @@ impl EventReceiver {
                 }
             }
         }
+    }
+}
+
+impl EventReceiver {
+    /// The close code and reason the server ended the tail with: 1013 and "fell behind:
+    /// N events dropped; …" when this receiver did not keep up, 1001 when the server
+    /// stopped or the stream or output was deleted.
+    pub fn close_reason(&self) -> Option<(u16, &str)> {
+        self.closed
+            .as_ref()
+            .map(|(code, reason)| (*code, reason.as_str()))
     }
 }
 

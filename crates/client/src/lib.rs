@@ -8,9 +8,11 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod backend;
+pub mod contract_files;
 mod credentials;
 mod error;
 pub mod events;
+mod observe;
 pub mod paths;
 pub mod secrets;
 pub mod sink_credentials;
@@ -25,10 +27,12 @@ use tokio::sync::Mutex;
 
 pub use credentials::CredentialStore;
 pub use error::ClientError;
+pub use observe::{ObjectPart, ObjectQuery, UsageQuery};
 
 use strm_model::{
-    AuthResponse, ConsentLevel, Exporter, ExporterCreate, LoginRequest, NodeList, Output,
-    OutputCreate, RefreshRequest, Sink, SinkCreate, SinkType, Stream, StreamCreate,
+    AuthResponse, ConsentLevel, ContractRef, DataContract, DataContractCreate, DataSubjectPage,
+    DataSubjectsDelete, DataSubjectsDeleted, Exporter, ExporterCreate, LoginRequest, NodeList,
+    Output, OutputCreate, RefreshRequest, Sink, SinkCreate, SinkType, Stream, StreamCreate,
 };
 
 /// A token this close to its expiry is refreshed before use (the 2021 CLI's rule).
@@ -402,6 +406,66 @@ impl ApiClient {
             .await
     }
 
+    // ---- data contracts ---------------------------------------------------------------
+
+    /// The account's own contracts and the public ones.
+    pub async fn list_data_contracts(&self) -> Result<Vec<DataContract>> {
+        self.get(&["v1", "data-contracts"], &[]).await
+    }
+
+    pub async fn get_data_contract(&self, r: &ContractRef) -> Result<DataContract> {
+        self.get(
+            &["v1", "data-contracts", &r.handle, &r.name, &r.version],
+            &[],
+        )
+        .await
+    }
+
+    pub async fn create_data_contract(&self, req: &DataContractCreate) -> Result<DataContract> {
+        self.put(&["v1", "data-contracts"], req).await
+    }
+
+    /// Archives a contract: events naming it are refused from then on.
+    pub async fn archive_data_contract(&self, r: &ContractRef) -> Result<()> {
+        self.delete(
+            &["v1", "data-contracts", &r.handle, &r.name, &r.version],
+            &[],
+        )
+        .await
+    }
+
+    // ---- data subjects ----------------------------------------------------------------
+
+    /// One page of the account's data subjects, sorted by id.
+    pub async fn list_data_subjects(
+        &self,
+        prefix: Option<&str>,
+        after: Option<&str>,
+        limit: Option<usize>,
+    ) -> Result<DataSubjectPage> {
+        let limit = limit.map(|n| n.to_string());
+        let query: Vec<(&str, &str)> = [
+            ("prefix", prefix),
+            ("after", after),
+            ("limit", limit.as_deref()),
+        ]
+        .into_iter()
+        .filter_map(|(k, v)| Some((k, v?)))
+        .collect();
+        self.get(&["v1", "data-subjects"], &query).await
+    }
+
+    /// Destroys the keys of these data subjects for good.
+    pub async fn delete_data_subjects(&self, ids: &[String]) -> Result<DataSubjectsDeleted> {
+        let body = DataSubjectsDelete {
+            data_subjects: ids.to_vec(),
+        };
+        let text = self
+            .authorized(Method::DELETE, &["v1", "data-subjects"], &[], Some(&body))
+            .await?;
+        self.decode(&text)
+    }
+
     // ---- transport ------------------------------------------------------------------
 
     fn url(&self, segments: &[&str]) -> Result<Url> {
@@ -478,15 +542,27 @@ impl ApiClient {
         query: &[(&str, &str)],
         body: Option<&B>,
     ) -> Result<String> {
+        let answer = self.authorized_bytes(method, segments, query, body).await?;
+        Ok(String::from_utf8_lossy(&answer.body).into_owned())
+    }
+
+    /// `authorized` with the answer's status, headers and bytes as they came.
+    async fn authorized_bytes<B: Serialize>(
+        &self,
+        method: Method,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        body: Option<&B>,
+    ) -> Result<Answer> {
         let mut url = self.url(segments)?;
         if !query.is_empty() {
             url.query_pairs_mut().extend_pairs(query);
         }
         let token = self.access_token().await?;
-        let (status, text) = self
-            .send_raw(method.clone(), url.clone(), Some(&token), body)
+        let answer = self
+            .send_bytes(method.clone(), url.clone(), Some(&token), body)
             .await?;
-        let (status, text) = if status == StatusCode::UNAUTHORIZED {
+        let answer = if answer.status == StatusCode::UNAUTHORIZED {
             let token = {
                 let mut session = self.inner.session.lock().await;
                 // Another task may have refreshed already while this one waited.
@@ -500,16 +576,17 @@ impl ApiClient {
                     _ => self.refresh_locked(&mut session).await?.id_token,
                 }
             };
-            self.send_raw(method, url, Some(&token), body).await?
+            self.send_bytes(method, url, Some(&token), body).await?
         } else {
-            (status, text)
+            answer
         };
-        if status.is_success() {
-            Ok(text)
-        } else if status == StatusCode::UNAUTHORIZED {
-            Err(self.login_required(&ClientError::from_body(401, &text).to_string()))
+        let text = || String::from_utf8_lossy(&answer.body).into_owned();
+        if answer.status.is_success() {
+            Ok(answer)
+        } else if answer.status == StatusCode::UNAUTHORIZED {
+            Err(self.login_required(&ClientError::from_body(401, &text()).to_string()))
         } else {
-            Err(ClientError::from_body(status.as_u16(), &text))
+            Err(ClientError::from_body(answer.status.as_u16(), &text()))
         }
     }
 
@@ -520,6 +597,20 @@ impl ApiClient {
         token: Option<&str>,
         body: Option<&B>,
     ) -> Result<(StatusCode, String)> {
+        let answer = self.send_bytes(method, url, token, body).await?;
+        Ok((
+            answer.status,
+            String::from_utf8_lossy(&answer.body).into_owned(),
+        ))
+    }
+
+    async fn send_bytes<B: Serialize>(
+        &self,
+        method: Method,
+        url: Url,
+        token: Option<&str>,
+        body: Option<&B>,
+    ) -> Result<Answer> {
         let mut req = self.inner.http.request(method, url);
         if let Some(token) = token {
             req = req.bearer_auth(token);
@@ -536,8 +627,13 @@ impl ApiClient {
             *self.inner.node.lock().unwrap_or_else(|e| e.into_inner()) = Some(node.to_owned());
         }
         let status = resp.status();
-        let text = resp.text().await.map_err(|e| self.transport_error(e))?;
-        Ok((status, text))
+        let headers = resp.headers().clone();
+        let body = resp.bytes().await.map_err(|e| self.transport_error(e))?;
+        Ok(Answer {
+            status,
+            headers,
+            body: body.to_vec(),
+        })
     }
 
     fn transport_error(&self, e: reqwest::Error) -> ClientError {
@@ -558,6 +654,13 @@ impl ApiClient {
             ClientError::Unreachable { api, reason }
         }
     }
+}
+
+/// An HTTP answer as it came.
+struct Answer {
+    status: StatusCode,
+    headers: reqwest::header::HeaderMap,
+    body: Vec<u8>,
 }
 
 fn recursive_query(recursive: bool) -> Vec<(&'static str, &'static str)> {

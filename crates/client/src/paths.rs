@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-pub use strm_model::files::{create_private_dir, write_private_file};
+pub use strm_model::files::{create_private_dir, write_new_private_file, write_private_file};
 
 use directories::ProjectDirs;
 

@@ -28,7 +28,7 @@ pub fn read_sink_credentials(path: &Path, sink_type: SinkType) -> Result<String,
 }
 
 /// `~/x` as a shell would read it: typed into a form, no shell expands it.
-fn expand_home(path: &Path) -> PathBuf {
+pub(crate) fn expand_home(path: &Path) -> PathBuf {
     match (path.strip_prefix("~"), std::env::var_os("HOME")) {
         (Ok(rest), Some(home)) => Path::new(&home).join(rest),
         _ => path.to_path_buf(),

@@ -10,6 +10,10 @@ use ratatui::layout::Rect;
 
 use super::forms::Form;
 use super::keymap::Keymap;
+use super::observe::buckets::BucketsView;
+use super::observe::inspector::{Contract, Inspector};
+use super::observe::pulse::PulseView;
+use super::observe::xray::XrayView;
 use super::protocol::{Request, SessionInfo};
 pub use super::resources::{Resources, Tab};
 use super::tail::TailView;
@@ -164,6 +168,14 @@ pub struct CommandLine {
     pub problem: Option<String>,
 }
 
+/// A line asking for a value, and what it is for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    pub title: String,
+    pub text: String,
+    pub problem: Option<String>,
+}
+
 /// The help screen's and the error log's position and search.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Pager {
@@ -196,6 +208,12 @@ pub enum Popup {
     Credentials(CredentialsView),
     Command(CommandLine),
     Tail(Box<TailView>),
+    Xray(Box<XrayView>),
+    Pulse(Box<PulseView>),
+    Buckets(Box<BucketsView>),
+    Inspector(Box<Inspector>),
+    /// The file the tail's shown lines are saved to.
+    SaveTail(Prompt),
 }
 
 impl Popup {
@@ -247,6 +265,13 @@ pub enum Pending {
     Logout,
     /// `:nodes`: the list opens in a popup.
     Nodes,
+    /// Usage and exporter statuses for the tables and the observing views.
+    Observe,
+    /// A listing of the bucket view's folder (`true`: a further page).
+    Objects(bool),
+    Object,
+    Contract(String),
+    Save,
 }
 
 /// Text the loop should put on the clipboard: (what, text).
@@ -294,6 +319,10 @@ pub struct App {
 
     pub copy_out: Vec<CopyOut>,
     pub quit: bool,
+    /// When an open x-ray, pulse or bucket view is refreshed next.
+    pub observe_due: Option<Instant>,
+    /// The contracts of the schemas the inspector has met.
+    pub contracts: HashMap<String, Contract>,
     /// Where the table was drawn (for mouse clicks).
     pub table_area: Cell<Rect>,
 }
@@ -331,6 +360,8 @@ impl App {
             epoch: 0,
             copy_out: Vec::new(),
             quit: false,
+            observe_due: None,
+            contracts: HashMap::new(),
             table_area: Cell::new(Rect::default()),
         }
     }
@@ -368,7 +399,12 @@ impl App {
             .collect();
         if let Some((col, desc)) = view.sort {
             rows.sort_by(|a, b| {
-                let ord = natural_cmp(&a.1[col], &b.1[col]);
+                let (x, y) = (&a.1[col], &b.1[col]);
+                // Numbers (ids, intervals, rates) sort by value, names as a person would.
+                let ord = match (x.parse::<f64>(), y.parse::<f64>()) {
+                    (Ok(p), Ok(q)) => p.total_cmp(&q),
+                    _ => natural_cmp(x, y),
+                };
                 if desc { ord.reverse() } else { ord }
             });
         }
@@ -473,7 +509,18 @@ impl App {
         {
             deadlines.push(at);
         }
+        if let Some(at) = self.observe_due {
+            deadlines.push(at);
+        }
         deadlines.into_iter().min()
+    }
+
+    /// The observing view on top (x-ray, pulse, buckets), whose data refreshes.
+    pub fn observing(&self) -> Option<&Popup> {
+        self.popups
+            .iter()
+            .rev()
+            .find(|p| matches!(p, Popup::Xray(_) | Popup::Pulse(_) | Popup::Buckets(_)))
     }
 }
 

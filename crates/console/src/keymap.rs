@@ -12,6 +12,7 @@ use crate::resources::Tab;
 
 mod defaults;
 mod key;
+mod observe;
 
 pub use key::Key;
 
@@ -29,6 +30,12 @@ pub enum Context {
     Filter,
     /// The help screen and the error log.
     Pager,
+    Xray,
+    Pulse,
+    Buckets,
+    Inspector,
+    /// A line asking for a value (the file a tail is saved to).
+    Prompt,
     /// Editing keys of every text input: form fields, the command line, the filter, a
     /// confirmation's typed name, the help search.
     Text,
@@ -36,15 +43,20 @@ pub enum Context {
 
 impl Context {
     /// In the order the help screen lists them.
-    pub const ALL: [Context; 10] = [
+    pub const ALL: [Context; 15] = [
         Context::Anywhere,
         Context::Main,
         Context::Credentials,
         Context::Tail,
+        Context::Inspector,
+        Context::Xray,
+        Context::Pulse,
+        Context::Buckets,
         Context::Form,
         Context::Confirm,
         Context::Command,
         Context::Filter,
+        Context::Prompt,
         Context::Pager,
         Context::Text,
     ];
@@ -59,8 +71,13 @@ impl Context {
             Context::Form => "Forms",
             Context::Confirm => "Confirmations",
             Context::Command => "Command line (:)",
-            Context::Filter => "Filter (/)",
+            Context::Filter => "Filter (/, in the tables and the tail)",
             Context::Pager => "Help and error log",
+            Context::Xray => "X-ray (x, :xray)",
+            Context::Pulse => "Pulse (p, :pulse)",
+            Context::Buckets => "Buckets (b, :buckets)",
+            Context::Inspector => "Event inspector (enter on an event)",
+            Context::Prompt => "Save prompt (s in the tail)",
             Context::Text => "Text fields",
         }
     }
@@ -97,6 +114,9 @@ pub enum Action {
     ErrorLog,
     Login,
     Tail,
+    Xray,
+    Pulse,
+    Buckets,
     /// Marks or unmarks the row for a bulk action.
     Mark,
     // tail view
@@ -104,8 +124,14 @@ pub enum Action {
     ScrollLeft,
     ScrollRight,
     Wrap,
-    /// Asks for the client secret of a stream or output created elsewhere.
-    EnterSecret,
+    NextMatch,
+    PrevMatch,
+    Inspect,
+    Save,
+    // x-ray, inspector
+    Expand,
+    Collapse,
+    CopyEvent,
     // the help screen and the error log
     Search,
     SearchNext,
@@ -188,8 +214,11 @@ impl Action {
             Action::ErrorLog => "error log",
             Action::Login => "log in",
             Action::Tail => "live tail of the stream / output",
+            Action::Xray => "x-ray: streams → outputs → exporters → sinks, live",
+            Action::Pulse => "pulse: rates over time, exporters' health",
+            Action::Buckets => "buckets: a sink's objects",
+            Action::Pause => "pause (keeps a bounded buffer) / resume",
             Action::Mark => "mark / unmark the row (bulk delete)",
-            Action::EnterSecret => "paste the client secret of one created elsewhere",
             Action::Search => "search",
             Action::SearchNext => "next match",
             Action::Confirm => "confirm",
@@ -198,10 +227,18 @@ impl Action {
             Action::LineStart => "start of the line",
             Action::LineEnd => "end of the line",
             Action::Undo => "undo",
-            Action::Pause => "pause / resume",
             Action::ScrollLeft => "scroll left",
             Action::ScrollRight => "scroll right",
             Action::Wrap => "wrap long events",
+            Action::NextMatch => "next match",
+            Action::PrevMatch => "previous match",
+            Action::Inspect => {
+                "inspect the selected event (a tail without a saved secret: paste the client secret of one created elsewhere)"
+            }
+            Action::Save => "save what is shown to a JSONL file",
+            Action::Expand => "unfold",
+            Action::Collapse => "fold",
+            Action::CopyEvent => "copy the event",
             Action::CopyBillingId => "copy billingId",
             Action::CopyClientId => "copy clientId",
             Action::CopyClientSecret => "copy clientSecret",

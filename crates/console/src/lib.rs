@@ -8,6 +8,7 @@ pub mod clipboard;
 pub mod config;
 pub mod forms;
 pub mod keymap;
+pub mod observe;
 pub mod protocol;
 pub mod resources;
 pub mod tail;
@@ -148,12 +149,22 @@ fn init_logging(paths: &Paths) -> Option<tracing_appender::non_blocking::WorkerG
     strm_client::paths::create_private_dir(&dir).ok()?;
     let appender = tracing_appender::rolling::never(&dir, "console.log");
     let (writer, guard) = tracing_appender::non_blocking(appender);
-    let filter = tracing_subscriber::EnvFilter::try_from_env("STRM_TUI_LOG")
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_writer(writer)
-        .with_ansi(false)
-        .with_env_filter(filter)
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let wanted = EnvFilter::try_from_env("STRM_TUI_LOG").unwrap_or_else(|_| EnvFilter::new("info"));
+    // Libraries log websocket frames (decrypted events) and headers below info.
+    let ours = filter_fn(|meta| {
+        *meta.level() <= tracing::Level::INFO || strm_model::logs::verbose_allowed(meta.target())
+    });
+    tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(writer)
+                .with_ansi(false)
+                .with_filter(wanted.and(ours)),
+        )
         .try_init()
         .ok()?;
     Some(guard)

@@ -2,18 +2,22 @@
 //! error, under the request's id) out. Both sides depend on this module and on nothing
 //! of each other.
 
+use std::any::Any;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use strm_client::ClientError;
+use crate::resources::Tab;
+use futures::future::BoxFuture;
+use strm_client::{ApiClient, ClientError};
 use strm_model::{
-    AuthResponse, ConsentLevel, Exporter, ExporterCreate, NodeList, Output, OutputCreate, Sink,
-    SinkCreate, SinkType, Stream, StreamCreate,
+    AuthResponse, ConsentLevel, Exporter, ExporterCreate, ExporterStatus, NodeList, ObjectList,
+    Output, OutputCreate, SchemaContract, Sink, SinkCreate, SinkType, Stream, StreamCreate,
+    UsageSummary,
 };
 
 /// Events a tail view keeps; a tail batch never holds more.
-pub const RING: usize = 500;
+pub const RING: usize = 2000;
 
 /// A password or token: compared and cloned like a string, never shown by Debug.
 #[derive(Clone, PartialEq, Eq)]
@@ -22,6 +26,17 @@ pub struct Secret(pub String);
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("<redacted>")
+    }
+}
+
+/// Event payloads: compared and cloned, never shown by Debug (a log must not hold
+/// them).
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct Payload<T>(pub T);
+
+impl<T> std::fmt::Debug for Payload<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<event payload>")
     }
 }
 
@@ -84,6 +99,131 @@ pub enum Request {
     /// id; answers come as `Tail*` answers under that id.
     Tail(TailTarget),
     StopTail(u64),
+    /// Every stream's and output's event counts over the last `span_secs`, in windows
+    /// of `by` seconds.
+    Usage {
+        span_secs: i64,
+        by: u32,
+    },
+    /// The status of each of these exporters.
+    ExporterStatuses(Vec<ExporterRef>),
+    /// A page of a sink's objects: the objects directly under `prefix`, and its folders.
+    ListObjects {
+        sink: String,
+        sink_type: SinkType,
+        prefix: String,
+        after: Option<String>,
+    },
+    /// An object's text, up to `OBJECT_SHOWN_MAX` bytes.
+    ReadObject {
+        sink: String,
+        sink_type: SinkType,
+        key: String,
+    },
+    /// Which fields of a schema (a built-in's id) or a data contract (its ref) are
+    /// personal data, for the inspector.
+    SchemaContract(String),
+    /// Writes events, one JSON a line, to a new file (0600).
+    SaveLines {
+        path: PathBuf,
+        lines: Payload<Vec<String>>,
+    },
+    /// A call a resource kind makes itself (`resources/`), run by the worker as it is:
+    /// a kind that uses it needs no request variant, answer or worker arm of its own.
+    Call(Call),
+}
+
+/// The most of an object the buckets view reads.
+pub const OBJECT_SHOWN_MAX: u64 = 4 * 1024 * 1024;
+
+/// An exporter by what names it: the stream or output it reads, its name, its kind.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ExporterRef {
+    pub linked_stream: String,
+    pub name: String,
+    pub export_keys: bool,
+}
+
+impl From<&Exporter> for ExporterRef {
+    fn from(e: &Exporter) -> Self {
+        ExporterRef {
+            linked_stream: e.linked_stream.clone(),
+            name: e.name.clone(),
+            export_keys: e.export_keys,
+        }
+    }
+}
+
+type Run = dyn Fn(ApiClient) -> BoxFuture<'static, Result<Answer, ClientError>> + Send + Sync;
+
+/// An API call with what it does in words (its identity in tests and comparisons) and
+/// whether it changes anything (read-only mode refuses those in the worker).
+#[derive(Clone)]
+pub struct Call {
+    what: String,
+    mutates: bool,
+    run: Arc<Run>,
+}
+
+impl Call {
+    pub fn new<F, Fut>(what: impl Into<String>, mutates: bool, run: F) -> Call
+    where
+        F: Fn(ApiClient) -> Fut + Send + Sync + 'static,
+        Fut: std::future::Future<Output = Result<Answer, ClientError>> + Send + 'static,
+    {
+        Call {
+            what: what.into(),
+            mutates,
+            run: Arc::new(move |client| Box::pin(run(client))),
+        }
+    }
+
+    pub fn what(&self) -> &str {
+        &self.what
+    }
+
+    pub fn run(&self, client: ApiClient) -> BoxFuture<'static, Result<Answer, ClientError>> {
+        (self.run)(client)
+    }
+}
+
+impl PartialEq for Call {
+    fn eq(&self, other: &Call) -> bool {
+        self.what == other.what && self.mutates == other.mutates
+    }
+}
+
+impl Eq for Call {}
+
+impl std::fmt::Debug for Call {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Call({:?})", self.what)
+    }
+}
+
+/// A kind's rows as its own call listed them; the kind reads them back by type
+/// (`Resources::rows`).
+#[derive(Clone)]
+pub struct ListedRows(pub Arc<dyn Any + Send + Sync>);
+
+impl ListedRows {
+    pub fn new<T: Send + Sync + 'static>(rows: Vec<T>) -> ListedRows {
+        ListedRows(Arc::new(rows))
+    }
+}
+
+impl PartialEq for ListedRows {
+    fn eq(&self, other: &ListedRows) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for ListedRows {}
+
+impl std::fmt::Debug for ListedRows {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("ListedRows")
+    }
 }
 
 impl Request {
@@ -101,7 +241,7 @@ impl Request {
                 | Request::DeleteExporter { .. }
                 | Request::DeleteConsentLevel(_)
                 | Request::DeleteMany(_)
-        )
+        ) || matches!(self, Request::Call(c) if c.mutates)
     }
 }
 
@@ -132,6 +272,8 @@ pub enum Listed {
     Sinks(Vec<Sink>),
     Exporters(Vec<Exporter>),
     ConsentLevels(Vec<ConsentLevel>),
+    /// The rows of a kind that lists itself with a `Call`.
+    Rows(Tab, ListedRows),
 }
 
 /// What a create answered, one variant per resource kind.
@@ -156,6 +298,8 @@ pub enum Answer {
     Listed(Listed),
     Created(Created),
     Deleted,
+    /// A kind's own call is done; what to say (the tables are listed again).
+    Done(String),
     /// What a `DeleteMany` deleted, and what it could not, with why.
     DeletedMany {
         done: Vec<String>,
@@ -185,6 +329,24 @@ pub enum Answer {
     TailReconnecting {
         reason: String,
         attempt: u32,
+    },
+    Usage(UsageSummary),
+    /// Each exporter's status, or why it could not be read.
+    ExporterStatuses(Vec<(ExporterRef, Result<ExporterStatus, String>)>),
+    Objects {
+        sink: String,
+        prefix: String,
+        list: ObjectList,
+    },
+    Object {
+        key: String,
+        text: Payload<String>,
+        size: u64,
+    },
+    SchemaContract(SchemaContract),
+    Saved {
+        path: PathBuf,
+        count: usize,
     },
 }
 

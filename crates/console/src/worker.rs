@@ -16,6 +16,7 @@ use strm_client::paths::Paths;
 use strm_client::secrets::SecretStore;
 
 mod execute;
+mod observe;
 mod tail;
 
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);

@@ -7,17 +7,24 @@ mod wire_enum;
 
 mod auth;
 pub mod clock;
-mod cluster;
+mod contracts;
 mod error;
 pub mod files;
+pub mod logs;
+mod nodes;
+mod observability;
 mod resources;
 pub mod rules;
+mod schema_fields;
 mod secret;
 
 pub use auth::*;
 pub use clock::{now_epoch_ms, now_epoch_secs};
-pub use cluster::*;
+pub use contracts::*;
 pub use error::*;
+pub use nodes::*;
+pub use observability::*;
 pub use resources::*;
 pub use rules::Invalid;
+pub use schema_fields::{SchemaField, resolve_json_ref, schema_fields};
 pub use secret::Secret;

@@ -2,6 +2,14 @@ use serde::{Deserialize, Serialize};
 
 use super::rules::{self, Invalid};
 
+/// An optional string of a request body: absent, or a string — never `null`, which the
+/// contract does not allow (leave the field out instead).
+fn string_if_present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<String>, D::Error> {
+    Option::<String>::deserialize(d)?
+        .map(Some)
+        .ok_or_else(|| serde::de::Error::custom("is null; it is a string, or left out for none"))
+}
+
 /// A stream's or output's data-plane identity. The secret is present only in the answer
 /// to a create (the one time the API shows it).
 #[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -40,7 +48,11 @@ pub struct Stream {
 #[serde(rename_all = "camelCase")]
 pub struct StreamCreate {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_if_present"
+    )]
     pub description: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
@@ -60,6 +72,19 @@ wire_enum! {
         #[default]
         Cumulative,
         Granular,
+    }
+}
+
+impl ConsentLevelType {
+    /// Whether an output of this type and these consent `levels` sees a personal field
+    /// of `field_level` decrypted (`data-plane.md`): CUMULATIVE up to its highest level,
+    /// GRANULAR exactly its levels. The one definition the server applies and the
+    /// console's inspector explains.
+    pub fn decrypts(self, levels: &[u32], field_level: u32) -> bool {
+        match self {
+            ConsentLevelType::Cumulative => levels.iter().max().is_some_and(|&m| field_level <= m),
+            ConsentLevelType::Granular => levels.contains(&field_level),
+        }
     }
 }
 
@@ -86,7 +111,11 @@ pub struct Output {
 #[serde(rename_all = "camelCase")]
 pub struct OutputCreate {
     pub name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_if_present"
+    )]
     pub description: Option<String>,
     #[serde(default)]
     pub tags: Vec<String>,
@@ -94,7 +123,11 @@ pub struct OutputCreate {
     pub consent_level_type: ConsentLevelType,
     #[serde(default)]
     pub consent_levels: Vec<i64>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_if_present"
+    )]
     pub decrypter_name: Option<String>,
 }
 
@@ -138,7 +171,11 @@ pub struct SinkCreate {
     pub sink_type: SinkType,
     pub sink_name: String,
     pub bucket_name: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_if_present"
+    )]
     pub credentials: Option<String>,
 }
 
@@ -243,7 +280,11 @@ pub struct ExporterCreate {
     pub interval_secs: i64,
     #[serde(rename = "type", default)]
     pub exporter_type: ExporterType,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        deserialize_with = "string_if_present"
+    )]
     pub path_prefix: Option<String>,
     #[serde(default)]
     pub export_keys: bool,

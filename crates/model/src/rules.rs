@@ -8,6 +8,10 @@ use super::{S3Credentials, SinkType};
 
 mod cluster;
 pub use cluster::*;
+mod observe;
+pub use observe::*;
+mod contracts;
+pub use contracts::*;
 
 pub const NAME_MAX: usize = 63;
 pub const DESCRIPTION_MAX: usize = 1024;
@@ -283,8 +287,9 @@ pub fn check_consent_level_name(value: &str) -> Result<(), Invalid> {
 
 pub fn check_email(value: &str) -> Result<(), Invalid> {
     let fail = |problem: String| Err(Invalid::new("email", problem, EMAIL_RULE));
-    if value.len() > EMAIL_MAX {
-        return fail(format!("is {} characters long", value.len()));
+    let len = value.chars().count();
+    if len > EMAIL_MAX {
+        return fail(format!("is {len} characters long"));
     }
     let Some((local, domain)) = value.split_once('@') else {
         return fail(format!("{value:?} has no '@'"));

@@ -11,6 +11,20 @@ macro_rules! wire_enum {
             $($(#[$vmeta:meta])* $variant:ident),+ $(,)?
         }
     ) => {
+        wire_enum! {
+            $(#[$meta])*
+            pub enum $name: $field, $what, $rule, "UPPERCASE" {
+                $($(#[$vmeta])* $variant),+
+            }
+        }
+    };
+    // With the case of its wire names (`"SCREAMING_SNAKE_CASE"` for `JSON_SCHEMA`).
+    (
+        $(#[$meta:meta])*
+        pub enum $name:ident: $field:literal, $what:literal, $rule:literal, $case:literal {
+            $($(#[$vmeta:meta])* $variant:ident),+ $(,)?
+        }
+    ) => {
         $(#[$meta])*
         #[derive(
             Debug,
@@ -29,9 +43,9 @@ macro_rules! wire_enum {
             strum::IntoStaticStr,
             strum::VariantArray,
         )]
-        #[serde(rename_all = "UPPERCASE")]
+        #[serde(rename_all = $case)]
         #[strum(
-            serialize_all = "UPPERCASE",
+            serialize_all = $case,
             ascii_case_insensitive,
             parse_err_ty = $crate::Invalid,
             parse_err_fn = $name::not_one

@@ -108,6 +108,56 @@ const MIGRATIONS: &[&str] = &[
     INSERT INTO sqlite_sequence (name, seq) SELECT 'dp_keys', MAX(
         COALESCE((SELECT MAX(seq) FROM dp_keys), 0),
         COALESCE((SELECT MAX(position) FROM dp_exports WHERE export_keys = 1), 0));",
+    // 4: data contracts (immutable, archived rather than deleted) and the keys that hold
+    // each data subject's personal data.
+    "CREATE TABLE data_contracts (
+        id INTEGER PRIMARY KEY,
+        account_id INTEGER NOT NULL REFERENCES accounts(id) ON DELETE CASCADE,
+        handle TEXT NOT NULL,
+        name TEXT NOT NULL,
+        version TEXT NOT NULL,
+        schema_type TEXT NOT NULL,
+        schema TEXT NOT NULL,
+        key_field TEXT NOT NULL,
+        data_subject_field TEXT,
+        pii_fields TEXT NOT NULL,
+        validations TEXT NOT NULL,
+        state TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (account_id, handle, name, version)
+    );
+    CREATE TABLE dp_subject_keys (
+        account TEXT NOT NULL,
+        subject TEXT NOT NULL,
+        stream TEXT NOT NULL,
+        key_id INTEGER NOT NULL,
+        last_seen_ms INTEGER NOT NULL,
+        PRIMARY KEY (account, subject, stream, key_id)
+    );
+    CREATE INDEX dp_subject_keys_by_key ON dp_subject_keys (account, stream, key_id);",
+    // 5: usage counts (per second for the last hour, per 10 s as long as events are
+    // kept) and what an exporter's status shows.
+    "CREATE TABLE dp_usage_seconds (
+        account TEXT NOT NULL,
+        name TEXT NOT NULL,
+        start_s INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (account, name, start_s)
+    ) WITHOUT ROWID;
+    CREATE TABLE dp_usage_windows (
+        account TEXT NOT NULL,
+        name TEXT NOT NULL,
+        start_s INTEGER NOT NULL,
+        count INTEGER NOT NULL,
+        PRIMARY KEY (account, name, start_s)
+    ) WITHOUT ROWID;
+    ALTER TABLE dp_exports ADD COLUMN last_batch_ms INTEGER;
+    ALTER TABLE dp_exports ADD COLUMN last_object TEXT;
+    ALTER TABLE dp_exports ADD COLUMN objects INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE dp_exports ADD COLUMN events INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE dp_exports ADD COLUMN bytes INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE dp_exports ADD COLUMN last_error TEXT;
+    ALTER TABLE dp_exports ADD COLUMN failed_ms INTEGER;",
 ];
 
 /// Migration 2 as released (it was idempotent and also ran on every open).
@@ -166,8 +216,27 @@ pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     conn.pragma_update(None, "journal_mode", "WAL")?;
     conn.pragma_update(None, "synchronous", "NORMAL")?;
     conn.pragma_update(None, "foreign_keys", "ON")?;
+    // Deleted rows are overwritten with zeros, so that a destroyed key (a forgotten data
+    // subject) leaves no bytes behind in the file.
+    conn.pragma_update(None, "secure_delete", "ON")?;
     migrate(&mut conn)?;
     Ok(conn)
+}
+
+/// Copies the write-ahead log into the database and truncates it to nothing: after a
+/// secure delete, the old pages in the log would still hold what was deleted. Waits
+/// (up to the busy timeout) for readers of the other connections.
+pub fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
+    let (busy, _, _): (i64, i64, i64) =
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?))
+        })?;
+    if busy != 0 {
+        tracing::warn!(
+            "the write-ahead log could not be truncated now; it will be at the next checkpoint"
+        );
+    }
+    Ok(())
 }
 
 fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {

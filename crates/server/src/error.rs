@@ -10,6 +10,8 @@ use strm_model::{ErrorBody, Invalid};
 pub struct ApiError {
     pub status: StatusCode,
     pub message: String,
+    /// Seconds after which trying again makes sense (429, 503): a `Retry-After` header.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -17,6 +19,7 @@ impl ApiError {
         ApiError {
             status,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -34,6 +37,22 @@ impl ApiError {
 
     pub fn conflict(message: impl Into<String>) -> Self {
         Self::new(StatusCode::CONFLICT, message)
+    }
+
+    /// 429: the caller must wait `wait` before trying again.
+    pub fn slow_down(message: impl Into<String>, wait: std::time::Duration) -> Self {
+        ApiError {
+            retry_after: Some(wait.as_secs_f64().ceil().max(1.0) as u64),
+            ..Self::new(StatusCode::TOO_MANY_REQUESTS, message)
+        }
+    }
+
+    /// 503: the server cannot take this now; try again after `secs`.
+    pub fn busy(message: impl Into<String>, secs: u64) -> Self {
+        ApiError {
+            retry_after: Some(secs),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, message)
+        }
     }
 
     pub fn too_large() -> Self {
@@ -82,7 +101,13 @@ impl From<rusqlite::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (self.status, axum::Json(self.body())).into_response()
+        let mut response = (self.status, axum::Json(self.body())).into_response();
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        response
     }
 }
 

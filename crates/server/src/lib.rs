@@ -11,28 +11,35 @@ pub mod dataplane;
 pub mod db;
 pub mod error;
 pub mod extract;
+pub mod listen;
+pub mod master_key;
+pub mod password_pool;
+pub mod private_files;
 pub mod routes;
 pub mod secrets;
+mod state;
 pub mod store;
+pub mod throttle;
 pub mod users;
 
 use std::fs::File;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
 
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use self::cluster::ClusterError;
 use self::cluster::nodes::NodeRecord;
-use self::cluster::{Cluster, ClusterConfig, ClusterError};
-use self::db::Db;
+pub use self::state::{AppState, open_state};
 use self::users::LocalAccount;
 use strm_model::rules::{self, EventStoreOption};
 
 /// How long `shutdown` waits for open requests before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+/// How long of that open connections get to finish; the exporters stop after.
+const CONNECTIONS_GRACE: Duration = Duration::from_secs(3);
 
 #[derive(Debug, Clone)]
 pub struct ServerConfig {
@@ -59,6 +66,12 @@ pub struct ServerConfig {
     /// holder's last renewal; another node takes the exporters of a dead node over
     /// within this and one export tick.
     pub lease_ttl: Duration,
+    /// Events of a stream its live tails may fall behind before a tail is closed.
+    pub egress_buffer: usize,
+    /// Header and idle timeouts, connection caps.
+    pub connections: listen::ConnectionLimits,
+    /// Where the master key comes from (the data directory's `master.key` by default).
+    pub master_key: master_key::MasterKeyConfig,
 }
 
 impl ServerConfig {
@@ -76,6 +89,9 @@ impl ServerConfig {
             event_replicas: 1,
             node_name: None,
             lease_ttl: DEFAULT_LEASE_TTL,
+            egress_buffer: dataplane::pipeline::EGRESS_BUFFER,
+            connections: listen::ConnectionLimits::default(),
+            master_key: master_key::MasterKeyConfig::default(),
         }
     }
 
@@ -104,7 +120,7 @@ fn host_name() -> String {
 }
 
 /// This node as `GET /v1/nodes` and the `Strm-Node` header show it.
-fn node_record(config: &ServerConfig, addr: SocketAddr) -> NodeRecord {
+pub(crate) fn node_record(config: &ServerConfig, addr: SocketAddr) -> NodeRecord {
     NodeRecord {
         node: strm_model::Node {
             name: config
@@ -119,6 +135,7 @@ fn node_record(config: &ServerConfig, addr: SocketAddr) -> NodeRecord {
                 EventStoreOption::Nats(_) => format!("jetstream R{}", config.event_replicas),
             },
             exporters: Vec::new(),
+            egress: None,
         },
         held_exporters: Vec::new(),
     }
@@ -171,24 +188,6 @@ impl ServerError {
             path: path.into(),
             source,
         }
-    }
-}
-
-/// What every handler can reach.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: Db,
-    pub token_ttl_secs: i64,
-    pub request_timeout: Duration,
-    pub data: dataplane::DataPlane,
-    /// This node (the header every answer carries, and `GET /v1/nodes` without a
-    /// cluster).
-    pub node: Arc<NodeRecord>,
-}
-
-impl axum::extract::FromRef<AppState> for dataplane::DataPlane {
-    fn from_ref(state: &AppState) -> Self {
-        state.data.clone()
     }
 }
 
@@ -245,83 +244,10 @@ impl Drop for ServerHandle {
     }
 }
 
-/// Opens the database, makes sure the configured accounts exist, and builds the state;
-/// joins the cluster first when the events are in JetStream. `addr` is where the node
-/// listens.
-pub async fn open_state(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, ServerError> {
-    config.check()?;
-    let node = node_record(config, addr);
-    let cluster = match &config.event_store {
-        EventStoreOption::Local => None,
-        EventStoreOption::Nats(urls) => {
-            let settings = ClusterConfig {
-                urls: urls.clone(),
-                replicas: config.event_replicas,
-                retention: config.retention,
-                lease_ttl: config.lease_ttl,
-            };
-            Some(Arc::new(Cluster::join(settings, node.clone()).await?))
-        }
-    };
-    strm_model::files::create_private_dir(&config.data_dir)
-        .map_err(|e| ServerError::io(&config.data_dir, e))?;
-    let path = config.data_dir.join(db::DB_FILE);
-    let db_path = path.clone();
-    let conn = tokio::task::spawn_blocking(move || db::open(&db_path))
-        .await?
-        .map_err(|e| ServerError::Database {
-            path: path.clone(),
-            source: e.into(),
-        })?;
-    let db = Db::new(conn);
-    let data = open_data_plane(config, &path, db.clone(), cluster).await?;
-    let state = AppState {
-        db,
-        token_ttl_secs: config.token_ttl.as_secs() as i64,
-        request_timeout: config.request_timeout,
-        data,
-        node: Arc::new(node),
-    };
-    for user in &config.users {
-        users::ensure_account(&state.db, user).await?;
-    }
-    Ok(state)
-}
-
-/// The data plane over its own connection to the same database, so that ingest does not
-/// queue behind control-plane queries.
-async fn open_data_plane(
-    config: &ServerConfig,
-    path: &std::path::Path,
-    db: Db,
-    cluster: Option<Arc<Cluster>>,
-) -> Result<dataplane::DataPlane, ServerError> {
-    let owned = path.to_path_buf();
-    let store = tokio::task::spawn_blocking(move || dataplane::DataStore::open_on(&owned, cluster))
-        .await?
-        .map_err(|source| ServerError::Database {
-            path: path.to_path_buf(),
-            source,
-        })?;
-    let mut settings = dataplane::DataPlaneConfig::new(config.data_dir.clone());
-    settings.retention = config.retention;
-    settings.token_ttl_secs = config.token_ttl.as_secs() as i64;
-    settings.s3_endpoint = config.s3_endpoint.clone();
-    settings.tick = config.export_tick;
-    let directory = dataplane::directory::DbDirectory::new(
-        db,
-        config.data_dir.clone(),
-        config.s3_endpoint.clone(),
-    );
-    Ok(dataplane::DataPlane::new(
-        store,
-        std::sync::Arc::new(directory),
-        settings,
-    )?)
-}
-
 /// Binds `config.addr`, serves in a background task of the current runtime, returns.
 pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
+    private_files::keep_private();
+    let caps = listen::caps(&config.connections);
     let listener = tokio::net::TcpListener::bind(config.addr)
         .await
         .map_err(|source| ServerError::Bind {
@@ -342,16 +268,19 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
     let exports = dataplane::scheduler::spawn_scheduler(state.data.clone(), exports_stopped);
     let data = state.data.clone();
     let app = router(state);
+    tracing::info!(
+        %addr,
+        max_connections = caps.total(),
+        per_address = caps.per_address(),
+        "Stream Machine server listening"
+    );
+    let settings = config.connections.clone();
     let task = tokio::spawn(async move {
-        let result = axum::serve(listener, app)
-            .with_graceful_shutdown(async move {
-                let _ = stopped.await;
-                data.close_egress();
-            })
-            .await;
-        if let Err(e) = result {
-            tracing::error!("server stopped: {e}");
-        }
+        let stop = async move {
+            let _ = stopped.await;
+            data.close_egress();
+        };
+        listen::serve(listener, app, settings, caps, stop, CONNECTIONS_GRACE).await;
         let _ = stop_exports.send(true);
         let _ = exports.await;
         if let Some(heartbeat) = heartbeat {
@@ -362,7 +291,6 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
             c.leave().await;
         }
     });
-    tracing::info!(%addr, "Stream Machine server listening");
     Ok(ServerHandle {
         addr,
         stop: Some(stop),
@@ -382,12 +310,23 @@ pub async fn serve(config: ServerConfig) -> Result<(), ServerError> {
     Ok(())
 }
 
-/// Server logs for a server run on its own (`RUST_LOG` filters; `info` by default).
+/// Server logs for a server run on its own (`RUST_LOG` filters; `info` by default). Below
+/// `info` only strm-tui's own targets speak (`strm_model::logs`): libraries log frames
+/// and headers there.
 pub fn log_to_stderr() {
-    let _ = tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::filter::{EnvFilter, FilterExt, filter_fn};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
+    let wanted = EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into());
+    let ours = filter_fn(|meta| {
+        *meta.level() <= tracing::Level::INFO || strm_model::logs::verbose_allowed(meta.target())
+    });
+    let _ = tracing_subscriber::registry()
+        .with(
+            tracing_subscriber::fmt::layer()
+                .with_writer(std::io::stderr)
+                .with_filter(wanted.and(ours)),
         )
         .try_init();
 }

@@ -125,6 +125,22 @@ fn bash_and_fish_complete_commands_seed_shorts_values_and_names() {
         ("strm-tui exporters delete level0-1 -en ", &["s3"]),
         ("strm-tui exporters get ", &["bart", "level0-1"]),
         ("strm-tui simulate b", &["bart"]),
+        (
+            "strm-tui data-contracts ",
+            &["list", "get", "create", "delete"],
+        ),
+        ("strm-tui data-subjects ", &["list", "delete"]),
+        (
+            "strm-tui data-contracts get streammachine/c",
+            &["streammachine/clickstream/1.0.0"],
+        ),
+        (
+            "strm-tui simulate bart --contract s",
+            &[
+                "streammachine/clickstream/1.0.0",
+                "streammachine/nps-unified/1.0.0",
+            ],
+        ),
     ];
     for (line, expected) in rows {
         has(&bash(dir, line), expected, &format!("bash: {line}"));

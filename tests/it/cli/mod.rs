@@ -3,8 +3,11 @@
 
 mod cluster;
 mod completion;
+mod contracts;
 mod errors;
 mod local;
+mod observe;
+mod serve_passwords;
 mod shell;
 mod walkthrough;
 

@@ -5,11 +5,10 @@
 use std::sync::Arc;
 
 use crate::dataplane::assert_exported_once;
-use crate::dataplane::ingest::next_json;
 use crate::support::cluster::on_nats;
 use crate::support::load::Load;
 use crate::support::nats::Nats;
-use crate::support::{LocalServer, click, send_click, wait_for};
+use crate::support::{LocalServer, click, next_json, send_click, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn with_nats_down_events_get_503_with_the_reason_and_service_returns_by_itself() {

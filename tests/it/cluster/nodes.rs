@@ -11,13 +11,14 @@ use object_store::{ObjectStore, ObjectStoreExt};
 use strm_client::ApiClient;
 
 use crate::dataplane::assert_each_exported_once;
-use crate::dataplane::ingest::{is_ciphertext, next_json};
 use crate::support::cluster::{Database, join_node, on_nats, serve_node, server_dir};
 use crate::support::events::count_exported;
 use crate::support::load::Load;
 use crate::support::moto::Moto;
 use crate::support::nats::Nats;
-use crate::support::{LocalServer, PASSWORD, Scenario, send_click, wait_for};
+use crate::support::{
+    LocalServer, PASSWORD, Scenario, is_ciphertext, next_json, send_click, wait_for,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_accepted_by_node_2_reaches_each_websocket_on_node_1_once() {

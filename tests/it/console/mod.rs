@@ -4,6 +4,7 @@
 
 mod handover;
 mod keys;
+mod observe;
 mod offline;
 mod pty;
 mod race;

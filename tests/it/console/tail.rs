@@ -66,7 +66,7 @@ fn tail_shows_events_sent_to_a_stream_created_in_the_console() {
     });
     // The stream's view: the customer id is encrypted, not `customer-session-…`.
     assert!(!text.contains("\"id\":\"customer-session-"), "{text}");
-    c.wait_for("received 1  dropped 0  kept 1/500");
+    c.wait_for("received 1  dropped 0  kept 1/2000");
 
     c.keys(ESC);
     c.wait_for("┌ Streams (1/1)");

@@ -45,6 +45,8 @@ async fn the_demo_sets_up_its_own_scenario_and_the_simulator_uses_saved_secrets(
         rate: 500.0,
         count: Some(7),
         schema: "clickstream".into(),
+        contract: None,
+        file: None,
         client_id: None,
         client_secret: None,
         json: true,

@@ -5,8 +5,8 @@ use serde_json::Value;
 
 use super::files_in;
 use crate::support::moto::Moto;
-use crate::support::resources::endpoint_credentials;
-use crate::support::{LocalServer, free_port, send_click, sink, wait_for};
+use crate::support::resources::unreachable_sink;
+use crate::support::{LocalServer, send_click, sink, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exporters_write_batches_and_keys_to_the_bucket_directory() {
@@ -90,17 +90,8 @@ async fn exporters_write_batches_and_keys_to_the_bucket_directory() {
 async fn an_unwritable_bucket_refuses_the_exporter_naming_bucket_and_error() {
     let local = LocalServer::start().await;
     let s = local.seed("refuse@example.com").await;
-    let closed = free_port();
     s.api
-        .create_sink(&sink(
-            "nowhere",
-            "no-such-bucket",
-            Some(endpoint_credentials(
-                "AKIA",
-                "s",
-                &format!("http://127.0.0.1:{closed}"),
-            )),
-        ))
+        .create_sink(&unreachable_sink("nowhere", "no-such-bucket"))
         .await
         .unwrap();
     let err = s.exporter("bart", "nowhere", false).await.unwrap_err();

@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 use strm_client::events::Serialization;
 
 use crate::support::Says::{self, Has, Starts};
-use crate::support::{LocalServer, check, click, refused_calls, send_click};
+use crate::support::{
+    LocalServer, check, click, is_ciphertext, next_json, post_event, refused_calls, send_click,
+};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_go_in_encrypted_and_come_out_per_view() {
@@ -328,22 +330,6 @@ async fn bad_input_gets_the_right_status_and_a_message_and_the_server_keeps_serv
     local.shutdown().await;
 }
 
-pub(crate) fn is_ciphertext(v: &Value) -> bool {
-    use base64::Engine;
-    v.as_str()
-        .and_then(|s| base64::engine::general_purpose::STANDARD.decode(s).ok())
-        .is_some_and(|raw| raw.len() >= 21 && raw[0] == 1)
-}
-
-pub(crate) async fn next_json(rx: &mut strm_client::events::EventReceiver) -> Value {
-    let text = tokio::time::timeout(Duration::from_secs(10), rx.next())
-        .await
-        .expect("an event within 10 s")
-        .expect("the tail is open")
-        .unwrap();
-    serde_json::from_str(&text).unwrap()
-}
-
 /// `POST url` with a JSON body; the JSON answer.
 async fn post_json(http: &reqwest::Client, url: String, body: &impl serde::Serialize) -> Value {
     let resp = http.post(url).json(body).send().await.unwrap();
@@ -361,29 +347,14 @@ type BadEvent<'a> = (
     &'a [Says<'a>],
 );
 
-/// Raw `POST /event` for the error rows: status and body text.
-async fn post_event(
-    url: &str,
-    token: &str,
-    headers: &[(&str, &str)],
-    body: Vec<u8>,
-) -> (u16, String) {
-    let mut req = reqwest::Client::new()
-        .post(format!("{url}/event"))
-        .bearer_auth(token)
-        .body(body);
-    for (k, v) in headers {
-        req = req.header(*k, *v);
-    }
-    let resp = req.send().await.unwrap();
-    (resp.status().as_u16(), resp.text().await.unwrap())
-}
-
 fn avro_click(session: &str, levels: &[i32]) -> Vec<u8> {
     use strm_server::dataplane::{avro_json, schemas::SchemaRegistry};
     let reg = SchemaRegistry::embedded().unwrap();
     let schema = reg.get("clickstream").unwrap();
-    let value =
-        avro_json::from_json(&schema.avro, &click(session, levels, "https://a.io/b")).unwrap();
-    apache_avro::to_avro_datum(&schema.avro, value).unwrap()
+    let value = avro_json::from_json(
+        schema.avro().unwrap(),
+        &click(session, levels, "https://a.io/b"),
+    )
+    .unwrap();
+    apache_avro::to_avro_datum(schema.avro().unwrap(), value).unwrap()
 }

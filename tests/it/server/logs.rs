@@ -1,4 +1,4 @@
-//! The server's log never holds a password, a token or a secret.
+//! The server's log never holds a password, a token, a secret or a data subject's id.
 
 use std::io::Write;
 use std::sync::{Arc, Mutex};
@@ -39,6 +39,27 @@ async fn no_password_token_or_secret_reaches_the_log() {
     api.create_sink(&s3_sink("sink", "bucket-one"))
         .await
         .unwrap();
+    // A person's id is personal data: forgetting them is logged as a count.
+    crate::contracts::register_checkout(&api).await;
+    let billing_id = api.session().await.unwrap().billing_id;
+    let sender = strm_client::events::EventClient::new(
+        strm_client::events::EventHosts::single(&local.url()).unwrap(),
+        strm_model::EventAuthRequest {
+            billing_id,
+            client_id: s.credentials.client_id.clone(),
+            client_secret: s.credentials.client_secret.clone().unwrap(),
+        },
+    )
+    .unwrap();
+    let person = "forget-me-7731";
+    let event = crate::contracts::checkout("s-1", person, &[0]);
+    sender
+        .send_json("acme/checkout/1.0.0", &event)
+        .await
+        .unwrap();
+    api.delete_data_subjects(&[person.to_string()])
+        .await
+        .unwrap();
     let session = api.refresh().await.unwrap();
     let _ = api.login("quiet@example.com", "wrong password").await;
     api.login("quiet@example.com", PASSWORD).await.unwrap();
@@ -49,7 +70,12 @@ async fn no_password_token_or_secret_reaches_the_log() {
         log.contains("/v1/streams"),
         "the log records requests: {log}"
     );
+    assert!(
+        log.contains("data subjects deleted"),
+        "the deletion is logged as a count: {log}"
+    );
     for secret in [
+        "forget-me-7731",
         PASSWORD,
         "wrong password",
         "TOPSECRETKEY",

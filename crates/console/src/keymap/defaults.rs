@@ -37,6 +37,9 @@ impl Default for Keymap {
             b(M, A::Bottom, &[code(K::End), ch('G')]),
             b(M, A::Open, &[code(K::Enter), ch('l')]).hint("open"),
             b(M, A::Tail, &[ch('t')]).hint("tail"),
+            b(M, A::Xray, &[ch('x')]).hint("xray"),
+            b(M, A::Pulse, &[ch('p')]).hint("pulse"),
+            b(M, A::Buckets, &[ch('b')]).hint("buckets"),
             b(M, A::Back, &[code(K::Esc), ch('h')]),
             b(M, A::Filter, &[ch('/')]).hint("filter"),
             b(M, A::Sort, &[ch('s')]),
@@ -57,7 +60,12 @@ impl Default for Keymap {
             b(C, A::CopyExports, &[ch('e')]).hint("exports"),
             b(C, A::Reveal, &[ch('v')]).hint("reveal"),
             b(C, A::Close, &[code(K::Esc), ch('q')]).hint("close"),
-            b(Tl, A::Pause, &[ch('p'), ch(' ')]).hint("pause / resume"),
+            b(Tl, A::Pause, &[ch('p'), ch(' ')]).hint("pause"),
+            b(Tl, A::Filter, &[ch('/')]).hint("filter"),
+            b(Tl, A::NextMatch, &[ch('n')]).hint("match"),
+            b(Tl, A::PrevMatch, &[ch('N')]).hint("match"),
+            b(Tl, A::Inspect, &[code(K::Enter)]).hint("inspect"),
+            b(Tl, A::Save, &[ch('s')]).hint("save"),
             b(Tl, A::Up, &[code(K::Up), ch('k')]),
             b(Tl, A::Down, &[code(K::Down), ch('j')]),
             b(Tl, A::PageUp, &[code(K::PageUp), ctrl('b')]),
@@ -67,7 +75,6 @@ impl Default for Keymap {
             b(Tl, A::Wrap, &[ch('w')]).hint("wrap"),
             b(Tl, A::ScrollLeft, &[code(K::Left), ch('h')]),
             b(Tl, A::ScrollRight, &[code(K::Right), ch('l')]).hint("scroll"),
-            b(Tl, A::EnterSecret, &[code(K::Enter)]).hint("paste secret"),
             b(Tl, A::Close, &[code(K::Esc), ch('q')]).hint("close"),
             // Choices react only while a choice field has the focus; letters typed there
             // narrow a picker's options, and a text field takes every character as text.
@@ -127,6 +134,7 @@ impl Default for Keymap {
             b(Tx, A::LineEnd, &[ctrl('e'), code(K::End)]),
             b(Tx, A::Undo, &[ctrl('z')]),
         ]);
+        bindings.extend(super::observe::bindings());
         Keymap { bindings }
     }
 }

@@ -32,6 +32,10 @@ impl Kind for ConsentLevels {
         &META
     }
 
+    fn short_title(&self) -> &'static str {
+        "Consent"
+    }
+
     fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
         &data.consent_levels
     }

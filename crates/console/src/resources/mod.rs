@@ -1,10 +1,16 @@
 //! The console by resource: one module per kind (streams, outputs, sinks, exporters,
-//! consent levels), each holding its columns and cells, detail JSON, create form, delete
-//! confirmation, tail target and the requests it needs. The generic table, view and
-//! update code asks a tab's `Kind`; a new kind is a new module and its line in
-//! `Tab::kind` (plus its list in `Resources` and its variants in `protocol`).
+//! consent levels, data contracts, data subjects), each holding its columns and cells,
+//! detail, create form, delete confirmation, tail target and the calls it needs. The
+//! generic table, view and update code asks a tab's `Kind`.
+//!
+//! A new kind is one module and its registration (a `Tab` variant and its line in
+//! `Tab::kind`): it makes its own API calls (`protocol::Call`), which the worker runs as
+//! they are, and keeps its rows in `Resources::listed`. The first five kinds still have
+//! their own requests and lists; they can move to calls one at a time.
 
 mod consent_levels;
+mod data_contracts;
+mod data_subjects;
 mod exporters;
 mod outputs;
 mod sinks;
@@ -12,9 +18,13 @@ mod streams;
 
 use crate::app::{Confirm, ConfirmAction};
 use crate::forms::Form;
-use crate::protocol::{Created, Listed, Request, TailTarget};
+use std::collections::HashMap;
+
+use crate::observe::Observed;
+use crate::protocol::{Created, Listed, ListedRows, Request, TailTarget};
 use strm_model::{ConsentLevel, Credentials, Exporter, Output, Sink, Stream};
 
+pub use data_subjects::Found as FoundSubjects;
 pub use outputs::OUTPUTS_OVERVIEW_MAX;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -24,15 +34,19 @@ pub enum Tab {
     Sinks,
     Exporters,
     ConsentLevels,
+    DataContracts,
+    DataSubjects,
 }
 
 impl Tab {
-    pub const ALL: [Tab; 5] = [
+    pub const ALL: [Tab; 7] = [
         Tab::Streams,
         Tab::Outputs,
         Tab::Sinks,
         Tab::Exporters,
         Tab::ConsentLevels,
+        Tab::DataContracts,
+        Tab::DataSubjects,
     ];
     pub const COUNT: usize = Tab::ALL.len();
 
@@ -44,6 +58,8 @@ impl Tab {
             Tab::Sinks => &sinks::Sinks,
             Tab::Exporters => &exporters::Exporters,
             Tab::ConsentLevels => &consent_levels::ConsentLevels,
+            Tab::DataContracts => &data_contracts::DataContracts,
+            Tab::DataSubjects => &data_subjects::DataSubjects,
         }
     }
 
@@ -53,6 +69,12 @@ impl Tab {
 
     pub fn title(self) -> &'static str {
         self.kind().title()
+    }
+
+    /// The tab as a `'static` slice of one, as `Resources::store` answers.
+    fn one(self) -> &'static [Tab] {
+        static TABS: [Tab; Tab::COUNT] = Tab::ALL;
+        std::slice::from_ref(&TABS[self.index()])
     }
 
     /// Whether the drill-down scope (a stream) narrows this tab.
@@ -151,6 +173,15 @@ pub trait Kind: Sync {
     }
     /// The kind's rows in the API's last answer.
     fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows;
+    /// The detail pane as text lines, for a kind whose detail reads better than its
+    /// JSON (a contract's fields as a tree); `None` shows the JSON.
+    fn detail(&self, _data: &Resources, _i: usize) -> Option<Vec<String>> {
+        None
+    }
+    /// The title in a narrow tab bar.
+    fn short_title(&self) -> &'static str {
+        self.title()
+    }
     /// Whether a row belongs to the drill-down scope (a stream and its outputs).
     fn in_scope(&self, _data: &Resources, _i: usize, _stream: &str) -> bool {
         true
@@ -159,7 +190,7 @@ pub trait Kind: Sync {
     /// `None` when it is not listed now.
     fn list(&self, data: &Resources, scope: Option<&str>) -> Option<Request>;
     /// Said after the table title when not every row is listed.
-    fn title_note(&self, _data: &Resources, _scope: Option<&str>) -> Option<&'static str> {
+    fn title_note(&self, _data: &Resources, _scope: Option<&str>) -> Option<String> {
         None
     }
     /// The empty table's text; `create` is the key that creates.
@@ -260,6 +291,10 @@ pub struct Resources {
     pub sinks: Vec<Sink>,
     pub exporters: Vec<Exporter>,
     pub consent_levels: Vec<ConsentLevel>,
+    /// Usage and exporter statuses: the rate and last-event columns read them.
+    pub observed: Observed,
+    /// The rows of the kinds that list themselves (`Listed::Rows`), by tab.
+    pub listed: HashMap<Tab, ListedRows>,
 }
 
 impl Resources {
@@ -277,6 +312,13 @@ impl Resources {
 
     pub fn json(&self, tab: Tab, i: usize) -> serde_json::Value {
         tab.kind().rows(self).json(i)
+    }
+
+    /// The rows a kind listed with its own call, as the type it listed them as.
+    pub fn listed<T: 'static>(&self, tab: Tab) -> Option<&Vec<T>> {
+        self.listed
+            .get(&tab)
+            .and_then(|r| r.0.downcast_ref::<Vec<T>>())
     }
 
     pub fn in_scope(&self, tab: Tab, i: usize, stream: &str) -> bool {
@@ -314,6 +356,10 @@ impl Resources {
             Listed::ConsentLevels(v) => {
                 self.consent_levels = v;
                 &[Tab::ConsentLevels]
+            }
+            Listed::Rows(tab, rows) => {
+                self.listed.insert(tab, rows);
+                tab.one()
             }
         }
     }

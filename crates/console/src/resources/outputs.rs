@@ -22,18 +22,23 @@ static META: Meta = Meta {
         col("CONSENT", 2),
         col("LEVELS", 2),
         col("CLIENT ID", 4),
+        col("EV/S", 1),
+        col("LAST", 1),
     ],
     scoped: true,
 };
 
 impl Row for Output {
     fn cells(&self, data: &Resources) -> Vec<String> {
+        let [rate, last] = data.observed.cells(&self.name);
         vec![
             self.name.clone(),
             self.linked_stream.clone(),
             self.consent_level_type.to_string(),
             named_levels(data, &self.consent_levels),
             self.credentials.client_id.clone(),
+            rate,
+            last,
         ]
     }
 
@@ -65,9 +70,9 @@ impl Kind for Outputs {
         }
     }
 
-    fn title_note(&self, data: &Resources, scope: Option<&str>) -> Option<&'static str> {
+    fn title_note(&self, data: &Resources, scope: Option<&str>) -> Option<String> {
         (scope.is_none() && data.streams.len() > OUTPUTS_OVERVIEW_MAX)
-            .then_some(" of opened streams (enter on a stream lists its outputs)")
+            .then(|| " of opened streams (enter on a stream lists its outputs)".into())
     }
 
     /// An output has nothing to open but its credentials.

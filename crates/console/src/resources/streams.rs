@@ -17,17 +17,22 @@ static META: Meta = Meta {
         col("DESCRIPTION", 4),
         col("TAGS", 2),
         col("CLIENT ID", 4),
+        col("EV/S", 1),
+        col("LAST", 1),
     ],
     scoped: false,
 };
 
 impl Row for Stream {
-    fn cells(&self, _data: &Resources) -> Vec<String> {
+    fn cells(&self, data: &Resources) -> Vec<String> {
+        let [rate, last] = data.observed.cells(&self.name);
         vec![
             self.name.clone(),
             self.description.clone().unwrap_or_default(),
             self.tags.join(","),
             self.credentials.client_id.clone(),
+            rate,
+            last,
         ]
     }
 

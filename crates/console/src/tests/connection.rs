@@ -26,7 +26,13 @@ fn start_connects_then_loads_every_tab() {
             Request::ListOutputs(None),
             Request::ListSinks,
             Request::ListExporters,
-            Request::ListConsentLevels
+            Request::ListConsentLevels,
+            Tab::DataContracts.kind().list(&app.data, None).unwrap(),
+            Tab::DataSubjects.kind().list(&app.data, None).unwrap(),
+            Request::Usage {
+                span_secs: 600,
+                by: 10
+            }
         ]
     );
     assert!(app.local && app.conn == Conn::Online);
@@ -111,7 +117,7 @@ fn offline_answers_back_off_and_retry() {
     assert!(app.update(Msg::Tick).is_empty(), "not due yet");
     app.now = retry_at + Duration::from_millis(1);
     let retry = app.update(Msg::Tick);
-    assert_eq!(retry.len(), 5);
+    assert_eq!(retry.len(), Tab::COUNT + 1, "every list and the usage");
     assert!(!app.errors.is_empty(), "the outage is in the error log");
     // Every list of the retry fails: one more attempt, a longer wait.
     for (id, _) in &retry {

@@ -3,8 +3,10 @@
 //! by concern; the fixtures they share are here.
 
 mod connection;
+mod contracts;
 mod edges;
 mod forms;
+mod observe;
 mod popups;
 mod tables;
 mod tail;
@@ -25,6 +27,20 @@ use strm_client::ClientError;
 use strm_model::*;
 
 const EPOCH: i64 = 1_800_000_000;
+
+/// The built-in clickstream schema's contract, as the server serves it.
+pub(crate) fn clickstream_contract() -> SchemaContract {
+    SchemaContract {
+        schema_id: "clickstream".into(),
+        key_field: "producerSessionId".into(),
+        pii_fields: [
+            ("customer/id".to_string(), 0),
+            ("producerSessionId".to_string(), 1),
+        ]
+        .into_iter()
+        .collect(),
+    }
+}
 
 fn session() -> SessionInfo {
     SessionInfo {

@@ -51,32 +51,37 @@ fn t_opens_a_tail_that_keeps_the_newest_events_and_esc_stops_it() {
     assert_eq!(app.next_deadline(), None, "an open tail sets no timer");
     app.update(tail_answer(Answer::TailLive));
     assert_eq!(app.tail().unwrap().state, TailState::Live);
-    app.update(events(0..300));
-    app.update(events(300..600));
+    let (n, m) = (RING - 100, RING + 100);
+    app.update(events(0..n));
+    app.update(events(n..m));
     let tail = app.tail().unwrap();
     assert_eq!(tail.lines.len(), RING, "the ring is bounded");
-    assert_eq!(tail.lines.back(), Some(&tail_event(599)), "newest last");
+    assert_eq!(tail.lines.back(), Some(&tail_event(m - 1)), "newest last");
     assert_eq!(tail.lines.front(), Some(&tail_event(100)));
-    assert_eq!((tail.received, tail.dropped), (600, 0));
+    assert_eq!((tail.received, tail.dropped), (m as u64, 0));
 
-    // Paused: new events are counted, not kept; dropped by the task counts too.
+    // Paused: new events are held, not shown; dropped by the task counts too.
     app.update(ch('p'));
     app.update(tail_answer(Answer::TailEvents(TailBatch::new(
-        vec![tail_event(600)],
+        vec![tail_event(m)],
         4,
     ))));
     let tail = app.tail().unwrap();
     assert!(tail.paused);
-    assert_eq!(tail.lines.back(), Some(&tail_event(599)));
-    assert_eq!((tail.received, tail.dropped), (605, 5));
+    assert_eq!(tail.lines.back(), Some(&tail_event(m - 1)));
+    assert_eq!(tail.held.len(), 1);
+    assert_eq!((tail.received, tail.dropped), (m as u64 + 5, 4));
+    // Resumed: what was held comes first.
     app.update(ch(' '));
-    app.update(events(601..602));
-    assert_eq!(app.tail().unwrap().lines.back(), Some(&tail_event(601)));
+    app.update(events(m + 1..m + 2));
+    let tail = app.tail().unwrap();
+    assert_eq!(tail.lines.back(), Some(&tail_event(m + 1)));
+    assert_eq!(tail.lines[RING - 2], tail_event(m));
 
     // Scrolled back, the view stays on its events while new ones arrive.
     app.update(ch('k'));
     app.update(ch('k'));
-    app.update(events(602..605));
+    app.update(events(m + 2..m + 5));
     assert_eq!(app.tail().unwrap().scroll, 5);
     app.update(ch('G'));
     assert_eq!(app.tail().unwrap().scroll, 0);
@@ -102,7 +107,7 @@ fn t_opens_a_tail_that_keeps_the_newest_events_and_esc_stops_it() {
     assert_eq!(out[0].1, Request::StopTail(100));
     assert!(app.popups.is_empty());
     // A batch already on its way when the tail closed changes nothing.
-    app.update(events(605..606));
+    app.update(events(m + 5..m + 6));
     assert!(app.tail().is_none() && app.popups.is_empty());
 }
 
@@ -188,6 +193,129 @@ fn snapshot_tail_live_paused_and_without_secret() {
         stale: false,
     }));
     snap("tail_no_secret", &app);
+}
+
+/// An event as the tail of level0-1 (GRANULAR 0, 1) shows it: both PII fields decrypted.
+fn output_event(n: usize) -> String {
+    format!(
+        "{{\"strmMeta\":{{\"schemaId\":\"clickstream\",\"nonce\":{n},\"timestamp\":{},\"keyLink\":\"k-{n}\",\"billingId\":\"bart0123456789\",\"consentLevels\":[0,1]}},\"producerSessionId\":\"session-{n}\",\"url\":\"https://www.streammachine.io/page-{}\",\"customer\":{{\"id\":\"customer-{n}\"}}}}",
+        EPOCH * 1000 + n as i64,
+        n % 3
+    )
+}
+
+#[test]
+fn the_filter_shows_matching_lines_as_typed_and_enter_inspects_one() {
+    let mut app = fixed_app();
+    app.update(ch('2'));
+    open_tail(&mut app);
+    app.update(tail_answer(Answer::TailLive));
+    let lines = (0..9).map(output_event).collect();
+    app.update(tail_answer(Answer::TailEvents(TailBatch::new(lines, 0))));
+    app.update(ch('/'));
+    type_text(&mut app, "PAGE-2");
+    let tail = app.tail().unwrap();
+    assert!(tail.filter_editing);
+    assert_eq!(tail.shown_len(), 3, "page-2: events 2, 5 and 8");
+    assert!(tail.shown().iter().all(|l| l.contains("page-2")));
+    snap("tail_filtered", &app);
+    app.update(key(KeyCode::Enter));
+    assert!(
+        !app.tail().unwrap().filter_editing,
+        "enter keeps the filter"
+    );
+    app.update(ch('N'));
+    app.update(ch('N'));
+    assert_eq!(app.tail().unwrap().selected().unwrap().1, output_event(2));
+    app.update(ch('n'));
+    assert_eq!(app.tail().unwrap().selected().unwrap().1, output_event(5));
+    // New events are filtered as they come.
+    app.update(tail_answer(Answer::TailEvents(TailBatch::new(
+        vec![output_event(11), output_event(12)],
+        0,
+    ))));
+    assert_eq!(app.tail().unwrap().shown_len(), 4);
+
+    let out = app.update(key(KeyCode::Enter));
+    assert_eq!(out[0].1, Request::SchemaContract("clickstream".into()));
+    app.update(reply(
+        out[0].0,
+        Ok(Answer::SchemaContract(super::clickstream_contract())),
+    ));
+    let Some(Popup::Inspector(i)) = app.popups.last() else {
+        panic!("inspector expected")
+    };
+    let text: String = i.lines.iter().map(|l| format!("{l}\n")).collect();
+    assert!(
+        text.contains("\"customer-5\"\n      ↳ PII, consent level 0 (necessary): DECRYPTED"),
+        "{text}"
+    );
+    assert!(
+        text.contains("\"session-5\",\n    ↳ PII, consent level 1 (analytics): DECRYPTED"),
+        "{text}"
+    );
+    snap("inspector_tail", &app);
+    app.update(ch('y'));
+    assert_eq!(app.copy_out.last().unwrap().1, output_event(5));
+    app.update(key(KeyCode::Esc));
+    // Esc in the filter line clears it.
+    app.update(ch('/'));
+    app.update(key(KeyCode::Esc));
+    assert_eq!(app.tail().unwrap().shown_len(), 11);
+}
+
+#[test]
+fn s_saves_what_is_shown_to_a_file_that_is_asked_for() {
+    let mut app = fixed_app();
+    open_tail(&mut app);
+    app.update(tail_answer(Answer::TailLive));
+    app.update(events(0..20));
+    app.update(ch('/'));
+    type_text(&mut app, "\"nonce\":1");
+    app.update(key(KeyCode::Enter));
+    app.update(ch('s'));
+    match app.popups.last() {
+        Some(Popup::SaveTail(p)) => {
+            assert_eq!(p.text, format!("strm-bart-{EPOCH}.jsonl"));
+            assert!(p.title.contains("11 events"), "{}", p.title);
+        }
+        _ => panic!("the save prompt expected"),
+    }
+    snap("tail_save_prompt", &app);
+    for _ in 0..format!("{EPOCH}.jsonl").len() {
+        app.update(key(KeyCode::Backspace));
+    }
+    type_text(&mut app, "ones.jsonl");
+    let out = app.update(key(KeyCode::Enter));
+    let (id, req) = out[0].clone();
+    let Request::SaveLines { path, lines } = req else {
+        panic!("{req:?}")
+    };
+    assert_eq!(path, std::path::PathBuf::from("strm-bart-ones.jsonl"));
+    assert_eq!(lines.0.len(), 11, "event 1 and 10..20");
+    assert!(lines.0.iter().all(|l| l.contains("\"nonce\":1")));
+    // A name that exists is said in the prompt, which stays.
+    app.update(reply(
+        id,
+        Err(ClientError::File {
+            path: path.clone(),
+            reason: "exists; choose another file name (nothing was overwritten)".into(),
+        }),
+    ));
+    match app.popups.last() {
+        Some(Popup::SaveTail(p)) => assert!(p.problem.as_ref().unwrap().contains("exists")),
+        _ => panic!("the prompt stays"),
+    }
+    let out = app.update(key(KeyCode::Enter));
+    app.update(reply(
+        out[0].0,
+        Ok(Answer::Saved {
+            path: "/home/bart/strm-bart-ones.jsonl".into(),
+            count: 11,
+        }),
+    ));
+    assert!(matches!(app.popups.last(), Some(Popup::Tail(_))));
+    assert!(app.flash.as_ref().unwrap().text.contains("Saved 11 events"));
 }
 
 #[test]

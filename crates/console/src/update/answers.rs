@@ -30,7 +30,21 @@ impl App {
         if resp.session.is_some() {
             self.session = resp.session.clone();
         }
-        match resp.result {
+        let result = match &pending {
+            // An expired session is handled as everywhere else.
+            Pending::Observe
+            | Pending::Objects(_)
+            | Pending::Object
+            | Pending::Contract(_)
+            | Pending::Save
+                if !resp.result.as_ref().is_err_and(|e| e.needs_login()) =>
+            {
+                self.on_observed(&pending, resp.result);
+                return;
+            }
+            _ => resp.result,
+        };
+        match result {
             Ok(answer) => self.on_answer(id, pending, answer, out),
             Err(e) => self.on_error(id, pending, e),
         }
@@ -111,6 +125,10 @@ impl App {
                 self.open_login();
             }
             Answer::Listed(listed) => {
+                // A form whose call lists (a search) is done when the list arrives.
+                if pending == Pending::Submit {
+                    self.close_form();
+                }
                 for &tab in self.data.store(listed) {
                     self.recompute(tab);
                 }
@@ -122,6 +140,13 @@ impl App {
                 if let Some((name, credentials)) = said.credentials {
                     self.show_created(name, credentials);
                 }
+                self.refresh_all(out);
+            }
+            Answer::Done(said) => {
+                if pending == Pending::Submit {
+                    self.close_form();
+                }
+                self.flash(Level::Info, said);
                 self.refresh_all(out);
             }
             Answer::Deleted => {
@@ -191,12 +216,19 @@ impl App {
                     self.start_tail(target, out);
                 }
             }
-            // Tail answers are routed before: these belong to a closed tail.
+            // Tail answers are routed before: these belong to a closed tail; the
+            // observing views' answers go to `on_observed`.
             Answer::TailLive
             | Answer::TailEvents(_)
             | Answer::TailNoSecret { .. }
             | Answer::TailReconnecting { .. }
-            | Answer::TailEnded => {}
+            | Answer::TailEnded
+            | Answer::Usage(_)
+            | Answer::ExporterStatuses(_)
+            | Answer::Objects { .. }
+            | Answer::Object { .. }
+            | Answer::SchemaContract(_)
+            | Answer::Saved { .. } => {}
         }
     }
 

@@ -11,8 +11,8 @@ use crate::protocol::Request;
 pub fn commands() -> Vec<&'static str> {
     let tabs = Tab::ALL.iter().map(|t| t.kind().commands()[0]);
     tabs.chain([
-        "create", "delete", "tail", "refresh", "login", "logout", "token", "nodes", "errors",
-        "help", "quit", "q",
+        "create", "delete", "tail", "xray", "pulse", "buckets", "refresh", "login", "logout",
+        "token", "nodes", "errors", "help", "quit", "q",
     ])
     .collect()
 }
@@ -120,6 +120,9 @@ impl App {
             ("create" | "new", _) => Action::Create,
             ("delete", None) => Action::Delete,
             ("tail", None) => Action::Tail,
+            ("xray", _) => Action::Xray,
+            ("pulse", _) => Action::Pulse,
+            ("buckets", _) => Action::Buckets,
             ("refresh", _) => Action::Refresh,
             ("login", _) => Action::Login,
             ("token", _) => Action::CopyToken,

@@ -143,5 +143,10 @@ impl App {
         {
             self.refresh_all(out);
         }
+        if let Some(at) = self.observe_due
+            && at <= self.now
+        {
+            self.refresh_observed(out);
+        }
     }
 }

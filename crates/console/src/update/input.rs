@@ -17,6 +17,11 @@ impl App {
                 c.selected = usize::from(c.name_matches());
             }
             Some(Popup::Command(line)) => line.text.push_str(text.trim()),
+            Some(Popup::SaveTail(prompt)) => prompt.text.push_str(text.trim()),
+            Some(Popup::Tail(view)) if view.filter_editing => {
+                let text = format!("{}{}", view.filter.text, text.trim());
+                view.set_filter(text);
+            }
             Some(_) => {}
             None if self.filter_editing => {
                 self.table_mut().filter.push_str(text.trim());

@@ -120,6 +120,9 @@ impl App {
             }
             Action::Login => self.open_login(),
             Action::Tail => self.open_tail(out),
+            Action::Xray => self.open_xray(out),
+            Action::Pulse => self.open_pulse(out),
+            Action::Buckets => self.open_buckets(out),
             _ => {}
         }
     }

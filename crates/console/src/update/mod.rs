@@ -8,7 +8,9 @@ mod command;
 mod connection;
 mod input;
 mod keys;
+mod observe;
 mod popups;
+mod tail;
 
 use std::time::Instant;
 
@@ -67,7 +69,8 @@ impl App {
         id
     }
 
-    /// Lists every tab again, each kind as it is listed now.
+    /// Lists every tab again, each kind as it is listed now, and the usage the rate
+    /// columns show.
     fn refresh_all(&mut self, out: &mut Outgoing) {
         self.next_refresh = None;
         for tab in Tab::ALL {
@@ -75,6 +78,7 @@ impl App {
                 self.send(out, req, Pending::Load(tab));
             }
         }
+        self.ask_usage(out);
     }
 
     /// The loop reports how a queued copy went.

@@ -6,14 +6,9 @@ use crossterm::event::KeyEvent;
 use super::Outgoing;
 use super::command;
 use crate::app::{App, CommandLine, CredentialsView, Level, PagerKind, Pending, Popup};
-use crate::forms::{self, FormEvent, FormKind, line};
+use crate::forms::{FormEvent, FormKind, line};
 use crate::keymap::{Action, Context};
 use crate::protocol::Request;
-use crate::tail::TailState;
-
-/// Lines a page key scrolls the tail, and columns an arrow scrolls it sideways.
-const TAIL_PAGE: isize = 10;
-const TAIL_HSTEP: u16 = 20;
 
 /// The keymap context of a popup.
 pub fn context_of(popup: &Popup) -> Context {
@@ -24,6 +19,11 @@ pub fn context_of(popup: &Popup) -> Context {
         Popup::Confirm(_) => Context::Confirm,
         Popup::Credentials(_) => Context::Credentials,
         Popup::Form(_) => Context::Form,
+        Popup::Xray(_) => Context::Xray,
+        Popup::Pulse(_) => Context::Pulse,
+        Popup::Buckets(_) => Context::Buckets,
+        Popup::Inspector(_) => Context::Inspector,
+        Popup::SaveTail(_) => Context::Prompt,
     }
 }
 
@@ -32,9 +32,18 @@ impl App {
         let Some(context) = self.popups.last().map(context_of) else {
             return;
         };
+        // The views that read their own keys (the tail's `/` line takes text).
+        match context {
+            Context::Tail => return self.tail_key(&key, out),
+            Context::Xray => return self.xray_key(&key, out),
+            Context::Pulse => return self.pulse_key(&key, out),
+            Context::Buckets => return self.buckets_key(&key, out),
+            Context::Inspector => return self.inspector_key(&key),
+            Context::Prompt => return self.save_prompt_key(&key, out),
+            _ => {}
+        }
         let action = self.keymap.action(context, &key);
         match context {
-            Context::Tail => self.tail_key(action, out),
             Context::Pager => self.pager_key(action, &key),
             Context::Command => self.command_key(action, &key, out),
             Context::Confirm => self.confirm_key(action, &key, out),
@@ -107,33 +116,6 @@ impl App {
         match found {
             Some(i) => pager.scroll = i as u16,
             None => self.flash(Level::Warning, format!("No match for {query:?}")),
-        }
-    }
-
-    fn tail_key(&mut self, action: Option<Action>, out: &mut Outgoing) {
-        let Some(view) = self.tail_mut() else { return };
-        match action {
-            Some(Action::Close) => {
-                let id = view.id;
-                self.popups.retain(|p| !matches!(p, Popup::Tail(_)));
-                // Not in flight; the worker only aborts the tail's task.
-                self.send_untracked(out, Request::StopTail(id));
-            }
-            Some(Action::EnterSecret) if matches!(view.state, TailState::NoSecret { .. }) => {
-                let form = forms::secret_form(view.target.clone());
-                self.popups.push(Popup::Form(Box::new(form)));
-            }
-            Some(Action::Pause) => view.paused = !view.paused,
-            Some(Action::Up) => view.scroll_by(1),
-            Some(Action::Down) => view.scroll_by(-1),
-            Some(Action::PageUp) => view.scroll_by(TAIL_PAGE),
-            Some(Action::PageDown) => view.scroll_by(-TAIL_PAGE),
-            Some(Action::Top) => view.scroll_by(isize::MAX / 2),
-            Some(Action::Bottom) => view.scroll = 0,
-            Some(Action::ScrollLeft) => view.hscroll = view.hscroll.saturating_sub(TAIL_HSTEP),
-            Some(Action::ScrollRight) => view.hscroll = view.hscroll.saturating_add(TAIL_HSTEP),
-            Some(Action::Wrap) => view.wrap = !view.wrap,
-            _ => {}
         }
     }
 

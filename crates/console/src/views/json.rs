@@ -29,14 +29,7 @@ fn render(
     theme: &Theme,
     out: &mut Vec<Line<'static>>,
 ) {
-    let mut head = vec![Span::raw(" ".repeat(indent))];
-    if let Some(k) = key {
-        head.push(Span::styled(
-            Value::String(k.into()).to_string(),
-            theme.json_key,
-        ));
-        head.push(Span::raw(": "));
-    }
+    let mut head = key_head(indent, key, theme);
     let tail = if comma { "," } else { "" };
     match value {
         Value::Object(map) if !map.is_empty() => {
@@ -81,6 +74,19 @@ fn render(
             out.push(Line::from(head));
         }
     }
+}
+
+/// The start of a pretty-printed row: the indent, and the key (quoted, coloured) if any.
+pub(crate) fn key_head(indent: usize, key: Option<&str>, theme: &Theme) -> Vec<Span<'static>> {
+    let mut head = vec![Span::raw(" ".repeat(indent))];
+    if let Some(k) = key {
+        head.push(Span::styled(
+            Value::String(k.into()).to_string(),
+            theme.json_key,
+        ));
+        head.push(Span::raw(": "));
+    }
+    head
 }
 
 #[cfg(test)]

@@ -1,13 +1,17 @@
 //! Drawing. Pure functions of `App`: header, tabs, the table with its detail pane, the
 //! message and hint lines, then the popup stack on top.
 
+mod buckets;
 mod form;
-mod json;
+mod inspector;
+pub(crate) mod json;
 mod nodes;
 mod popups;
+mod pulse;
 mod table;
 mod tail;
 pub mod wrap;
+mod xray;
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -134,12 +138,49 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
     frame.render_widget(Paragraph::new(spinner), right);
 }
 
-fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
-    let titles = Tab::ALL
+/// The tab bar's titles and whether they get a space after them: whole titles when
+/// they fit, else short ones, tighter, else only the selected tab's short title and
+/// the others' numbers.
+fn tab_titles(app: &App, width: u16) -> (Vec<String>, bool) {
+    // A space before each title (and after, when `roomy`) and a divider between them.
+    let fits = |titles: &[String], roomy: bool| {
+        let pad = if roomy { 3 } else { 2 };
+        titles
+            .iter()
+            .map(|t| t.chars().count() + pad)
+            .sum::<usize>()
+            <= width as usize
+    };
+    let numbered = |title: &dyn Fn(Tab) -> String| -> Vec<String> {
+        Tab::ALL
+            .iter()
+            .enumerate()
+            .map(|(i, tab)| format!("{} {}", i + 1, title(*tab)))
+            .collect()
+    };
+    let whole = numbered(&|tab| tab.title().to_string());
+    if fits(&whole, true) {
+        return (whole, true);
+    }
+    let short = numbered(&|tab| tab.kind().short_title().to_string());
+    if fits(&short, false) {
+        return (short, false);
+    }
+    let numbers = Tab::ALL
         .iter()
         .enumerate()
-        .map(|(i, tab)| format!("{} {}", i + 1, tab.title()));
+        .map(|(i, tab)| match *tab == app.tab {
+            true => format!("{} {}", i + 1, tab.kind().short_title()),
+            false => (i + 1).to_string(),
+        })
+        .collect();
+    (numbers, true)
+}
+
+fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
+    let (titles, roomy) = tab_titles(app, area.width);
     let tabs = Tabs::new(titles)
+        .padding(" ", if roomy { " " } else { "" })
         .select(app.tab.index())
         .highlight_style(app.theme.selected)
         .divider("│");
@@ -149,18 +190,28 @@ fn draw_tabs(frame: &mut Frame, app: &App, area: Rect) {
 /// The line above the hints: the filter being typed, or the latest message.
 fn message_line(app: &App) -> Line<'static> {
     let t = &app.theme;
-    if app.filter_editing {
+    let tail_filter = app
+        .tail()
+        .filter(|v| v.filter_editing && matches!(app.popups.last(), Some(Popup::Tail(_))))
+        .map(|v| v.filter.text.as_str());
+    if app.filter_editing || tail_filter.is_some() {
         let keys = &app.keymap;
-        let searched: Vec<&str> = app.tab.kind().columns().iter().map(|c| c.name).collect();
+        let searched = match tail_filter {
+            Some(_) => "the events' JSON (case ignored)".to_string(),
+            None => {
+                let columns: Vec<&str> = app.tab.kind().columns().iter().map(|c| c.name).collect();
+                columns.join(", ")
+            }
+        };
         Line::from(vec![
             Span::styled(" filter: ", t.key),
-            Span::raw(format!("{}▏", app.table().filter)),
+            Span::raw(format!("{}▏", tail_filter.unwrap_or(&app.table().filter))),
             Span::styled(
                 format!(
                     "  {} keeps · {} clears · matches {}",
                     keys.first_key(Context::Filter, Action::Submit),
                     keys.first_key(Context::Filter, Action::Cancel),
-                    searched.join(", ")
+                    searched
                 ),
                 t.dim,
             ),
@@ -196,15 +247,20 @@ fn hint_line(pairs: &[(String, &str)], t: &super::theme::Theme, width: u16) -> L
 
 fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
     let t = &app.theme;
-    let context = app.popups.last().map_or(Context::Main, context_of);
+    let context = match app.popups.last() {
+        Some(Popup::Tail(v)) if v.filter_editing => Context::Filter,
+        top => top.map_or(Context::Main, context_of),
+    };
     let top = app.popups.last();
     let keep = |a: Action| match (a, top) {
         // Read-only: no hints for what the worker refuses.
         (Action::Create | Action::Delete, None) => !app.read_only,
-        // A tail asks for a secret only when it has none.
-        (Action::EnterSecret, Some(Popup::Tail(view))) => {
-            matches!(view.state, crate::tail::TailState::NoSecret { .. })
+        // Enter pastes a secret in a tail that has none, and inspects in one that has.
+        (Action::Inspect, Some(Popup::Tail(view))) => {
+            !matches!(view.state, crate::tail::TailState::NoSecret { .. })
         }
+        // n/N only with a filter.
+        (Action::NextMatch | Action::PrevMatch, Some(Popup::Tail(view))) => view.filter.is_active(),
         // `y` only where no name is to be typed.
         (Action::Confirm, Some(Popup::Confirm(c))) => c.type_name.is_none(),
         // ←/→ only while a choice has the focus.
@@ -214,7 +270,16 @@ fn draw_hints(frame: &mut Frame, app: &App, area: Rect) {
             .is_some_and(|field| field.is_choice()),
         _ => true,
     };
-    let pairs = app.keymap.hints_where(context, keep);
+    let mut pairs = app.keymap.hints_where(context, keep);
+    // Without a saved secret the tail's inspect key pastes one: said before `close`.
+    if let Some(Popup::Tail(view)) = top
+        && matches!(view.state, crate::tail::TailState::NoSecret { .. })
+        && context == Context::Tail
+    {
+        let at = pairs.len().saturating_sub(1);
+        let paste = app.keymap.first_key(Context::Tail, Action::Inspect);
+        pairs.insert(at, (paste, "paste secret"));
+    }
     frame.render_widget(
         Paragraph::new(hint_line(&pairs, t, area.width)).style(Style::new()),
         area,

@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::wrap::{ellipsis, wrap_line, wrap_lines};
-use crate::app::{App, CommandLine, Confirm, CredentialsView, Pager, PagerKind, Popup};
+use crate::app::{App, CommandLine, Confirm, CredentialsView, Pager, PagerKind, Popup, Prompt};
 use crate::keymap::{Action, Context};
 use crate::update::{commands, suggestions};
 
@@ -29,6 +29,11 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, screen: Rect, message: Rec
             Popup::Credentials(c) => credentials(frame, app, body, screen, c),
             Popup::Command(c) => command(frame, app, screen, message, c),
             Popup::Tail(view) => super::tail::draw(frame, app, body, view),
+            Popup::Xray(view) => super::xray::draw(frame, app, body, view),
+            Popup::Pulse(view) => super::pulse::draw(frame, app, body, view),
+            Popup::Buckets(view) => super::buckets::draw(frame, app, body, view),
+            Popup::Inspector(i) => super::inspector::draw(frame, app, body, i),
+            Popup::SaveTail(prompt) => save_prompt(frame, app, body, screen, prompt),
         }
     }
 }
@@ -53,6 +58,16 @@ pub fn place(body: Rect, screen: Rect, width: u16, height: u16) -> Rect {
 
 pub fn boxed<'a>(title: &str, app: &App) -> Block<'a> {
     Block::bordered().title(Line::styled(format!(" {title} "), app.theme.title))
+}
+
+/// A view over the whole body (the tail, the x-ray, the pulse, the buckets, the
+/// inspector): cleared, boxed with `title`; answers the room inside.
+pub fn view_box(frame: &mut Frame, app: &App, body: Rect, title: &str) -> Rect {
+    let block = boxed(title, app);
+    let inner = block.inner(body);
+    frame.render_widget(Clear, body);
+    frame.render_widget(block, body);
+    inner
 }
 
 /// The pager's box on `screen`.
@@ -321,4 +336,33 @@ fn command(frame: &mut Frame, app: &App, screen: Rect, message: Rect, c: &Comman
         Paragraph::new(lines).block(Block::new().borders(Borders::TOP)),
         area,
     );
+}
+
+/// The file name a tail is saved to, with what went wrong the last time.
+fn save_prompt(frame: &mut Frame, app: &App, body: Rect, screen: Rect, p: &Prompt) {
+    let t = &app.theme;
+    let keys = &app.keymap;
+    let mut lines = vec![
+        Line::raw(format!("{}▏", p.text)),
+        Line::styled(
+            "A new file readable only by you (0600); a name without a directory is in the current one.",
+            t.dim,
+        ),
+    ];
+    if let Some(problem) = &p.problem {
+        lines.push(Line::styled(problem.clone(), t.error));
+    }
+    lines.push(Line::styled(
+        format!(
+            "{} saves · {} cancels",
+            keys.first_key(Context::Prompt, Action::Submit),
+            keys.first_key(Context::Prompt, Action::Cancel)
+        ),
+        t.dim,
+    ));
+    let width = BOX_WIDTH.min(screen.width);
+    let text = wrap_lines(&lines, width.saturating_sub(2) as usize);
+    let area = place(body, screen, width, text.len() as u16 + 2);
+    frame.render_widget(Clear, area);
+    frame.render_widget(Paragraph::new(text).block(boxed(&p.title, app)), area);
 }

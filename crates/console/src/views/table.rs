@@ -3,7 +3,7 @@
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::Line;
-use ratatui::widgets::{Block, Paragraph, Row, Table, TableState};
+use ratatui::widgets::{Block, Paragraph, Row, Sparkline, Table, TableState};
 
 use super::wrap::{ellipsis, wrap_line};
 use crate::app::{App, Tab};
@@ -51,7 +51,7 @@ pub fn title(app: &App) -> String {
         app.data.len(app.tab)
     };
     if let Some(note) = app.tab.kind().title_note(&app.data, app.scope.as_deref()) {
-        title.push_str(note);
+        title.push_str(&note);
     }
     let shown = view.rows.len();
     let position = if shown == 0 {
@@ -147,19 +147,71 @@ pub fn draw_table(frame: &mut Frame, app: &App, area: Rect) {
     }
 }
 
-/// The selected resource as JSON; a long value wraps under its key.
+/// The name whose usage the detail pane charts: the selected stream or output.
+fn counted_name(app: &App, i: usize) -> Option<&str> {
+    match app.tab {
+        Tab::Streams => app.data.streams.get(i).map(|s| s.name.as_str()),
+        Tab::Outputs => app.data.outputs.get(i).map(|o| o.name.as_str()),
+        _ => None,
+    }
+}
+
+/// The selected resource as JSON, a long value wrapping under its key; for a stream or
+/// an output, its counts of the last minutes above it.
 pub fn draw_detail(frame: &mut Frame, app: &App, area: Rect) {
-    let block = Block::bordered().title(Line::styled(" Detail ", app.theme.title));
-    let width = block.inner(area).width as usize;
-    let lines: Vec<Line> = match app.selected_index() {
-        Some(i) => super::highlight(&app.data.json(app.tab, i), &app.theme)
-            .iter()
-            .flat_map(|l| {
-                let indent = l.to_string().chars().take_while(|c| *c == ' ').count();
-                wrap_line(l, width, indent + 2)
-            })
-            .collect(),
-        None => vec![Line::styled("Nothing selected", app.theme.dim)],
+    let t = &app.theme;
+    let block = Block::bordered().title(Line::styled(" Detail ", t.title));
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    let Some(i) = app.selected_index() else {
+        frame.render_widget(
+            Paragraph::new(Line::styled("Nothing selected", t.dim)),
+            inner,
+        );
+        return;
     };
-    frame.render_widget(Paragraph::new(lines).block(block), area);
+    let mut rest = inner;
+    let counts = counted_name(app, i).map(|n| (n, app.data.observed.counts(n)));
+    if let Some((name, counts)) = counts
+        && !counts.is_empty()
+        && inner.height > 6
+    {
+        let [head, spark, below] = Layout::vertical([
+            Constraint::Length(1),
+            Constraint::Length(2),
+            Constraint::Min(1),
+        ])
+        .areas(inner);
+        let [rate, last] = app.data.observed.cells(name);
+        let total: u64 = counts.iter().sum();
+        let last = match last.as_str() {
+            "none" => "no event kept".to_string(),
+            age => format!("last {age} ago"),
+        };
+        frame.render_widget(
+            Paragraph::new(Line::styled(
+                format!("{total} in 10 min · {rate}/s (last minute) · {last}"),
+                t.dim,
+            )),
+            head,
+        );
+        // The newest windows that fit, one bar each.
+        let shown = &counts[counts.len().saturating_sub(spark.width as usize)..];
+        frame.render_widget(Sparkline::default().data(shown).style(t.info), spark);
+        rest = below;
+    }
+    let width = rest.width as usize;
+    // A kind with its own detail text (a contract's field tree) shows it; the rest, JSON.
+    let lines = match app.tab.kind().detail(&app.data, i) {
+        Some(text) => text.into_iter().map(Line::from).collect(),
+        None => super::highlight(&app.data.json(app.tab, i), t),
+    };
+    let lines: Vec<Line> = lines
+        .iter()
+        .flat_map(|l| {
+            let indent = l.to_string().chars().take_while(|c| *c == ' ').count();
+            wrap_line(l, width, indent + 2)
+        })
+        .collect();
+    frame.render_widget(Paragraph::new(lines), rest);
 }

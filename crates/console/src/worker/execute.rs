@@ -152,6 +152,13 @@ pub(super) async fn execute(cx: &Context<'_>, req: Request) -> Result<Answer, Cl
             Answer::SecretSaved
         }
         Request::AccessToken => Answer::Token(Secret(client.access_token().await?)),
+        req @ (Request::Usage { .. }
+        | Request::ExporterStatuses(_)
+        | Request::ListObjects { .. }
+        | Request::ReadObject { .. }
+        | Request::SchemaContract(_)
+        | Request::SaveLines { .. }) => super::observe::execute(client, req).await?,
+        Request::Call(call) => call.run(client.clone()).await?,
     })
 }
 

@@ -155,21 +155,7 @@ impl JetStreamEvents {
             Err(e) if e.kind() == stream::DirectGetErrorKind::NotFound => return Ok(Vec::new()),
             Err(e) => return Err(ClusterError::of("reading events", e)),
         }
-        let reader = self
-            .stream
-            .create_consumer(consumer::pull::Config {
-                filter_subject: subject,
-                deliver_policy: consumer::DeliverPolicy::ByStartSequence {
-                    start_sequence: start,
-                },
-                ack_policy: consumer::AckPolicy::None,
-                inactive_threshold: Duration::from_secs(30),
-                memory_storage: true,
-                num_replicas: 1,
-                ..Default::default()
-            })
-            .await
-            .map_err(|e| ClusterError::of("reading events", e))?;
+        let reader = self.reader(subject, start).await?;
         let name = reader.cached_info().name.clone();
         let read = async {
             let mut batch = reader
@@ -189,12 +175,53 @@ impl JetStreamEvents {
             Ok(events)
         }
         .await;
-        // Not waited for: the consumer would lapse by itself anyway.
+        self.drop_reader(name);
+        read
+    }
+
+    /// How many events of a stream JetStream holds after `after_seq` (read from a
+    /// consumer's count of pending messages, without reading them).
+    pub async fn count_after(
+        &self,
+        account: &str,
+        stream: &str,
+        after_seq: i64,
+    ) -> Result<u64, ClusterError> {
+        let subject = names::events_subject(account, stream);
+        let reader = self.reader(subject, (after_seq.max(0) + 1) as u64).await?;
+        let info = reader.cached_info();
+        self.drop_reader(info.name.clone());
+        Ok(info.num_pending)
+    }
+
+    /// A short-lived pull consumer of one subject from sequence `start` on.
+    async fn reader(
+        &self,
+        subject: String,
+        start: u64,
+    ) -> Result<consumer::PullConsumer, ClusterError> {
+        self.stream
+            .create_consumer(consumer::pull::Config {
+                filter_subject: subject,
+                deliver_policy: consumer::DeliverPolicy::ByStartSequence {
+                    start_sequence: start,
+                },
+                ack_policy: consumer::AckPolicy::None,
+                inactive_threshold: Duration::from_secs(30),
+                memory_storage: true,
+                num_replicas: 1,
+                ..Default::default()
+            })
+            .await
+            .map_err(|e| ClusterError::of("reading events", e))
+    }
+
+    /// Deletes a reader, not waited for: it would lapse by itself anyway.
+    fn drop_reader(&self, name: String) {
         let js_stream = self.stream.clone();
         tokio::spawn(async move {
             let _ = js_stream.delete_consumer(&name).await;
         });
-        read
     }
 
     /// How many events of a stream JetStream holds.

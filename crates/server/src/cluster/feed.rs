@@ -18,15 +18,19 @@ use tokio::sync::{broadcast, watch};
 
 use super::{events, names};
 use crate::dataplane::egress::{Feed, FeedGuard, FeedState, Published};
-use crate::dataplane::schemas::SchemaRegistry;
+use crate::dataplane::schemas::EventSchema;
+
+/// The schema a stored event of an account (billing id) was accepted under: a built-in
+/// or one of the account's contracts, archived or not.
+pub type SchemaLookup = Arc<dyn Fn(&str, &str) -> Option<Arc<EventSchema>> + Send + Sync>;
 
 pub struct JetStreamFeed {
     stream: stream::Stream,
-    schemas: SchemaRegistry,
+    schemas: SchemaLookup,
 }
 
 impl JetStreamFeed {
-    pub fn new(stream: stream::Stream, schemas: SchemaRegistry) -> JetStreamFeed {
+    pub fn new(stream: stream::Stream, schemas: SchemaLookup) -> JetStreamFeed {
         JetStreamFeed { stream, schemas }
     }
 }
@@ -41,7 +45,10 @@ impl Feed for JetStreamFeed {
         let (state, ready) = watch::channel(FeedState::Starting);
         let run = run(
             self.stream.clone(),
-            names::events_subject(account, stream),
+            Watched {
+                account: account.to_string(),
+                subject: names::events_subject(account, stream),
+            },
             self.schemas.clone(),
             tx,
             state,
@@ -53,10 +60,16 @@ impl Feed for JetStreamFeed {
 /// How long the feed waits before it tries again after NATS failed it.
 const RETRY: Duration = Duration::from_millis(500);
 
+/// What one feed follows: an account's stream, as its subject.
+struct Watched {
+    account: String,
+    subject: String,
+}
+
 async fn run(
     js_stream: stream::Stream,
-    subject: String,
-    schemas: SchemaRegistry,
+    watched: Watched,
+    schemas: SchemaLookup,
     tx: broadcast::Sender<Arc<Published>>,
     state: watch::Sender<FeedState>,
 ) {
@@ -69,7 +82,7 @@ async fn run(
         };
         let created = js_stream
             .create_consumer(consumer::pull::OrderedConfig {
-                filter_subject: subject.clone(),
+                filter_subject: watched.subject.clone(),
                 deliver_policy,
                 ..Default::default()
             })
@@ -93,15 +106,15 @@ async fn run(
                         continue;
                     };
                     next = Some(stored.seq as u64 + 1);
-                    let Some(schema) = schemas.get(&stored.schema_id) else {
+                    let Some(schema) = schemas(&watched.account, &stored.schema_id) else {
                         continue;
                     };
-                    let published = Arc::new(Published {
-                        seq: stored.seq,
-                        schema: schema.clone(),
-                        consent: stored.consent,
-                        text: String::from_utf8(stored.body).unwrap_or_default().into(),
-                    });
+                    let published = Arc::new(Published::new(
+                        stored.seq,
+                        schema,
+                        stored.consent,
+                        String::from_utf8(stored.body).unwrap_or_default(),
+                    ));
                     // No receiver left: the last tail is going and will stop this task.
                     let _ = tx.send(published);
                 }

@@ -17,8 +17,15 @@ use strm_model::Invalid;
 pub const SCHEMA_RULE: &str =
     "an event is the schema's record in Avro binary, Avro-JSON or plain JSON";
 
-/// `strmMeta` fields the server fills on acceptance; a sender may leave them out.
-pub const SERVER_SET_META: [&str; 4] = ["nonce", "timestamp", "keyLink", "billingId"];
+/// `strmMeta` fields the server fills on acceptance; a sender may leave them out
+/// (`eventContractRef` is filled when empty).
+pub const SERVER_SET_META: [&str; 5] = [
+    "nonce",
+    "timestamp",
+    "keyLink",
+    "billingId",
+    "eventContractRef",
+];
 
 /// Serializes an Avro value as plain JSON: unions unwrapped, records in field order.
 pub struct PlainJson<'a>(pub &'a Value);
@@ -427,7 +434,7 @@ mod tests {
         let obj = input.as_object_mut().unwrap();
         let url = obj.remove("url").unwrap();
         obj.insert("url".into(), url);
-        let v = from_json(&click().avro, &input).unwrap();
+        let v = from_json(click().avro().unwrap(), &input).unwrap();
         assert_eq!(
             to_json_string(&v),
             r#"{"strmMeta":{"schemaId":"clickstream","nonce":0,"timestamp":0,"keyLink":null,"billingId":null,"consentLevels":[0,1]},"producerSessionId":"session-1","url":"https://www.streammachine.io/rules","eventType":"","referrer":"","userAgent":"","conversion":0,"customer":{"id":"customer-session-1"},"abTests":["a"]}"#
@@ -439,11 +446,11 @@ mod tests {
         let schema = click();
         let mut input = plain_event();
         input["strmMeta"]["keyLink"] = json!({"string": "k"});
-        let v = from_json(&schema.avro, &input).unwrap();
+        let v = from_json(schema.avro().unwrap(), &input).unwrap();
         let whole = to_json_string(&v);
         assert!(whole.contains(r#""timestamp":0,"#), "{whole}");
         for path in [
-            FieldPath::resolve(&schema.avro, "strmMeta/timestamp").unwrap(),
+            FieldPath::resolve(schema.avro().unwrap(), "strmMeta/timestamp").unwrap(),
             FieldPath::parse("strmMeta/timestamp"),
         ] {
             let mut out = b"before".to_vec();
@@ -464,24 +471,24 @@ mod tests {
         input["strmMeta"]["billingId"] = json!(null);
         input["strmMeta"]["nonce"] = json!(5);
         input["strmMeta"]["timestamp"] = json!(7);
-        let v = from_json(&click().avro, &input).unwrap();
+        let v = from_json(click().avro().unwrap(), &input).unwrap();
         let text = to_json_string(&v);
         assert!(text.contains(r#""nonce":5,"timestamp":7,"keyLink":"k","billingId":null"#));
         // And the result is a valid datum of the schema.
-        apache_avro::to_avro_datum(&click().avro, v).unwrap();
+        apache_avro::to_avro_datum(click().avro().unwrap(), v).unwrap();
     }
 
     #[test]
     fn mismatches_name_the_field_and_the_problem() {
         let mut wrong = plain_event();
         wrong["conversion"] = json!("one");
-        let err = from_json(&click().avro, &wrong).unwrap_err();
+        let err = from_json(click().avro().unwrap(), &wrong).unwrap_err();
         assert_eq!(err.field, "conversion");
         assert!(err.problem.contains("is a string"), "{err}");
 
         let mut missing = plain_event();
         missing["customer"] = json!({});
-        let err = from_json(&click().avro, &missing).unwrap_err();
+        let err = from_json(click().avro().unwrap(), &missing).unwrap_err();
         assert_eq!(
             err.to_string(),
             format!("customer/id: is missing; {SCHEMA_RULE}")
@@ -489,18 +496,18 @@ mod tests {
 
         let mut extra = plain_event();
         extra["color"] = json!("red");
-        let err = from_json(&click().avro, &extra).unwrap_err();
+        let err = from_json(click().avro().unwrap(), &extra).unwrap_err();
         assert_eq!(err.field, "color");
 
         let mut no_levels = plain_event();
         no_levels["strmMeta"] = json!({"schemaId": "clickstream"});
-        let err = from_json(&click().avro, &no_levels).unwrap_err();
+        let err = from_json(click().avro().unwrap(), &no_levels).unwrap_err();
         assert_eq!(err.field, "strmMeta/consentLevels");
 
         let mut big = plain_event();
         big["conversion"] = json!(1u64 << 40);
         assert!(
-            from_json(&click().avro, &big)
+            from_json(click().avro().unwrap(), &big)
                 .unwrap_err()
                 .problem
                 .contains("32-bit")

@@ -297,7 +297,7 @@ mod tests {
     #[test]
     fn accepts_what_from_json_accepts_with_the_same_value() {
         let reg = SchemaRegistry::embedded().unwrap();
-        let schema = &reg.get("clickstream").unwrap().avro;
+        let schema = reg.get("clickstream").unwrap().avro().unwrap();
         let meta = ["strmMeta"];
         let bodies: Vec<Vec<u8>> = vec![
             click().to_string().into_bytes(),
@@ -335,7 +335,7 @@ mod tests {
     #[test]
     fn refuses_what_from_json_refuses() {
         let reg = SchemaRegistry::embedded().unwrap();
-        let schema = &reg.get("clickstream").unwrap().avro;
+        let schema = reg.get("clickstream").unwrap().avro().unwrap();
         let bodies: Vec<Vec<u8>> = vec![
             b"{nope".to_vec(),
             b"[]".to_vec(),

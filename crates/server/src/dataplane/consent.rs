@@ -4,7 +4,7 @@
 
 use apache_avro::types::Value;
 
-use super::avro_path::get_mut;
+use super::avro_path::{get, get_mut};
 use super::crypto::{CryptoError, DataKey, split_ciphertext};
 use super::decode::consent_levels;
 use super::schemas::EventSchema;
@@ -56,14 +56,7 @@ impl View {
     pub fn decrypts(&self, field_level: u32) -> bool {
         match self {
             View::Source => false,
-            View::Output {
-                kind: ConsentLevelType::Cumulative,
-                levels,
-            } => levels.last().is_some_and(|&max| field_level <= max),
-            View::Output {
-                kind: ConsentLevelType::Granular,
-                levels,
-            } => levels.contains(&field_level),
+            View::Output { kind, levels } => kind.decrypts(levels, field_level),
         }
     }
 }
@@ -95,28 +88,53 @@ pub fn encrypt_pii(
     failed.map_or(Ok(()), Err)
 }
 
+/// The id of the key that encrypted an event: the one its PII ciphertexts name (one
+/// key encrypts every field of an event). `None` when it has no encrypted value.
+fn event_key_id(schema: &EventSchema, event: &Value) -> Option<u32> {
+    fn first(value: &Value) -> Option<u32> {
+        match value {
+            Value::String(s) => split_ciphertext(s).ok().map(|(id, _)| id),
+            Value::Union(_, inner) => first(inner),
+            Value::Array(items) => items.iter().find_map(first),
+            _ => None,
+        }
+    }
+    schema
+        .pii
+        .iter()
+        .find_map(|(path, _)| get(event, path).and_then(first))
+}
+
 /// Turns a stored (fully encrypted) event into what `view` receives, or `None` when the
-/// view does not admit it. `key` finds a key by the id a ciphertext names.
+/// view does not admit it. `key` finds a key by the id a ciphertext names. An event
+/// whose key is gone (destroyed with a data subject) reaches no output: an output
+/// cannot honour consent on data it cannot read.
 pub fn apply_view(
     schema: &EventSchema,
     mut event: Value,
     view: &View,
     key: &dyn Fn(u32) -> Option<DataKey>,
 ) -> Option<Value> {
-    if !view.admits(&consent_levels(schema, &event)) {
+    // Levels are checked at ingest; one stored before that check that breaks the rule
+    // admits the event to no output.
+    if !view.admits(&consent_levels(schema, &event).ok()?) {
         return None;
     }
+    if *view == View::Source {
+        return Some(event);
+    }
+    let key = match event_key_id(schema, &event) {
+        Some(id) => Some(key(id)?),
+        None => None,
+    };
     for (path, level) in &schema.pii {
         if !view.decrypts(*level) {
             continue;
         }
-        if let Some(v) = get_mut(&mut event, path) {
+        if let (Some(v), Some(k)) = (get_mut(&mut event, path), &key) {
             each_string(v, &mut |s| {
                 // A field that does not decrypt stays as stored rather than losing the event.
-                if let Ok((id, _)) = split_ciphertext(s)
-                    && let Some(k) = key(id)
-                    && let Ok(plain) = k.decrypt(s)
-                {
+                if let Ok(plain) = k.decrypt(s) {
                     *s = plain;
                 }
             });
@@ -185,7 +203,7 @@ pub(crate) mod tests {
         let reg = SchemaRegistry::embedded().unwrap();
         let schema = reg.get(schema_id).unwrap();
         let k = key();
-        let mut v = from_json(&schema.avro, &event).unwrap();
+        let mut v = from_json(schema.avro().unwrap(), &event).unwrap();
         encrypt_pii(schema, &mut v, &k).unwrap();
         let lookup = |id: u32| (id == k.key_id).then(|| k.clone());
         apply_view(schema, v, view, &lookup)
@@ -315,5 +333,23 @@ pub(crate) mod tests {
         assert_eq!(out["device_id"], "heel mooi");
         assert!(run("nps_unified_v1", nps(&[0]), &g1).is_none());
         assert!(run("nps_unified_v1", nps(&[]), &v0).is_none());
+    }
+
+    #[test]
+    fn an_event_whose_key_is_gone_reaches_no_output_but_the_source() {
+        let reg = SchemaRegistry::embedded().unwrap();
+        let schema = reg.get("clickstream").unwrap();
+        let k = key();
+        let mut v = from_json(schema.avro().unwrap(), &click(&[0, 1])).unwrap();
+        encrypt_pii(schema, &mut v, &k).unwrap();
+        let gone = |_: u32| None;
+        for view in [View::output(Cumulative, &[0]), View::output(Granular, &[1])] {
+            assert!(
+                apply_view(schema, v.clone(), &view, &gone).is_none(),
+                "{view:?}"
+            );
+        }
+        let source = apply_view(schema, v.clone(), &View::Source, &gone).unwrap();
+        assert_eq!(source, v);
     }
 }

@@ -6,7 +6,8 @@ use apache_avro::types::Value;
 use super::avro_json::{self, SCHEMA_RULE};
 use super::avro_path::{get, unwrap_union};
 use super::avro_seed;
-use super::schemas::{EventSchema, SchemaRegistry};
+use super::json_event;
+use super::schemas::{EventFormat, EventSchema, SchemaRegistry};
 use strm_model::Invalid;
 
 pub const SERIALIZATION_RULE: &str = "Strm-Serialization-Type is application/x-avro-binary \
@@ -14,6 +15,10 @@ pub const SERIALIZATION_RULE: &str = "Strm-Serialization-Type is application/x-a
 pub const VALIDATION_RULE: &str = "the schema's contract requires it to match";
 pub const SCHEMA_ID_RULE: &str =
     "strmMeta.schemaId equals the Strm-Schema-Id (or Strm-Schema-Ref) header";
+pub const CONTRACT_REF_RULE: &str =
+    "strmMeta.eventContractRef is empty (the server fills it) or equals the Strm-Schema-Ref header";
+pub const JSON_ONLY_RULE: &str = "a JSON_SCHEMA contract takes plain JSON events \
+     (Strm-Serialization-Type: application/json)";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -67,7 +72,14 @@ pub fn schema_for<'a>(
             ));
         }
     };
-    let rule = || format!("known schemas are {}", registry.ids().join(", "));
+    let rule = || match header {
+        "Strm-Schema-Ref" => format!(
+            "a ref names one of your data contracts (GET /v1/data-contracts) or a public one; \
+             built-in schemas are {}",
+            registry.ids().join(", ")
+        ),
+        _ => format!("known schemas are {}", registry.ids().join(", ")),
+    };
     if let Some(s) = registry.get(value) {
         return Ok(s);
     }
@@ -85,79 +97,115 @@ pub fn schema_for<'a>(
 
 /// Decodes a body into an event of `schema`.
 pub fn decode(schema: &EventSchema, format: Format, body: &[u8]) -> Result<Value, Invalid> {
-    match format {
-        Format::AvroBinary => {
-            let mut rest = body;
-            let value =
-                apache_avro::from_avro_datum(&schema.avro, &mut rest, None).map_err(|e| {
-                    Invalid::new(
-                        "body",
-                        format!("is not a {} Avro datum ({e})", schema.id),
-                        SCHEMA_RULE,
-                    )
-                })?;
-            if !rest.is_empty() {
-                return Err(Invalid::new(
-                    "body",
-                    format!(
-                        "has {} bytes after the {} Avro datum",
-                        rest.len(),
-                        schema.id
-                    ),
-                    SCHEMA_RULE,
-                ));
+    let avro = match (&schema.format, format) {
+        (EventFormat::Avro(avro), Format::AvroBinary) => avro,
+        (EventFormat::Avro(_), Format::Json) => return json_event(schema, body),
+        (EventFormat::JsonSchema(validator), Format::Json) => {
+            // Read once: validated as read, then made an event (an object, `strmMeta`
+            // complete) as `json_event` does.
+            let mut event = json_event::read_any(body)?;
+            json_event::validate(validator, &event, body)?;
+            if !matches!(event, Value::Record(_)) {
+                return json_event::read(body);
             }
-            Ok(value)
+            json_event::complete_meta(&mut event);
+            return Ok(event);
         }
-        Format::Json => json_event(schema, body),
+        (EventFormat::JsonSchema(_), Format::AvroBinary) => {
+            return Err(Invalid::new(
+                "Strm-Serialization-Type",
+                format!(
+                    "is Avro binary, but {} is a JSON_SCHEMA contract",
+                    schema.id
+                ),
+                JSON_ONLY_RULE,
+            ));
+        }
+    };
+    let mut rest = body;
+    let value = apache_avro::from_avro_datum(avro, &mut rest, None).map_err(|e| {
+        Invalid::new(
+            "body",
+            format!("is not a {} Avro datum ({e})", schema.id),
+            SCHEMA_RULE,
+        )
+    })?;
+    if !rest.is_empty() {
+        return Err(Invalid::new(
+            "body",
+            format!(
+                "has {} bytes after the {} Avro datum",
+                rest.len(),
+                schema.id
+            ),
+            SCHEMA_RULE,
+        ));
     }
+    Ok(value)
 }
 
-/// Reads a JSON event (Avro-JSON or plain). Most bodies fit and are read in one pass;
-/// one that does not is read again through `serde_json::Value`, whose reader says what
-/// is wrong.
+/// Reads a JSON event (Avro-JSON or plain) without the JSON Schema check (the stored
+/// text of an accepted event, or after `decode` made it). Most Avro bodies fit and are
+/// read in one pass; one that does not is read again through `serde_json::Value`, whose
+/// reader says what is wrong.
 pub fn json_event(schema: &EventSchema, body: &[u8]) -> Result<Value, Invalid> {
-    if let Some(value) = avro_seed::read(&schema.avro, body) {
+    let avro = match &schema.format {
+        EventFormat::Avro(avro) => avro,
+        EventFormat::JsonSchema(_) => {
+            let mut event = json_event::read(body)?;
+            json_event::complete_meta(&mut event);
+            return Ok(event);
+        }
+    };
+    if let Some(value) = avro_seed::read(avro, body) {
         return Ok(value);
     }
     let json: serde_json::Value = serde_json::from_slice(body)
         .map_err(|e| Invalid::new("body", format!("is not JSON ({e})"), SCHEMA_RULE))?;
-    avro_json::from_json(&schema.avro, &json)
+    avro_json::from_json(avro, &json)
 }
 
-/// `strmMeta.consentLevels` of an event.
-pub fn consent_levels(schema: &EventSchema, event: &Value) -> Vec<i32> {
+/// `strmMeta.consentLevels` of an event; each a consent level of the rules (0..=4095).
+pub fn consent_levels(schema: &EventSchema, event: &Value) -> Result<Vec<i32>, Invalid> {
+    const FIELD: &str = "strmMeta/consentLevels";
     match get(event, &schema.meta.consent_levels) {
         Some(Value::Array(items)) => items
             .iter()
-            .filter_map(|v| match unwrap_union(v) {
-                Value::Int(i) => Some(*i),
-                Value::Long(i) => i32::try_from(*i).ok(),
-                _ => None,
+            .map(|v| match unwrap_union(v) {
+                Value::Int(i) => Ok(i64::from(*i)),
+                Value::Long(i) => Ok(*i),
+                _ => Err(Invalid::new(
+                    FIELD,
+                    "holds a value that is not a whole number",
+                    strm_model::rules::CONSENT_LEVELS_RULE,
+                )),
             })
+            .map(|level| Ok(strm_model::rules::check_consent_level(FIELD, level?)? as i32))
             .collect(),
-        _ => Vec::new(),
+        _ => Ok(Vec::new()),
     }
 }
 
-/// The contract's checks: `strmMeta.schemaId` and the validation regexes.
+/// The contract's checks: `strmMeta.schemaId` (built-ins) or `eventContractRef`
+/// (contracts), and the validation regexes.
 pub fn check(schema: &EventSchema, event: &Value) -> Result<(), Invalid> {
-    match get(event, &schema.meta.schema_id) {
+    let field = &schema.meta.contract_ref.path;
+    let rule = if schema.fills_ref {
+        CONTRACT_REF_RULE
+    } else {
+        SCHEMA_ID_RULE
+    };
+    match get(event, field) {
         Some(Value::String(id)) if id == &schema.id => {}
+        Some(Value::String(id)) if id.is_empty() && schema.fills_ref => {}
         Some(Value::String(id)) => {
             return Err(Invalid::new(
-                "strmMeta/schemaId",
+                field.to_string(),
                 format!("is {id:?} but the header says {:?}", schema.id),
-                SCHEMA_ID_RULE,
+                rule,
             ));
         }
-        _ => {
-            return Err(Invalid::new(
-                "strmMeta/schemaId",
-                "is missing",
-                SCHEMA_ID_RULE,
-            ));
-        }
+        _ => return Err(Invalid::new(field.to_string(), "is missing", rule)),
     }
     for v in &schema.validations {
         let rule = || format!("{VALIDATION_RULE} {}", v.regex.as_str());
@@ -276,7 +324,7 @@ mod tests {
             event_json("https://a.b/c", "c1").to_string().as_bytes(),
         )
         .unwrap();
-        let bytes = apache_avro::to_avro_datum(&schema.avro, value.clone()).unwrap();
+        let bytes = apache_avro::to_avro_datum(schema.avro().unwrap(), value.clone()).unwrap();
         assert_eq!(decode(schema, Format::AvroBinary, &bytes).unwrap(), value);
         let err = decode(schema, Format::AvroBinary, &bytes[..bytes.len() - 3]).unwrap_err();
         assert!(
@@ -295,15 +343,18 @@ mod tests {
     fn contract_validations_name_field_value_and_regex() {
         let reg = registry();
         let schema = reg.get("clickstream").unwrap();
-        let ok = avro_json::from_json(&schema.avro, &event_json("https://x.io/a", "c")).unwrap();
+        let ok = avro_json::from_json(schema.avro().unwrap(), &event_json("https://x.io/a", "c"))
+            .unwrap();
         check(schema, &ok).unwrap();
-        let bad_url = avro_json::from_json(&schema.avro, &event_json("mailto:me", "c")).unwrap();
+        let bad_url =
+            avro_json::from_json(schema.avro().unwrap(), &event_json("mailto:me", "c")).unwrap();
         let err = check(schema, &bad_url).unwrap_err();
         assert_eq!(err.field, "url");
         assert!(err.problem.contains("\"mailto:me\" does not match"));
         assert!(err.rule.contains("^(https?|ftp|file)://"));
         let empty_customer =
-            avro_json::from_json(&schema.avro, &event_json("https://x.io/a", "")).unwrap();
+            avro_json::from_json(schema.avro().unwrap(), &event_json("https://x.io/a", ""))
+                .unwrap();
         assert_eq!(
             check(schema, &empty_customer).unwrap_err().field,
             "customer/id"
@@ -316,7 +367,7 @@ mod tests {
         let schema = reg.get("clickstream").unwrap();
         let mut j = event_json("https://x.io/a", "c");
         j["strmMeta"]["schemaId"] = json!("nps_unified_v1");
-        let v = avro_json::from_json(&schema.avro, &j).unwrap();
+        let v = avro_json::from_json(schema.avro().unwrap(), &j).unwrap();
         let err = check(schema, &v).unwrap_err();
         assert_eq!(err.field, "strmMeta/schemaId");
         assert!(err.problem.contains("\"nps_unified_v1\""), "{err}");
@@ -326,12 +377,14 @@ mod tests {
     fn a_resolved_path_still_finds_a_field_by_name_elsewhere() {
         let reg = registry();
         let schema = reg.get("clickstream").unwrap();
-        let mut v = avro_json::from_json(&schema.avro, &event_json("https://x.io/a", "c")).unwrap();
+        let mut v =
+            avro_json::from_json(schema.avro().unwrap(), &event_json("https://x.io/a", "c"))
+                .unwrap();
         let Value::Record(fields) = &mut v else {
             panic!("a record")
         };
         fields.reverse();
-        let url = FieldPath::resolve(&schema.avro, "url").unwrap();
+        let url = FieldPath::resolve(schema.avro().unwrap(), "url").unwrap();
         assert_eq!(get(&v, &url), Some(&Value::String("https://x.io/a".into())));
         assert_eq!(get(&v, &schema.pii[0].0), Some(&Value::String("c".into())));
         *get_mut(&mut v, &schema.pii[0].0).unwrap() = Value::String("d".into());
@@ -348,7 +401,15 @@ mod tests {
         let schema = reg.get("clickstream").unwrap();
         let mut j = event_json("https://x.io/a", "c");
         j["strmMeta"]["consentLevels"] = json!([0, 2, 3]);
-        let v = avro_json::from_json(&schema.avro, &j).unwrap();
-        assert_eq!(consent_levels(schema, &v), vec![0, 2, 3]);
+        let v = avro_json::from_json(schema.avro().unwrap(), &j).unwrap();
+        assert_eq!(consent_levels(schema, &v).unwrap(), vec![0, 2, 3]);
+        j["strmMeta"]["consentLevels"] = json!([-1, 2147483647]);
+        let v = avro_json::from_json(schema.avro().unwrap(), &j).unwrap();
+        let e = consent_levels(schema, &v).unwrap_err();
+        assert_eq!(e.field, "strmMeta/consentLevels");
+        assert!(
+            e.to_string().contains("-1 is out of range") && e.to_string().contains("0 to 4095"),
+            "{e}"
+        );
     }
 }

@@ -2,16 +2,14 @@
 //! and exporters with their sinks. The server reads them from its SQLite store
 //! (`DbDirectory`); tests and benches give a fixed list.
 
-use std::path::PathBuf;
-
 use rusqlite::{Connection, params};
 
 use super::consent::View;
-use super::sink::{ExportJob, SinkTarget};
+use super::sink::{ExportJob, SinkResolver};
 use super::store::Principal;
 use crate::db::Db;
 use crate::store::clients;
-use strm_model::{ConsentLevelType, SinkType};
+use strm_model::{ConsentLevelType, DataContract, SinkType};
 
 /// What the data plane needs from the control plane. The server implements it over its
 /// store; tests implement it over a fixed list.
@@ -27,6 +25,15 @@ pub trait Directory: Send + Sync + 'static {
     fn view(&self, principal: &Principal) -> Option<View>;
     /// Every exporter of every account, with its sink resolved.
     fn export_jobs(&self) -> Vec<ExportJob>;
+    /// The outputs of a stream with their views, for usage counts.
+    fn outputs_of(&self, _account: &str, _stream: &str) -> Vec<(String, View)> {
+        Vec::new()
+    }
+    /// An account's own data contract by its ref (`acme/checkout/1.0.0`), archived or
+    /// not; the built-ins are the data plane's own.
+    fn contract(&self, _account: &str, _reference: &str) -> Option<DataContract> {
+        None
+    }
     /// One exporter, by the account, its linked stream, its name and kind.
     fn export_job(
         &self,
@@ -46,17 +53,12 @@ pub trait Directory: Send + Sync + 'static {
 
 pub struct DbDirectory {
     db: Db,
-    data_dir: PathBuf,
-    s3_endpoint: Option<String>,
+    sinks: SinkResolver,
 }
 
 impl DbDirectory {
-    pub fn new(db: Db, data_dir: PathBuf, s3_endpoint: Option<String>) -> DbDirectory {
-        DbDirectory {
-            db,
-            data_dir,
-            s3_endpoint,
-        }
+    pub fn new(db: Db, sinks: SinkResolver) -> DbDirectory {
+        DbDirectory { db, sinks }
     }
 
     /// The exporters of one account, optionally only one of them.
@@ -109,13 +111,7 @@ impl DbDirectory {
                         Some(_) => output_view(kind.as_deref(), levels.as_deref())?,
                     };
                     let sink_type: SinkType = sink_type.parse().ok()?;
-                    let sink = match SinkTarget::resolve(
-                        sink_type,
-                        &bucket,
-                        creds.as_deref(),
-                        &self.data_dir,
-                        self.s3_endpoint.as_deref(),
-                    ) {
+                    let sink = match self.sinks.target(&account, sink_type, &bucket, creds.as_deref()) {
                         Ok(s) => s,
                         Err(e) => {
                             tracing::warn!(exporter = %name, error = %e, "exporter's sink is unusable");
@@ -213,6 +209,51 @@ impl Directory for DbDirectory {
 
     fn export_jobs(&self) -> Vec<ExportJob> {
         self.db.blocking(|c| self.jobs(c, None))
+    }
+
+    fn outputs_of(&self, account: &str, stream: &str) -> Vec<(String, View)> {
+        let rows = self.db.blocking(|c| {
+            c.prepare_cached(
+                "SELECT o.name, o.consent_level_type, o.consent_levels
+                 FROM streams o JOIN streams s ON s.id = o.linked_stream_id
+                 JOIN accounts a ON a.id = s.account_id
+                 WHERE a.billing_id = ?1 AND s.name = ?2",
+            )?
+            .query_map(params![account, stream], |r| {
+                Ok((
+                    r.get::<_, String>(0)?,
+                    r.get::<_, Option<String>>(1)?,
+                    r.get::<_, Option<String>>(2)?,
+                ))
+            })?
+            .collect::<rusqlite::Result<Vec<_>>>()
+        });
+        match rows {
+            Ok(rows) => rows
+                .into_iter()
+                .filter_map(|(name, kind, levels)| {
+                    Some((name, output_view(kind.as_deref(), levels.as_deref())?))
+                })
+                .collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "reading a stream's outputs failed");
+                Vec::new()
+            }
+        }
+    }
+
+    fn contract(&self, account: &str, reference: &str) -> Option<DataContract> {
+        let reference: strm_model::ContractRef = reference.parse().ok()?;
+        match self
+            .db
+            .blocking(|c| crate::store::contracts::find_for_billing(c, account, &reference))
+        {
+            Ok(found) => found,
+            Err(e) => {
+                tracing::warn!(error = %e, "reading a data contract failed");
+                None
+            }
+        }
     }
 
     fn export_job(

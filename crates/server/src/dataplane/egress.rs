@@ -1,29 +1,84 @@
 //! Live egress: every accepted event is published to the subscribers of its source
-//! stream. Each subscriber has a bounded buffer; one that falls behind loses the oldest
-//! events and is told how many, rather than slowing ingest or growing memory.
+//! stream. Subscribers share one bounded buffer per stream; one that falls behind by more
+//! than it holds loses events, and its tail ends with the count, so a consumer always
+//! knows — nothing slows ingest or grows memory. Each event is rendered once per view,
+//! however many subscribers share that view, and the text is shared, not copied.
 //!
 //! With the local event store the pipeline publishes what it accepted. With a shared one
 //! (JetStream) a `Feed` brings every node's events instead, started for a stream when its
 //! first tail subscribes and stopped with its last (`FeedGuard`).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::time::Duration;
 
-use tokio::sync::{broadcast, watch};
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::{OnceCell, broadcast, watch};
 
 use super::consent::View;
 use super::render::Renderer;
 use super::schemas::EventSchema;
 use super::store::Principal;
 
+/// What one view made of an event: rendered once, by the first subscriber that asks.
+type Rendering = Arc<OnceCell<Option<Utf8Bytes>>>;
+
 /// An accepted event as the source stream holds it (all PII encrypted), as JSON text.
-#[derive(Debug)]
 pub struct Published {
     pub seq: i64,
     pub schema: Arc<EventSchema>,
     pub consent: Vec<i32>,
-    pub text: Arc<str>,
+    pub text: Utf8Bytes,
+    /// What each output view made of it, rendered by the first subscriber that asked.
+    renders: Mutex<Vec<(View, Rendering)>>,
+}
+
+impl Published {
+    pub fn new(seq: i64, schema: Arc<EventSchema>, consent: Vec<i32>, text: String) -> Published {
+        Published {
+            seq,
+            schema,
+            consent,
+            text: text.into(),
+            renders: Mutex::new(Vec::new()),
+        }
+    }
+
+    fn render_cell(&self, view: &View) -> Rendering {
+        let mut renders = self.renders.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, cell)) = renders.iter().find(|(v, _)| v == view) {
+            return cell.clone();
+        }
+        let cell = Arc::new(OnceCell::new());
+        renders.push((view.clone(), cell.clone()));
+        cell
+    }
+}
+
+/// What an account's tails went through since the server started.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EgressCounts {
+    /// Tails open now.
+    pub tails: u64,
+    /// Events not delivered to a tail that fell behind.
+    pub dropped_events: u64,
+    /// Tails ended because they fell behind.
+    pub tails_closed_behind: u64,
+}
+
+#[derive(Default)]
+pub struct Counters(Mutex<HashMap<String, EgressCounts>>);
+
+impl Counters {
+    fn change(&self, account: &str, f: impl FnOnce(&mut EgressCounts)) {
+        let mut all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        f(all.entry(account.to_owned()).or_default());
+    }
+
+    pub fn of(&self, account: &str) -> EgressCounts {
+        let all = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        all.get(account).copied().unwrap_or_default()
+    }
 }
 
 type Channel = broadcast::Sender<Arc<Published>>;
@@ -76,6 +131,7 @@ pub struct Hub {
     /// One entry per live tail; dropping its sender ends that tail (its principal's
     /// stream or output was deleted), even while its source stream lives on.
     tails: Mutex<Vec<(Principal, watch::Sender<()>)>>,
+    counters: Arc<Counters>,
 }
 
 impl Hub {
@@ -85,6 +141,7 @@ impl Hub {
             channels: Mutex::new(HashMap::new()),
             feed,
             tails: Mutex::new(Vec::new()),
+            counters: Arc::default(),
         }
     }
 
@@ -93,12 +150,17 @@ impl Hub {
         self.feed.is_none()
     }
 
-    fn tails(&self) -> std::sync::MutexGuard<'_, Vec<(Principal, watch::Sender<()>)>> {
+    fn tails(&self) -> MutexGuard<'_, Vec<(Principal, watch::Sender<()>)>> {
         self.tails.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn channels(&self) -> std::sync::MutexGuard<'_, HashMap<(String, String), Entry>> {
+    fn channels(&self) -> MutexGuard<'_, HashMap<(String, String), Entry>> {
         self.channels.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// What the account's tails went through.
+    pub fn counts(&self, account: &str) -> EgressCounts {
+        self.counters.of(account)
     }
 
     /// Sends an event to the stream's live tails; `event` is made only if there are any.
@@ -132,7 +194,7 @@ impl Hub {
 
     /// Registers a tail before its view is checked, so a deletion racing the check
     /// still ends it.
-    pub(super) fn subscribe(&self, principal: &Principal) -> Tail {
+    pub(super) fn subscribe(&self, principal: &Principal) -> Registered {
         let (rx, feed) = {
             let mut channels = self.channels();
             // Tails of streams that ended are forgotten as new ones come.
@@ -161,27 +223,50 @@ impl Hub {
         let mut tails = self.tails();
         tails.retain(|(_, tx)| !tx.is_closed());
         tails.push((principal.clone(), open));
-        Tail { rx, closed, feed }
+        self.counters.change(&principal.account, |c| c.tails += 1);
+        Registered {
+            rx,
+            closed,
+            feed,
+            counters: self.counters.clone(),
+            account: principal.account.clone(),
+        }
     }
 }
 
-/// What a new tail gets from the hub.
-pub(super) struct Tail {
+/// A tail registered with the hub (counted among the account's open tails until
+/// dropped).
+pub struct Registered {
     rx: broadcast::Receiver<Arc<Published>>,
+    /// Changes (its sender is dropped) when the hub ends this tail.
     closed: watch::Receiver<()>,
+    /// The feed of a shared event store, kept running while this tail lives.
     feed: Option<Arc<FeedGuard>>,
+    counters: Arc<Counters>,
+    account: String,
 }
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.counters
+            .change(&self.account, |c| c.tails = c.tails.saturating_sub(1));
+    }
+}
+
+/// The consumer fell behind; its tail ends, and this many events of its stream were not
+/// delivered to it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Behind(pub u64);
 
 /// One consumer's live tail, already filtered and decrypted for its view.
 pub struct Subscription {
     renderer: Renderer,
     principal: Principal,
     view: View,
-    rx: broadcast::Receiver<Arc<Published>>,
-    /// Changes (its sender is dropped) when the hub ends this tail.
-    closed: watch::Receiver<()>,
-    /// The feed of a shared event store, kept running while this tail lives.
-    feed: Option<Arc<FeedGuard>>,
+    tail: Registered,
+    /// An event received and not yet rendered: kept here so that a `next` cancelled
+    /// while rendering (the socket had something to say) loses nothing.
+    pending: Option<Arc<Published>>,
     dropped: u64,
 }
 
@@ -190,15 +275,14 @@ impl Subscription {
         renderer: Renderer,
         principal: Principal,
         view: View,
-        tail: Tail,
+        registered: Registered,
     ) -> Subscription {
         Subscription {
             renderer,
             principal,
             view,
-            rx: tail.rx,
-            closed: tail.closed,
-            feed: tail.feed,
+            tail: registered,
+            pending: None,
             dropped: 0,
         }
     }
@@ -207,7 +291,7 @@ impl Subscription {
     /// local store; with a shared one, once its feed delivers. The reason when the feed
     /// cannot start (the event store is unreachable).
     pub async fn ready(&self) -> Result<(), String> {
-        let Some(feed) = &self.feed else {
+        let Some(feed) = &self.tail.feed else {
             return Ok(());
         };
         let mut ready = feed.ready.clone();
@@ -234,46 +318,75 @@ impl Subscription {
         self.dropped
     }
 
-    /// The next event this view receives, as JSON text; `None` when the server stops
-    /// or the principal's stream or output is deleted.
-    pub async fn next(&mut self) -> Option<String> {
+    /// The next event this view receives, as JSON text; `Err` once the consumer fell
+    /// behind (the events it missed are counted); `None` when the server stops or the
+    /// principal's stream or output is deleted. Cancel-safe.
+    pub async fn next(&mut self) -> Option<Result<Utf8Bytes, Behind>> {
         loop {
-            let received = tokio::select! {
-                biased;
-                _ = self.closed.changed() => return None,
-                received = self.rx.recv() => received,
+            let published = match self.pending.take() {
+                Some(p) => p,
+                None => {
+                    let received = tokio::select! {
+                        biased;
+                        _ = self.tail.closed.changed() => return None,
+                        received = self.tail.rx.recv() => received,
+                    };
+                    match received {
+                        Ok(p) => p,
+                        Err(broadcast::error::RecvError::Lagged(skipped)) => {
+                            // The tail ends here: what it skipped and what still waits
+                            // for it are both events of its stream it will not get.
+                            let n = skipped + self.tail.rx.len() as u64;
+                            self.dropped += n;
+                            self.tail.counters.change(&self.principal.account, |c| {
+                                c.dropped_events += n;
+                                c.tails_closed_behind += 1;
+                            });
+                            tracing::warn!(
+                                stream = %self.principal.stream,
+                                output = ?self.principal.output,
+                                dropped = n,
+                                "slow websocket consumer fell behind: events dropped, tail closed"
+                            );
+                            return Some(Err(Behind(n)));
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return None,
+                    }
+                }
             };
-            match received {
-                Ok(p) if !self.view.admits(&p.consent) => {}
-                Ok(p) if self.view == View::Source => return Some(p.text.to_string()),
-                Ok(p) => {
+            if !self.view.admits(&published.consent) {
+                continue;
+            }
+            if self.view == View::Source {
+                return Some(Ok(published.text.clone()));
+            }
+            self.pending = Some(published.clone());
+            let cell = published.render_cell(&self.view);
+            let rendered = cell
+                .get_or_init(|| {
                     // Rendering an output's view may read keys from SQLite.
-                    let (renderer, view) = (self.renderer.clone(), self.view.clone());
+                    let (renderer, view, p) =
+                        (self.renderer.clone(), self.view.clone(), published.clone());
                     let (account, stream) = (
                         self.principal.account.clone(),
                         self.principal.stream.clone(),
                     );
-                    let rendered = tokio::task::spawn_blocking(move || {
-                        renderer.render(&account, &stream, &p.schema, &p.consent, &p.text, &view)
-                    })
-                    .await
-                    .ok()
-                    .flatten();
-                    if let Some(text) = rendered {
-                        return Some(text);
+                    async move {
+                        tokio::task::spawn_blocking(move || {
+                            renderer
+                                .render(&account, &stream, &p.schema, &p.consent, &p.text, &view)
+                                .map(Utf8Bytes::from)
+                        })
+                        .await
+                        .ok()
+                        .flatten()
                     }
-                }
-                Err(broadcast::error::RecvError::Lagged(n)) => {
-                    self.dropped += n;
-                    tracing::warn!(
-                        stream = %self.principal.stream,
-                        output = ?self.principal.output,
-                        dropped = n,
-                        total_dropped = self.dropped,
-                        "slow websocket consumer: events dropped"
-                    );
-                }
-                Err(broadcast::error::RecvError::Closed) => return None,
+                })
+                .await
+                .clone();
+            self.pending = None;
+            if let Some(text) = rendered {
+                return Some(Ok(text));
             }
         }
     }

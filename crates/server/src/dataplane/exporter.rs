@@ -15,7 +15,8 @@ use time::macros::format_description;
 
 use super::pipeline::DataPlane;
 pub use super::sink::{ExportJob, SinkError, SinkTarget, buckets_dir};
-use super::store::StoreError;
+use super::store::{StoreError, Written};
+use strm_model::now_epoch_ms;
 
 /// Why an export (or the probe of a new exporter's sink) failed.
 #[derive(Debug, thiserror::Error)]
@@ -153,6 +154,7 @@ pub async fn export_due(
 ) -> Result<usize, ExportError> {
     let (uuid, mut position) = off_runtime(plane, job, export_state).await?;
     let mut written = 0;
+    let mut made: Option<Written> = None;
     let mut store: Option<Arc<dyn ObjectStore>> = None;
     loop {
         let Some(batch) =
@@ -175,6 +177,7 @@ pub async fn export_due(
             let path = job.object(&batch_file(batch.boundary_ms, kind, &uuid))?;
             let mut body = batch.lines.join("\n");
             body.push('\n');
+            let bytes = body.len();
             target
                 .put(&path, PutPayload::from(body.into_bytes()))
                 .await
@@ -183,11 +186,25 @@ pub async fn export_due(
                     source,
                 })?;
             written += 1;
+            made = Some(Written {
+                object: path.to_string(),
+                lines: batch.lines.len(),
+                bytes,
+                at_ms: now_epoch_ms(),
+            });
         }
         let end = batch.end_position;
+        let object = made.take();
         off_runtime(plane, job, move |p, j| {
             let exports = p.store().exports();
-            Ok(exports.commit(&j.account, &j.linked_stream, &j.name, j.export_keys, end)?)
+            Ok(exports.commit(
+                &j.account,
+                &j.linked_stream,
+                &j.name,
+                j.export_keys,
+                end,
+                object.as_ref(),
+            )?)
         })
         .await?;
         position = batch.end_position;
@@ -285,5 +302,61 @@ fn holds_lease(plane: &DataPlane, job: &ExportJob) -> bool {
     match plane.store().events().cluster() {
         None => true,
         Some(c) => c.leases.still_held(&lease_key(job)),
+    }
+}
+
+/// What an exporter's status says went wrong: the bucket and the store's own words.
+fn describe(job: &ExportJob, e: &ExportError) -> String {
+    match e {
+        ExportError::Write { .. } | ExportError::Unwritable { .. } => e.to_string(),
+        ExportError::Sink(inner) => format!("bucket {:?}: {inner}", job.sink.bucket()),
+        ExportError::NoSink => "the exporter's sink cannot be used; create the sink again".into(),
+        other => format!("the server could not read what to export: {other}"),
+    }
+}
+
+/// Keeps an exporter's last error (or clears it) for its status; the log says when an
+/// exporter starts failing and when it recovers, not at every retry.
+pub(crate) async fn record_attempt(
+    plane: &DataPlane,
+    job: &ExportJob,
+    error: Option<&ExportError>,
+    now: i64,
+) {
+    let message = error.map(|e| describe(job, e));
+    let said = message.clone();
+    let changed = off_runtime(plane, job, move |p, j| {
+        Ok(p.store().exports().attempted(
+            &j.account,
+            &j.linked_stream,
+            &j.name,
+            j.export_keys,
+            said.as_deref(),
+            now,
+        )?)
+    })
+    .await;
+    match (changed, message) {
+        (Ok(true), Some(m)) => {
+            tracing::warn!(exporter = %job.name, stream = %job.linked_stream, error = %m, "export failed; retrying every tick")
+        }
+        (Ok(true), None) => {
+            tracing::info!(exporter = %job.name, stream = %job.linked_stream, "export works again")
+        }
+        (Ok(false), _) => {}
+        (Err(e), _) => {
+            tracing::warn!(exporter = %job.name, error = %e, "recording an export attempt failed")
+        }
+    }
+}
+
+pub(crate) async fn flush_usage(plane: &DataPlane) {
+    let p = plane.clone();
+    match tokio::task::spawn_blocking(move || p.flush_usage()).await {
+        Ok(Ok(_)) => {}
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "saving usage counts failed; kept for the next try")
+        }
+        Err(e) => tracing::warn!(error = %e, "saving usage counts failed"),
     }
 }

@@ -5,22 +5,30 @@
 pub mod avro_json;
 pub mod avro_path;
 pub mod avro_seed;
+pub mod buckets;
 pub mod consent;
+pub mod contracts;
 pub mod crypto;
 pub mod decode;
 pub mod directory;
 pub mod egress;
 pub mod eventlog;
 pub mod exporter;
+pub mod field_path;
+pub mod json_event;
+pub mod json_instance;
+pub mod objects;
 pub mod pipeline;
 pub mod render;
 pub mod routes;
 pub mod scheduler;
 pub mod schemas;
 pub mod sink;
+pub mod status;
 pub mod store;
 #[cfg(test)]
 mod tests;
+pub mod usage;
 
 pub use consent::View;
 pub use directory::Directory;

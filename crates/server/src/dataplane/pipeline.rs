@@ -13,17 +13,22 @@ use rand::Rng;
 use super::avro_json::{to_json_string, write_json, write_json_around};
 use super::avro_path;
 use super::consent::{View, encrypt_pii};
+use super::contracts::Contracts;
 use super::crypto::{CryptoError, DataKey};
 use super::decode;
 use super::directory::Directory;
 use super::egress::{Feed, Hub, Published, Subscription};
 use super::render::Renderer;
-use super::schemas::{EventSchema, KeyLinkKind, MetaField, SchemaError, SchemaRegistry};
+use super::schemas::{
+    EventFormat, EventSchema, KeyLinkKind, MetaField, SchemaError, SchemaRegistry,
+};
 use super::store::{
     AppendError, DataStore, Encoder, KeyRequest, NewEvent, Principal, StoreError, StoredEvent,
 };
-use crate::cluster::feed::JetStreamFeed;
+use super::usage::{Counted, Usage};
+use crate::cluster::feed::{JetStreamFeed, SchemaLookup};
 use strm_model::rules::MAX_BODY_BYTES;
+use strm_model::rules::{USAGE_FINE_KEEP_SECS, UsageRange};
 use strm_model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS, now_epoch_ms};
 
 #[derive(Debug, Clone)]
@@ -43,6 +48,9 @@ pub struct DataPlaneConfig {
 
 /// How long events (and the keys they need) are kept.
 pub const DEFAULT_RETENTION: Duration = Duration::from_secs(7 * 24 * 3600);
+/// Events of a stream a live tail may fall behind before it is closed (one buffer per
+/// stream, shared by all its tails).
+pub const EGRESS_BUFFER: usize = 4096;
 /// How long one key serves a key-field value before a new one is made.
 pub const KEY_ROTATION: Duration = Duration::from_secs(24 * 3600);
 
@@ -54,7 +62,7 @@ impl DataPlaneConfig {
             key_rotation: KEY_ROTATION,
             token_ttl_secs: TOKEN_LIFETIME_SECS,
             s3_endpoint: None,
-            egress_buffer: 1024,
+            egress_buffer: EGRESS_BUFFER,
             tick: Duration::from_secs(1),
         }
     }
@@ -137,12 +145,24 @@ pub struct DataPlane {
 }
 
 struct Inner {
-    registry: SchemaRegistry,
+    contracts: Arc<Contracts>,
     store: DataStore,
     renderer: Renderer,
     directory: Arc<dyn Directory>,
     config: DataPlaneConfig,
     hub: Hub,
+    usage: Usage,
+}
+
+impl Drop for Inner {
+    /// The last counts reach the store even when the server was not shut down.
+    fn drop(&mut self) {
+        let directory = &self.directory;
+        let outputs = |account: &str, stream: &str| directory.outputs_of(account, stream);
+        if let Err(e) = self.usage.flush(self.store.usage(), &outputs) {
+            tracing::error!(error = %e, "saving the last usage counts failed");
+        }
+    }
 }
 
 impl DataPlane {
@@ -151,14 +171,15 @@ impl DataPlane {
         directory: Arc<dyn Directory>,
         config: DataPlaneConfig,
     ) -> Result<DataPlane, SchemaError> {
-        let registry = SchemaRegistry::embedded()?;
+        let contracts = Arc::new(Contracts::new(SchemaRegistry::embedded()?));
         // With a shared event store every node's events come from JetStream, this
         // node's too: the pipeline then publishes nothing itself.
         let feed = store.events().cluster().map(|c| {
-            Arc::new(JetStreamFeed::new(
-                c.events.stream().clone(),
-                registry.clone(),
-            )) as Arc<dyn Feed>
+            let (contracts, directory) = (contracts.clone(), directory.clone());
+            let lookup: SchemaLookup = Arc::new(move |account, schema_id| {
+                contracts.for_stored(directory.as_ref(), account, schema_id)
+            });
+            Arc::new(JetStreamFeed::new(c.events.stream().clone(), lookup)) as Arc<dyn Feed>
         });
         // No field of an event can be longer than its body: without this cap (512 MiB by
         // default) a few bytes declaring a huge string make apache_avro allocate it.
@@ -172,18 +193,25 @@ impl DataPlane {
         }
         Ok(DataPlane {
             inner: Arc::new(Inner {
-                registry,
+                contracts,
                 renderer: Renderer::new(store.keys().clone()),
                 store,
                 directory,
                 hub: Hub::new(config.egress_buffer, feed),
+                usage: Usage::default(),
                 config,
             }),
         })
     }
 
+    /// The built-in schemas.
     pub fn registry(&self) -> &SchemaRegistry {
-        &self.inner.registry
+        self.inner.contracts.builtins()
+    }
+
+    /// Every schema events may name: the built-ins and the accounts' contracts.
+    pub fn contracts(&self) -> &Contracts {
+        &self.inner.contracts
     }
 
     pub fn store(&self) -> &DataStore {
@@ -304,18 +332,24 @@ impl DataPlane {
                     DataError::Internal("the server could not store the event; try again".into())
                 }
             })?;
+        inner.usage.count(
+            &principal.account,
+            &principal.stream,
+            stored.ts_ms,
+            &stored.consent,
+        );
         if !inner.hub.publishes_locally() {
             return Ok(());
         }
         inner
             .hub
             .publish(&principal.account, &principal.stream, || {
-                Arc::new(Published {
-                    seq: stored.seq,
+                Arc::new(Published::new(
+                    stored.seq,
                     schema,
-                    consent: stored.consent,
-                    text: String::from_utf8(stored.body).unwrap_or_default().into(),
-                })
+                    stored.consent,
+                    String::from_utf8(stored.body).unwrap_or_default(),
+                ))
             });
         Ok(())
     }
@@ -338,11 +372,20 @@ impl DataPlane {
             return Err(DataError::TooLarge(req.body.len()));
         }
         let inner = &self.inner;
-        let schema = decode::schema_for(&inner.registry, req.schema_id, req.schema_ref)?;
-        let format = decode::format_of(req.serialization_type, req.content_type)?;
-        let mut event = decode::decode(schema, format, req.body)?;
-        decode::check(schema, &event)?;
-        let consent = decode::consent_levels(schema, &event);
+        let schema = inner.contracts.for_event(
+            inner.directory.as_ref(),
+            &principal.account,
+            req.schema_id,
+            req.schema_ref,
+        )?;
+        let format = match (&schema.format, req.serialization_type) {
+            // Avro binary cannot be meant: curl's form content type still means JSON.
+            (EventFormat::JsonSchema(_), None) => decode::Format::Json,
+            _ => decode::format_of(req.serialization_type, req.content_type)?,
+        };
+        let mut event = decode::decode(&schema, format, req.body)?;
+        decode::check(&schema, &event)?;
+        let consent = decode::consent_levels(&schema, &event)?;
         let key_value = match avro_path::get(&event, &schema.key_field) {
             Some(v) => key_text(v),
             None => "".into(),
@@ -359,10 +402,22 @@ impl DataPlane {
             inner.config.key_rotation.as_millis() as i64,
             || new_key(schema.key_link, now),
         )?;
-        encrypt_pii(schema, &mut event, &key)?;
-        set_meta(schema, &mut event, &key, &principal.account);
+        // Read before the PII is encrypted: the person's id is often personal data too.
+        if let Some(path) = &schema.subject_field
+            && let Some(Value::String(subject)) = avro_path::get(&event, path)
+            && !subject.is_empty()
+        {
+            inner.store.subjects().link(
+                &principal.account,
+                subject,
+                &principal.stream,
+                &key,
+                now,
+            )?;
+        }
+        encrypt_pii(&schema, &mut event, &key)?;
+        set_meta(&schema, &mut event, &key, &principal.account);
         Ok(PreparedEvent {
-            schema: schema.clone(),
             event: NewEvent {
                 account: principal.account.clone(),
                 stream: principal.stream.clone(),
@@ -371,7 +426,13 @@ impl DataPlane {
                 // Ciphertexts and the server's strmMeta fields make the text longer.
                 encode: timestamped_json(schema.clone(), event, req.body.len() + 512),
             },
+            schema,
         })
+    }
+
+    /// What the account's live tails went through since the server started.
+    pub fn egress_counts(&self, account: &str) -> super::egress::EgressCounts {
+        self.inner.hub.counts(account)
     }
 
     /// Closes every websocket tail, for shutdown.
@@ -402,17 +463,22 @@ impl DataPlane {
         stored: &StoredEvent,
         view: &View,
     ) -> Option<String> {
-        let schema = self.inner.registry.get(&stored.schema_id)?;
+        let inner = &self.inner;
+        let schema =
+            inner
+                .contracts
+                .for_stored(inner.directory.as_ref(), account, &stored.schema_id)?;
         let text = std::str::from_utf8(&stored.body).ok()?;
-        self.inner
+        inner
             .renderer
-            .render(account, stream, schema, &stored.consent, text, view)
+            .render(account, stream, &schema, &stored.consent, text, view)
     }
 
     /// Removes a deleted stream's (or output's) events, keys, tokens and positions.
     /// Its live tails end first, so that none outlives the deletion.
     pub fn delete_stream(&self, account: &str, stream: &str) -> Result<(), DataError> {
         self.inner.hub.close(account, stream);
+        self.inner.usage.forget(account, stream);
         self.inner.store.delete_stream(account, stream)?;
         Ok(())
     }
@@ -422,10 +488,31 @@ impl DataPlane {
     pub fn prune(&self, now: i64) -> Result<(usize, usize), DataError> {
         let retention = self.inner.config.retention.as_millis() as i64;
         let rotation = self.inner.config.key_rotation.as_millis() as i64;
-        Ok(self
-            .inner
-            .store
-            .prune(now - retention, now - retention - rotation)?)
+        Ok(self.inner.store.prune(
+            now - retention,
+            now - retention - rotation,
+            // A minute more than the rule promises, for queries that began meanwhile.
+            now - (USAGE_FINE_KEEP_SECS + 60) * 1000,
+        )?)
+    }
+
+    /// Moves the usage counts in memory to the store; the rows written.
+    pub fn flush_usage(&self) -> Result<usize, StoreError> {
+        let directory = &self.inner.directory;
+        let outputs = |account: &str, stream: &str| directory.outputs_of(account, stream);
+        self.inner.usage.flush(self.inner.store.usage(), &outputs)
+    }
+
+    /// A stream's or output's usage in each window of `range`, and the start of the
+    /// last second it had an event in (epoch milliseconds).
+    pub fn usage(
+        &self,
+        what: &Counted<'_>,
+        range: &UsageRange,
+    ) -> Result<(Vec<u64>, Option<i64>), StoreError> {
+        self.inner
+            .usage
+            .windows(self.inner.store.usage(), what, range)
     }
 }
 
@@ -530,6 +617,9 @@ fn set_meta(schema: &EventSchema, event: &mut Value, key: &DataKey, billing_id: 
         KeyLinkKind::String => Value::String(key.key_link.clone()),
     };
     put_meta(event, &meta.key_link, link);
+    if schema.fills_ref {
+        put_meta(event, &meta.contract_ref, Value::String(schema.id.clone()));
+    }
 }
 
 #[cfg(test)]
@@ -542,7 +632,7 @@ mod tests {
         let json = serde_json::json!({"strmMeta": {"schemaId": "clickstream", "consentLevels": []},
             "producerSessionId": "s", "url": url, "eventType": "", "referrer": "",
             "userAgent": "", "conversion": 0, "customer": {"id": "c"}, "abTests": []});
-        let value = super::super::avro_json::from_json(&schema.avro, &json).unwrap();
+        let value = super::super::avro_json::from_json(schema.avro().unwrap(), &json).unwrap();
         (schema, value)
     }
 

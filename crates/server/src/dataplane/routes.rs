@@ -4,13 +4,16 @@
 use axum::Json;
 use axum::Router;
 use axum::body::Body;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::{DefaultBodyLimit, FromRef, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 
-use super::egress::Subscription;
+use futures::{FutureExt, SinkExt};
+
+use super::egress::{Behind, Subscription};
 use super::pipeline::{DataError, DataPlane, IngestRequest};
 use super::store::Principal;
 use strm_model::rules::MAX_BODY_BYTES;
@@ -157,17 +160,35 @@ async fn event(State(plane): State<DataPlane>, headers: HeaderMap, body: Body) -
     }
 }
 
+/// The most a client may send in one websocket message (control frames only: egress
+/// takes nothing from the client).
+pub const WS_MAX_CLIENT_MESSAGE: usize = 1024;
+/// Events written to a socket before it is flushed, when they are ready at once.
+const WS_BATCH: usize = 64;
+/// The most a tail buffers for a socket that does not take what it is sent.
+const WS_MAX_WRITE_BUFFER: usize = 1024 * 1024;
+/// Close codes the tail ends with (RFC 6455 §7.4.1).
+const CLOSE_POLICY: u16 = 1008;
+const CLOSE_TOO_BIG: u16 = 1009;
+const CLOSE_TRY_AGAIN: u16 = 1013;
+
 async fn egress(
     State(plane): State<DataPlane>,
     headers: HeaderMap,
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
 ) -> Response {
-    let subscription = match authorize(&plane, &headers).await {
-        Ok(p) => tokio::task::spawn_blocking(move || plane.subscribe(&p))
-            .await
-            .unwrap_or_else(|e| Err(DataError::Internal(e.to_string()))),
-        Err(e) => Err(e),
+    // The token first: a request without one is 401 whatever else it lacks.
+    let principal = match authorize(&plane, &headers).await {
+        Ok(p) => p,
+        Err(e) => return json_error(&e),
     };
+    let upgrade = match upgrade {
+        Ok(u) => u,
+        Err(rejection) => return upgrade_refused(rejection),
+    };
+    let subscription = tokio::task::spawn_blocking(move || plane.subscribe(&principal))
+        .await
+        .unwrap_or_else(|e| Err(DataError::Internal(e.to_string())));
     let subscription = match subscription {
         Ok(s) => s,
         Err(e) => return json_error(&e),
@@ -178,38 +199,105 @@ async fn egress(
         return json_error(&DataError::Unavailable(why));
     }
     // Without `asJson` the service sent the same JSON text; both are served alike.
-    upgrade.on_upgrade(move |socket| tail(socket, subscription))
+    upgrade
+        .max_message_size(WS_MAX_CLIENT_MESSAGE)
+        .max_frame_size(WS_MAX_CLIENT_MESSAGE)
+        // Thousands of tails: small buffers each (clients send nothing).
+        .read_buffer_size(4 * 1024)
+        .write_buffer_size(16 * 1024)
+        .max_write_buffer_size(WS_MAX_WRITE_BUFFER)
+        .on_upgrade(move |socket| tail(socket, subscription))
+}
+
+/// Why a `GET /ws` is no websocket handshake, as the contract's JSON error.
+fn upgrade_refused(rejection: WebSocketUpgradeRejection) -> Response {
+    let status = rejection.status();
+    let message = format!(
+        "GET /ws is a websocket: send it as an upgrade (Connection: Upgrade, Upgrade: \
+         websocket, Sec-WebSocket-Version: 13, Sec-WebSocket-Key); {}",
+        rejection.body_text()
+    );
+    (status, Json(ErrorBody::new(status.as_u16(), message))).into_response()
+}
+
+async fn close(socket: &mut WebSocket, code: u16, reason: String) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = socket.send(Message::Close(Some(frame))).await;
 }
 
 async fn tail(mut socket: WebSocket, mut subscription: Subscription) {
     loop {
         tokio::select! {
-            next = subscription.next() => {
-                let Some(text) = next else {
+            next = subscription.next() => match next {
+                Some(Ok(text)) => {
+                    if socket.feed(Message::Text(text)).await.is_err() {
+                        break;
+                    }
+                    // What else is ready goes out in the same write.
+                    let mut fed = 1;
+                    let mut behind = None;
+                    while fed < WS_BATCH {
+                        match subscription.next().now_or_never() {
+                            Some(Some(Ok(text))) => {
+                                if socket.feed(Message::Text(text)).await.is_err() {
+                                    return;
+                                }
+                                fed += 1;
+                            }
+                            Some(Some(Err(b))) => {
+                                behind = Some(b);
+                                break;
+                            }
+                            _ => break,
+                        }
+                    }
+                    if socket.flush().await.is_err() {
+                        break;
+                    }
+                    if let Some(Behind(n)) = behind {
+                        close(&mut socket, CLOSE_TRY_AGAIN, fell_behind(n)).await;
+                        break;
+                    }
+                }
+                Some(Err(Behind(n))) => {
+                    close(&mut socket, CLOSE_TRY_AGAIN, fell_behind(n)).await;
+                    break;
+                }
+                None => {
                     // Shutdown, or the stream or output was deleted: say so.
-                    let frame = axum::extract::ws::CloseFrame {
-                        code: axum::extract::ws::close_code::AWAY,
-                        reason: "the tail ended: server stopping or stream/output deleted".into(),
-                    };
-                    let _ = socket.send(Message::Close(Some(frame))).await;
-                    break;
-                };
-                if socket.send(Message::Text(text.into())).await.is_err() {
+                    let reason = "the tail ended: server stopping or stream/output deleted";
+                    close(&mut socket, axum::extract::ws::close_code::AWAY, reason.into()).await;
                     break;
                 }
-            }
-            incoming = socket.recv() => {
-                match incoming {
-                    Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
-                    Some(Ok(_)) => {}
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None => break,
+                // Pings are answered by the socket itself.
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Text(_) | Message::Binary(_))) => {
+                    let reason = "egress takes no data from the client; this tail is closed";
+                    close(&mut socket, CLOSE_POLICY, reason.into()).await;
+                    break;
                 }
-            }
+                Some(Err(e)) => {
+                    if e.to_string().contains("Space limit exceeded") {
+                        let reason = format!(
+                            "a message to egress is at most {WS_MAX_CLIENT_MESSAGE} bytes (and \
+                             egress takes none); this tail is closed"
+                        );
+                        close(&mut socket, CLOSE_TOO_BIG, reason).await;
+                    }
+                    break;
+                }
+            },
         }
     }
-    if subscription.dropped() > 0 {
-        tracing::info!(
-            dropped = subscription.dropped(),
-            "websocket tail closed after dropping events"
-        );
-    }
+}
+
+/// The close reason of a tail that fell behind (at most 123 bytes, as close frames are).
+fn fell_behind(n: u64) -> String {
+    format!("fell behind: {n} events dropped; reconnect to follow the stream again")
 }

@@ -1,12 +1,14 @@
-//! The data plane's clock: every tick it runs the exporters whose batches are due and,
-//! every minute, retention. In a cluster each exporter runs only on the node that holds
+//! The data plane's clock: every tick it runs the exporters whose batches are due (and
+//! keeps each one's health), saves usage counts every few seconds and, every minute,
+//! retention. In a cluster each exporter runs only on the node that holds
 //! its lease (`cluster::lease`), and the node's heartbeat says which ones it runs.
 
 use std::collections::HashSet;
 use std::sync::atomic::{AtomicI64, Ordering};
 
-use super::exporter::{ExportJob, export_due, lease_key};
+use super::exporter::{ExportJob, export_due, flush_usage, lease_key, record_attempt};
 use super::pipeline::{DataError, DataPlane};
+use super::usage::FLUSH_EVERY_MS;
 use crate::cluster::nodes::HeldExporter;
 use crate::cluster::{Cluster, every};
 use strm_model::now_epoch_ms;
@@ -41,8 +43,24 @@ async fn runnable<'a>(cluster: Option<&Cluster>, jobs: &'a [ExportJob]) -> Vec<&
     mine
 }
 
-/// One tick: the exporters this node runs and, every minute, retention.
-async fn tick(plane: &DataPlane, cluster: Option<&Cluster>, last_prune: &AtomicI64) {
+/// When usage counts were last saved, and retention last ran.
+#[derive(Default)]
+struct Chores {
+    flushed: AtomicI64,
+    pruned: AtomicI64,
+}
+
+/// Whether `now` is more than `every` ms after the time kept in `last` (then kept).
+fn due(last: &AtomicI64, now: i64, every: i64) -> bool {
+    if now - last.load(Ordering::Relaxed) < every {
+        return false;
+    }
+    last.store(now, Ordering::Relaxed);
+    true
+}
+
+/// One tick: the exporters this node runs, usage counts and, every minute, retention.
+async fn tick(plane: &DataPlane, cluster: Option<&Cluster>, chores: &Chores) {
     let now = now_epoch_ms();
     let jobs = {
         let p = plane.clone();
@@ -51,14 +69,15 @@ async fn tick(plane: &DataPlane, cluster: Option<&Cluster>, last_prune: &AtomicI
             .unwrap_or_default()
     };
     for job in runnable(cluster, &jobs).await {
-        if let Err(e) = export_due(plane, job, now).await {
-            tracing::warn!(exporter = %job.name, stream = %job.linked_stream, error = %e, "export failed; retrying next tick");
-        }
+        let result = export_due(plane, job, now).await;
+        record_attempt(plane, job, result.as_ref().err(), now).await;
     }
-    if now - last_prune.load(Ordering::Relaxed) <= 60_000 {
+    if due(&chores.flushed, now, FLUSH_EVERY_MS) {
+        flush_usage(plane).await;
+    }
+    if !due(&chores.pruned, now, 60_000) {
         return;
     }
-    last_prune.store(now, Ordering::Relaxed);
     let p = plane.clone();
     let pruned: Result<_, DataError> = tokio::task::spawn_blocking(move || p.prune(now))
         .await
@@ -78,12 +97,11 @@ pub fn spawn_scheduler(
     stop: tokio::sync::watch::Receiver<bool>,
 ) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let last_prune = AtomicI64::new(0);
+        let chores = Chores::default();
+        chores.flushed.store(now_epoch_ms(), Ordering::Relaxed);
         let cluster = plane.store().events().cluster().cloned();
         let period = plane.config().tick;
-        every(period, stop, || {
-            tick(&plane, cluster.as_deref(), &last_prune)
-        })
-        .await
+        every(period, stop, || tick(&plane, cluster.as_deref(), &chores)).await;
+        flush_usage(&plane).await;
     })
 }

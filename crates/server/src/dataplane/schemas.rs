@@ -1,8 +1,11 @@
-//! The event schemas the server knows: an Avro record plus a contract (key field, PII
-//! fields with their consent level, validation regexes), read from the data files in
-//! `assets/schemas/` that `build.rs` embeds. Adding a schema is adding two files.
+//! The event schemas the server knows: an Avro record or a JSON Schema plus a contract
+//! (key field, data-subject field, PII fields with their consent level, validation
+//! regexes), compiled once into what every event needs: field positions, PII paths,
+//! regexes. The built-ins are read from the data files in `assets/schemas/` that
+//! `build.rs` embeds (adding one is adding two files); accounts' own contracts are
+//! compiled from the API by `contracts::compile`.
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use apache_avro::Schema as AvroSchema;
@@ -10,85 +13,26 @@ use apache_avro::schema::SchemaKind;
 use regex::Regex;
 use serde::Deserialize;
 
+use super::contracts::compile::{self, Terms};
+pub use super::field_path::{FieldPath, field_schema};
+use strm_model::{
+    ContractRef, ContractState, ContractValidation, DataContract, SchemaType, ValidationType,
+};
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_schemas.rs"));
 }
 
-/// A field path inside an event, as contracts write it: `customer/id`. A path resolved
-/// against a schema also knows each field's position in its record, so that walking an
-/// event of that schema looks at one field per step instead of searching.
-#[derive(Debug, Clone)]
-pub struct FieldPath {
-    segments: Vec<String>,
-    /// One per segment when resolved, else empty.
-    positions: Vec<usize>,
-}
-
-impl FieldPath {
-    pub fn parse(text: &str) -> FieldPath {
-        FieldPath {
-            segments: text.split('/').map(str::to_owned).collect(),
-            positions: Vec::new(),
-        }
-    }
-
-    /// The path in `schema`, or `None` when the schema has no such field.
-    pub fn resolve(schema: &AvroSchema, text: &str) -> Option<FieldPath> {
-        let mut path = FieldPath::parse(text);
-        let mut current = schema;
-        for segment in &path.segments {
-            let AvroSchema::Record(record) = strip_union(current) else {
-                return None;
-            };
-            let i = *record.lookup.get(segment)?;
-            path.positions.push(i);
-            current = &record.fields[i].schema;
-        }
-        Some(path)
-    }
-
-    pub fn segments(&self) -> &[String] {
-        &self.segments
-    }
-
-    /// Each segment with the position its field has in its record, when known.
-    pub fn steps(&self) -> impl Iterator<Item = (&str, Option<usize>)> {
-        let positions = self.positions.iter().copied().map(Some);
-        self.segments
-            .iter()
-            .map(String::as_str)
-            .zip(positions.chain(std::iter::repeat(None)))
-    }
-}
-
-/// Paths are equal when they name the same fields, resolved or not.
-impl PartialEq for FieldPath {
-    fn eq(&self, other: &Self) -> bool {
-        self.segments == other.segments
-    }
-}
-
-impl Eq for FieldPath {}
-
-impl std::hash::Hash for FieldPath {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.segments.hash(state);
-    }
-}
-
-impl std::fmt::Display for FieldPath {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.segments.join("/"))
-    }
-}
-
-/// The contract file as written (`<id>.contract.json`).
+/// A built-in's contract file as written (`<id>.contract.json`).
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 struct ContractFile {
+    /// The public ref it is listed under (`streammachine/clickstream/1.0.0`).
+    #[serde(rename = "ref")]
+    reference: String,
     key_field: String,
     #[serde(default)]
-    pii_fields: HashMap<String, u32>,
+    pii_fields: BTreeMap<String, u32>,
     #[serde(default)]
     validations: Vec<ValidationFile>,
 }
@@ -138,12 +82,25 @@ impl MetaField {
             branches,
         }
     }
+
+    fn by_name(name: &str) -> MetaField {
+        MetaField {
+            path: FieldPath::parse(&format!("strmMeta/{name}")),
+            branches: None,
+        }
+    }
 }
+
+/// Where an event names its contract: the built-ins' `strmMeta.schemaId`, a contract's
+/// `strmMeta.eventContractRef`.
+pub const SCHEMA_ID_FIELD: &str = "schemaId";
+pub const CONTRACT_REF_FIELD: &str = "eventContractRef";
 
 /// The `strmMeta` fields every event is read or filled at, found once per schema.
 #[derive(Debug, Clone)]
 pub struct MetaFields {
-    pub schema_id: FieldPath,
+    /// `strmMeta/schemaId` (built-ins) or `strmMeta/eventContractRef` (contracts).
+    pub contract_ref: MetaField,
     pub consent_levels: FieldPath,
     pub nonce: MetaField,
     pub timestamp: MetaField,
@@ -152,29 +109,66 @@ pub struct MetaFields {
 }
 
 impl MetaFields {
-    fn find(avro: &AvroSchema) -> MetaFields {
-        let read = |name: &str| MetaField::find(avro, name).path;
+    pub(crate) fn find(avro: &AvroSchema, ref_field: &str) -> MetaFields {
         MetaFields {
-            schema_id: read("schemaId"),
-            consent_levels: read("consentLevels"),
+            contract_ref: MetaField::find(avro, ref_field),
+            consent_levels: MetaField::find(avro, "consentLevels").path,
             nonce: MetaField::find(avro, "nonce"),
             timestamp: MetaField::find(avro, "timestamp"),
             key_link: MetaField::find(avro, "keyLink"),
             billing_id: MetaField::find(avro, "billingId"),
         }
     }
+
+    /// For events read by name (JSON Schema contracts), whose `strmMeta` the reader
+    /// completes with every field in place (`json_event::complete_meta`).
+    pub(crate) fn by_name() -> MetaFields {
+        MetaFields {
+            contract_ref: MetaField::by_name(CONTRACT_REF_FIELD),
+            consent_levels: MetaField::by_name("consentLevels").path,
+            nonce: MetaField::by_name("nonce"),
+            timestamp: MetaField::by_name("timestamp"),
+            key_link: MetaField::by_name("keyLink"),
+            billing_id: MetaField::by_name("billingId"),
+        }
+    }
+}
+
+/// What an event of a schema is read and checked with.
+pub enum EventFormat {
+    /// An Avro record: events in Avro binary, Avro-JSON or plain JSON.
+    Avro(AvroSchema),
+    /// A JSON Schema document: plain JSON events, validated by it.
+    JsonSchema(Box<super::json_event::EventValidator>),
+}
+
+impl std::fmt::Debug for EventFormat {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EventFormat::Avro(a) => f.debug_tuple("Avro").field(&a.name()).finish(),
+            EventFormat::JsonSchema(_) => f.write_str("JsonSchema"),
+        }
+    }
 }
 
 #[derive(Debug)]
 pub struct EventSchema {
+    /// What stored events and keys name it by: a built-in's id (`clickstream`), a
+    /// contract's ref (`acme/checkout/1.0.0`).
     pub id: String,
-    pub avro: AvroSchema,
+    pub reference: ContractRef,
+    pub format: EventFormat,
     pub key_field: FieldPath,
+    /// The field naming the person an event is about, when the contract has one.
+    pub subject_field: Option<FieldPath>,
     /// PII fields with their consent level, sorted by path for a stable order.
     pub pii: Vec<(FieldPath, u32)>,
     pub validations: Vec<Validation>,
     pub key_link: KeyLinkKind,
     pub meta: MetaFields,
+    /// Contracts let the sender leave `eventContractRef` empty and fill it; the built-ins
+    /// insist on `schemaId`, as the 2021 gateway did.
+    pub fills_ref: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -185,6 +179,15 @@ pub struct SchemaError {
 }
 
 impl EventSchema {
+    /// The Avro schema of an Avro-format schema.
+    pub fn avro(&self) -> Option<&AvroSchema> {
+        match &self.format {
+            EventFormat::Avro(a) => Some(a),
+            EventFormat::JsonSchema(_) => None,
+        }
+    }
+
+    /// A built-in: its `.avsc` and its contract file.
     pub fn parse(id: &str, avsc: &str, contract: &str) -> Result<EventSchema, SchemaError> {
         let fail = |problem: String| SchemaError {
             id: id.to_owned(),
@@ -203,76 +206,42 @@ impl EventSchema {
                 "strmSchemaId {declared} differs from the file name"
             )));
         }
-        let must_exist = |text: &str| {
-            FieldPath::resolve(&avro, text)
-                .ok_or_else(|| fail(format!("contract names {text}, which the schema lacks")))
-        };
-        let key_field = must_exist(&contract.key_field)?;
-        let mut pii: Vec<(String, u32)> = contract.pii_fields.into_iter().collect();
-        pii.sort_by(|a, b| a.0.split('/').cmp(b.0.split('/')));
-        let pii = pii
-            .into_iter()
-            .map(|(p, l)| Ok((must_exist(&p)?, l)))
-            .collect::<Result<Vec<_>, _>>()?;
+        let reference: ContractRef = contract
+            .reference
+            .parse()
+            .map_err(|e| fail(format!("bad ref: {e}")))?;
         let validations = contract
             .validations
             .into_iter()
             .map(|v| {
-                if v.kind != "regex" {
+                if !v.kind.eq_ignore_ascii_case("regex") {
                     return Err(fail(format!("validation type {:?} is unknown", v.kind)));
                 }
-                let field = must_exist(&v.field)?;
-                let regex = Regex::new(&v.value)
-                    .map_err(|e| fail(format!("regex for {}: {e}", v.field)))?;
-                Ok(Validation { field, regex })
+                Ok(ContractValidation {
+                    field: v.field,
+                    kind: ValidationType::Regex,
+                    value: v.value,
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
-        let key_link = match field_schema(&avro, &FieldPath::parse("strmMeta/keyLink")) {
-            Some(AvroSchema::Int) => KeyLinkKind::Int,
-            Some(_) => KeyLinkKind::String,
-            None => return Err(fail("strmMeta has no keyLink".into())),
-        };
-        let meta = MetaFields::find(&avro);
-        Ok(EventSchema {
-            id: id.to_owned(),
-            avro,
-            key_field,
-            pii,
+        let terms = Terms {
+            key_field: contract.key_field,
+            subject_field: None,
+            pii_fields: contract.pii_fields,
             validations,
-            key_link,
-            meta,
-        })
-    }
-}
-
-/// The schema of the field at `path`, looking through nullable unions.
-pub fn field_schema<'a>(schema: &'a AvroSchema, path: &FieldPath) -> Option<&'a AvroSchema> {
-    let mut current = schema;
-    for segment in path.segments() {
-        current = strip_union(current);
-        let AvroSchema::Record(record) = current else {
-            return None;
         };
-        current = &record.fields[*record.lookup.get(segment)?].schema;
-    }
-    Some(current)
-}
-
-fn strip_union(schema: &AvroSchema) -> &AvroSchema {
-    match schema {
-        AvroSchema::Union(u) => u
-            .variants()
-            .iter()
-            .find(|s| !matches!(s, AvroSchema::Null))
-            .unwrap_or(schema),
-        other => other,
+        compile::avro_schema(id, reference, avro, &terms, SCHEMA_ID_FIELD)
+            .map_err(|e| fail(e.to_string()))
     }
 }
 
-/// Every schema the server knows, by id.
+/// Every built-in schema, by id, with the public contracts they are listed as.
 #[derive(Debug, Clone)]
 pub struct SchemaRegistry {
     schemas: Arc<HashMap<String, Arc<EventSchema>>>,
+    /// Built-in ids by their public ref (`streammachine/clickstream/1.0.0`).
+    refs: Arc<HashMap<String, String>>,
+    public: Arc<Vec<DataContract>>,
 }
 
 impl SchemaRegistry {
@@ -288,17 +257,20 @@ impl SchemaRegistry {
     pub fn from_sources<'a>(
         sources: impl IntoIterator<Item = (&'a str, &'a str, &'a str)>,
     ) -> Result<SchemaRegistry, SchemaError> {
-        let schemas = sources
-            .into_iter()
-            .map(|(id, avsc, contract)| {
-                Ok((
-                    id.to_owned(),
-                    Arc::new(EventSchema::parse(id, avsc, contract)?),
-                ))
-            })
-            .collect::<Result<HashMap<_, _>, SchemaError>>()?;
+        let mut schemas = HashMap::new();
+        let mut refs = HashMap::new();
+        let mut public = Vec::new();
+        for (id, avsc, contract) in sources {
+            let schema = EventSchema::parse(id, avsc, contract)?;
+            refs.insert(schema.reference.to_string(), id.to_owned());
+            public.push(public_contract(&schema, avsc));
+            schemas.insert(id.to_owned(), Arc::new(schema));
+        }
+        public.sort_by(|a, b| a.reference.cmp(&b.reference));
         Ok(SchemaRegistry {
             schemas: Arc::new(schemas),
+            refs: Arc::new(refs),
+            public: Arc::new(public),
         })
     }
 
@@ -306,11 +278,48 @@ impl SchemaRegistry {
         self.schemas.get(id)
     }
 
+    /// A built-in by its public ref.
+    pub fn by_ref(&self, reference: &str) -> Option<&Arc<EventSchema>> {
+        self.schemas.get(self.refs.get(reference)?)
+    }
+
+    /// The built-ins as the contracts API lists them.
+    pub fn public_contracts(&self) -> &[DataContract] {
+        &self.public
+    }
+
     /// Known ids, sorted, for messages that list them.
     pub fn ids(&self) -> Vec<&str> {
         let mut ids: Vec<&str> = self.schemas.keys().map(String::as_str).collect();
         ids.sort_unstable();
         ids
+    }
+}
+
+/// A built-in as a public contract.
+fn public_contract(schema: &EventSchema, avsc: &str) -> DataContract {
+    DataContract {
+        reference: schema.reference.clone(),
+        schema_type: SchemaType::Avro,
+        schema: avsc.trim().to_owned(),
+        key_field: schema.key_field.to_string(),
+        data_subject_field: schema.subject_field.as_ref().map(FieldPath::to_string),
+        pii_fields: schema
+            .pii
+            .iter()
+            .map(|(p, l)| (p.to_string(), *l))
+            .collect(),
+        validations: schema
+            .validations
+            .iter()
+            .map(|v| ContractValidation {
+                field: v.field.to_string(),
+                kind: ValidationType::Regex,
+                value: v.regex.as_str().to_owned(),
+            })
+            .collect(),
+        state: ContractState::Active,
+        public: true,
     }
 }
 
@@ -347,7 +356,7 @@ mod tests {
     fn field_order_is_the_readme_order() {
         let reg = SchemaRegistry::embedded().unwrap();
         assert_eq!(
-            field_names(&reg.get("clickstream").unwrap().avro),
+            field_names(reg.get("clickstream").unwrap().avro().unwrap()),
             [
                 "strmMeta",
                 "producerSessionId",
@@ -360,7 +369,7 @@ mod tests {
                 "abTests"
             ]
         );
-        let nps = field_names(&reg.get("nps_unified_v1").unwrap().avro);
+        let nps = field_names(reg.get("nps_unified_v1").unwrap().avro().unwrap());
         assert_eq!(nps.len(), 28);
         assert_eq!(
             &nps[..4],
@@ -368,7 +377,7 @@ mod tests {
         );
         assert_eq!(nps[27], "followable_action");
         let meta = field_schema(
-            &reg.get("nps_unified_v1").unwrap().avro,
+            reg.get("nps_unified_v1").unwrap().avro().unwrap(),
             &FieldPath::parse("strmMeta"),
         )
         .unwrap();
@@ -392,7 +401,7 @@ mod tests {
         let steps: Vec<_> = click.pii[0].0.steps().collect();
         assert_eq!(steps, [("customer", Some(7)), ("id", Some(0))]);
         assert_eq!(click.pii[0].0, FieldPath::parse("customer/id"));
-        assert!(FieldPath::resolve(&click.avro, "customer/name").is_none());
+        assert!(FieldPath::resolve(click.avro().unwrap(), "customer/name").is_none());
         let meta = &click.meta;
         assert_eq!(meta.consent_levels.to_string(), "strmMeta/consentLevels");
         assert_eq!(
@@ -412,27 +421,34 @@ mod tests {
     #[test]
     fn a_contract_naming_a_missing_field_is_refused() {
         let avsc = r#"{"type":"record","name":"E","fields":[{"name":"strmMeta","type":
-            {"type":"record","name":"M","fields":[{"name":"keyLink","type":"string"}]}},
+            {"type":"record","name":"M","fields":[{"name":"schemaId","type":"string"},
+            {"name":"keyLink","type":"string"},
+            {"name":"consentLevels","type":{"type":"array","items":"int"}}]}},
             {"name":"a","type":"string"}]}"#;
-        let ok = EventSchema::parse("e", avsc, r#"{"keyField":"a","piiFields":{"a":0}}"#);
+        let contract =
+            |pii: &str| format!(r#"{{"ref":"x/e/1.0.0","keyField":"a","piiFields":{pii}}}"#);
+        let ok = EventSchema::parse("e", avsc, &contract(r#"{"a":0}"#));
         assert!(ok.is_ok(), "{ok:?}");
-        let err =
-            EventSchema::parse("e", avsc, r#"{"keyField":"a","piiFields":{"b":0}}"#).unwrap_err();
-        assert!(err.to_string().contains("names b"), "{err}");
+        let err = EventSchema::parse("e", avsc, &contract(r#"{"b":0}"#)).unwrap_err();
+        assert!(err.to_string().contains("names \"b\""), "{err}");
     }
 
     #[test]
     fn a_new_schema_is_only_data() {
         let avsc = r#"{"type":"record","name":"E","strmSchemaId":"extra","fields":[
             {"name":"strmMeta","type":{"type":"record","name":"M","fields":[
-              {"name":"keyLink","type":["null","string"]}]}},
+              {"name":"schemaId","type":"string"},
+              {"name":"keyLink","type":["null","string"]},
+              {"name":"consentLevels","type":{"type":"array","items":"int"}}]}},
             {"name":"who","type":"string"}]}"#;
         let reg = SchemaRegistry::from_sources([(
             "extra",
             avsc,
-            r#"{"keyField":"who","piiFields":{"who":2}}"#,
+            r#"{"ref":"someone/extra/1.0.0","keyField":"who","piiFields":{"who":2}}"#,
         )])
         .unwrap();
         assert_eq!(reg.get("extra").unwrap().pii[0].1, 2);
+        assert_eq!(reg.by_ref("someone/extra/1.0.0").unwrap().id, "extra");
+        assert_eq!(reg.public_contracts()[0].key_field, "who");
     }
 }

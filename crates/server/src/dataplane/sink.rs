@@ -22,13 +22,33 @@ pub enum SinkError {
     Store(#[from] object_store::Error),
     #[error(transparent)]
     Path(#[from] object_store::path::Error),
+    #[error(
+        "the local bucket {bucket:?} belongs to another account (a bucket belongs to the \
+         account that first used it); choose another bucket name"
+    )]
+    NotOwner { bucket: String },
+    #[error("cannot record the owner of a local bucket in {}: {source}", path.display())]
+    Owner {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Sealed(#[from] crate::master_key::SealError),
+    #[error(transparent)]
+    Invalid(#[from] Invalid),
 }
 
 /// Where a sink's objects go.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum SinkTarget {
-    /// The embedded default: a bucket is `<data dir>/buckets/<bucket>/`.
-    Directory { bucket: String, root: PathBuf },
+    /// The embedded default: a bucket is `<data dir>/buckets/<bucket>/`, opened only
+    /// for the account that owns it (`buckets`).
+    Directory {
+        bucket: String,
+        root: PathBuf,
+        /// The billing id of the account whose sink this is.
+        account: String,
+    },
     S3 {
         bucket: String,
         endpoint: Option<String>,
@@ -46,10 +66,47 @@ pub fn buckets_dir(data_dir: &Path) -> PathBuf {
     data_dir.join("buckets")
 }
 
+/// Turns a sink as the database keeps it into where it writes: its credentials opened
+/// with the master key, its local bucket bound to its account. Every reader of a sink's
+/// bucket (exporters, the exporter probe, listings) goes through here.
+#[derive(Clone)]
+pub struct SinkResolver {
+    pub data_dir: PathBuf,
+    pub s3_endpoint: Option<String>,
+    pub keyring: Arc<crate::master_key::Keyring>,
+}
+
+impl SinkResolver {
+    /// The target of `account`'s sink; `stored_credentials` as the database holds them.
+    pub fn target(
+        &self,
+        account: &str,
+        sink_type: SinkType,
+        bucket: &str,
+        stored_credentials: Option<&str>,
+    ) -> Result<SinkTarget, SinkError> {
+        let credentials = stored_credentials
+            .map(|c| {
+                self.keyring
+                    .open_text(crate::master_key::Purpose::SinkCredentials, c)
+            })
+            .transpose()?;
+        Ok(SinkTarget::resolve(
+            account,
+            sink_type,
+            bucket,
+            credentials.as_deref(),
+            &self.data_dir,
+            self.s3_endpoint.as_deref(),
+        )?)
+    }
+}
+
 impl SinkTarget {
-    /// Decides where a sink writes: a real store when its credentials (or the server's
-    /// S3 endpoint) say so, else the local bucket directory.
+    /// Decides where a sink of `account` writes: a real store when its credentials (or
+    /// the server's S3 endpoint) say so, else the local bucket directory.
     pub fn resolve(
+        account: &str,
         sink_type: SinkType,
         bucket: &str,
         credentials: Option<&str>,
@@ -63,6 +120,7 @@ impl SinkTarget {
         let local = || SinkTarget::Directory {
             bucket: bucket.to_owned(),
             root: buckets_dir(data_dir).join(bucket),
+            account: account.to_owned(),
         };
         match sink_type {
             SinkType::S3 => {
@@ -107,7 +165,21 @@ impl SinkTarget {
         }
     }
 
+    /// Makes a local bucket its account's, or says it is another's; other stores
+    /// check their own credentials.
+    pub fn claim(&self) -> Result<(), SinkError> {
+        match self {
+            SinkTarget::Directory {
+                bucket,
+                root,
+                account,
+            } => super::buckets::claim(root.parent().unwrap_or(root), bucket, account),
+            _ => Ok(()),
+        }
+    }
+
     pub fn object_store(&self) -> Result<Arc<dyn ObjectStore>, SinkError> {
+        self.claim()?;
         match self {
             SinkTarget::Directory { root, .. } => {
                 std::fs::create_dir_all(root).map_err(|source| SinkError::CreateDir {

@@ -9,8 +9,9 @@ use super::Route;
 use crate::AppState;
 use crate::accounts::{self, WRONG_LOGIN};
 use crate::error::{ApiError, ApiResult};
-use crate::extract::JsonBody;
-use crate::secrets;
+use crate::extract::{ClientAddress, JsonBody};
+use crate::password_pool::PoolError;
+use crate::{secrets, throttle};
 use strm_model::{AuthResponse, LoginRequest, RefreshRequest, rules};
 
 pub fn routes() -> Vec<Route> {
@@ -22,31 +23,49 @@ pub fn routes() -> Vec<Route> {
     ]
 }
 
-/// Argon2 is deliberately expensive in CPU and memory, and these routes need no token:
-/// bounding how many hashes run at once keeps a flood of logins from exhausting the
-/// server.
-static HASHING: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+/// A sign-in or sign-up may run now, or the caller waits (429).
+fn attempt(
+    state: &AppState,
+    email: Option<&str>,
+    client: &ClientAddress,
+) -> ApiResult<throttle::Attempt> {
+    state.throttle.begin(email, client.0).map_err(|wait| {
+        ApiError::slow_down(
+            format!(
+                "too many sign-in attempts for this account or from this address; try again \
+                 in {} s",
+                wait.as_secs_f64().ceil().max(1.0)
+            ),
+            wait,
+        )
+    })
+}
 
-async fn blocking<R: Send + 'static>(f: impl FnOnce() -> R + Send + 'static) -> ApiResult<R> {
-    let _permit = HASHING
-        .acquire()
-        .await
-        .map_err(|e| ApiError::internal("password hashing", e))?;
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::internal("password hashing", e))
+fn pool_error(e: PoolError) -> ApiError {
+    match e {
+        PoolError::Busy => ApiError::busy(
+            "the server is busy checking other passwords; try again in a second",
+            1,
+        ),
+        PoolError::Failed(e) => ApiError::internal("password hashing", e),
+    }
 }
 
 async fn create_account(
     State(state): State<AppState>,
+    client: ClientAddress,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Json<AuthResponse>> {
     rules::check_email(&req.email)?;
     rules::check_password(&req.password)?;
-    let password = req.password;
-    let hash = blocking(move || secrets::hash_password(&password))
-        .await?
-        .map_err(|e| ApiError::internal("password hashing", e))?;
+    // Only what runs at once from one address is capped here: a sign-up is no guess.
+    let attempt = attempt(&state, None, &client)?;
+    let hash = state
+        .passwords
+        .hash(req.password)
+        .await
+        .map_err(pool_error)?;
+    drop(attempt);
     let ttl = state.token_ttl_secs;
     let auth = state
         .db
@@ -64,8 +83,10 @@ async fn create_account(
 
 async fn login(
     State(state): State<AppState>,
+    client: ClientAddress,
     JsonBody(req): JsonBody<LoginRequest>,
 ) -> ApiResult<Json<AuthResponse>> {
+    let attempt = attempt(&state, Some(&req.email), &client)?;
     let email = req.email.clone();
     let account = state
         .db
@@ -73,17 +94,19 @@ async fn login(
         .await?;
     // An unknown e-mail costs the same hash as a wrong password, so answer times do not
     // tell which accounts exist.
-    let stored = account.as_ref().map(|a| a.password_hash.clone());
-    let ok = blocking(move || match stored {
-        Some(stored) => secrets::verify_password(&req.password, &stored),
-        None => {
-            if let Some(hash) = secrets::unknown_account_hash() {
-                secrets::verify_password(&req.password, hash);
-            }
-            false
-        }
-    })
-    .await?;
+    let stored = match &account {
+        Some(a) => a.password_hash.clone(),
+        None => secrets::unknown_account_hash()
+            .unwrap_or_default()
+            .to_string(),
+    };
+    let ok = state
+        .passwords
+        .verify(req.password, stored)
+        .await
+        .map_err(pool_error)?
+        && account.is_some();
+    attempt.finish(ok);
     let Some(account) = account.filter(|_| ok) else {
         return Err(ApiError::unauthorized(WRONG_LOGIN));
     };

@@ -1,6 +1,7 @@
 //! Exporters under all three route families: `/v1/exporters/{stream}` (a stream or an
 //! output by name), `/v1/streams/{stream}/exporters` and
-//! `/v1/streams/{stream}/outputs/{output}/exporters`.
+//! `/v1/streams/{stream}/outputs/{output}/exporters`, each with the exporter's
+//! `/status` (`observability.md`).
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -15,7 +16,7 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, QueryMap, query_flag};
 use crate::store::exporters as store;
 use crate::store::streams::{self, StreamRow};
-use strm_model::{Exporter, ExporterCreate};
+use strm_model::{Exporter, ExporterCreate, ExporterState, ExporterStatus, now_epoch_ms};
 
 pub fn routes() -> Vec<Route> {
     vec![
@@ -60,6 +61,23 @@ pub fn routes() -> Vec<Route> {
             })
             .delete(|s, c, Path((stream, output, name)), q| {
                 delete(s, c, Target::Output(stream, output), name, q)
+            }),
+        ),
+        Route::new(
+            "/v1/exporters/{stream}/{exporter}/status",
+            &["GET"],
+            get(|s, c, Path((stream, name)), q| status(s, c, Target::Any(stream), name, q)),
+        ),
+        Route::new(
+            "/v1/streams/{stream}/exporters/{exporter}/status",
+            &["GET"],
+            get(|s, c, Path((stream, name)), q| status(s, c, Target::Stream(stream), name, q)),
+        ),
+        Route::new(
+            "/v1/streams/{stream}/outputs/{output}/exporters/{exporter}/status",
+            &["GET"],
+            get(|s, c, Path((stream, output, name)), q| {
+                status(s, c, Target::Output(stream, output), name, q)
             }),
         ),
     ]
@@ -188,4 +206,45 @@ async fn delete(
         tracing::warn!(exporter = %name, error = %e, "forgetting an exporter's position failed");
     }
     Ok(StatusCode::NO_CONTENT)
+}
+
+/// What an exporter last wrote, whether it is failing, and what it has still to write.
+async fn status(
+    State(s): State<AppState>,
+    caller: Caller,
+    target: Target,
+    name: String,
+    query: QueryMap,
+) -> ApiResult<Json<ExporterStatus>> {
+    let keys = query_flag(&query, "exportKeys")?;
+    let exporter =
+        s.db.call(move |c| store::get(c, &target.resolve(c, caller.account_id)?, &name, keys))
+            .await?;
+    let data = s.data.clone();
+    let billing = caller.billing_id;
+    tokio::task::spawn_blocking(move || {
+        let job = data.directory().export_job(
+            &billing,
+            &exporter.linked_stream,
+            &exporter.name,
+            exporter.export_keys,
+        );
+        match job {
+            Some(job) => crate::dataplane::status::exporter_status(&data, &job, now_epoch_ms())
+                .map_err(|e| ApiError::internal("reading an exporter's status", e)),
+            // The sink's stored credentials no longer resolve: it cannot run.
+            None => Ok(ExporterStatus {
+                state: ExporterState::Failing,
+                last_error: Some(format!(
+                    "{}; create sink {:?} again with valid credentials",
+                    ExportError::NoSink,
+                    exporter.sink_name
+                )),
+                ..Default::default()
+            }),
+        }
+    })
+    .await
+    .map_err(|e| ApiError::internal("reading an exporter's status", e))?
+    .map(Json)
 }

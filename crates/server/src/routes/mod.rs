@@ -4,11 +4,16 @@
 
 mod accounts;
 mod consent;
+mod contracts;
 mod exporters;
-mod nodes;
+pub mod nodes;
+mod objects;
 mod openapi;
+mod schemas;
 mod sinks;
 mod streams;
+mod subjects;
+mod usage;
 
 use axum::Router;
 use axum::body::Body;
@@ -54,6 +59,11 @@ pub fn table() -> Vec<Route> {
         sinks::routes(),
         exporters::routes(),
         consent::routes(),
+        usage::routes(),
+        objects::routes(),
+        schemas::routes(),
+        contracts::routes(),
+        subjects::routes(),
         nodes::routes(),
         crate::dataplane::routes::routes()
             .into_iter()

@@ -8,6 +8,7 @@ use axum::routing::get;
 use super::Route;
 use crate::AppState;
 use crate::accounts::Caller;
+use crate::dataplane::sink::{SinkError, SinkTarget};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, QueryMap};
 use crate::store::sinks as store;
@@ -53,7 +54,25 @@ async fn put(
     caller: Caller,
     JsonBody(req): JsonBody<SinkCreate>,
 ) -> ApiResult<Json<Sink>> {
-    s.db.answer(move |c| store::put(c, caller.account_id, &req))
+    req.validate()?;
+    // A local bucket becomes this account's now, or is another's (409).
+    let target = SinkTarget::resolve(
+        &caller.billing_id,
+        req.sink_type,
+        &req.bucket_name,
+        req.credentials.as_deref(),
+        &s.sinks.data_dir,
+        s.sinks.s3_endpoint.as_deref(),
+    )?;
+    tokio::task::spawn_blocking(move || target.claim())
+        .await
+        .map_err(|e| ApiError::internal("claiming the bucket", e))?
+        .map_err(|e| match e {
+            SinkError::NotOwner { .. } => ApiError::conflict(format!("bucketName: {e}")),
+            other => ApiError::internal("claiming the bucket", other),
+        })?;
+    let keyring = s.sinks.keyring.clone();
+    s.db.answer(move |c| store::put(c, caller.account_id, &req, &keyring))
         .await
 }
 

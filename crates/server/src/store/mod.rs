@@ -4,6 +4,7 @@
 
 pub mod clients;
 pub mod consent;
+pub mod contracts;
 pub mod exporters;
 pub mod sinks;
 pub mod streams;

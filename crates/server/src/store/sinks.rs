@@ -1,16 +1,41 @@
-//! Sinks: named buckets with credentials that stay on the server.
+//! Sinks: named buckets with credentials that stay on the server, sealed with the master
+//! key (`master_key`).
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::dataplane::sink::{SinkError, SinkResolver, SinkTarget};
 use crate::error::{ApiError, ApiResult};
-use strm_model::{Secret, Sink, SinkCreate, SinkType};
+use crate::master_key::{Keyring, Purpose};
+use strm_model::{Sink, SinkCreate, SinkType};
 
-/// A sink with its stored credentials, for the server's own use (exports).
-#[derive(Debug, Clone)]
+/// A sink with its stored credentials, for the server's own use (exports, listings).
+#[derive(Clone)]
 pub struct SinkRow {
     pub id: i64,
     pub sink: Sink,
-    pub credentials: Option<Secret>,
+    /// As stored: sealed. `target` opens them.
+    credentials: Option<String>,
+}
+
+impl std::fmt::Debug for SinkRow {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SinkRow")
+            .field("id", &self.id)
+            .field("sink", &self.sink)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SinkRow {
+    /// Where this sink of `account` (its billing id) writes, its credentials opened.
+    pub fn target(&self, account: &str, sinks: &SinkResolver) -> Result<SinkTarget, SinkError> {
+        sinks.target(
+            account,
+            self.sink.sink_type,
+            &self.sink.bucket_name,
+            self.credentials.as_deref(),
+        )
+    }
 }
 
 fn sink_type(text: String) -> rusqlite::Result<SinkType> {
@@ -37,7 +62,7 @@ pub fn find(
                     sink_type: sink_type(r.get(2)?)?,
                     bucket_name: r.get(3)?,
                 },
-                credentials: r.get::<_, Option<String>>(4)?.map(Secret::new),
+                credentials: r.get(4)?,
             })
         },
     )
@@ -82,7 +107,9 @@ pub fn get(
     match found.len() {
         0 => Err(ApiError::not_found(format!("sink {name:?} not found"))),
         1 => Ok(found.remove(0)),
-        _ => Err(ApiError::bad_request(format!(
+        // The name alone is ambiguous now (409, as a state of the account and not a
+        // fault of the request: it was fine while only one such sink existed).
+        _ => Err(ApiError::conflict(format!(
             "sinkType: is missing and there are sinks named {name:?} of both types; \
              add ?sinkType=S3 or ?sinkType=GCLOUD"
         ))),
@@ -90,9 +117,18 @@ pub fn get(
 }
 
 /// Creates the sink, or replaces the one with that name and type (its exporters keep
-/// pointing at it).
-pub fn put(conn: &Connection, account_id: i64, req: &SinkCreate) -> ApiResult<Sink> {
+/// pointing at it). Its credentials are stored sealed with `keyring`.
+pub fn put(
+    conn: &Connection,
+    account_id: i64,
+    req: &SinkCreate,
+    keyring: &Keyring,
+) -> ApiResult<Sink> {
     req.validate()?;
+    let sealed = req
+        .credentials
+        .as_deref()
+        .map(|c| keyring.seal_text(Purpose::SinkCredentials, c));
     conn.execute(
         "INSERT INTO sinks (account_id, name, sink_type, bucket_name, credentials)
          VALUES (?1, ?2, ?3, ?4, ?5)
@@ -103,7 +139,7 @@ pub fn put(conn: &Connection, account_id: i64, req: &SinkCreate) -> ApiResult<Si
             req.sink_name,
             req.sink_type.as_str(),
             req.bucket_name,
-            req.credentials
+            sealed
         ],
     )?;
     Ok(Sink {

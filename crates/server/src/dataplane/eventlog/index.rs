@@ -1,5 +1,6 @@
 //! The in-memory index of the log: each stream's events in sequence order, with where
-//! each one's record is.
+//! each one's record is and which consent levels it carries (as a class: events share
+//! a handful of consent sets, so each entry holds a number, not the set).
 
 use std::collections::{HashMap, VecDeque};
 
@@ -11,15 +12,35 @@ pub(super) struct Entry {
     /// Within the segment whose first sequence number is the greatest not above `seq`.
     pub offset: u64,
     pub len: u32,
+    /// The event's consent levels, by `Index::consent`; fits the entry's padding.
+    pub class: u32,
 }
 
 /// account → stream → its events in sequence order.
 #[derive(Default)]
 pub(super) struct Index {
     streams: HashMap<String, HashMap<String, VecDeque<Entry>>>,
+    /// Every consent set seen, by class number.
+    classes: Vec<Box<[i32]>>,
+    class_of: HashMap<Box<[i32]>, u32>,
 }
 
 impl Index {
+    /// The class number of a consent set, made on first sight.
+    pub fn class(&mut self, consent: &[i32]) -> u32 {
+        if let Some(&class) = self.class_of.get(consent) {
+            return class;
+        }
+        let class = self.classes.len() as u32;
+        self.classes.push(consent.into());
+        self.class_of.insert(consent.into(), class);
+        class
+    }
+
+    pub fn consent(&self, class: u32) -> &[i32] {
+        self.classes.get(class as usize).map_or(&[], |c| c)
+    }
+
     pub fn entries(&self, account: &str, stream: &str) -> Option<&VecDeque<Entry>> {
         self.streams.get(account)?.get(stream)
     }

@@ -192,8 +192,10 @@ impl EventLog {
                         ts_ms,
                         account,
                         stream,
+                        consent,
                         ..
                     }) => {
+                        let class = index.class(&consent);
                         index.push(
                             account,
                             stream,
@@ -202,6 +204,7 @@ impl EventLog {
                                 ts_ms,
                                 offset: at as u64,
                                 len: len as u32,
+                                class,
                             },
                         );
                         next_seq = next_seq.max(seq + 1);
@@ -328,6 +331,7 @@ impl EventLog {
                 ts_ms: stored.ts_ms,
                 offset: base + offset,
                 len,
+                class: state.index.class(&stored.consent),
             };
             state.index.push(&account, &stream, entry);
         }
@@ -400,6 +404,38 @@ impl EventLog {
             .map_or(0, |entries| entries.len())
     }
 
+    /// How many events of a stream after `after_seq` reach a view (`admits` asks once
+    /// per consent set), and when the first of them was accepted: what an exporter at
+    /// that position has still to write.
+    pub fn pending_after(
+        &self,
+        account: &str,
+        stream: &str,
+        after_seq: i64,
+        admits: &dyn Fn(&[i32]) -> bool,
+    ) -> (u64, Option<i64>) {
+        let state = self.state();
+        let Some(entries) = state.index.entries(account, stream) else {
+            return (0, None);
+        };
+        let start = entries.partition_point(|e| e.seq <= after_seq);
+        let mut verdicts: Vec<Option<bool>> = Vec::new();
+        let (mut count, mut first) = (0, None);
+        for e in entries.range(start..) {
+            let class = e.class as usize;
+            if verdicts.len() <= class {
+                verdicts.resize(class + 1, None);
+            }
+            let admitted =
+                *verdicts[class].get_or_insert_with(|| admits(state.index.consent(e.class)));
+            if admitted {
+                count += 1;
+                first.get_or_insert(e.ts_ms);
+            }
+        }
+        (count, first)
+    }
+
     /// The newest sequence number handed out, or 0.
     pub fn last_seq(&self) -> i64 {
         self.state().next_seq - 1
@@ -468,6 +504,7 @@ impl EventLog {
                 },
             );
             let offset = state.write(&buf)?;
+            let class = state.index.class(&e.consent);
             state.index.push(
                 &account,
                 &stream,
@@ -476,6 +513,7 @@ impl EventLog {
                     ts_ms: e.ts_ms,
                     offset,
                     len: len as u32,
+                    class,
                 },
             );
             state.next_seq = e.seq + 1;

@@ -177,3 +177,27 @@ fn a_failed_encoding_fails_only_its_event() {
     assert!(results[0].is_ok() && results[1].is_err() && results[2].is_ok());
     assert_eq!(bodies(&log, "bart"), vec!["a", "b"]);
 }
+
+#[test]
+fn pending_events_are_counted_by_what_a_view_admits_also_after_a_reopen() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = EventLog::open(dir.path()).unwrap();
+    let with = |consent: &[i32]| NewEvent {
+        consent: consent.to_vec(),
+        ..event("acc", "bart", "x")
+    };
+    let stored = log.append(vec![with(&[0]), with(&[0, 1]), with(&[1]), with(&[0, 1])]);
+    let first_ts = stored[1].as_ref().unwrap().ts_ms;
+    let has_1 = |c: &[i32]| c.contains(&1);
+    assert_eq!(
+        log.pending_after("acc", "bart", 0, &has_1),
+        (3, Some(first_ts))
+    );
+    assert_eq!(log.pending_after("acc", "bart", 3, &has_1).0, 1);
+    assert_eq!(log.pending_after("acc", "bart", 4, &has_1), (0, None));
+    assert_eq!(log.pending_after("acc", "lisa", 0, &|_| true), (0, None));
+    drop(log);
+    let log = EventLog::open(dir.path()).unwrap();
+    assert_eq!(log.pending_after("acc", "bart", 0, &has_1).0, 3);
+    assert_eq!(log.pending_after("acc", "bart", 0, &|c| c == [0]).0, 1);
+}

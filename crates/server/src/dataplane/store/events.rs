@@ -19,6 +19,10 @@ use crate::db::Db;
 
 pub use self::local::LocalEvents;
 
+/// How many events `pending_after` reads from JetStream at a time, and in all.
+const PENDING_PAGE: usize = 1_000;
+const PENDING_READ_CAP: usize = 50_000;
+
 pub enum EventStore {
     Local(LocalEvents),
     JetStream(Arc<Cluster>),
@@ -82,7 +86,22 @@ impl EventStore {
         }
     }
 
-    /// The newest sequence number, or 0 (0 too when JetStream cannot say: see `head`).
+    /// Events of a stream after `after_seq` that a view admits, and when the first of
+    /// them was accepted (an exporter's backlog).
+    pub fn pending_after(
+        &self,
+        account: &str,
+        stream: &str,
+        after_seq: i64,
+        admits: &dyn Fn(&[i32]) -> bool,
+    ) -> Result<(u64, Option<i64>)> {
+        match self {
+            EventStore::Local(l) => Ok(l.log().pending_after(account, stream, after_seq, admits)),
+            EventStore::JetStream(c) => pending_in_jetstream(c, account, stream, after_seq, admits),
+        }
+    }
+
+    /// The newest sequence number, or 0.
     pub fn last_seq(&self) -> i64 {
         self.head().unwrap_or(0)
     }
@@ -127,4 +146,36 @@ impl From<crate::cluster::ClusterError> for StoreError {
     fn from(e: crate::cluster::ClusterError) -> Self {
         StoreError::Unavailable(e.0)
     }
+}
+
+/// `pending_after` for JetStream, which keeps no index of consent here: the events are
+/// read a page at a time, up to `PENDING_READ_CAP`; past that the rest are counted as
+/// they are, unfiltered.
+fn pending_in_jetstream(
+    cluster: &Cluster,
+    account: &str,
+    stream: &str,
+    after_seq: i64,
+    admits: &dyn Fn(&[i32]) -> bool,
+) -> Result<(u64, Option<i64>)> {
+    let (mut count, mut first, mut position, mut read) = (0u64, None, after_seq, 0usize);
+    loop {
+        let page = wait(
+            cluster
+                .events
+                .after(account, stream, position, PENDING_PAGE),
+        )?;
+        let Some(last) = page.last() else { break };
+        position = last.seq;
+        read += page.len();
+        for e in page.iter().filter(|e| admits(&e.consent)) {
+            count += 1;
+            first.get_or_insert(e.ts_ms);
+        }
+        if read >= PENDING_READ_CAP {
+            count += wait(cluster.events.count_after(account, stream, position))?;
+            break;
+        }
+    }
+    Ok((count, first))
 }

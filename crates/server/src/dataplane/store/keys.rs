@@ -1,7 +1,8 @@
 //! Encryption keys: one per key-field value of a stream and schema, rotated after a
 //! period, kept (in `dp_keys`) while events they encrypted may remain. The current key
 //! of each value and the keys read by id are kept in memory too: both are asked for on
-//! every event.
+//! every event. Their material is stored sealed with the master key (`master_key`):
+//! `row_key` opens it and the insert seals it, so nothing else here sees the difference.
 
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
@@ -12,6 +13,7 @@ use sha2::{Digest, Sha256};
 use super::Result;
 use crate::dataplane::crypto::{DataKey, KEY_BYTES};
 use crate::db::Db;
+use crate::master_key::{Keyring, Purpose};
 
 /// A key row's identity for the rotation rule.
 pub struct KeyRequest<'a> {
@@ -36,11 +38,14 @@ impl ActiveKey {
     }
 }
 
-type KeyCache = HashMap<(String, String, u32), DataKey>;
+/// `None` remembers a key that is not there (destroyed with a data subject), so that
+/// views skipping its events do not ask SQLite each time.
+type KeyCache = HashMap<(String, String, u32), Option<DataKey>>;
 type ActiveKeys = HashMap<[u8; 32], Vec<ActiveKey>>;
 
 pub struct KeyStore {
     db: Db,
+    keyring: std::sync::Arc<Keyring>,
     /// Keys by (account, stream, key id); keys never change once written.
     by_id: Mutex<KeyCache>,
     /// The current key per key-field hash, for each (account, stream, schema) that has
@@ -48,11 +53,19 @@ pub struct KeyStore {
     active: Mutex<ActiveKeys>,
 }
 
-fn row_key(row: &rusqlite::Row<'_>) -> rusqlite::Result<DataKey> {
-    let material: Vec<u8> = row.get("material")?;
-    let material: [u8; KEY_BYTES] = material.try_into().map_err(|_| {
-        rusqlite::Error::InvalidColumnType(0, "material".into(), rusqlite::types::Type::Blob)
-    })?;
+/// A key from a row selecting `key_id, key_link, material, created_ms` (by name).
+fn row_key(keyring: &Keyring, row: &rusqlite::Row<'_>) -> rusqlite::Result<DataKey> {
+    let stored: Vec<u8> = row.get("material")?;
+    let unusable = |e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e)
+    };
+    let material = keyring
+        .open(Purpose::KeyMaterial, &stored)
+        .map_err(|e| unusable(e.into()))?
+        .unwrap_or(stored);
+    let material: [u8; KEY_BYTES] = material
+        .try_into()
+        .map_err(|_| unusable("key material is not 64 bytes".into()))?;
     Ok(DataKey::new(
         row.get::<_, i64>("key_id")? as u32,
         row.get("key_link")?,
@@ -62,9 +75,10 @@ fn row_key(row: &rusqlite::Row<'_>) -> rusqlite::Result<DataKey> {
 }
 
 impl KeyStore {
-    pub(super) fn new(db: Db) -> KeyStore {
+    pub(super) fn new(db: Db, keyring: std::sync::Arc<Keyring>) -> KeyStore {
         KeyStore {
             db,
+            keyring,
             by_id: Mutex::new(HashMap::new()),
             active: Mutex::new(HashMap::new()),
         }
@@ -137,7 +151,7 @@ impl KeyStore {
                         value_hash,
                         now_ms - ttl_ms
                     ],
-                    row_key,
+                    |row| row_key(&self.keyring, row),
                 )
                 .optional()?;
             if let Some(key) = existing {
@@ -156,12 +170,17 @@ impl KeyStore {
                         value_hash,
                         key.key_id as i64,
                         key.key_link,
-                        key.material().as_slice(),
+                        self.keyring.seal(Purpose::KeyMaterial, key.material()),
                         key.created_ms
                     ],
                 )?;
                 // A clash of random key ids within one stream: draw again.
                 if inserted == 1 {
+                    self.by_id_cache().remove(&(
+                        req.account.to_owned(),
+                        req.stream.to_owned(),
+                        key.key_id,
+                    ));
                     return Ok(key);
                 }
             }
@@ -172,24 +191,22 @@ impl KeyStore {
     pub fn by_id(&self, account: &str, stream: &str, key_id: u32) -> Result<Option<DataKey>> {
         let cache_key = (account.to_owned(), stream.to_owned(), key_id);
         if let Some(k) = self.by_id_cache().get(&cache_key) {
-            return Ok(Some(k.clone()));
+            return Ok(k.clone());
         }
         let key = self.db.blocking(|conn| {
             conn.query_row(
                 "SELECT key_id, key_link, material, created_ms FROM dp_keys
                  WHERE account = ?1 AND stream = ?2 AND key_id = ?3",
                 params![account, stream, key_id as i64],
-                row_key,
+                |row| row_key(&self.keyring, row),
             )
             .optional()
         })?;
-        if let Some(k) = &key {
-            let mut cache = self.by_id_cache();
-            if cache.len() >= KEY_CACHE_MAX {
-                cache.clear();
-            }
-            cache.insert(cache_key, k.clone());
+        let mut cache = self.by_id_cache();
+        if cache.len() >= KEY_CACHE_MAX {
+            cache.clear();
         }
+        cache.insert(cache_key, key.clone());
         Ok(key)
     }
 
@@ -207,11 +224,31 @@ impl KeyStore {
                  WHERE account = ?1 AND stream = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
             )?;
             stmt.query_map(params![account, stream, after, limit as i64], |row| {
-                Ok((row.get(0)?, row_key(row)?))
+                Ok((row.get(0)?, row_key(&self.keyring, row)?))
             })?
             .collect::<rusqlite::Result<_>>()
         })?;
         Ok(keys)
+    }
+
+    /// How many keys of a stream come after a position, and when the first was made:
+    /// what a key exporter at that position has still to write.
+    pub fn pending_after(
+        &self,
+        account: &str,
+        stream: &str,
+        after: i64,
+    ) -> Result<(u64, Option<i64>)> {
+        let pending = self.db.blocking(|conn| {
+            conn.prepare_cached(
+                "SELECT COUNT(*), MIN(created_ms) FROM dp_keys
+                 WHERE account = ?1 AND stream = ?2 AND seq > ?3",
+            )?
+            .query_row(params![account, stream, after], |row| {
+                Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))
+            })
+        })?;
+        Ok(pending)
     }
 
     /// Removes the keys created before `before_ms`; how many.
@@ -227,6 +264,41 @@ impl KeyStore {
             self.active_keys().clear();
         }
         Ok(removed)
+    }
+
+    /// Destroys keys for good (a data subject was deleted): their rows, with SQLite's
+    /// `secure_delete` zeroing the bytes, the write-ahead log checkpointed and truncated
+    /// so that no copy of them stays in the data directory, and every cached copy.
+    /// Returns how many keys were destroyed.
+    pub fn destroy(&self, account: &str, keys: &[(String, u32)]) -> Result<usize> {
+        let destroyed = self.db.blocking(|conn| -> rusqlite::Result<usize> {
+            let tx = conn.transaction()?;
+            let mut n = 0;
+            for (stream, key_id) in keys {
+                n += tx.execute(
+                    "DELETE FROM dp_keys WHERE account = ?1 AND stream = ?2 AND key_id = ?3",
+                    params![account, stream, *key_id as i64],
+                )?;
+            }
+            tx.commit()?;
+            crate::db::checkpoint(conn)?;
+            Ok(n)
+        })?;
+        let mut by_id = self.by_id_cache();
+        for (stream, key_id) in keys {
+            by_id.insert((account.to_owned(), stream.clone(), *key_id), None);
+        }
+        drop(by_id);
+        self.active_keys().retain(|_, active| {
+            active.retain(|a| {
+                !(a.account == account
+                    && keys
+                        .iter()
+                        .any(|(s, id)| *s == a.stream && *id == a.key.key_id))
+            });
+            !active.is_empty()
+        });
+        Ok(destroyed)
     }
 
     pub(super) fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {

@@ -1,5 +1,6 @@
 //! Durable data-plane state, one store per thing it keeps: encryption keys (`keys`),
-//! event tokens (`tokens`, hashed) and exporter positions (`exports`) in SQLite tables
+//! event tokens (`tokens`, hashed), exporter positions (`exports`) and usage counts
+//! (`usage`) in SQLite tables
 //! of their own (`dp_*`) next to the control plane's in the same database file, and the
 //! accepted events in an append-only log (`events`).
 //!
@@ -10,20 +11,25 @@
 mod events;
 mod exports;
 mod keys;
+mod subjects;
 #[cfg(test)]
 mod tests;
 mod tokens;
+mod usage;
 
 use std::path::Path;
 use std::sync::Arc;
 
 pub use self::events::EventStore;
-pub use self::exports::ExportPositions;
+pub use self::exports::{ExportPositions, ExportRecord, Written};
 pub use self::keys::{KeyRequest, KeyStore};
+pub use self::subjects::{LAST_SEEN_GRANULARITY_MS, SubjectStore};
 pub use self::tokens::{Principal, TokenStore};
+pub use self::usage::{Count, Resolution, UsageStore};
 pub use super::eventlog::{AppendError, Encoder, NewEvent, StoredEvent};
 use crate::cluster::Cluster;
 use crate::db::Db;
+use crate::master_key::Keyring;
 
 /// Why the store could not do something: its database, or its event log.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +41,8 @@ pub enum StoreError {
     /// The shared event store cannot be reached; the request may be tried again.
     #[error("{0}")]
     Unavailable(String),
+    #[error("the master key: {0}")]
+    MasterKey(String),
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -46,28 +54,42 @@ pub struct DataStore {
     /// Shared with the views that decrypt (`render::Renderer`).
     keys: Arc<KeyStore>,
     tokens: TokenStore,
+    subjects: SubjectStore,
     exports: ExportPositions,
     events: EventStore,
+    usage: UsageStore,
 }
 
 impl DataStore {
     /// Opens the server's database (its versioned migrations, `server::db`, hold the
     /// data plane's tables too) and the event log in a directory next to it.
+    /// The master key is the one of the database's directory (`master.key` beside it,
+    /// made if missing); the server gives its own to `open_with`.
     pub fn open(path: &Path) -> Result<DataStore> {
-        DataStore::open_on(path, None)
+        let dir = path.parent().unwrap_or(Path::new("."));
+        let keyring = crate::master_key::load(dir, &Default::default())
+            .map_err(|e| StoreError::MasterKey(e.to_string()))?;
+        DataStore::open_with(path, Arc::new(keyring), None)
     }
 
-    /// `open`, with the events in the cluster's JetStream when `cluster` is given.
-    pub fn open_on(path: &Path, cluster: Option<Arc<Cluster>>) -> Result<DataStore> {
+    /// Opens the store whose secrets are sealed with `keyring`, with the events in the
+    /// cluster's JetStream when `cluster` is given.
+    pub fn open_with(
+        path: &Path,
+        keyring: Arc<Keyring>,
+        cluster: Option<Arc<Cluster>>,
+    ) -> Result<DataStore> {
         let db = Db::new(crate::db::open(path)?);
         let events = match cluster {
             None => EventStore::open_local(path, &db)?,
             Some(c) => EventStore::JetStream(c),
         };
         Ok(DataStore {
-            keys: Arc::new(KeyStore::new(db.clone())),
+            keys: Arc::new(KeyStore::new(db.clone(), keyring)),
             tokens: TokenStore::new(db.clone()),
+            subjects: SubjectStore::new(db.clone()),
             exports: ExportPositions::new(db.clone()),
+            usage: UsageStore::new(db.clone()),
             events,
             #[cfg(test)]
             db,
@@ -82,12 +104,20 @@ impl DataStore {
         &self.tokens
     }
 
+    pub fn subjects(&self) -> &SubjectStore {
+        &self.subjects
+    }
+
     pub fn exports(&self) -> &ExportPositions {
         &self.exports
     }
 
     pub fn events(&self) -> &EventStore {
         &self.events
+    }
+
+    pub fn usage(&self) -> &UsageStore {
+        &self.usage
     }
 
     /// How many events of a stream are stored (for callers outside the data plane).
@@ -101,21 +131,44 @@ impl DataStore {
         self.db.lock()
     }
 
-    /// Removes events older than `events_before_ms`, tokens expired by then, and keys
-    /// created before `keys_before_ms` (callers keep a key as long as events it
+    /// Removes events older than `events_before_ms`, tokens expired by then, usage
+    /// windows as old as those events, per-second usage before `seconds_before_ms`, and
+    /// keys created before `keys_before_ms` (callers keep a key as long as events it
     /// encrypted may remain); the numbers of events and keys removed.
-    pub fn prune(&self, events_before_ms: i64, keys_before_ms: i64) -> Result<(usize, usize)> {
+    pub fn prune(
+        &self,
+        events_before_ms: i64,
+        keys_before_ms: i64,
+        seconds_before_ms: i64,
+    ) -> Result<(usize, usize)> {
         let events = self.events.prune(events_before_ms)?;
         let keys = self.keys.prune(keys_before_ms)?;
+        self.subjects.prune()?;
         self.tokens.prune(events_before_ms)?;
+        self.usage.prune(
+            events_before_ms.div_euclid(1000),
+            seconds_before_ms.div_euclid(1000),
+        )?;
         Ok((events, keys))
+    }
+
+    /// Deletes data subjects: destroys every key that encrypted their personal data
+    /// (and so every other event those keys encrypted) and forgets them. Returns how
+    /// many keys were destroyed.
+    pub fn forget_subjects(&self, account: &str, subjects: &[String]) -> Result<usize> {
+        let keys = self.subjects.keys_of(account, subjects)?;
+        let destroyed = self.keys.destroy(account, &keys)?;
+        self.subjects.forget(account, subjects, &keys)?;
+        Ok(destroyed)
     }
 
     /// Forgets a stream's (or output's) events, keys, tokens and exporter positions.
     pub fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
         self.events.delete_stream(account, stream)?;
         self.keys.delete_stream(account, stream)?;
+        self.subjects.prune()?;
         self.tokens.delete_stream(account, stream)?;
+        self.usage.delete_stream(account, stream)?;
         self.exports.delete_stream(account, stream)
     }
 }

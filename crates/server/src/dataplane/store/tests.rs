@@ -97,7 +97,7 @@ fn keys_made_after_every_key_was_pruned_come_after_the_exported_position() {
         .unwrap();
     let exported = s.keys().after("acc", "bart", 0, 10).unwrap();
     let position = exported.last().unwrap().0;
-    assert_eq!(s.prune(0, 2000).unwrap(), (0, 2));
+    assert_eq!(s.prune(0, 2000, 0).unwrap(), (0, 2));
     let fresh = s
         .keys()
         .for_value(&req("session-3"), 3000, DAY, make(3000))
@@ -257,11 +257,11 @@ async fn pruning_removes_old_events_and_expired_keys() {
             DataKey::generate("n".into(), e.ts_ms)
         })
         .unwrap();
-    assert_eq!(s.prune(e.ts_ms, 5000).unwrap(), (0, 1));
+    assert_eq!(s.prune(e.ts_ms, 5000, 0).unwrap(), (0, 1));
     assert_eq!(s.events().count("acc", "bart"), 1);
     assert!(s.keys().by_id("acc", "bart", old.key_id).unwrap().is_none());
     assert!(s.keys().by_id("acc", "bart", new.key_id).unwrap().is_some());
-    assert_eq!(s.prune(e.ts_ms + 1, 0).unwrap(), (1, 0));
+    assert_eq!(s.prune(e.ts_ms + 1, 0, 0).unwrap(), (1, 0));
     assert_eq!(s.events().count("acc", "bart"), 0);
 }
 
@@ -310,7 +310,9 @@ fn export_state_is_stable_and_commits() {
     let (_d, s) = store();
     let (uuid, pos) = s.exports().state("acc", "bart", "s3", false, 7).unwrap();
     assert_eq!(pos, 7);
-    s.exports().commit("acc", "bart", "s3", false, 42).unwrap();
+    s.exports()
+        .commit("acc", "bart", "s3", false, 42, None)
+        .unwrap();
     assert_eq!(
         s.exports().state("acc", "bart", "s3", false, 0).unwrap(),
         (uuid.clone(), 42)
@@ -322,4 +324,96 @@ fn export_state_is_stable_and_commits() {
         s.exports().state("acc", "bart", "s3", false, 0).unwrap().0,
         uuid
     );
+}
+
+#[test]
+fn an_exporter_record_keeps_totals_and_the_last_error_until_a_success() {
+    let (_d, s) = store();
+    let e = s.exports();
+    assert_eq!(e.record("acc", "bart", "s3", false).unwrap(), None);
+    e.state("acc", "bart", "s3", false, 0).unwrap();
+    let written = |n: usize| Written {
+        object: format!("level01/batch-{n}.jsonl"),
+        lines: n,
+        bytes: 100 * n,
+        at_ms: 1000 * n as i64,
+    };
+    e.commit("acc", "bart", "s3", false, 5, Some(&written(2)))
+        .unwrap();
+    e.commit("acc", "bart", "s3", false, 6, None).unwrap();
+    assert!(
+        e.attempted("acc", "bart", "s3", false, Some("bucket gone"), 7000)
+            .unwrap()
+    );
+    assert!(
+        !e.attempted("acc", "bart", "s3", false, Some("bucket gone"), 8000)
+            .unwrap(),
+        "the same error again changes nothing"
+    );
+    let failing = e.record("acc", "bart", "s3", false).unwrap().unwrap();
+    assert_eq!(failing.last_error.as_deref(), Some("bucket gone"));
+    assert_eq!(failing.failed_ms, Some(7000));
+    e.commit("acc", "bart", "s3", false, 9, Some(&written(3)))
+        .unwrap();
+    let r = e.record("acc", "bart", "s3", false).unwrap().unwrap();
+    assert_eq!(
+        r,
+        ExportRecord {
+            position: 9,
+            last_batch_ms: Some(3000),
+            last_object: Some("level01/batch-3.jsonl".into()),
+            objects: 2,
+            events: 5,
+            bytes: 500,
+            last_error: None,
+            failed_ms: None,
+        }
+    );
+    assert!(!e.attempted("acc", "bart", "s3", false, None, 9000).unwrap());
+}
+
+#[test]
+fn usage_counts_add_up_per_second_and_per_window_and_go_with_their_stream() {
+    let (_d, s) = store();
+    let count = |name: &str, second: i64, count: u64| Count {
+        account: "acc".into(),
+        name: name.into(),
+        second,
+        count,
+    };
+    let u = s.usage();
+    u.add(&[
+        count("bart", 101, 2),
+        count("bart", 109, 3),
+        count("level0-1", 109, 1),
+    ])
+    .unwrap();
+    u.add(&[count("bart", 109, 1), count("bart", 110, 4)])
+        .unwrap();
+    assert_eq!(
+        u.counts("acc", "bart", Resolution::Seconds, 100, 111)
+            .unwrap(),
+        vec![(101, 2), (109, 4), (110, 4)]
+    );
+    assert_eq!(
+        u.counts("acc", "bart", Resolution::Windows, 0, 1000)
+            .unwrap(),
+        vec![(100, 6), (110, 4)]
+    );
+    assert_eq!(u.last_second("acc", "bart").unwrap(), Some(110));
+    assert_eq!(u.last_second("other", "bart").unwrap(), None);
+    s.prune(0, 0, 105_000).unwrap();
+    assert_eq!(
+        u.counts("acc", "bart", Resolution::Seconds, 0, 1000)
+            .unwrap(),
+        vec![(109, 4), (110, 4)]
+    );
+    assert_eq!(u.last_second("acc", "level0-1").unwrap(), Some(109));
+    s.delete_stream("acc", "bart").unwrap();
+    assert!(
+        u.counts("acc", "bart", Resolution::Windows, 0, 1000)
+            .unwrap()
+            .is_empty()
+    );
+    assert_eq!(u.last_second("acc", "level0-1").unwrap(), Some(109));
 }

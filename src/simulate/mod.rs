@@ -1,6 +1,8 @@
-//! `strm-tui simulate`: send events like the 2021 service's own simulator did. On the
-//! local server a simulator outlives the process that runs the server: when that one
+//! `strm-tui simulate`: send events like the 2021 service's own simulator did (or the
+//! events of a file, under any contract). On the local server a simulator outlives the process that runs the server: when that one
 //! quits, the simulator takes the server over (or joins whoever did) and goes on.
+
+pub mod source;
 
 use std::io::Write;
 use std::time::Duration;
@@ -9,10 +11,12 @@ use rand::Rng;
 use rand::seq::IndexedRandom;
 use serde_json::{Value, json};
 
+use apache_avro::Schema as AvroSchema;
+use source::{Events, Plan};
 use strm_client::ClientError;
 use strm_client::events::{EventClient, EventHosts, Serialization};
 use strm_client::secrets::{SavedSecret, SecretStore};
-use strm_model::{EventAuthRequest, Invalid, Secret};
+use strm_model::{ContractRef, EventAuthRequest, Invalid, SchemaType, Secret};
 use strm_server::dataplane::avro_json;
 use strm_server::dataplane::schemas::SchemaRegistry;
 
@@ -33,8 +37,17 @@ pub struct SimulateArgs {
     #[arg(long)]
     pub count: Option<u64>,
     /// The event schema; the simulator knows `clickstream`.
-    #[arg(long, default_value = "clickstream")]
+    #[arg(long, default_value = "clickstream", conflicts_with = "contract")]
     pub schema: String,
+    /// Send under this data contract (handle/name/version): one of yours with --file,
+    /// or a public one (the built-ins keep their generators).
+    #[arg(long, value_name = "REF",
+          add = clap_complete::engine::ArgValueCompleter::new(crate::cli::names::data_contracts))]
+    pub contract: Option<String>,
+    /// Send the events of this JSONL file (one JSON event per line) instead of
+    /// generated ones; --count defaults to the number of events in it.
+    #[arg(long, value_name = "FILE")]
+    pub file: Option<std::path::PathBuf>,
     /// The stream's client id (default: the secret saved when the stream was created).
     #[arg(long, requires = "client_secret")]
     pub client_id: Option<String>,
@@ -141,9 +154,34 @@ fn check_args(args: &SimulateArgs) -> Result<(), Invalid> {
         return Err(Invalid::new(
             "--schema",
             format!("{:?} has no simulator", args.schema),
-            "the simulator sends clickstream events",
+            "the simulator sends clickstream events; send other events with --contract REF --file FILE",
         ));
     }
+    check_rate(args)
+}
+
+/// The simulator's plan for built-in arguments: clickstream events, Avro binary unless
+/// `--json`. Contracts of one's own need the API (`simulate_command`).
+pub fn builtin_plan(args: &SimulateArgs) -> Result<Plan, Invalid> {
+    check_args(args)?;
+    let registry = SchemaRegistry::embedded()
+        .map_err(|e| Invalid::new("--schema", e.to_string(), "the built-in schemas load"))?;
+    let avro = match registry.get(&args.schema) {
+        Some(s) if !args.json => s.avro().cloned(),
+        _ => None,
+    };
+    let events = match &args.file {
+        Some(file) => Events::File(source::read_jsonl(file)?),
+        None => Events::Clickstream,
+    };
+    Ok(Plan {
+        schema: args.schema.clone(),
+        events,
+        avro,
+    })
+}
+
+fn check_rate(args: &SimulateArgs) -> Result<(), Invalid> {
     if !(args.rate.is_finite() && args.rate > 0.0 && args.rate <= 100_000.0) {
         return Err(Invalid::new(
             "--rate",
@@ -245,16 +283,17 @@ async fn take_over(
     Ok(client)
 }
 
-/// Sends simulated events at `args.rate` until `args.count` are sent (or forever),
-/// printing the count to `out` every five seconds. With `host` (the local server), a
+/// Sends the plan's events at `args.rate` until `args.count` are sent (or forever, or
+/// the file's last), printing the count to `out` every five seconds. With `host` (the local server), a
 /// server that goes away is taken over and the events go on.
 pub async fn simulate(
     args: &SimulateArgs,
     target: &Target,
+    plan: &Plan,
     mut host: Option<&mut LocalHost>,
     out: &mut (dyn Write + Send),
 ) -> Result<SimulationReport, strm_client::ClientError> {
-    check_args(args)?;
+    check_rate(args)?;
     let mut client = event_client(target, &target.events_url)?;
     if let Err(e) = client.authenticate().await {
         match host.as_deref_mut() {
@@ -262,32 +301,55 @@ pub async fn simulate(
             _ => return Err(e),
         }
     }
-    let registry =
-        SchemaRegistry::embedded().map_err(|e| strm_client::ClientError::Refused(e.to_string()))?;
-    let schema = registry.get(&args.schema).expect("checked above").clone();
+    let count = match (&plan.events, args.count) {
+        (Events::File(events), None) => Some(events.len() as u64),
+        (_, count) => count,
+    };
     let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / args.rate));
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
     let mut report = SimulationReport::default();
     let mut last_report = tokio::time::Instant::now();
     let mut rng = <rand::rngs::StdRng as rand::SeedableRng>::from_os_rng();
-    while args.count.is_none_or(|n| report.sent + report.rejected < n) {
+    let mut n = 0usize;
+    while count.is_none_or(|c| report.sent + report.rejected < c) {
         tick.tick().await;
-        let event = clickstream_event(&mut rng);
-        let result = if args.json {
-            client.send_json(&args.schema, &event).await
-        } else {
-            let value = avro_json::from_json(&schema.avro, &event)?;
-            let bytes = apache_avro::to_avro_datum(&schema.avro, value)
-                .map_err(|e| strm_client::ClientError::Refused(e.to_string()))?;
-            client
-                .send(&args.schema, Serialization::AvroBinary, bytes)
-                .await
+        let (line, event) = match &plan.events {
+            Events::Clickstream => (None, clickstream_event(&mut rng)),
+            Events::File(events) => {
+                let (line, event) = &events[n % events.len()];
+                (Some(*line), event.clone())
+            }
+        };
+        n += 1;
+        let result = match &plan.avro {
+            None => client.send_json(&plan.schema, &event).await,
+            Some(avro) => match avro_json::from_json(avro, &event) {
+                Ok(value) => {
+                    let bytes = apache_avro::to_avro_datum(avro, value)
+                        .map_err(|e| strm_client::ClientError::Refused(e.to_string()))?;
+                    client
+                        .send(&plan.schema, Serialization::AvroBinary, bytes)
+                        .await
+                }
+                // Said as the server would have: the event does not fit its schema.
+                Err(e) => Err(strm_client::ClientError::Api {
+                    status: 400,
+                    message: e.to_string(),
+                }),
+            },
         };
         match result {
             Ok(()) => report.sent += 1,
             Err(e @ strm_client::ClientError::Api { status: 400, .. }) => {
                 report.rejected += 1;
-                let _ = writeln!(out, "event rejected: {e}");
+                match line {
+                    Some(line) => {
+                        let _ = writeln!(out, "event rejected: line {line}: {e}");
+                    }
+                    None => {
+                        let _ = writeln!(out, "event rejected: {e}");
+                    }
+                }
             }
             Err(e) if e.is_offline() && host.is_some() => {
                 let Some(host) = host.as_deref_mut() else {
@@ -303,7 +365,61 @@ pub async fn simulate(
         }
     }
     let _ = writeln!(out, "{} events sent to {}", report.sent, args.stream);
+    if report.rejected > 0 {
+        let _ = writeln!(out, "{} events rejected", report.rejected);
+    }
     Ok(report)
+}
+
+/// The plan for `--contract REF`: a public contract keeps its generator (or sends the
+/// file); one's own contract sends the file, as Avro binary when it is an AVRO
+/// contract (unless `--json`), else as JSON.
+async fn contract_plan(
+    api: &strm_client::ApiClient,
+    args: &SimulateArgs,
+    reference: &str,
+) -> color_eyre::Result<Plan> {
+    let r: ContractRef = reference
+        .parse()
+        .map_err(|e: Invalid| Invalid::new("--contract", e.to_string(), source::CONTRACT_RULE))?;
+    if r.is_public() {
+        let registry = SchemaRegistry::embedded()?;
+        let id = registry
+            .by_ref(reference)
+            .map(|s| s.id.clone())
+            .ok_or_else(|| {
+                Invalid::new(
+                    "--contract",
+                    format!("{reference:?} is not a public contract"),
+                    source::CONTRACT_RULE,
+                )
+            })?;
+        let mut builtin = args.clone();
+        builtin.schema = id;
+        return Ok(builtin_plan(&builtin)?);
+    }
+    let Some(file) = &args.file else {
+        return Err(Invalid::new(
+            "--file",
+            "is missing",
+            format!(
+                "a contract of your own has no generator: give its events with --file; {}",
+                source::FILE_RULE
+            ),
+        )
+        .into());
+    };
+    let events = source::read_jsonl(file)?;
+    let contract = api.get_data_contract(&r).await?;
+    let avro = match contract.schema_type {
+        SchemaType::Avro if !args.json => Some(AvroSchema::parse_str(&contract.schema)?),
+        _ => None,
+    };
+    Ok(Plan {
+        schema: r.to_string(),
+        events: Events::File(events),
+        avro,
+    })
 }
 
 /// `strm-tui simulate`: the billing id from the session of `api_url` (or the local
@@ -334,8 +450,12 @@ pub async fn simulate_command(
     let events_url = args.events_url.clone().unwrap_or_else(|| api.clone());
     let target = Target::resolve(args, &events_url, &api, &session.billing_id, &secrets)?;
     // With its own data-plane address the simulator has nothing to take over.
+    let plan = match &args.contract {
+        Some(r) => contract_plan(&client, args, r).await?,
+        None => builtin_plan(args)?,
+    };
     let host_ref = host.as_mut().filter(|_| args.events_url.is_none());
-    let report = simulate(args, &target, host_ref, out).await?;
+    let report = simulate(args, &target, &plan, host_ref, out).await?;
     if let Some(host) = host {
         host.shutdown().await;
     }
@@ -361,7 +481,7 @@ mod tests {
             assert_eq!(e["url"], "https://www.streammachine.io/rules");
             seen_levels.insert(e["strmMeta"]["consentLevels"].to_string());
             // Every simulated event is valid for the schema and its contract.
-            let v = avro_json::from_json(&schema.avro, &e).unwrap();
+            let v = avro_json::from_json(schema.avro().unwrap(), &e).unwrap();
             strm_server::dataplane::decode::check(schema, &v).unwrap();
         }
         assert_eq!(seen_levels.len(), 5, "{seen_levels:?}");
@@ -373,6 +493,8 @@ mod tests {
             rate: 10.0,
             count: None,
             schema: "clickstream".into(),
+            contract: None,
+            file: None,
             client_id: None,
             client_secret: None,
             json: false,
