@@ -57,6 +57,8 @@ pub fn share_database(database: Database, first: &Path, server_dir: &Path) {
             // A consistent snapshot of a database another process is writing.
             db.execute("VACUUM INTO ?1", [copy.to_str().unwrap()])
                 .unwrap();
+            // The copy's secrets are sealed with the first node's master key.
+            std::fs::copy(first.join("master.key"), server_dir.join("master.key")).unwrap();
         }
     }
 }
