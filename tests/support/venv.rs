@@ -15,26 +15,3 @@ pub fn venv() -> PathBuf {
     );
     dir
 }
-
-/// A moto_server (an S3-compatible store) on a free port of 127.0.0.1 with `bucket`
-/// created; the running child and its endpoint.
-pub async fn moto(bucket: &str) -> (super::KillOnDrop, String) {
-    let port = super::free_port();
-    let child = super::KillOnDrop(
-        std::process::Command::new(venv().join("bin/moto_server"))
-            .args(["-H", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("moto_server starts"),
-    );
-    super::wait_listening(port).await;
-    let endpoint = format!("http://127.0.0.1:{port}");
-    let created = reqwest::Client::new()
-        .put(format!("{endpoint}/{bucket}"))
-        .send()
-        .await
-        .unwrap();
-    assert!(created.status().is_success(), "{}", created.status());
-    (child, endpoint)
-}
