@@ -17,6 +17,7 @@ pub mod password_pool;
 pub mod private_files;
 pub mod routes;
 pub mod secrets;
+pub mod sql;
 mod state;
 pub mod store;
 pub mod throttle;
