@@ -1,6 +1,7 @@
 //! Nodes whose events are in NATS JetStream (`shared/spec/scale-out.md`), against real
 //! `nats-server`s and real servers on 127.0.0.1 (`support::nats`, `support::cluster`):
 //!
+//! - `database`: the server's query interface alike on SQLite and PostgreSQL;
 //! - `events`: the seed's event path and the 2021 Python driver on a JetStream store,
 //!   across two nodes;
 //! - `nodes`: egress across nodes, `GET /v1/nodes` and the `Strm-Node` header, the
@@ -9,6 +10,7 @@
 //!   load;
 //! - `retention`: a deleted stream's events purged, old events dropped.
 
+mod database;
 mod events;
 mod failures;
 mod nodes;

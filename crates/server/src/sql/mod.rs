@@ -200,7 +200,11 @@ impl Conn {
                 }
                 Ok(out)
             }
-            Conn::Pg(c) => c.query(sql, params)?.iter().map(|r| f(&Row::Pg(r))).collect(),
+            Conn::Pg(c) => c
+                .query(sql, params)?
+                .iter()
+                .map(|r| f(&Row::Pg(r)))
+                .collect(),
         }
     }
 
