@@ -3,7 +3,7 @@
 //! transactions that roll back, and a second writer of the same key told so.
 
 use strm_server::params;
-use strm_server::sql::{Conn, DbError, OptionalExt, connect_pool};
+use strm_server::sql::{Conn, DbError, OptionalExt, connect_pool, pg_schema};
 
 use crate::support::postgres::Postgres;
 
@@ -83,6 +83,38 @@ fn sqlite_answers_the_shared_queries() {
     let dir = tempfile::tempdir().unwrap();
     let mut conn = Conn::Sqlite(rusqlite::Connection::open(dir.path().join("t.db")).unwrap());
     exercise(&mut conn);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_starting_at_once_migrate_the_schema_once() {
+    let pg = Postgres::start().await;
+    let url = pg.database("migrations");
+    let starts: Vec<_> = (0..4)
+        .map(|_| {
+            let url = url.clone();
+            tokio::task::spawn_blocking(move || {
+                let pool = connect_pool(&url).unwrap();
+                pg_schema::migrate(&mut pool.get().unwrap())
+            })
+        })
+        .collect();
+    for start in starts {
+        assert_eq!(start.await.unwrap().unwrap(), pg_schema::schema_version());
+    }
+    let versions = pg
+        .psql("migrations", "SELECT version FROM strm_schema")
+        .unwrap();
+    assert_eq!(versions, pg_schema::schema_version().to_string());
+    // A database a newer strm-tui moved on is refused, naming both versions.
+    pg.psql("migrations", "INSERT INTO strm_schema VALUES (999)")
+        .unwrap();
+    let refused = tokio::task::spawn_blocking(move || {
+        let pool = connect_pool(&url).unwrap();
+        pg_schema::migrate(&mut pool.get().unwrap()).unwrap_err()
+    })
+    .await
+    .unwrap();
+    assert!(refused.to_string().contains("version 999"), "{refused}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

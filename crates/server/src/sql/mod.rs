@@ -8,6 +8,7 @@
 //! through `Conn::sqlite`.
 
 mod pg;
+pub mod pg_schema;
 
 use std::time::Duration;
 
@@ -45,6 +46,9 @@ pub enum DbError {
     /// busy for longer than the wait); the request may be tried again.
     #[error("the database (PostgreSQL) is unavailable: {0}")]
     Unavailable(String),
+    /// The database is not one this server can use (the reason says why and what to do).
+    #[error("{0}")]
+    Refused(String),
     /// `query_row` found nothing.
     #[error("no row")]
     NoRows,
