@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use strm_model::rules::EventStoreOption;
+use strm_model::rules::{DatabaseOption, EventStoreOption};
 use strm_server::users::LocalAccount;
 use strm_server::{ServerConfig, ServerError, ServerHandle, secrets};
 
@@ -42,6 +42,8 @@ pub struct RunOptions {
     /// Accounts to create (or whose password to reset) besides the local account.
     pub users: Vec<LocalAccount>,
     /// Where the events are kept (`serve --event-store`).
+    /// Where accounts, resources and keys are kept (`serve --database`).
+    pub database: DatabaseOption,
     pub event_store: EventStoreOption,
     /// JetStream replicas of the events (`serve --event-replicas`).
     pub event_replicas: usize,
@@ -58,6 +60,7 @@ impl Default for RunOptions {
         RunOptions {
             addr: None,
             users: Vec::new(),
+            database: DatabaseOption::Sqlite,
             event_store: EventStoreOption::Local,
             event_replicas: 1,
             node_name: None,
@@ -143,6 +146,7 @@ async fn run(
     let mut config = ServerConfig::new(server_dir.to_path_buf());
     config.users = vec![account.clone()];
     config.users.extend(options.users);
+    config.database = options.database;
     config.event_store = options.event_store;
     config.event_replicas = options.event_replicas;
     config.node_name = options.node_name;

@@ -35,7 +35,7 @@ use self::cluster::ClusterError;
 use self::cluster::nodes::NodeRecord;
 pub use self::state::{AppState, open_state};
 use self::users::LocalAccount;
-use strm_model::rules::{self, EventStoreOption};
+use strm_model::rules::{self, DatabaseOption, EventStoreOption};
 
 /// How long `shutdown` waits for open requests before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -57,6 +57,9 @@ pub struct ServerConfig {
     /// How often exporters look for closed batches.
     pub export_tick: Duration,
     /// Where events are kept: the data directory's log, or a NATS JetStream cluster.
+    /// Where accounts, resources, keys and positions are kept: SQLite in the data
+    /// directory, or a PostgreSQL the nodes share.
+    pub database: DatabaseOption,
     pub event_store: EventStoreOption,
     /// JetStream replicas of the events (1 with the local store).
     pub event_replicas: usize,
@@ -86,6 +89,7 @@ impl ServerConfig {
             retention: dataplane::pipeline::DEFAULT_RETENTION,
             s3_endpoint: None,
             export_tick: Duration::from_secs(1),
+            database: DatabaseOption::Sqlite,
             event_store: EventStoreOption::Local,
             event_replicas: 1,
             node_name: None,
