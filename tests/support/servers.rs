@@ -11,7 +11,7 @@ use super::{Scenario, account};
 /// Starts a server whose data lives in `dir/server`; `tweak` changes its configuration
 /// first.
 async fn start_server(dir: &Path, tweak: impl FnOnce(&mut ServerConfig)) -> ServerHandle {
-    let mut config = ServerConfig::new(dir.join("server"));
+    let mut config = strm_tui::local_server::server_config(&dir.join("server"));
     tweak(&mut config);
     start(config).await.expect("server starts")
 }

@@ -1,8 +1,11 @@
 //! Exporters: batches named by their boundary, written once, positions moved only after a write; sinks.
 
 use super::*;
+use crate::dataplane::cloud_stores::CloudStores;
 use crate::dataplane::exporter::{self, ExportJob, SinkTarget, batch_file, boundary_after};
-use strm_model::SinkType;
+use object_store::ObjectStore;
+use object_store::local::LocalFileSystem;
+use strm_model::{CloudBucket, SinkType};
 
 fn job(f: &Fixture, name: &str, linked: &str, view: View, export_keys: bool) -> ExportJob {
     ExportJob {
@@ -170,15 +173,30 @@ async fn an_uncommitted_batch_is_rewritten_under_the_same_name() {
     assert_eq!(String::from_utf8(first).unwrap().lines().count(), 5);
 }
 
+/// Cloud stores whose every write fails, as an unreachable endpoint's do (the cloud
+/// clients are not this crate's): a directory store rooted at a regular file.
+fn unwritable_stores(f: &Fixture) -> CloudStores {
+    let file = f.data_dir.join("not-a-directory");
+    std::fs::write(&file, b"").unwrap();
+    CloudStores::new(
+        move |_: &CloudBucket| -> Result<Arc<dyn ObjectStore>, object_store::Error> {
+            Ok(Arc::new(LocalFileSystem::new_with_prefix(&file)?))
+        },
+    )
+}
+
 #[tokio::test]
 async fn a_failed_write_does_not_move_the_position() {
     let f = fixture();
     let mut out = job(&f, "broken", "bart", View::Source, false);
-    out.sink = SinkTarget::S3 {
-        bucket: "nowhere".into(),
-        endpoint: Some("http://127.0.0.1:9".into()),
-        access_key_id: "a".into(),
-        secret_access_key: strm_model::Secret::new("b"),
+    out.sink = SinkTarget::Cloud {
+        bucket: CloudBucket::S3 {
+            bucket: "nowhere".into(),
+            endpoint: Some("http://127.0.0.1:9".into()),
+            access_key_id: "a".into(),
+            secret_access_key: strm_model::Secret::new("b"),
+        },
+        stores: unwritable_stores(&f),
     };
     let err = exporter::probe(&f.plane, &out).await.unwrap_err();
     assert!(
@@ -275,7 +293,13 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
         None,
     )
     .unwrap();
-    assert!(matches!(remote, SinkTarget::S3 { .. }));
+    assert!(matches!(
+        remote,
+        SinkTarget::Cloud {
+            bucket: CloudBucket::S3 { .. },
+            ..
+        }
+    ));
     assert!(!format!("{remote:?}").contains("TOPSECRET"));
     let server_default = SinkTarget::resolve(
         ACCOUNT,
@@ -287,7 +311,7 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
     )
     .unwrap();
     assert!(
-        matches!(server_default, SinkTarget::S3 { endpoint: Some(e), .. } if e == "http://h:1")
+        matches!(server_default, SinkTarget::Cloud { bucket: CloudBucket::S3 { endpoint: Some(e), .. }, .. } if e == "http://h:1")
     );
     assert!(matches!(
         SinkTarget::resolve(ACCOUNT, SinkType::Gcloud, "bucket-1", Some("{}"), dir, None).unwrap(),
@@ -298,5 +322,25 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
             .unwrap_err()
             .field,
         "bucketName"
+    );
+}
+
+#[tokio::test]
+async fn a_cloud_sink_of_a_server_without_cloud_stores_says_so() {
+    let f = fixture();
+    let mut out = job(&f, "cloud", "bart", View::Source, false);
+    out.sink = SinkTarget::Cloud {
+        bucket: CloudBucket::Gcs {
+            bucket: "far-away".into(),
+            service_account_json: strm_model::Secret::new("{}"),
+        },
+        stores: CloudStores::default(),
+    };
+    let err = exporter::probe(&f.plane, &out).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "bucket \"far-away\" cannot be written: bucket \"far-away\" is in Google Cloud \
+         Storage, and this server was started without the clients of cloud stores; only \
+         local bucket directories can be used"
     );
 }
