@@ -421,7 +421,7 @@ fn long_messages_wrap_instead_of_being_cut() {
     };
     form.set_field("credentials JSON", "{\"AccessKey\": {}}");
     form.submitted = true;
-    let err = form.fields()[4].error.clone().unwrap();
+    let err = form.error_of(4);
     let shown = screen(&app, 80, 24);
     // The end of the message (the shape the file should have) is on the screen.
     let tail: String = err
