@@ -4,6 +4,8 @@
 
 #[macro_use]
 mod wire_enum;
+#[macro_use]
+mod debug_showing;
 
 mod auth;
 pub mod clock;

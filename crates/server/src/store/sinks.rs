@@ -17,14 +17,7 @@ pub struct SinkRow {
     credentials: Option<String>,
 }
 
-impl std::fmt::Debug for SinkRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SinkRow")
-            .field("id", &self.id)
-            .field("sink", &self.sink)
-            .finish_non_exhaustive()
-    }
-}
+strm_model::debug_showing!(SinkRow { id, sink });
 
 impl SinkRow {
     /// Where this sink of `account` (its billing id) writes, its credentials opened.
