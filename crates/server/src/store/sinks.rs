@@ -82,6 +82,20 @@ pub fn list(conn: &Connection, account_id: i64) -> ApiResult<Vec<Sink>> {
 }
 
 /// The sink of that name; without a type, the only sink of that name.
+/// The type of the sink `name`: `kind` when given, else the type of its only sink of
+/// that name (`get` says when there is none, or one of each).
+pub fn kind_of(
+    conn: &Connection,
+    account_id: i64,
+    name: &str,
+    kind: Option<SinkType>,
+) -> ApiResult<SinkType> {
+    match kind {
+        Some(k) => Ok(k),
+        None => Ok(get(conn, account_id, name, None)?.sink_type),
+    }
+}
+
 pub fn get(
     conn: &Connection,
     account_id: i64,
