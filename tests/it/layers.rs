@@ -3,19 +3,17 @@
 
 use std::process::Command;
 
+use crate::support::run_ok;
+
 /// Every package `package` depends on, one name a line.
 fn dependencies_of(package: &str) -> Vec<String> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-    let out = Command::new(cargo)
-        .args(["tree", "--offline", "--prefix", "none", "--format", "{p}"])
-        .args(["-p", package])
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .output()
-        .expect("cargo tree runs");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        Command::new(cargo)
+            .args(["tree", "--offline", "--prefix", "none", "--format", "{p}"])
+            .args(["-p", package])
+            .current_dir(env!("CARGO_MANIFEST_DIR")),
+        "cargo tree",
     );
     String::from_utf8_lossy(&out.stdout)
         .lines()

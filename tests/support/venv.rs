@@ -38,3 +38,18 @@ pub async fn moto(bucket: &str) -> (super::KillOnDrop, String) {
     assert!(created.status().is_success(), "{}", created.status());
     (child, endpoint)
 }
+
+/// `bucket` of the moto_server at `endpoint` (any key opens it), as a test writes or
+/// reads it itself.
+#[allow(dead_code, reason = "the benches use no moto_server")]
+pub fn moto_store(bucket: &str, endpoint: &str) -> object_store::aws::AmazonS3 {
+    object_store::aws::AmazonS3Builder::new()
+        .with_bucket_name(bucket)
+        .with_region("us-east-1")
+        .with_access_key_id("AKIAMOTO")
+        .with_secret_access_key("moto")
+        .with_endpoint(endpoint)
+        .with_allow_http(true)
+        .build()
+        .unwrap()
+}

@@ -22,7 +22,7 @@ type BadEvent<'a> = (
     u16,
     Vec<Says<'a>>,
 );
-use crate::support::{LocalServer, Scenario, check, output, venv};
+use crate::support::{LocalServer, Scenario, check, output, succeeded, venv};
 
 /// The events as fastavro writes them for `schema`: `mode` is `binary` or `json`.
 fn fastavro(schema: &str, events: &[Value], mode: &str) -> Vec<Vec<u8>> {
@@ -46,11 +46,9 @@ fn fastavro(schema: &str, events: &[Value], mode: &str) -> Vec<Vec<u8>> {
         writeln!(stdin, "{e}").unwrap();
     }
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "fastavro failed (is it in the virtualenv? scripts/test installs it): {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeded(
+        child.wait_with_output().unwrap(),
+        "fastavro (is it in the virtualenv? scripts/test installs it)",
     );
     String::from_utf8(out.stdout)
         .unwrap()

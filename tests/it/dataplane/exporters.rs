@@ -5,7 +5,7 @@ use serde_json::Value;
 
 use super::files_in;
 use crate::support::resources::{endpoint_credentials, unreachable_sink};
-use crate::support::{LocalServer, moto, send_click, sink, wait_for};
+use crate::support::{LocalServer, moto, moto_store, send_click, sink, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exporters_write_batches_and_keys_to_the_bucket_directory() {
@@ -122,15 +122,7 @@ async fn exporters_write_to_an_s3_compatible_store() {
     let sender = s.client(&s.stream);
     send_click(&sender, "session-7", &[0, 1], "https://a.io/m").await;
 
-    let store = object_store::aws::AmazonS3Builder::new()
-        .with_bucket_name("moto-bucket")
-        .with_region("us-east-1")
-        .with_access_key_id("AKIAMOTO")
-        .with_secret_access_key("moto")
-        .with_endpoint(&endpoint)
-        .with_allow_http(true)
-        .build()
-        .unwrap();
+    let store = moto_store("moto-bucket", &endpoint);
     use futures::TryStreamExt;
     use object_store::{ObjectStore, ObjectStoreExt};
     let prefix = object_store::path::Path::from("level01");

@@ -9,7 +9,7 @@ use strm_model::ObjectList;
 
 use crate::server::raw::{Raw, refused};
 use crate::support::resources::{endpoint_credentials, unreachable_sink};
-use crate::support::{LocalServer, Says, moto, sink};
+use crate::support::{LocalServer, Says, moto, moto_store, sink};
 
 const BATCH_A: &str = "level01/2026-01-01T00:00:00-stream-u{0,1,2,3,4}.jsonl";
 const BATCH_B: &str = "level01/2026-01-01T00:00:30-stream-u{0,1,2,3,4}.jsonl";
@@ -242,15 +242,7 @@ async fn objects_are_listed_and_read_from_the_bucket_directory() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn objects_are_listed_and_read_from_an_s3_compatible_store() {
     let (_moto, endpoint) = moto("moto-objects").await;
-    let store = object_store::aws::AmazonS3Builder::new()
-        .with_bucket_name("moto-objects")
-        .with_region("us-east-1")
-        .with_access_key_id("AKIAMOTO")
-        .with_secret_access_key("moto")
-        .with_endpoint(&endpoint)
-        .with_allow_http(true)
-        .build()
-        .unwrap();
+    let store = moto_store("moto-objects", &endpoint);
     use object_store::ObjectStoreExt;
     for (key, bytes) in objects() {
         let path = object_store::path::Path::parse(key).unwrap();
