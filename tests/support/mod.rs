@@ -19,7 +19,7 @@ pub use accounts::{EMAIL, PASSWORD, account};
 pub use events::{click, is_ciphertext, next_json, post_event, send_click};
 pub use ports::{free_port, wait_listening};
 pub use processes::{KillOnDrop, run_ok, serve_in, strm_tui, succeeded};
-pub use resources::{exporter, output, s3_sink, sink, stream};
+pub use resources::{cumulative, exporter, output, s3_sink, sink, stream};
 pub use rows::{Refusal, Says, api_status, check, refused_calls};
 pub use scenario::{Scenario, seed_resources};
 pub use serve::{Served, raise_open_files_limit};

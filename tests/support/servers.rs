@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use strm_client::ApiClient;
+use strm_model::OutputCreate;
 use strm_server::{ServerConfig, ServerHandle, start};
 use tempfile::TempDir;
 
@@ -60,17 +61,18 @@ impl LocalServer {
         Scenario::seed(&self.url(), self.dir(), email).await
     }
 
+    /// An account `email` with stream `stream` and its output `out`.
+    #[allow(dead_code, reason = "the benches do not use it")]
+    pub async fn scenario(&self, email: &str, stream: &str, out: OutputCreate) -> Scenario {
+        Scenario::new(&self.url(), self.dir(), email, stream, out).await
+    }
+
     /// An account `email` with stream `stream` and its output `all`: CUMULATIVE from level
     /// 1, so every event of the seed's clickstream reaches it (the benches' set-up).
     #[allow(dead_code, reason = "only the benches use it")]
     pub async fn all_events(&self, email: &str, stream: &str) -> Scenario {
-        let all = strm_model::OutputCreate {
-            name: "all".into(),
-            consent_level_type: strm_model::ConsentLevelType::Cumulative,
-            consent_levels: vec![1],
-            ..Default::default()
-        };
-        Scenario::new(&self.url(), self.dir(), email, stream, all).await
+        self.scenario(email, stream, super::cumulative("all", 1))
+            .await
     }
 
     /// Stops the server and starts a new one on the same data.
