@@ -177,6 +177,27 @@ struct NewRow<'a> {
     decrypter_name: Option<&'a str>,
 }
 
+impl<'a> NewRow<'a> {
+    /// A stream's row; an output adds what links it to its stream.
+    fn stream(
+        account_id: i64,
+        name: &'a str,
+        description: Option<&'a str>,
+        tags: &'a [String],
+    ) -> NewRow<'a> {
+        NewRow {
+            account_id,
+            name,
+            description,
+            tags,
+            linked_stream_id: None,
+            consent_level_type: None,
+            consent_levels: None,
+            decrypter_name: None,
+        }
+    }
+}
+
 /// Inserts a row with fresh credentials and returns it with the secret (shown once).
 fn insert(conn: &Connection, new: NewRow<'_>) -> ApiResult<(StreamRow, String)> {
     ensure_name_free(conn, new.account_id, new.name)?;
@@ -207,19 +228,8 @@ fn insert(conn: &Connection, new: NewRow<'_>) -> ApiResult<(StreamRow, String)> 
 
 pub fn create_stream(conn: &Connection, account_id: i64, req: &StreamCreate) -> ApiResult<Stream> {
     req.validate()?;
-    let (row, secret) = insert(
-        conn,
-        NewRow {
-            account_id,
-            name: &req.name,
-            description: req.description.as_deref(),
-            tags: &req.tags,
-            linked_stream_id: None,
-            consent_level_type: None,
-            consent_levels: None,
-            decrypter_name: None,
-        },
-    )?;
+    let new = NewRow::stream(account_id, &req.name, req.description.as_deref(), &req.tags);
+    let (row, secret) = insert(conn, new)?;
     Ok(row.to_stream(Some(secret)))
 }
 
@@ -234,10 +244,6 @@ pub fn create_output(
     let (row, secret) = insert(
         conn,
         NewRow {
-            account_id,
-            name: &req.name,
-            description: req.description.as_deref(),
-            tags: &req.tags,
             linked_stream_id: Some(parent.id),
             consent_level_type: Some(req.consent_level_type.as_str()),
             consent_levels: Some(
@@ -245,6 +251,7 @@ pub fn create_output(
                     .map_err(|e| ApiError::internal("output consent levels", e))?,
             ),
             decrypter_name: Some(req.decrypter_name.as_deref().unwrap_or(DEFAULT_DECRYPTER)),
+            ..NewRow::stream(account_id, &req.name, req.description.as_deref(), &req.tags)
         },
     )?;
     Ok(row.to_output(Some(secret)))

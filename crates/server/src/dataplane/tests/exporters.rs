@@ -22,6 +22,12 @@ fn job(f: &Fixture, name: &str, linked: &str, view: View, export_keys: bool) -> 
     }
 }
 
+/// The seed's exporter `s3` of the output `level0-1` (GRANULAR 0, 1).
+fn output_job(f: &Fixture) -> ExportJob {
+    let view = View::output(ConsentLevelType::Granular, &[0, 1]);
+    job(f, "s3", "level0-1", view, false)
+}
+
 fn bucket_files(f: &Fixture) -> Vec<String> {
     let root = f.data_dir.join("buckets/my-bucket/level01");
     let mut names: Vec<String> = std::fs::read_dir(root)
@@ -39,13 +45,7 @@ fn bucket_files(f: &Fixture) -> Vec<String> {
 #[tokio::test]
 async fn an_exporter_does_not_block_the_async_worker_while_the_store_is_busy() {
     let f = fixture();
-    let out = job(
-        &f,
-        "s3",
-        "level0-1",
-        View::output(ConsentLevelType::Granular, &[0, 1]),
-        false,
-    );
+    let out = output_job(&f);
     let (locked_tx, locked) = std::sync::mpsc::channel();
     let (ran, ran_rx) = std::sync::mpsc::channel::<()>();
     let plane = f.plane.clone();
@@ -74,13 +74,7 @@ async fn an_exporter_does_not_block_the_async_worker_while_the_store_is_busy() {
 #[tokio::test]
 async fn exporters_write_closed_batches_once_named_by_their_boundary() {
     let f = fixture();
-    let out = job(
-        &f,
-        "s3",
-        "level0-1",
-        View::output(ConsentLevelType::Granular, &[0, 1]),
-        false,
-    );
+    let out = output_job(&f);
     exporter::probe(&f.plane, &out).await.unwrap();
     let (uuid, _) = f
         .plane

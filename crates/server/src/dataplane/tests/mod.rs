@@ -126,6 +126,16 @@ async fn send_json(plane: &DataPlane, p: &Principal, event: &Json) -> Result<(),
         .await
 }
 
+/// `body` as a clickstream event of the stream (Avro binary when no type says otherwise).
+async fn send_clickstream(plane: &DataPlane, body: &[u8]) -> Result<(), DataError> {
+    let request = IngestRequest {
+        schema_id: Some("clickstream"),
+        body,
+        ..Default::default()
+    };
+    plane.ingest(&principal(None), request).await
+}
+
 fn cipher(v: &Json) -> bool {
     super::crypto::split_ciphertext(v.as_str().unwrap_or_default()).is_ok()
 }
@@ -185,33 +195,13 @@ async fn bad_events_get_400_naming_the_problem() {
             .starts_with("url: \"not a url\" does not match"),
         "{err}"
     );
-    let err = f
-        .plane
-        .ingest(
-            &principal(None),
-            IngestRequest {
-                schema_id: Some("clickstream"),
-                body: b"\x02\x03garbage",
-                ..Default::default()
-            },
-        )
+    let err = send_clickstream(&f.plane, b"\x02\x03garbage")
         .await
         .unwrap_err();
     assert_eq!(err.status(), 400);
     assert!(err.to_string().contains("Avro datum"), "{err}");
     let big = vec![b' '; 1024 * 1024 + 1];
-    let err = f
-        .plane
-        .ingest(
-            &principal(None),
-            IngestRequest {
-                schema_id: Some("clickstream"),
-                body: &big,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
+    let err = send_clickstream(&f.plane, &big).await.unwrap_err();
     assert_eq!(err.status(), 413);
     assert_eq!(f.plane.store().event_count(ACCOUNT, "bart"), 0);
 }
