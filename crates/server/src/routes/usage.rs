@@ -138,14 +138,11 @@ async fn summary(me: Me, query: QueryMap) -> ApiResult<Json<UsageSummary>> {
     let range = range_of(&query)?;
     let rows = me
         .call(move |c, id| {
-            let mut stmt = c.prepare_cached(&format!(
+            let sql = format!(
                 "{} WHERE s.account_id = ?1 ORDER BY COALESCE(p.name, s.name), p.name IS NOT NULL, s.name",
                 streams::SELECT
-            ))?;
-            let rows = stmt
-                .query_map([id], streams::from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+            );
+            Ok(crate::db::rows(c, &sql, [id], streams::from_row)?)
         })
         .await?;
     rules::check_usage_summary(&range, rows.len())?;

@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::dataplane::sink::{SinkError, SinkResolver, SinkTarget};
+use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use crate::master_key::{Keyring, Purpose};
 use strm_model::{Sink, SinkCreate, SinkType};
@@ -67,18 +68,16 @@ pub fn not_found(name: &str, kind: SinkType) -> ApiError {
 }
 
 pub fn list(conn: &Connection, account_id: i64) -> ApiResult<Vec<Sink>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT name, sink_type, bucket_name FROM sinks WHERE account_id = ?1
-         ORDER BY name, sink_type",
-    )?;
-    let rows = stmt.query_map([account_id], |r| {
+    let sql = "SELECT name, sink_type, bucket_name FROM sinks WHERE account_id = ?1
+         ORDER BY name, sink_type";
+    let sink = |r: &rusqlite::Row<'_>| {
         Ok(Sink {
             sink_name: r.get(0)?,
             sink_type: sink_type(r.get(1)?)?,
             bucket_name: r.get(2)?,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    Ok(rows(conn, sql, [account_id], sink)?)
 }
 
 /// The sink of that name; without a type, the only sink of that name.

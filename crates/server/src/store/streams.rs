@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use crate::secrets;
 use strm_model::{
@@ -146,24 +147,19 @@ fn ensure_name_free(conn: &Connection, account_id: i64, name: &str) -> ApiResult
 }
 
 pub fn list_streams(conn: &Connection, account_id: i64) -> ApiResult<Vec<Stream>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE s.account_id = ?1 AND s.linked_stream_id IS NULL ORDER BY s.name"
-    ))?;
-    let rows = stmt.query_map([account_id], from_row)?;
-    Ok(rows
-        .map(|r| r.map(|row| row.to_stream(None)))
-        .collect::<rusqlite::Result<_>>()?)
+    let sql =
+        format!("{SELECT} WHERE s.account_id = ?1 AND s.linked_stream_id IS NULL ORDER BY s.name");
+    Ok(rows(conn, &sql, [account_id], |r| {
+        Ok(from_row(r)?.to_stream(None))
+    })?)
 }
 
 pub fn list_outputs(conn: &Connection, account_id: i64, stream: &str) -> ApiResult<Vec<Output>> {
     let parent = get_stream_row(conn, account_id, stream)?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE s.linked_stream_id = ?1 ORDER BY s.name"
-    ))?;
-    let rows = stmt.query_map([parent.id], from_row)?;
-    Ok(rows
-        .map(|r| r.map(|row| row.to_output(None)))
-        .collect::<rusqlite::Result<_>>()?)
+    let sql = format!("{SELECT} WHERE s.linked_stream_id = ?1 ORDER BY s.name");
+    Ok(rows(conn, &sql, [parent.id], |r| {
+        Ok(from_row(r)?.to_output(None))
+    })?)
 }
 
 struct NewRow<'a> {

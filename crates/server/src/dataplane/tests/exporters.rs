@@ -84,12 +84,8 @@ async fn exporters_write_closed_batches_once_named_by_their_boundary() {
         .unwrap();
     assert_eq!(bucket_files(&f), vec![format!(".strm_test_{uuid}.jsonl")]);
 
-    send_json(&f.plane, &principal(None), &click(1, &[0, 1]))
-        .await
-        .unwrap();
-    send_json(&f.plane, &principal(None), &click(2, &[0]))
-        .await
-        .unwrap();
+    f.click(1, &[0, 1]).await;
+    f.click(2, &[0]).await;
     let first = f
         .plane
         .store()
@@ -139,9 +135,7 @@ async fn an_uncommitted_batch_is_rewritten_under_the_same_name() {
     let out = job(&f, "src", "bart", View::Source, false);
     exporter::probe(&f.plane, &out).await.unwrap();
     for n in 0..5 {
-        send_json(&f.plane, &principal(None), &click(n, &[0]))
-            .await
-            .unwrap();
+        f.click(n, &[0]).await;
     }
     let far = strm_model::now_epoch_ms() + 120_000;
     let (_, before) = f
@@ -204,9 +198,7 @@ async fn a_failed_write_does_not_move_the_position() {
         .exports()
         .state(ACCOUNT, "bart", "broken", false, 0)
         .unwrap();
-    send_json(&f.plane, &principal(None), &click(1, &[0]))
-        .await
-        .unwrap();
+    f.click(1, &[0]).await;
     let far = strm_model::now_epoch_ms() + 120_000;
     assert!(exporter::export_due(&f.plane, &out, far).await.is_err());
     let (_, after) = f
@@ -222,12 +214,8 @@ async fn a_failed_write_does_not_move_the_position() {
 async fn key_exporters_write_tink_keysets() {
     let f = fixture();
     let keys = job(&f, "keys", "bart", View::Source, true);
-    send_json(&f.plane, &principal(None), &click(1, &[0]))
-        .await
-        .unwrap();
-    send_json(&f.plane, &principal(None), &click(2, &[0]))
-        .await
-        .unwrap();
+    f.click(1, &[0]).await;
+    f.click(2, &[0]).await;
     exporter::probe(&f.plane, &keys).await.unwrap();
     let far = strm_model::now_epoch_ms() + 120_000;
     assert_eq!(exporter::export_due(&f.plane, &keys, far).await.unwrap(), 1);
@@ -256,9 +244,7 @@ async fn key_exporters_write_tink_keysets() {
 #[tokio::test]
 async fn deleting_a_stream_forgets_its_events() {
     let f = fixture();
-    send_json(&f.plane, &principal(None), &click(1, &[0]))
-        .await
-        .unwrap();
+    f.click(1, &[0]).await;
     f.plane.delete_stream(ACCOUNT, "bart").unwrap();
     assert_eq!(f.plane.store().event_count(ACCOUNT, "bart"), 0);
     let _ = &f.directory;
