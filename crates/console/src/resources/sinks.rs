@@ -186,12 +186,12 @@ impl Fields for SinkForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strm_testkit::Scratch;
 
     #[test]
     fn sink_credentials_file_errors_name_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("creds.json");
-        std::fs::write(&path, "{\"AccessKey\": {}}").unwrap();
+        let dir = Scratch::new();
+        let path = dir.file("creds.json", "{\"AccessKey\": {}}");
         let mut form = sink_form();
         form.set_field("name", "s3-bart");
         form.set_field("bucket", "my-bucket");

@@ -54,13 +54,7 @@ fn typed_name_dialogs_delete_on_enter_once_the_name_matches() {
     }
     type_text(&mut app, "t");
     let out = app.update(key(KeyCode::Enter));
-    assert_eq!(
-        out[0].1,
-        Request::DeleteStream {
-            name: "bart".into(),
-            recursive: true
-        }
-    );
+    assert_eq!(out[0].1, delete_bart());
     app.update(reply(out[0].0, Ok(Answer::Deleted)));
     assert_eq!(
         flash(&app),
