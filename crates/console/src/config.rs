@@ -76,9 +76,8 @@ mod tests {
 
     #[test]
     fn reads_every_setting() {
-        let dir = Scratch::new();
         let settings = "api_url = \"http://127.0.0.1:1\"\nrefresh_secs = 5\ntheme = \"mono\"\nmouse = true\n[keys]\nquit = \"ctrl-q\"\nhelp = [\"?\", \"F1\"]\n";
-        let path = dir.file("config.toml", settings);
+        let (_dir, path) = Scratch::with_file("config.toml", settings);
         let c = Config::load(&path).unwrap();
         assert_eq!(c.api_url.as_deref(), Some("http://127.0.0.1:1"));
         assert_eq!(c.refresh_secs, Some(5));

@@ -13,6 +13,13 @@ impl Scratch {
         Scratch(tempfile::tempdir().expect("a temporary directory"))
     }
 
+    /// A new directory holding one file, `name` with `text`; the file's path.
+    pub fn with_file(name: &str, text: &str) -> (Scratch, PathBuf) {
+        let dir = Scratch::new();
+        let path = dir.file(name, text);
+        (dir, path)
+    }
+
     /// Where `name` is in it; no file is made.
     pub fn path(&self, name: &str) -> PathBuf {
         self.0.path().join(name)

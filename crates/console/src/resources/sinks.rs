@@ -190,8 +190,7 @@ mod tests {
 
     #[test]
     fn sink_credentials_file_errors_name_the_file() {
-        let dir = Scratch::new();
-        let path = dir.file("creds.json", "{\"AccessKey\": {}}");
+        let (_dir, path) = Scratch::with_file("creds.json", "{\"AccessKey\": {}}");
         let mut form = sink_form();
         form.set_field("name", "s3-bart");
         form.set_field("bucket", "my-bucket");

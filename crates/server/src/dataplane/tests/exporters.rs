@@ -161,6 +161,14 @@ async fn an_uncommitted_batch_is_rewritten_under_the_same_name() {
     assert_eq!(String::from_utf8(first).unwrap().lines().count(), 5);
 }
 
+/// An exporter `name` of the stream to `bucket`, opened by `stores`.
+fn cloud_job(f: &Fixture, name: &str, bucket: CloudBucket, stores: CloudStores) -> ExportJob {
+    ExportJob {
+        sink: SinkTarget::Cloud { bucket, stores },
+        ..job(f, name, "bart", View::Source, false)
+    }
+}
+
 /// Cloud stores whose every write fails, as an unreachable endpoint's do (the cloud
 /// clients are not this crate's): a directory store rooted at a regular file.
 fn unwritable_stores(f: &Fixture) -> CloudStores {
@@ -176,16 +184,13 @@ fn unwritable_stores(f: &Fixture) -> CloudStores {
 #[tokio::test]
 async fn a_failed_write_does_not_move_the_position() {
     let f = fixture();
-    let mut out = job(&f, "broken", "bart", View::Source, false);
-    out.sink = SinkTarget::Cloud {
-        bucket: CloudBucket::S3 {
-            bucket: "nowhere".into(),
-            endpoint: Some("http://127.0.0.1:9".into()),
-            access_key_id: "a".into(),
-            secret_access_key: strm_model::Secret::new("b"),
-        },
-        stores: unwritable_stores(&f),
+    let nowhere = CloudBucket::S3 {
+        bucket: "nowhere".into(),
+        endpoint: Some("http://127.0.0.1:9".into()),
+        access_key_id: "a".into(),
+        secret_access_key: strm_model::Secret::new("b"),
     };
+    let out = cloud_job(&f, "broken", nowhere, unwritable_stores(&f));
     let err = exporter::probe(&f.plane, &out).await.unwrap_err();
     assert!(
         err.to_string()
@@ -308,14 +313,11 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
 #[tokio::test]
 async fn a_cloud_sink_of_a_server_without_cloud_stores_says_so() {
     let f = fixture();
-    let mut out = job(&f, "cloud", "bart", View::Source, false);
-    out.sink = SinkTarget::Cloud {
-        bucket: CloudBucket::Gcs {
-            bucket: "far-away".into(),
-            service_account_json: strm_model::Secret::new("{}"),
-        },
-        stores: CloudStores::default(),
+    let far_away = CloudBucket::Gcs {
+        bucket: "far-away".into(),
+        service_account_json: strm_model::Secret::new("{}"),
     };
+    let out = cloud_job(&f, "cloud", far_away, CloudStores::default());
     let err = exporter::probe(&f.plane, &out).await.unwrap_err();
     assert_eq!(
         err.to_string(),
