@@ -151,17 +151,29 @@ pub(crate) mod tests {
     use ConsentLevelType::{Cumulative, Granular};
     use serde_json::json;
 
+    /// Which events (by their consent levels) `v` admits: each case with its answer.
+    fn admits(v: &View, cases: &[(&[i32], bool)]) {
+        for &(levels, admitted) in cases {
+            assert_eq!(v.admits(levels), admitted, "{v:?} {levels:?}");
+        }
+    }
+
     #[test]
     fn cumulative_uses_the_highest_level() {
         let v = View::output(Cumulative, &[0, 2]);
-        assert!(!v.admits(&[]));
-        assert!(!v.admits(&[0]));
-        assert!(!v.admits(&[1]));
-        assert!(v.admits(&[2]));
-        assert!(v.admits(&[0, 1, 2, 3]));
-        // Gaps: the highest level decides, not the set.
-        assert!(v.admits(&[3]));
-        assert!(v.admits(&[0, 5]));
+        admits(
+            &v,
+            &[
+                (&[], false),
+                (&[0], false),
+                (&[1], false),
+                (&[2], true),
+                (&[0, 1, 2, 3], true),
+                // Gaps: the highest level decides, not the set.
+                (&[3], true),
+                (&[0, 5], true),
+            ],
+        );
         assert!(v.decrypts(0) && v.decrypts(1) && v.decrypts(2));
         assert!(!v.decrypts(3));
     }
@@ -169,13 +181,18 @@ pub(crate) mod tests {
     #[test]
     fn granular_needs_every_level_of_its_set() {
         let v = View::output(Granular, &[0, 2]);
-        assert!(!v.admits(&[]));
-        assert!(!v.admits(&[0]));
-        assert!(!v.admits(&[2]));
-        assert!(!v.admits(&[0, 1]));
-        assert!(v.admits(&[0, 2]));
-        assert!(v.admits(&[0, 1, 2, 3]));
-        assert!(v.admits(&[2, 0]));
+        admits(
+            &v,
+            &[
+                (&[], false),
+                (&[0], false),
+                (&[2], false),
+                (&[0, 1], false),
+                (&[0, 2], true),
+                (&[0, 1, 2, 3], true),
+                (&[2, 0], true),
+            ],
+        );
         assert!(v.decrypts(0) && v.decrypts(2));
         assert!(!v.decrypts(1) && !v.decrypts(3));
     }
