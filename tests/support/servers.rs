@@ -17,6 +17,17 @@ async fn start_server(dir: &Path, tweak: impl FnOnce(&mut ServerConfig)) -> Serv
     start(config).await.expect("server starts")
 }
 
+/// The runtime a bench runs its server and client on: two workers, as the machine the
+/// figures in BENCHMARKS.md come from has two cores.
+#[allow(dead_code, reason = "only the benches use it")]
+pub fn bench_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
+}
+
 /// A server on a temporary directory of its own (its data in `server/`, each account's
 /// credentials in a folder named after it), removed after the server stops.
 pub struct LocalServer {

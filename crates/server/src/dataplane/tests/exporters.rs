@@ -28,6 +28,12 @@ fn output_job(f: &Fixture) -> ExportJob {
     job(f, "s3", "level0-1", view, false)
 }
 
+/// The object-name uuid and committed position of the exporter `name` of `linked`.
+fn export_state(f: &Fixture, linked: &str, name: &str) -> (String, i64) {
+    let exports = f.plane.store().exports();
+    exports.state(ACCOUNT, linked, name, false, 0).unwrap()
+}
+
 fn bucket_files(f: &Fixture) -> Vec<String> {
     let root = f.data_dir.join("buckets/my-bucket/level01");
     let mut names: Vec<String> = std::fs::read_dir(root)
@@ -76,12 +82,7 @@ async fn exporters_write_closed_batches_once_named_by_their_boundary() {
     let f = fixture();
     let out = output_job(&f);
     exporter::probe(&f.plane, &out).await.unwrap();
-    let (uuid, _) = f
-        .plane
-        .store()
-        .exports()
-        .state(ACCOUNT, "level0-1", "s3", false, 0)
-        .unwrap();
+    let (uuid, _) = export_state(&f, "level0-1", "s3");
     assert_eq!(bucket_files(&f), vec![format!(".strm_test_{uuid}.jsonl")]);
 
     f.click(1, &[0, 1]).await;
@@ -138,12 +139,7 @@ async fn an_uncommitted_batch_is_rewritten_under_the_same_name() {
         f.click(n, &[0]).await;
     }
     let far = strm_model::now_epoch_ms() + 120_000;
-    let (_, before) = f
-        .plane
-        .store()
-        .exports()
-        .state(ACCOUNT, "bart", "src", false, 0)
-        .unwrap();
+    let (_, before) = export_state(&f, "bart", "src");
     assert_eq!(exporter::export_due(&f.plane, &out, far).await.unwrap(), 1);
     let files = bucket_files(&f);
     let path = f.data_dir.join("buckets/my-bucket/level01").join(&files[1]);
@@ -197,21 +193,11 @@ async fn a_failed_write_does_not_move_the_position() {
             .starts_with("bucket \"nowhere\" cannot be written"),
         "{err}"
     );
-    let (_, pos) = f
-        .plane
-        .store()
-        .exports()
-        .state(ACCOUNT, "bart", "broken", false, 0)
-        .unwrap();
+    let (_, pos) = export_state(&f, "bart", "broken");
     f.click(1, &[0]).await;
     let far = strm_model::now_epoch_ms() + 120_000;
     assert!(exporter::export_due(&f.plane, &out, far).await.is_err());
-    let (_, after) = f
-        .plane
-        .store()
-        .exports()
-        .state(ACCOUNT, "bart", "broken", false, 0)
-        .unwrap();
+    let (_, after) = export_state(&f, "bart", "broken");
     assert_eq!(pos, after);
 }
 
