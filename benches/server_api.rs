@@ -12,11 +12,7 @@ mod support;
 use support::LocalServer;
 
 fn server_api(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::servers::bench_runtime();
     let (server, token) = rt.block_on(async {
         let server = LocalServer::start().await;
         let api = server.account("bench@example.com").await;

@@ -15,11 +15,7 @@ const STREAMS: usize = 100;
 const WEEK_S: i64 = 7 * 24 * 3600;
 
 fn usage(c: &mut Criterion) {
-    let rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-        .unwrap();
+    let rt = support::servers::bench_runtime();
     let (server, token, billing) = rt.block_on(async {
         let server = LocalServer::start().await;
         let api = server.account("bench@example.com").await;

@@ -10,6 +10,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use strm_model::rules::{DatabaseOption, EventStoreOption};
+use strm_server::dataplane::cloud_stores::CloudStores;
 use strm_server::users::LocalAccount;
 use strm_server::{ServerConfig, ServerError, ServerHandle, secrets};
 
@@ -137,13 +138,21 @@ fn take_lock(server_dir: &Path) -> Result<Option<File>, ServerError> {
     }
 }
 
+/// The configuration of a server on `server_dir` as this binary runs it: with the
+/// clients of cloud stores (`strm-buckets`), which the server crate does not carry.
+pub fn server_config(server_dir: &Path) -> ServerConfig {
+    let mut config = ServerConfig::new(server_dir.to_path_buf());
+    config.cloud_stores = CloudStores::new(strm_buckets::open);
+    config
+}
+
 async fn run(
     server_dir: &Path,
     lock: File,
     options: RunOptions,
 ) -> Result<LocalBackend, ServerError> {
     let account = load_or_create_account(server_dir)?;
-    let mut config = ServerConfig::new(server_dir.to_path_buf());
+    let mut config = server_config(server_dir);
     config.users = vec![account.clone()];
     config.users.extend(options.users);
     config.database = options.database;

@@ -253,14 +253,20 @@ mod tests {
         err.to_string()
     }
 
+    /// The help of `path`, which starts with `usage` and has every one of `lines`.
+    fn help_reads(path: &[&str], usage: &str, lines: &[&str]) -> String {
+        let help = help_of(path);
+        assert!(help.starts_with(usage), "{help}");
+        for line in lines {
+            assert!(help.contains(line), "missing {line:?} in\n{help}");
+        }
+        help
+    }
+
     #[test]
     fn outputs_create_help_reads_like_the_seed() {
-        let help = help_of(&["outputs", "create"]);
-        assert!(
-            help.starts_with("Usage: strm-tui outputs create [OPTIONS] name output-name\n"),
-            "{help}"
-        );
-        for line in [
+        let usage = "Usage: strm-tui outputs create [OPTIONS] name output-name\n";
+        let lines = [
             "Create a new output",
             "-cl, --consent-level INT",
             "The consent levels for this output.",
@@ -272,19 +278,14 @@ mod tests {
             "Show this message and exit",
             "name         The name of the stream for which an output is created.",
             "output-name  The name of the output that is created.",
-        ] {
-            assert!(help.contains(line), "missing {line:?} in\n{help}");
-        }
+        ];
+        help_reads(&["outputs", "create"], usage, &lines);
     }
 
     #[test]
     fn exporters_create_help_reads_like_the_seed() {
-        let help = help_of(&["exporters", "create"]);
-        assert!(
-            help.starts_with("Usage: strm-tui exporters create [OPTIONS] streamName\n"),
-            "{help}"
-        );
-        for line in [
+        let usage = "Usage: strm-tui exporters create [OPTIONS] streamName\n";
+        let lines = [
             "-en, --exporter-name TEXT",
             "-sn, --sink-name TEXT",
             "-st, --sink-type [S3|GCLOUD]",
@@ -292,9 +293,8 @@ mod tests {
             "-pp, --path-prefix TEXT",
             "streamName",
             "Name of the stream that is being exported",
-        ] {
-            assert!(help.contains(line), "missing {line:?} in\n{help}");
-        }
+        ];
+        let help = help_reads(&["exporters", "create"], usage, &lines);
         assert!(help.lines().all(|l| l.chars().count() <= WIDTH), "{help}");
     }
 

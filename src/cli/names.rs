@@ -10,6 +10,7 @@ use std::time::Duration;
 use clap_complete::engine::CompletionCandidate;
 
 use strm_client::paths::{API_URL_ENV, Paths};
+use strm_client::{ApiClient, ClientError};
 
 /// How long a Tab waits for names.
 const WAIT: Duration = Duration::from_secs(5);
@@ -68,7 +69,7 @@ fn stream_typed(words: &[String], group: &str) -> Option<String> {
 /// Asks the API with `ask`, within `WAIT`; any failure is no names.
 fn ask<F>(ask: F) -> Vec<String>
 where
-    F: AsyncFnOnce(&strm_client::ApiClient) -> Result<Vec<String>, strm_client::ClientError>,
+    F: AsyncFnOnce(&ApiClient) -> Result<Vec<String>, ClientError>,
 {
     let words = words();
     let url = api_url(&words);
@@ -105,16 +106,17 @@ fn starting_with(current: &OsStr, mut names: Vec<String>) -> Vec<CompletionCandi
         .collect()
 }
 
-pub fn streams(current: &OsStr) -> Vec<CompletionCandidate> {
-    let names = ask(async |api| {
-        Ok(api
-            .list_streams()
-            .await?
-            .into_iter()
-            .map(|s| s.name)
-            .collect())
-    });
+/// The names `list` answers (each named by `name`) that start with what is typed.
+fn complete<T, F>(current: &OsStr, list: F, name: fn(T) -> String) -> Vec<CompletionCandidate>
+where
+    F: AsyncFnOnce(&ApiClient) -> Result<Vec<T>, ClientError>,
+{
+    let names = ask(async move |api| Ok(list(api).await?.into_iter().map(name).collect()));
     starting_with(current, names)
+}
+
+pub fn streams(current: &OsStr) -> Vec<CompletionCandidate> {
+    complete(current, async |api| api.list_streams().await, |s| s.name)
 }
 
 /// The outputs of the stream typed before (`outputs delete bart <Tab>`).
@@ -122,15 +124,11 @@ pub fn outputs(current: &OsStr) -> Vec<CompletionCandidate> {
     let Some(stream) = stream_typed(&words(), "outputs") else {
         return Vec::new();
     };
-    let names = ask(async |api| {
-        Ok(api
-            .list_outputs(&stream)
-            .await?
-            .into_iter()
-            .map(|o| o.name)
-            .collect())
-    });
-    starting_with(current, names)
+    complete(
+        current,
+        async |api| api.list_outputs(&stream).await,
+        |o| o.name,
+    )
 }
 
 /// Streams and outputs: what an exporter reads.
@@ -147,55 +145,37 @@ pub fn streams_and_outputs(current: &OsStr) -> Vec<CompletionCandidate> {
 }
 
 pub fn sinks(current: &OsStr) -> Vec<CompletionCandidate> {
-    let names = ask(async |api| {
-        Ok(api
-            .list_sinks()
-            .await?
-            .into_iter()
-            .map(|s| s.sink_name)
-            .collect())
-    });
-    starting_with(current, names)
+    complete(current, async |api| api.list_sinks().await, |s| s.sink_name)
 }
 
 /// The exporters of the stream or output typed before, else all of them.
 pub fn exporters(current: &OsStr) -> Vec<CompletionCandidate> {
     let on = stream_typed(&words(), "exporters");
-    let names = ask(async |api| {
-        Ok(api
-            .list_exporters()
-            .await?
+    let on_it = async |api: &ApiClient| {
+        let all = api.list_exporters().await?;
+        Ok(all
             .into_iter()
             .filter(|e| on.as_ref().is_none_or(|s| *s == e.linked_stream))
-            .map(|e| e.name)
             .collect())
-    });
-    starting_with(current, names)
+    };
+    complete(current, on_it, |e| e.name)
 }
 
 pub fn consent_levels(current: &OsStr) -> Vec<CompletionCandidate> {
-    let names = ask(async |api| {
-        Ok(api
-            .list_consent_levels()
-            .await?
-            .into_iter()
-            .map(|c| c.id.to_string())
-            .collect())
-    });
-    starting_with(current, names)
+    complete(
+        current,
+        async |api| api.list_consent_levels().await,
+        |c| c.id.to_string(),
+    )
 }
 
 /// Data contracts by ref: the account's own and the public ones.
 pub fn data_contracts(current: &OsStr) -> Vec<CompletionCandidate> {
-    let names = ask(async |api| {
-        Ok(api
-            .list_data_contracts()
-            .await?
-            .into_iter()
-            .map(|c| c.reference.to_string())
-            .collect())
-    });
-    starting_with(current, names)
+    complete(
+        current,
+        async |api| api.list_data_contracts().await,
+        |c| c.reference.to_string(),
+    )
 }
 
 #[cfg(test)]

@@ -95,15 +95,11 @@ pub struct Target {
     pub client_secret: String,
 }
 
-impl std::fmt::Debug for Target {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Target")
-            .field("events_url", &self.events_url)
-            .field("billing_id", &self.billing_id)
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
-}
+strm_model::debug_showing!(Target {
+    events_url,
+    billing_id,
+    client_id
+});
 
 impl Target {
     /// The credentials from the arguments, else from the saved secrets of `api_url`.

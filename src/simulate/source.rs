@@ -77,12 +77,12 @@ pub fn read_jsonl(path: &Path) -> Result<Vec<(usize, Value)>, Invalid> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strm_testkit::Scratch;
 
     #[test]
     fn jsonl_files_are_read_line_by_line_and_bad_lines_named() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("events.jsonl");
-        std::fs::write(&path, "{\"a\": 1}\n\n{\"a\": 2}\n").unwrap();
+        let dir = Scratch::new();
+        let path = dir.file("events.jsonl", "{\"a\": 1}\n\n{\"a\": 2}\n");
         let events = read_jsonl(&path).unwrap();
         assert_eq!(events.iter().map(|(n, _)| *n).collect::<Vec<_>>(), [1, 3]);
         std::fs::write(&path, "{\"a\": 1}\n{\"a\": \n").unwrap();
@@ -95,7 +95,7 @@ mod tests {
                 .problem
                 .contains("not a JSON object")
         );
-        let err = read_jsonl(&dir.path().join("missing.jsonl")).unwrap_err();
+        let err = read_jsonl(&dir.path("missing.jsonl")).unwrap_err();
         assert!(err.problem.contains("cannot be read"), "{err}");
     }
 }

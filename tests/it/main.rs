@@ -11,7 +11,8 @@
 //! - `contracts`: data contracts and data subjects (bring your own events, forgetting);
 //! - `cli`: the seed's CLI walkthrough, its error paths and exit codes;
 //! - `console`: the full-screen console in a pseudo-terminal;
-//! - `observe`: usage, exporter status and bucket objects (`observability.md`).
+//! - `observe`: usage, exporter status and bucket objects (`observability.md`);
+//! - `layers`: what each library crate may pull in.
 
 #[path = "../support/mod.rs"]
 mod support;
@@ -22,5 +23,6 @@ mod console;
 mod contracts;
 mod dataplane;
 mod hostile;
+mod layers;
 mod observe;
 mod server;

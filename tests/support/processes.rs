@@ -2,7 +2,7 @@
 //! child when the test ends, passed or failed.
 
 use std::path::Path;
-use std::process::{Child, Command};
+use std::process::{Child, Command, Output};
 
 /// A child process killed (and reaped) when dropped, so that a failed assertion leaves no
 /// server or peer running.
@@ -24,6 +24,27 @@ pub fn strm_tui(root: &Path) -> Command {
         .env("STRM_TUI_DATA_DIR", root.join("data"))
         .env_remove("STRM_API_URL");
     cmd
+}
+
+/// Runs `cmd` to its end; it must succeed (`what` names it when it does not).
+#[allow(dead_code, reason = "the benches run no commands")]
+pub fn run_ok(cmd: &mut Command, what: &str) -> Output {
+    let out = cmd
+        .output()
+        .unwrap_or_else(|e| panic!("{what} does not start: {e}"));
+    succeeded(out, what)
+}
+
+/// The output of a process that must have succeeded (`what` names it when it did not).
+#[allow(dead_code, reason = "the benches run no commands")]
+pub fn succeeded(out: Output, what: &str) -> Output {
+    assert!(
+        out.status.success(),
+        "{what} failed ({:?}): {}",
+        out.status.code(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    out
 }
 
 /// `strm-tui serve` on `root`'s data directory, as its own process, once it listens;

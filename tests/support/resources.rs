@@ -27,6 +27,14 @@ pub fn output(name: &str, levels: &[i64]) -> OutputCreate {
     }
 }
 
+/// A CUMULATIVE output up to `level`.
+pub fn cumulative(name: &str, level: i64) -> OutputCreate {
+    OutputCreate {
+        consent_level_type: ConsentLevelType::Cumulative,
+        ..output(name, &[level])
+    }
+}
+
 /// An S3 sink with `credentials` (`None`: the server's bucket directory).
 pub fn sink(name: &str, bucket: &str, credentials: Option<String>) -> SinkCreate {
     SinkCreate {

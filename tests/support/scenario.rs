@@ -85,6 +85,18 @@ impl Scenario {
     }
 
     /// The seed's exporter (`keys` when it exports keys, else `s3`) on `on` to `sink`.
+    /// A sink `s3-bart` on the local bucket `bucket`, with two exporters to it: the seed's
+    /// output's events and its stream's keys.
+    #[allow(dead_code, reason = "the benches do not export")]
+    pub async fn exports_to(&self, bucket: &str) {
+        self.api
+            .create_sink(&super::sink("s3-bart", bucket, None))
+            .await
+            .unwrap();
+        self.exporter("level0-1", "s3-bart", false).await.unwrap();
+        self.exporter("bart", "s3-bart", true).await.unwrap();
+    }
+
     pub async fn exporter(
         &self,
         on: &str,

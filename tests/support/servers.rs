@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use strm_client::ApiClient;
+use strm_model::OutputCreate;
 use strm_server::{ServerConfig, ServerHandle, start};
 use tempfile::TempDir;
 
@@ -11,9 +12,20 @@ use super::{Scenario, account};
 /// Starts a server whose data lives in `dir/server`; `tweak` changes its configuration
 /// first.
 async fn start_server(dir: &Path, tweak: impl FnOnce(&mut ServerConfig)) -> ServerHandle {
-    let mut config = ServerConfig::new(dir.join("server"));
+    let mut config = strm_tui::local_server::server_config(&dir.join("server"));
     tweak(&mut config);
     start(config).await.expect("server starts")
+}
+
+/// The runtime a bench runs its server and client on: two workers, as the machine the
+/// figures in BENCHMARKS.md come from has two cores.
+#[allow(dead_code, reason = "only the benches use it")]
+pub fn bench_runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap()
 }
 
 /// A server on a temporary directory of its own (its data in `server/`, each account's
@@ -64,17 +76,18 @@ impl LocalServer {
         Scenario::seed(&self.url(), self.dir(), email).await
     }
 
+    /// An account `email` with stream `stream` and its output `out`.
+    #[allow(dead_code, reason = "the benches do not use it")]
+    pub async fn scenario(&self, email: &str, stream: &str, out: OutputCreate) -> Scenario {
+        Scenario::new(&self.url(), self.dir(), email, stream, out).await
+    }
+
     /// An account `email` with stream `stream` and its output `all`: CUMULATIVE from level
     /// 1, so every event of the seed's clickstream reaches it (the benches' set-up).
     #[allow(dead_code, reason = "only the benches use it")]
     pub async fn all_events(&self, email: &str, stream: &str) -> Scenario {
-        let all = strm_model::OutputCreate {
-            name: "all".into(),
-            consent_level_type: strm_model::ConsentLevelType::Cumulative,
-            consent_levels: vec![1],
-            ..Default::default()
-        };
-        Scenario::new(&self.url(), self.dir(), email, stream, all).await
+        self.scenario(email, stream, super::cumulative("all", 1))
+            .await
     }
 
     /// Stops the server and starts a new one on the same data.

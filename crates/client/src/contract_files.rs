@@ -91,21 +91,25 @@ pub fn read_contract(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strm_testkit::Scratch;
 
     #[test]
     fn problems_name_the_file_and_types_are_detected() {
-        let dir = tempfile::tempdir().unwrap();
-        let schema = dir.path().join("checkout.avsc");
-        let contract = dir.path().join("checkout.contract.json");
-        std::fs::write(&schema, r#"{"type": "record", "name": "C", "fields": []}"#).unwrap();
-        std::fs::write(&contract, r#"{"keyField": "id", "piiFields": {"id": 1}}"#).unwrap();
+        let dir = Scratch::new();
+        let schema = dir.file(
+            "checkout.avsc",
+            r#"{"type": "record", "name": "C", "fields": []}"#,
+        );
+        let contract = dir.file(
+            "checkout.contract.json",
+            r#"{"keyField": "id", "piiFields": {"id": 1}}"#,
+        );
         let r: ContractRef = "acme/checkout/1.0.0".parse().unwrap();
         let c = read_contract(r.clone(), &schema, None, &contract).unwrap();
         assert_eq!(c.schema_type, SchemaType::Avro);
         assert_eq!(c.pii_fields["id"], 1);
 
-        let err =
-            read_contract(r.clone(), &dir.path().join("nope.avsc"), None, &contract).unwrap_err();
+        let err = read_contract(r.clone(), &dir.path("nope.avsc"), None, &contract).unwrap_err();
         assert!(matches!(err, ClientError::File { .. }) && err.to_string().contains("nope.avsc"));
         std::fs::write(
             &contract,

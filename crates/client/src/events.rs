@@ -58,15 +58,11 @@ pub struct EventClient {
     tokens: Mutex<Option<EventTokens>>,
 }
 
-impl std::fmt::Debug for EventClient {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventClient")
-            .field("hosts", &self.hosts)
-            .field("billing_id", &self.credentials.billing_id)
-            .field("client_id", &self.credentials.client_id)
-            .finish_non_exhaustive()
-    }
-}
+strm_model::debug_showing!(EventClient {
+    hosts,
+    billing_id: credentials.billing_id,
+    client_id: credentials.client_id,
+});
 
 fn join(base: &Url, path: &str) -> Url {
     let mut url = base.clone();

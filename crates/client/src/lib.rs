@@ -178,22 +178,21 @@ impl ApiClient {
     // ---- authentication -------------------------------------------------------------
 
     pub async fn login(&self, email: &str, password: &str) -> Result<AuthResponse> {
-        let body = LoginRequest {
-            email: email.into(),
-            password: password.into(),
-        };
-        let auth: AuthResponse = self.unauthenticated(&["v1", "auth"], &body).await?;
-        self.set_session(auth.clone()).await?;
-        Ok(auth)
+        self.sign_in_at(&["v1", "auth"], email, password).await
     }
 
     /// Local-server extension: creates an account and signs in to it.
     pub async fn create_account(&self, email: &str, password: &str) -> Result<AuthResponse> {
+        self.sign_in_at(&["v1", "accounts"], email, password).await
+    }
+
+    /// Posts e-mail and password to `path` and keeps the session it answers.
+    async fn sign_in_at(&self, path: &[&str], email: &str, password: &str) -> Result<AuthResponse> {
         let body = LoginRequest {
             email: email.into(),
             password: password.into(),
         };
-        let auth: AuthResponse = self.unauthenticated(&["v1", "accounts"], &body).await?;
+        let auth: AuthResponse = self.unauthenticated(path, &body).await?;
         self.set_session(auth.clone()).await?;
         Ok(auth)
     }

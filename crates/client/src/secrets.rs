@@ -18,13 +18,7 @@ pub struct SavedSecret {
     pub client_secret: String,
 }
 
-impl std::fmt::Debug for SavedSecret {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SavedSecret")
-            .field("client_id", &self.client_id)
-            .finish_non_exhaustive()
-    }
-}
+strm_model::debug_showing!(SavedSecret { client_id });
 
 type SecretsFile = BTreeMap<String, BTreeMap<String, SavedSecret>>;
 

@@ -38,17 +38,17 @@ pub(crate) fn expand_home(path: &Path) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strm_testkit::Scratch;
 
     #[test]
     fn problems_name_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let missing = dir.path().join("missing.json");
+        let dir = Scratch::new();
+        let missing = dir.path("missing.json");
         let err = read_sink_credentials(&missing, SinkType::S3).unwrap_err();
         assert!(matches!(err, ClientError::File { .. }), "{err}");
         assert!(err.to_string().contains("missing.json"), "{err}");
 
-        let broken = dir.path().join("s3.json");
-        std::fs::write(&broken, "{not json").unwrap();
+        let broken = dir.file("s3.json", "{not json");
         let err = read_sink_credentials(&broken, SinkType::S3).unwrap_err();
         assert!(matches!(err, ClientError::Invalid(_)), "{err}");
         assert!(

@@ -72,16 +72,12 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strm_testkit::Scratch;
 
     #[test]
     fn reads_every_setting() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        std::fs::write(
-            &path,
-            "api_url = \"http://127.0.0.1:1\"\nrefresh_secs = 5\ntheme = \"mono\"\nmouse = true\n[keys]\nquit = \"ctrl-q\"\nhelp = [\"?\", \"F1\"]\n",
-        )
-        .unwrap();
+        let settings = "api_url = \"http://127.0.0.1:1\"\nrefresh_secs = 5\ntheme = \"mono\"\nmouse = true\n[keys]\nquit = \"ctrl-q\"\nhelp = [\"?\", \"F1\"]\n";
+        let (_dir, path) = Scratch::with_file("config.toml", settings);
         let c = Config::load(&path).unwrap();
         assert_eq!(c.api_url.as_deref(), Some("http://127.0.0.1:1"));
         assert_eq!(c.refresh_secs, Some(5));
@@ -91,9 +87,8 @@ mod tests {
 
     #[test]
     fn a_broken_file_names_the_file_the_value_and_what_it_may_be() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("config.toml");
-        std::fs::write(&path, "mouse = true\nrefresh_secs = \"often\"\n").unwrap();
+        let dir = Scratch::new();
+        let path = dir.file("config.toml", "mouse = true\nrefresh_secs = \"often\"\n");
         let problem = Config::load(&path).unwrap_err().to_string();
         assert!(problem.contains("config.toml line 2"), "{problem}");
         assert!(problem.contains("\"often\""), "{problem}");
@@ -103,9 +98,6 @@ mod tests {
             problem.contains("unknown field `them`") && problem.contains("`theme`"),
             "{problem}"
         );
-        assert_eq!(
-            Config::load(&dir.path().join("none.toml")),
-            Ok(Config::default())
-        );
+        assert_eq!(Config::load(&dir.path("none.toml")), Ok(Config::default()));
     }
 }

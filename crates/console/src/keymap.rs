@@ -304,6 +304,20 @@ fn b(context: Context, action: Action, keys: &[Key]) -> Binding {
     }
 }
 
+/// Moving through a list: the same keys in every view that shows one.
+fn moves(c: Context) -> [Binding; 6] {
+    use crossterm::event::KeyCode as K;
+    let (ch, code, ctrl) = (Key::ch, Key::code, Key::ctrl);
+    [
+        b(c, Action::Up, &[code(K::Up), ch('k')]),
+        b(c, Action::Down, &[code(K::Down), ch('j')]),
+        b(c, Action::PageUp, &[code(K::PageUp), ctrl('b')]),
+        b(c, Action::PageDown, &[code(K::PageDown), ctrl('f')]),
+        b(c, Action::Top, &[code(K::Home), ch('g')]),
+        b(c, Action::Bottom, &[code(K::End), ch('G')]),
+    ]
+}
+
 impl Keymap {
     /// The defaults with the config file's `[keys]` overrides applied. Each override
     /// replaces the action's keys; problems (unknown action, bad key, a key bound twice

@@ -289,18 +289,43 @@ mod tests {
             .unwrap();
     }
 
-    #[tokio::test]
-    async fn read_only_is_refused_in_the_worker() {
+    /// A worker (timing out after 2 s) on an API that never answers, signed in to it.
+    struct Silent {
+        _dir: tempfile::TempDir,
+        _api: tokio::task::JoinHandle<()>,
+        paths: Paths,
+        url: String,
+        tx: mpsc::UnboundedSender<(u64, Request)>,
+        rx: mpsc::UnboundedReceiver<Response>,
+    }
+
+    async fn silent_worker(read_only: bool) -> Silent {
         let dir = tempfile::tempdir().unwrap();
-        let (url, _api) = silent_api().await;
-        let (tx, mut rx) = spawn(WorkerConfig {
-            paths: Paths::under(dir.path()),
-            connector: remote(&Paths::under(dir.path())),
-            api_url: Some(url),
+        let paths = Paths::under(dir.path());
+        let (url, api) = silent_api().await;
+        signed_in(&paths, &url);
+        let (tx, rx) = spawn(WorkerConfig {
+            paths: paths.clone(),
+            connector: remote(&paths),
+            api_url: Some(url.clone()),
             events_url: None,
-            read_only: true,
+            read_only,
             timeout: Duration::from_secs(2),
         });
+        Silent {
+            _dir: dir,
+            _api: api,
+            paths,
+            url,
+            tx,
+            rx,
+        }
+    }
+
+    #[tokio::test]
+    async fn read_only_is_refused_in_the_worker() {
+        let mut worker = silent_worker(true).await;
+        let Silent { tx, rx, .. } = &mut worker;
         tx.send((
             7,
             Request::DeleteStream {
@@ -319,18 +344,8 @@ mod tests {
 
     #[tokio::test]
     async fn a_hanging_api_does_not_hold_up_other_requests() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = Paths::under(dir.path());
-        let (url, _api) = silent_api().await;
-        signed_in(&paths, &url);
-        let (tx, mut rx) = spawn(WorkerConfig {
-            connector: remote(&paths),
-            paths,
-            api_url: Some(url),
-            events_url: None,
-            read_only: false,
-            timeout: Duration::from_secs(2),
-        });
+        let mut worker = silent_worker(false).await;
+        let Silent { tx, rx, .. } = &mut worker;
         tx.send((1, Request::ListStreams)).unwrap();
         tx.send((
             2,
@@ -356,19 +371,11 @@ mod tests {
 
     #[tokio::test]
     async fn a_tail_without_a_usable_saved_secret_says_so() {
-        let dir = tempfile::tempdir().unwrap();
-        let paths = Paths::under(dir.path());
-        let (url, _api) = silent_api().await;
-        signed_in(&paths, &url);
-        let secrets = SecretStore::new(&paths);
-        let (tx, mut rx) = spawn(WorkerConfig {
-            paths: paths.clone(),
-            connector: remote(&paths),
-            api_url: Some(url.clone()),
-            events_url: None,
-            read_only: true,
-            timeout: Duration::from_secs(2),
-        });
+        let mut worker = silent_worker(true).await;
+        let Silent {
+            tx, rx, paths, url, ..
+        } = &mut worker;
+        let secrets = SecretStore::new(paths);
         let target = TailTarget {
             name: "bart".into(),
             client_id: "cid-now".into(),
@@ -388,7 +395,7 @@ mod tests {
         // A secret saved for an older `bart` (another clientId) is not used.
         secrets
             .save(
-                &url,
+                url,
                 "a0000000001",
                 "bart",
                 SavedSecret {

@@ -14,15 +14,11 @@ pub struct AuthResponse {
 }
 
 // Tokens must never reach a log, so Debug shows only who and until when.
-impl std::fmt::Debug for AuthResponse {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("AuthResponse")
-            .field("email", &self.email)
-            .field("billing_id", &self.billing_id)
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing!(AuthResponse {
+    email,
+    billing_id,
+    expires_at
+});
 
 /// `POST /v1/auth` and the local `POST /v1/accounts`.
 #[derive(Clone, Serialize, Deserialize)]
@@ -31,13 +27,7 @@ pub struct LoginRequest {
     pub password: String,
 }
 
-impl std::fmt::Debug for LoginRequest {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("LoginRequest")
-            .field("email", &self.email)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing!(LoginRequest { email });
 
 /// `POST /v1/refresh` and the data plane's `POST /refresh`. Extra fields are ignored
 /// because later clients post the whole stored credentials object.
@@ -66,13 +56,7 @@ pub struct EventTokens {
     pub expires_at: i64,
 }
 
-impl std::fmt::Debug for EventTokens {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("EventTokens")
-            .field("expires_at", &self.expires_at)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing!(EventTokens { expires_at });
 
 /// Lifetime of user id tokens and event tokens.
 pub const TOKEN_LIFETIME_SECS: i64 = 3600;

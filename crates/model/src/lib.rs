@@ -4,9 +4,12 @@
 
 #[macro_use]
 mod wire_enum;
+#[macro_use]
+mod debug_showing;
 
 mod auth;
 pub mod clock;
+mod cloud_bucket;
 mod contracts;
 mod error;
 pub mod files;
@@ -20,6 +23,7 @@ mod secret;
 
 pub use auth::*;
 pub use clock::{now_epoch_ms, now_epoch_secs};
+pub use cloud_bucket::CloudBucket;
 pub use contracts::*;
 pub use error::*;
 pub use nodes::*;

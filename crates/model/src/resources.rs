@@ -20,17 +20,7 @@ pub struct Credentials {
     pub client_secret: Option<String>,
 }
 
-impl std::fmt::Debug for Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Credentials")
-            .field("client_id", &self.client_id)
-            .field(
-                "client_secret",
-                &self.client_secret.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
+debug_showing!(Credentials { client_id; redacted client_secret });
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -179,19 +169,7 @@ pub struct SinkCreate {
     pub credentials: Option<String>,
 }
 
-impl std::fmt::Debug for SinkCreate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SinkCreate")
-            .field("sink_type", &self.sink_type)
-            .field("sink_name", &self.sink_name)
-            .field("bucket_name", &self.bucket_name)
-            .field(
-                "credentials",
-                &self.credentials.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
+debug_showing!(SinkCreate { sink_type, sink_name, bucket_name; redacted credentials });
 
 impl SinkCreate {
     pub fn validate(&self) -> Result<(), Invalid> {
@@ -236,14 +214,10 @@ pub struct S3AccessKey {
     pub create_date: Option<String>,
 }
 
-impl std::fmt::Debug for S3Credentials {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("S3Credentials")
-            .field("access_key_id", &self.access_key.access_key_id)
-            .field("endpoint_url", &self.endpoint_url)
-            .finish_non_exhaustive()
-    }
-}
+debug_showing!(S3Credentials {
+    access_key_id: access_key.access_key_id,
+    endpoint_url,
+});
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "UPPERCASE")]

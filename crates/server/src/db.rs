@@ -210,6 +210,16 @@ pub fn schema_version() -> i64 {
 }
 
 /// Opens (creating) the database and brings its schema up to date.
+/// Every row `sql` selects with `params`, each made by `row`.
+pub fn rows<T>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> rusqlite::Result<Vec<T>> {
+    conn.prepare_cached(sql)?.query_map(params, row)?.collect()
+}
+
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -293,6 +303,11 @@ impl Db {
     #[cfg(test)]
     pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
         self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Runs one statement, on the calling thread (as `blocking`).
+    pub fn execute(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+        self.blocking(|conn| conn.execute(sql, params))
     }
 
     /// Runs `f` on the calling thread; for callers already off the async runtime (the

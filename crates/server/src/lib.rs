@@ -76,6 +76,9 @@ pub struct ServerConfig {
     pub connections: listen::ConnectionLimits,
     /// Where the master key comes from (the data directory's `master.key` by default).
     pub master_key: master_key::MasterKeyConfig,
+    /// Opens S3 and Google Cloud Storage buckets; none (the default) opens only local
+    /// bucket directories.
+    pub cloud_stores: dataplane::cloud_stores::CloudStores,
 }
 
 impl ServerConfig {
@@ -97,6 +100,7 @@ impl ServerConfig {
             egress_buffer: dataplane::pipeline::EGRESS_BUFFER,
             connections: listen::ConnectionLimits::default(),
             master_key: master_key::MasterKeyConfig::default(),
+            cloud_stores: Default::default(),
         }
     }
 

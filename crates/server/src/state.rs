@@ -80,6 +80,7 @@ pub async fn open_state(config: &ServerConfig, addr: SocketAddr) -> Result<AppSt
         data_dir: config.data_dir.clone(),
         s3_endpoint: config.s3_endpoint.clone(),
         keyring: keyring.clone(),
+        cloud_stores: config.cloud_stores.clone(),
     };
     let (owners_db, owners_sinks) = (db.clone(), sinks.clone());
     tokio::task::spawn_blocking(move || claim_local_buckets(&owners_db, &owners_sinks)).await?;

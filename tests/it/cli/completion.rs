@@ -10,7 +10,7 @@ use std::time::Duration;
 use expectrl::Expect;
 
 use super::{Home, words};
-use crate::support::serve_in;
+use crate::support::{run_ok, serve_in};
 
 const BIN: &str = env!("CARGO_BIN_EXE_strm-tui");
 
@@ -73,14 +73,9 @@ fn bash(home: &Path, line: &str) -> Vec<String> {
 fn fish(home: &Path, line: &str) -> Vec<String> {
     let script =
         format!("'{BIN}' --generate-completion fish | source; complete --do-complete '{line}'");
-    let out = shell(home, "fish")
-        .args(["--no-config", "-c", &script])
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{line}: {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = run_ok(
+        shell(home, "fish").args(["--no-config", "-c", &script]),
+        line,
     );
     String::from_utf8(out.stdout)
         .unwrap()

@@ -18,8 +18,7 @@ fn refused(home: &Home, rows: Vec<(Vec<&str>, i32, &[Says])>) {
 #[tokio::test(flavor = "multi_thread")]
 async fn errors_are_one_clear_line_with_the_right_exit_code() {
     let server = server().await;
-    let home = Home::new(Some(&server.url()));
-    home.ok(&["auth", "login", "-e", EMAIL, "-p", PASSWORD]);
+    let home = Home::signed_in(&server);
     home.ok(&["streams", "create", "bart"]);
     home.file("broken.json", "AccessKeyId = AKIA");
     home.file("wrong.json", r#"{"AccessKey": {"UserName": "x"}}"#);

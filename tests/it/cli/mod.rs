@@ -16,7 +16,7 @@ use std::path::{Path, PathBuf};
 use assert_cmd::Command;
 use serde_json::Value;
 
-use crate::support::{EMAIL, LocalServer, strm_tui};
+use crate::support::{EMAIL, LocalServer, PASSWORD, strm_tui, succeeded};
 
 /// A config and data directory of its own, so no test sees the user's files or another
 /// test's session.
@@ -31,6 +31,13 @@ impl Home {
             dir: tempfile::tempdir().unwrap(),
             api: api.map(str::to_string),
         }
+    }
+
+    /// A home whose CLI is signed in to `server` as the seed's account.
+    fn signed_in(server: &LocalServer) -> Home {
+        let home = Home::new(Some(&server.url()));
+        home.ok(&["auth", "login", "-e", EMAIL, "-p", PASSWORD]);
+        home
     }
 
     fn config_dir(&self) -> PathBuf {
@@ -54,14 +61,12 @@ impl Home {
 
     /// Runs a command that must succeed and returns its stdout.
     fn ok(&self, args: &[&str]) -> String {
-        let out = self.cmd(args).output().unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?} failed ({:?}): {}",
-            out.status.code(),
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        String::from_utf8(self.ok_bytes(args)).unwrap()
+    }
+
+    /// The same, for a command whose output is not text.
+    fn ok_bytes(&self, args: &[&str]) -> Vec<u8> {
+        succeeded(self.cmd(args).output().unwrap(), &format!("{args:?}")).stdout
     }
 
     fn json(&self, args: &[&str]) -> Value {

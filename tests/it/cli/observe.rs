@@ -5,13 +5,11 @@ use serde_json::Value;
 use strm_model::now_epoch_ms;
 
 use super::{Home, server, words};
-use crate::support::{EMAIL, PASSWORD};
 
 #[tokio::test(flavor = "multi_thread")]
 async fn usage_status_and_objects_from_the_command_line() {
     let server = server().await;
-    let home = Home::new(Some(&server.url()));
-    home.ok(&["auth", "login", "-e", EMAIL, "-p", PASSWORD]);
+    let home = Home::signed_in(&server);
     home.ok(&["streams", "create", "bart"]);
     home.ok(&words(
         "outputs create bart level0-1 -cl 0 -cl 1 -clt GRANULAR",
@@ -90,16 +88,8 @@ async fn usage_status_and_objects_from_the_command_line() {
     assert!(page["next"].is_string(), "{page}");
     let folders = home.json(&words("sinks objects files --folders"));
     assert_eq!(folders["prefixes"], serde_json::json!(["level01/"]));
-    let out = home
-        .cmd(&words("sinks get-object files level01/big.bin"))
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    assert!(out.stdout == big, "{} bytes", out.stdout.len());
+    let read = home.ok_bytes(&words("sinks get-object files level01/big.bin"));
+    assert!(read == big, "{} bytes", read.len());
     let err = home.fails(&words("sinks get-object files level01/nope.bin"), 1);
     assert!(
         err.contains("level01/nope.bin") && err.contains("cli-bucket"),

@@ -7,8 +7,7 @@ use crate::support::{EMAIL, PASSWORD, strm_tui};
 async fn interactive_login_offers_the_last_email_and_hides_the_password() {
     use expectrl::Expect;
     let server = server().await;
-    let home = Home::new(Some(&server.url()));
-    home.ok(&["auth", "login", "-e", EMAIL, "-p", PASSWORD]);
+    let home = Home::signed_in(&server);
 
     let mut cmd = strm_tui(home.dir.path());
     cmd.args(["--api-url", &server.url(), "auth", "login"]);

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use super::pty::Console;
 use super::screen::{COLS, ROWS};
-use crate::support::{KillOnDrop, strm_tui};
+use crate::support::{KillOnDrop, run_ok, strm_tui};
 
 /// `strm-tui demo` on `root`, its output lines sent to the receiver as they come.
 fn demo(root: &std::path::Path, args: &[&str]) -> (KillOnDrop, mpsc::Receiver<String>) {
@@ -78,15 +78,8 @@ fn the_console_takes_over_from_a_demo_that_quits_and_its_tail_reconnects() {
             .flatten()
     });
     // Events sent now reach the server the console runs, and the tail shows them.
-    let sent = strm_tui(root.path())
-        .args(["simulate", "demo-clicks", "--count", "5", "--rate", "50"])
-        .output()
-        .unwrap();
-    assert!(
-        sent.status.success(),
-        "{}",
-        String::from_utf8_lossy(&sent.stderr)
-    );
+    let args = ["simulate", "demo-clicks", "--count", "5", "--rate", "50"];
+    run_ok(strm_tui(root.path()).args(args), "strm-tui simulate");
     c.wait_until("5 more events", |s| {
         received(s).filter(|&n| n >= before + 5)
     });

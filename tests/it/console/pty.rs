@@ -108,6 +108,15 @@ impl Console {
         String::from_utf8_lossy(&self.screen.raw[before..]).into_owned()
     }
 
+    /// Whether the console put `text` on the terminal's clipboard (OSC 52, base64) since it
+    /// had written `before` bytes.
+    pub fn copied_since(&self, before: usize, text: &str) -> bool {
+        use base64::Engine;
+        let b64 = base64::engine::general_purpose::STANDARD.encode(text);
+        self.written_since(before)
+            .contains(&format!("\x1b]52;c;{b64}\x07"))
+    }
+
     /// Creates the stream `name` with the form, up to its credentials.
     pub fn create_stream(&mut self, name: &str) {
         self.keys("n");

@@ -7,7 +7,7 @@ use strm_model::{ContractRef, ContractState, SchemaType};
 
 use super::{CHECKOUT_AVSC, checkout_ref, checkout_terms, create, register_checkout};
 use crate::support::Says::{Has, Starts};
-use crate::support::{LocalServer, Scenario, api_status, check, output};
+use crate::support::{LocalServer, api_status, check, output};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn contracts_are_registered_listed_got_archived_and_kept() {
@@ -285,22 +285,12 @@ async fn every_bad_contract_gets_its_status_and_a_message_naming_field_and_rule(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn accounts_never_see_each_others_contracts() {
     let local = LocalServer::start().await;
-    let alice = Scenario::new(
-        &local.url(),
-        local.dir(),
-        "alice@example.com",
-        "shop",
-        output("out", &[0]),
-    )
-    .await;
-    let bob = Scenario::new(
-        &local.url(),
-        local.dir(),
-        "bob@example.com",
-        "shop",
-        output("out", &[0]),
-    )
-    .await;
+    let alice = local
+        .scenario("alice@example.com", "shop", output("out", &[0]))
+        .await;
+    let bob = local
+        .scenario("bob@example.com", "shop", output("out", &[0]))
+        .await;
     register_checkout(&alice.api).await;
 
     assert_eq!(bob.api.list_data_contracts().await.unwrap().len(), 2);

@@ -8,7 +8,7 @@ use std::process::Stdio;
 
 use serde_json::{Value, json};
 use strm_client::events::Serialization;
-use strm_model::{ConsentLevelType, ContractRef, OutputCreate, SchemaType};
+use strm_model::{ContractRef, SchemaType};
 
 use super::{checkout, create, is_ciphertext, next_json, quiet, register_checkout};
 use crate::support::Says::{self, Has, Starts};
@@ -22,7 +22,7 @@ type BadEvent<'a> = (
     u16,
     Vec<Says<'a>>,
 );
-use crate::support::{LocalServer, Scenario, check, output, venv};
+use crate::support::{LocalServer, check, cumulative, output, succeeded, venv};
 
 /// The events as fastavro writes them for `schema`: `mode` is `binary` or `json`.
 fn fastavro(schema: &str, events: &[Value], mode: &str) -> Vec<Vec<u8>> {
@@ -46,11 +46,9 @@ fn fastavro(schema: &str, events: &[Value], mode: &str) -> Vec<Vec<u8>> {
         writeln!(stdin, "{e}").unwrap();
     }
     drop(stdin);
-    let out = child.wait_with_output().unwrap();
-    assert!(
-        out.status.success(),
-        "fastavro failed (is it in the virtualenv? scripts/test installs it): {}",
-        String::from_utf8_lossy(&out.stderr)
+    let out = succeeded(
+        child.wait_with_output().unwrap(),
+        "fastavro (is it in the virtualenv? scripts/test installs it)",
     );
     String::from_utf8(out.stdout)
         .unwrap()
@@ -71,23 +69,12 @@ fn avro_record(session: &str, customer: &str, levels: &[i32]) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_custom_avro_contract_takes_binary_avro_json_and_json_and_outputs_decrypt_by_level() {
     let local = LocalServer::start().await;
-    let s = Scenario::new(
-        &local.url(),
-        local.dir(),
-        "shop@example.com",
-        "shop",
-        output("granular-1", &[1]),
-    )
-    .await;
-    let cumulative = OutputCreate {
-        name: "cumulative-1".into(),
-        consent_level_type: ConsentLevelType::Cumulative,
-        consent_levels: vec![1],
-        ..Default::default()
-    };
+    let s = local
+        .scenario("shop@example.com", "shop", output("granular-1", &[1]))
+        .await;
     let cumulative = s
         .api
-        .create_output("shop", &cumulative)
+        .create_output("shop", &cumulative("cumulative-1", 1))
         .await
         .unwrap()
         .credentials;
@@ -187,14 +174,9 @@ pub const SIGNUP_SCHEMA: &str = r#"{"$schema": "https://json-schema.org/draft/20
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_json_schema_contract_validates_and_encrypts_json_events() {
     let local = LocalServer::start().await;
-    let s = Scenario::new(
-        &local.url(),
-        local.dir(),
-        "signup@example.com",
-        "signups",
-        output("email", &[1]),
-    )
-    .await;
+    let s = local
+        .scenario("signup@example.com", "signups", output("email", &[1]))
+        .await;
     let r = ContractRef::new("acme", "signup", "2.1.0");
     let terms = json!({"keyField": "session_id", "dataSubjectField": "user_id",
         "piiFields": {"email": 1, "user_id": 2}});
@@ -300,14 +282,9 @@ async fn a_json_schema_contract_validates_and_encrypts_json_events() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn bad_events_under_a_contract_get_their_status_and_message() {
     let local = LocalServer::start().await;
-    let s = Scenario::new(
-        &local.url(),
-        local.dir(),
-        "refusals@example.com",
-        "shop",
-        output("out", &[0]),
-    )
-    .await;
+    let s = local
+        .scenario("refusals@example.com", "shop", output("out", &[0]))
+        .await;
     register_checkout(&s.api).await;
     let old = ContractRef::new("acme", "checkout", "0.9.0");
     s.api

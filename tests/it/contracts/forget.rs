@@ -7,10 +7,9 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
-use strm_model::{ConsentLevelType, OutputCreate};
 
 use super::{checkout, is_ciphertext, next_json, register_checkout};
-use crate::support::{LocalServer, Scenario, exporter, sink, wait_for};
+use crate::support::{LocalServer, cumulative, exporter, sink, wait_for};
 
 /// Every file under `dir` but the local buckets (exported key batches are the account's
 /// own copies and stay, as the spec says).
@@ -105,20 +104,10 @@ async fn early_in_a_window() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn forgetting_a_person_makes_their_events_unreadable_everywhere() {
     let local = LocalServer::start().await;
-    let everything = OutputCreate {
-        name: "everything".into(),
-        consent_level_type: ConsentLevelType::Cumulative,
-        consent_levels: vec![2],
-        ..Default::default()
-    };
-    let s = Scenario::new(
-        &local.url(),
-        local.dir(),
-        "forget@example.com",
-        "shop",
-        everything,
-    )
-    .await;
+    let everything = cumulative("everything", 2);
+    let s = local
+        .scenario("forget@example.com", "shop", everything)
+        .await;
     register_checkout(&s.api).await;
     s.api
         .create_sink(&sink("local", "forget-bucket", None))

@@ -12,12 +12,7 @@ use crate::support::{LocalServer, send_click, sink, wait_for};
 async fn exporters_write_batches_and_keys_to_the_bucket_directory() {
     let local = LocalServer::start().await;
     let s = local.seed("export@example.com").await;
-    s.api
-        .create_sink(&sink("s3-bart", "bart-bucket", None))
-        .await
-        .unwrap();
-    s.exporter("level0-1", "s3-bart", false).await.unwrap();
-    s.exporter("bart", "s3-bart", true).await.unwrap();
+    s.exports_to("bart-bucket").await;
     let bucket = local.dir().join("server/buckets/bart-bucket/level01");
     let probes: Vec<_> = files_in(&bucket)
         .into_iter()

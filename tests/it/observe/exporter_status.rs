@@ -9,7 +9,7 @@ use strm_model::{ExporterState, ExporterStatus};
 
 use super::send_each;
 use crate::server::raw::Raw;
-use crate::support::{LocalServer, sink, wait_for};
+use crate::support::{LocalServer, wait_for};
 
 async fn status(api: &ApiClient, on: &str, name: &str, keys: bool) -> ExporterStatus {
     api.exporter_status(on, name, keys).await.unwrap()
@@ -39,12 +39,7 @@ fn unblock(dir: &Path) {
 async fn an_exporter_goes_idle_running_failing_running_and_counts_what_it_wrote() {
     let local = LocalServer::start().await;
     let s = local.seed("status@example.com").await;
-    s.api
-        .create_sink(&sink("s3-bart", "status-bucket", None))
-        .await
-        .unwrap();
-    s.exporter("level0-1", "s3-bart", false).await.unwrap();
-    s.exporter("bart", "s3-bart", true).await.unwrap();
+    s.exports_to("status-bucket").await;
 
     let idle = status(&s.api, "level0-1", "s3", false).await;
     assert_eq!(idle.state, ExporterState::Idle);

@@ -1,7 +1,7 @@
 //! The login form: email and a masked password.
 
 use super::check::msg;
-use super::{Field, Fields, Form, FormKind};
+use super::{Field, Fields, Form, FormKind, form_fields};
 use crate::protocol::{Request, Secret};
 use strm_model::rules;
 
@@ -11,17 +11,7 @@ pub struct LoginForm {
 }
 
 impl Fields for LoginForm {
-    fn title(&self) -> &'static str {
-        "Log in"
-    }
-
-    fn fields(&self) -> Vec<&Field> {
-        vec![&self.email, &self.password]
-    }
-
-    fn fields_mut(&mut self) -> Vec<&mut Field> {
-        vec![&mut self.email, &mut self.password]
-    }
+    form_fields!("Log in", email, password);
 
     fn check(&mut self) -> Option<Request> {
         let email = self.email.trimmed();

@@ -32,6 +32,25 @@ pub enum FormKind {
     Secret,
 }
 
+/// `title`, `fields` and `fields_mut` of a `Fields` impl: the form's title and the
+/// struct's field names in screen order, said once.
+macro_rules! form_fields {
+    ($title:literal, $($field:ident),+ $(,)?) => {
+        fn title(&self) -> &'static str {
+            $title
+        }
+
+        fn fields(&self) -> Vec<&Field> {
+            vec![$(&self.$field),+]
+        }
+
+        fn fields_mut(&mut self) -> Vec<&mut Field> {
+            vec![$(&mut self.$field),+]
+        }
+    };
+}
+pub(crate) use form_fields;
+
 /// A form's fields as a struct: the check reads them by name, not by label.
 pub trait Fields {
     fn title(&self) -> &'static str;
@@ -94,6 +113,16 @@ impl Form {
             .find(|f| f.label == label)
             .map(Field::value)
             .unwrap_or_default()
+    }
+
+    /// The problem shown under the field at `i`, which must show one.
+    #[cfg(test)]
+    pub fn error_of(&self, i: usize) -> String {
+        let field = self.fields()[i];
+        field
+            .error
+            .clone()
+            .unwrap_or_else(|| panic!("field {:?} shows no problem", field.label))
     }
 
     #[cfg(test)]

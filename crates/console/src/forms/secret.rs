@@ -2,7 +2,7 @@
 //! there), pasted once so that this machine can tail it; the worker checks it with the
 //! data plane before saving it (0600) with the others.
 
-use super::{Field, Fields, Form, FormKind};
+use super::{Field, Fields, Form, FormKind, form_fields};
 use crate::protocol::{Request, Secret, TailTarget};
 use strm_model::rules::Invalid;
 
@@ -12,17 +12,7 @@ pub struct SecretForm {
 }
 
 impl Fields for SecretForm {
-    fn title(&self) -> &'static str {
-        "Client secret"
-    }
-
-    fn fields(&self) -> Vec<&Field> {
-        vec![&self.secret]
-    }
-
-    fn fields_mut(&mut self) -> Vec<&mut Field> {
-        vec![&mut self.secret]
-    }
+    form_fields!("Client secret", secret);
 
     fn check(&mut self) -> Option<Request> {
         let secret = self.secret.trimmed();

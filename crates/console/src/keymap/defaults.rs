@@ -2,7 +2,7 @@
 
 use crossterm::event::KeyCode;
 
-use super::{Action, Binding, Context, Key, Keymap, b};
+use super::{Action, Binding, Context, Key, Keymap, b, moves};
 use crate::resources::Tab;
 
 impl Default for Keymap {
@@ -28,13 +28,8 @@ impl Default for Keymap {
         ];
         // One digit per registered tab.
         bindings.extend((1..=Tab::COUNT as u8).map(|n| b(M, A::Tab(n), &[ch((b'0' + n) as char)])));
+        bindings.extend(moves(M));
         bindings.extend([
-            b(M, A::Up, &[code(K::Up), ch('k')]),
-            b(M, A::Down, &[code(K::Down), ch('j')]),
-            b(M, A::PageUp, &[code(K::PageUp), ctrl('b')]),
-            b(M, A::PageDown, &[code(K::PageDown), ctrl('f')]),
-            b(M, A::Top, &[code(K::Home), ch('g')]),
-            b(M, A::Bottom, &[code(K::End), ch('G')]),
             b(M, A::Open, &[code(K::Enter), ch('l')]).hint("open"),
             b(M, A::Tail, &[ch('t')]).hint("tail"),
             b(M, A::Xray, &[ch('x')]).hint("xray"),

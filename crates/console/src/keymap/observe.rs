@@ -3,22 +3,17 @@
 
 use crossterm::event::KeyCode as K;
 
-use super::{Action as A, Binding, Context, Key, b};
+use super::{Action as A, Binding, Context, Key, b, moves};
 
 pub(super) fn bindings() -> Vec<Binding> {
     let ch = Key::ch;
     let code = Key::code;
-    let ctrl = Key::ctrl;
-    // Moving through a list, the same keys in every view.
-    let moves = |c: Context| {
-        [
-            b(c, A::Up, &[code(K::Up), ch('k')]),
-            b(c, A::Down, &[code(K::Down), ch('j')]),
-            b(c, A::PageUp, &[code(K::PageUp), ctrl('b')]),
-            b(c, A::PageDown, &[code(K::PageDown), ctrl('f')]),
-            b(c, A::Top, &[code(K::Home), ch('g')]),
-            b(c, A::Bottom, &[code(K::End), ch('G')]),
-        ]
+    // A view of the flow: its list, refreshed on demand, closed to the tables.
+    let browse = |c: Context| {
+        let mut v = moves(c).to_vec();
+        v.push(b(c, A::Refresh, &[ch('r')]).hint("refresh"));
+        v.push(b(c, A::Close, &[code(K::Esc), ch('q')]).hint("close"));
+        v
     };
     let mut v = Vec::new();
     v.push(
@@ -28,13 +23,8 @@ pub(super) fn bindings() -> Vec<Binding> {
     );
     v.push(b(Context::Xray, A::Collapse, &[code(K::Left), ch('h')]).hint("fold"));
     v.push(b(Context::Xray, A::Expand, &[code(K::Right), ch('l')]).hint("unfold"));
-    v.extend(moves(Context::Xray));
-    v.push(b(Context::Xray, A::Refresh, &[ch('r')]).hint("refresh"));
-    v.push(b(Context::Xray, A::Close, &[code(K::Esc), ch('q')]).hint("close"));
-
-    v.extend(moves(Context::Pulse));
-    v.push(b(Context::Pulse, A::Refresh, &[ch('r')]).hint("refresh"));
-    v.push(b(Context::Pulse, A::Close, &[code(K::Esc), ch('q')]).hint("close"));
+    v.extend(browse(Context::Xray));
+    v.extend(browse(Context::Pulse));
 
     v.push(
         b(Context::Buckets, A::Open, &[code(K::Enter)])
@@ -50,9 +40,7 @@ pub(super) fn bindings() -> Vec<Binding> {
         .hint("up")
         .help_as("up a level"),
     );
-    v.extend(moves(Context::Buckets));
-    v.push(b(Context::Buckets, A::Refresh, &[ch('r')]).hint("refresh"));
-    v.push(b(Context::Buckets, A::Close, &[code(K::Esc), ch('q')]).hint("close"));
+    v.extend(browse(Context::Buckets));
 
     v.extend(moves(Context::Inspector));
     v.push(b(Context::Inspector, A::CopyEvent, &[ch('y')]).hint("copy"));

@@ -1,10 +1,10 @@
 //! Consent levels: the names of the numbered levels events carry. Creating one with an
 //! existing id renames it.
 
-use super::{Announce, Kind, Meta, Resources, Row, Rows, Tab, col, said};
+use super::{Announce, Kind, Meta, Resources, Row, Tab, col, said};
 use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{msg, whole_number};
-use crate::forms::{Field, Fields, Form, FormKind};
+use crate::forms::{Field, Fields, Form, FormKind, form_fields};
 use crate::protocol::Request;
 use strm_model::{ConsentLevel, rules};
 
@@ -12,9 +12,11 @@ pub struct ConsentLevels;
 
 static META: Meta = Meta {
     title: "Consent levels",
+    short_title: "Consent",
     commands: &["consent-levels", "consent"],
     columns: &[col("ID", 1), col("NAME", 5)],
     scoped: false,
+    rows: |d| &d.consent_levels,
 };
 
 impl Row for ConsentLevel {
@@ -30,14 +32,6 @@ impl Row for ConsentLevel {
 impl Kind for ConsentLevels {
     fn meta(&self) -> &'static Meta {
         &META
-    }
-
-    fn short_title(&self) -> &'static str {
-        "Consent"
-    }
-
-    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
-        &data.consent_levels
     }
 
     fn list(&self, _data: &Resources, _scope: Option<&str>) -> Option<Request> {
@@ -104,17 +98,7 @@ struct ConsentLevelForm {
 }
 
 impl Fields for ConsentLevelForm {
-    fn title(&self) -> &'static str {
-        "Name a consent level"
-    }
-
-    fn fields(&self) -> Vec<&Field> {
-        vec![&self.id, &self.name]
-    }
-
-    fn fields_mut(&mut self) -> Vec<&mut Field> {
-        vec![&mut self.id, &mut self.name]
-    }
+    form_fields!("Name a consent level", id, name);
 
     fn check(&mut self) -> Option<Request> {
         let id = whole_number("id", &self.id.value(), rules::CONSENT_LEVELS_RULE)

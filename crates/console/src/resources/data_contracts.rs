@@ -5,10 +5,10 @@
 
 use std::path::Path;
 
-use super::{Kind, Meta, Resources, Row, Rows, Tab, col};
+use super::{Kind, Meta, Resources, Row, Tab, col};
 use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::msg;
-use crate::forms::{Field, Fields, Form, FormKind};
+use crate::forms::{Field, Fields, Form, FormKind, form_fields};
 use crate::protocol::{Answer, Call, Listed, ListedRows, Request};
 use strm_client::ClientError;
 use strm_client::contract_files::{read_contract_file, read_schema_file};
@@ -22,6 +22,7 @@ pub struct DataContracts;
 
 static META: Meta = Meta {
     title: "Data contracts",
+    short_title: "Contracts",
     commands: &["data-contracts", "contracts"],
     columns: &[
         col("REF", 5),
@@ -31,6 +32,7 @@ static META: Meta = Meta {
         col("PII", 1),
     ],
     scoped: false,
+    rows: |d| contracts(d),
 };
 
 /// Before the first list answered.
@@ -64,14 +66,6 @@ impl Row for DataContract {
 impl Kind for DataContracts {
     fn meta(&self) -> &'static Meta {
         &META
-    }
-
-    fn short_title(&self) -> &'static str {
-        "Contracts"
-    }
-
-    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
-        contracts(data)
     }
 
     fn detail(&self, data: &Resources, i: usize) -> Option<Vec<String>> {
@@ -280,27 +274,13 @@ struct ContractForm {
 }
 
 impl Fields for ContractForm {
-    fn title(&self) -> &'static str {
-        "Register a data contract"
-    }
-
-    fn fields(&self) -> Vec<&Field> {
-        vec![
-            &self.reference,
-            &self.schema_file,
-            &self.schema_type,
-            &self.contract_file,
-        ]
-    }
-
-    fn fields_mut(&mut self) -> Vec<&mut Field> {
-        vec![
-            &mut self.reference,
-            &mut self.schema_file,
-            &mut self.schema_type,
-            &mut self.contract_file,
-        ]
-    }
+    form_fields!(
+        "Register a data contract",
+        reference,
+        schema_file,
+        schema_type,
+        contract_file
+    );
 
     fn check(&mut self) -> Option<Request> {
         let reference = self.reference.trimmed().parse::<ContractRef>();
@@ -432,18 +412,12 @@ mod tests {
         std::fs::write(&terms, r#"{"keyField": "customer"}"#).unwrap();
         form.set_field("contract file", terms.to_str().unwrap());
         assert!(form.validate().is_none());
-        let err = form.fields()[3].error.clone().unwrap();
+        let err = form.error_of(3);
         assert!(
             err.contains("keyField \"customer\" is a record field"),
             "{err}"
         );
         form.set_field("schema file", "/nonexistent/s.avsc");
-        assert!(
-            form.fields()[1]
-                .error
-                .clone()
-                .unwrap()
-                .contains("/nonexistent/s.avsc")
-        );
+        assert!(form.error_of(1).contains("/nonexistent/s.avsc"));
     }
 }

@@ -2,10 +2,10 @@
 //! searched by the start of their id. Deleting one destroys their keys for good, after
 //! a confirmation that says what becomes unreadable and asks for the id to be typed.
 
-use super::{Kind, Meta, Resources, Row, Rows, Tab, col};
+use super::{Kind, Meta, Resources, Row, Tab, col};
 use crate::app::Confirm;
 use crate::forms::check::msg;
-use crate::forms::{Field, Fields, Form, FormKind};
+use crate::forms::{Field, Fields, Form, FormKind, form_fields};
 use crate::protocol::{Answer, Call, Listed, ListedRows, Request};
 use strm_model::DataSubject;
 use strm_model::rules::{DATA_SUBJECTS_MAX, check_data_subject_id};
@@ -14,9 +14,11 @@ pub struct DataSubjects;
 
 static META: Meta = Meta {
     title: "Data subjects",
+    short_title: "Subjects",
     commands: &["data-subjects", "subjects"],
     columns: &[col("ID", 5), col("KEYS", 1), col("LAST SEEN (UTC)", 3)],
     scoped: false,
+    rows: |d| subjects(d),
 };
 
 /// Before the first search answered.
@@ -94,14 +96,6 @@ impl Kind for DataSubjects {
         &META
     }
 
-    fn short_title(&self) -> &'static str {
-        "Subjects"
-    }
-
-    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
-        subjects(data)
-    }
-
     /// The same search again: the prefix stays until another search.
     fn list(&self, data: &Resources, _scope: Option<&str>) -> Option<Request> {
         Some(search(
@@ -175,17 +169,7 @@ struct SearchForm {
 }
 
 impl Fields for SearchForm {
-    fn title(&self) -> &'static str {
-        "Find data subjects"
-    }
-
-    fn fields(&self) -> Vec<&Field> {
-        vec![&self.prefix]
-    }
-
-    fn fields_mut(&mut self) -> Vec<&mut Field> {
-        vec![&mut self.prefix]
-    }
+    form_fields!("Find data subjects", prefix);
 
     fn check(&mut self) -> Option<Request> {
         let prefix = self.prefix.value();

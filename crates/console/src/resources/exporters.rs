@@ -1,9 +1,9 @@
 //! Exporters: batches of a stream's or an output's events written to a sink.
 
-use super::{Announce, Kind, Meta, Resources, Row, Rows, Tab, col, said};
-use crate::app::{Confirm, ConfirmAction};
+use super::{Announce, Kind, Meta, Resources, Row, Tab, col, confirm_one, said};
+use crate::app::Confirm;
 use crate::forms::check::{choice_or_none, msg, must_pick, optional, whole_number};
-use crate::forms::{Field, Fields, Form, FormKind};
+use crate::forms::{Field, Fields, Form, FormKind, form_fields};
 use crate::protocol::Request;
 use strm_model::{Exporter, ExporterCreate, ExporterType, SinkType, rules};
 
@@ -11,6 +11,7 @@ pub struct Exporters;
 
 static META: Meta = Meta {
     title: "Exporters",
+    short_title: "Exporters",
     commands: &["exporters"],
     columns: &[
         col("NAME", 3),
@@ -21,6 +22,7 @@ static META: Meta = Meta {
         col("KEYS", 1),
     ],
     scoped: true,
+    rows: |d| &d.exporters,
 };
 
 impl Row for Exporter {
@@ -43,10 +45,6 @@ impl Row for Exporter {
 impl Kind for Exporters {
     fn meta(&self) -> &'static Meta {
         &META
-    }
-
-    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
-        &data.exporters
     }
 
     /// An exporter may hang off the stream or off one of its outputs.
@@ -84,23 +82,7 @@ impl Kind for Exporters {
     }
 
     fn confirm_delete(&self, d: &Resources, i: usize) -> Confirm {
-        let e = &d.exporters[i];
-        let req = Request::DeleteExporter {
-            stream: e.linked_stream.clone(),
-            name: e.name.clone(),
-            export_keys: e.export_keys,
-        };
-        let lines = vec![format!(
-            "Delete exporter {} of {}?",
-            e.name, e.linked_stream
-        )];
-        let done = format!("Deleted exporter {} of {}", e.name, e.linked_stream);
-        Confirm::new(
-            "Delete exporter",
-            lines,
-            None,
-            vec![ConfirmAction::new("Delete", req, done)],
-        )
+        confirm_one(self, "Delete exporter", d, i, Vec::new(), None)
     }
 
     fn describe(&self, data: &Resources, i: usize) -> String {
@@ -175,31 +157,15 @@ struct ExporterForm {
 }
 
 impl Fields for ExporterForm {
-    fn title(&self) -> &'static str {
-        "Create exporter"
-    }
-
-    fn fields(&self) -> Vec<&Field> {
-        vec![
-            &self.source,
-            &self.name,
-            &self.sink,
-            &self.interval,
-            &self.path_prefix,
-            &self.export_keys,
-        ]
-    }
-
-    fn fields_mut(&mut self) -> Vec<&mut Field> {
-        vec![
-            &mut self.source,
-            &mut self.name,
-            &mut self.sink,
-            &mut self.interval,
-            &mut self.path_prefix,
-            &mut self.export_keys,
-        ]
-    }
+    form_fields!(
+        "Create exporter",
+        source,
+        name,
+        sink,
+        interval,
+        path_prefix,
+        export_keys
+    );
 
     fn check(&mut self) -> Option<Request> {
         let source = self.source.value();
@@ -253,13 +219,7 @@ mod tests {
         form.set_field("name", "s3");
         form.set_field("interval (s)", "10");
         assert!(form.validate().is_none());
-        assert!(
-            form.fields()[3]
-                .error
-                .as_ref()
-                .unwrap()
-                .contains("30 to 3600")
-        );
+        assert!(form.error_of(3).contains("30 to 3600"));
         form.set_field("interval (s)", "30");
         match form.validate() {
             Some(Request::CreateExporter(stream, req)) => {

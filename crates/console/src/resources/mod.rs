@@ -97,11 +97,15 @@ pub const fn col(name: &'static str, fill: u16) -> Column {
 pub struct Meta {
     /// The tab title, e.g. "Consent levels".
     pub title: &'static str,
+    /// The title in a narrow tab bar, e.g. "Consent".
+    pub short_title: &'static str,
     /// The `:` commands that open the tab; the first is listed and completed.
     pub commands: &'static [&'static str],
     pub columns: &'static [Column],
     /// Whether the drill-down scope (a stream) narrows this tab.
     pub scoped: bool,
+    /// The kind's rows in the API's last answer.
+    pub rows: fn(&Resources) -> &dyn Rows,
 }
 
 /// What Enter on a row of a kind does.
@@ -172,7 +176,9 @@ pub trait Kind: Sync {
         self.meta().scoped
     }
     /// The kind's rows in the API's last answer.
-    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows;
+    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
+        (self.meta().rows)(data)
+    }
     /// The detail pane as text lines, for a kind whose detail reads better than its
     /// JSON (a contract's fields as a tree); `None` shows the JSON.
     fn detail(&self, _data: &Resources, _i: usize) -> Option<Vec<String>> {
@@ -180,7 +186,7 @@ pub trait Kind: Sync {
     }
     /// The title in a narrow tab bar.
     fn short_title(&self) -> &'static str {
-        self.title()
+        self.meta().short_title
     }
     /// Whether a row belongs to the drill-down scope (a stream and its outputs).
     fn in_scope(&self, _data: &Resources, _i: usize, _stream: &str) -> bool {
@@ -207,9 +213,9 @@ pub trait Kind: Sync {
     fn stream_of(&self, _data: &Resources, _i: usize) -> Option<String> {
         None
     }
-    /// (name, clientId) of a row that has credentials.
-    fn credentials(&self, _data: &Resources, _i: usize) -> Option<(String, String)> {
-        None
+    /// (name, clientId) of a row that has credentials: the rows that can be tailed.
+    fn credentials(&self, data: &Resources, i: usize) -> Option<(String, String)> {
+        self.tail_target(data, i).map(|t| (t.name, t.client_id))
     }
     fn tail_target(&self, _data: &Resources, _i: usize) -> Option<TailTarget> {
         None
@@ -239,6 +245,25 @@ pub trait Kind: Sync {
     fn bulk_note(&self) -> Option<&'static str> {
         None
     }
+}
+
+/// Deleting one row with the request a bulk delete sends for it: "Delete <row>?" and
+/// `notes` under it; "Deleted <row>" after.
+fn confirm_one(
+    kind: &dyn Kind,
+    title: &str,
+    data: &Resources,
+    i: usize,
+    notes: Vec<String>,
+    guard: Option<String>,
+) -> Confirm {
+    let what = kind.describe(data, i);
+    let mut lines = vec![format!("Delete {what}?")];
+    lines.extend(notes);
+    let delete = kind
+        .delete_request(data, i)
+        .map(|req| ConfirmAction::new("Delete", req, format!("Deleted {what}")));
+    Confirm::new(title, lines, guard, delete.into_iter().collect())
 }
 
 /// One confirmation for deleting the rows `indices` of `tab`, listing every one; `None`

@@ -1,10 +1,10 @@
 //! Outputs: a stream's filtered, decrypted views. Listed per stream by the API; the
 //! tab lists the outputs of every stream while there are few streams.
 
-use super::{Announce, Kind, Meta, Opens, Resources, Row, Rows, Tab, col, named_levels};
+use super::{Announce, Kind, Meta, Opens, Resources, Row, Tab, col, named_levels};
 use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{choice_or_none, msg, must_pick, optional, tags};
-use crate::forms::{Field, Fields, Form, FormKind};
+use crate::forms::{Field, Fields, Form, FormKind, form_fields};
 use crate::protocol::{Request, TailTarget};
 use strm_model::{ConsentLevelType, Output, OutputCreate, rules};
 
@@ -15,6 +15,7 @@ pub struct Outputs;
 
 static META: Meta = Meta {
     title: "Outputs",
+    short_title: "Outputs",
     commands: &["outputs"],
     columns: &[
         col("NAME", 3),
@@ -26,6 +27,7 @@ static META: Meta = Meta {
         col("LAST", 1),
     ],
     scoped: true,
+    rows: |d| &d.outputs,
 };
 
 impl Row for Output {
@@ -50,10 +52,6 @@ impl Row for Output {
 impl Kind for Outputs {
     fn meta(&self) -> &'static Meta {
         &META
-    }
-
-    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
-        &data.outputs
     }
 
     fn in_scope(&self, data: &Resources, i: usize, stream: &str) -> bool {
@@ -82,11 +80,6 @@ impl Kind for Outputs {
 
     fn stream_of(&self, data: &Resources, i: usize) -> Option<String> {
         Some(data.outputs[i].linked_stream.clone())
-    }
-
-    fn credentials(&self, data: &Resources, i: usize) -> Option<(String, String)> {
-        let o = &data.outputs[i];
-        Some((o.name.clone(), o.credentials.client_id.clone()))
     }
 
     fn tail_target(&self, data: &Resources, i: usize) -> Option<TailTarget> {
@@ -222,31 +215,15 @@ struct OutputForm {
 }
 
 impl Fields for OutputForm {
-    fn title(&self) -> &'static str {
-        "Create output"
-    }
-
-    fn fields(&self) -> Vec<&Field> {
-        vec![
-            &self.stream,
-            &self.name,
-            &self.consent_type,
-            &self.consent_levels,
-            &self.description,
-            &self.tags,
-        ]
-    }
-
-    fn fields_mut(&mut self) -> Vec<&mut Field> {
-        vec![
-            &mut self.stream,
-            &mut self.name,
-            &mut self.consent_type,
-            &mut self.consent_levels,
-            &mut self.description,
-            &mut self.tags,
-        ]
-    }
+    form_fields!(
+        "Create output",
+        stream,
+        name,
+        consent_type,
+        consent_levels,
+        description,
+        tags
+    );
 
     fn check(&mut self) -> Option<Request> {
         let stream = self.stream.value();
@@ -297,13 +274,7 @@ mod tests {
         form.set_field("name", "level0-1");
         form.set_field("consent levels", "1, x");
         assert!(form.validate().is_none());
-        assert!(
-            form.fields()[3]
-                .error
-                .clone()
-                .unwrap()
-                .contains("consentLevels")
-        );
+        assert!(form.error_of(3).contains("consentLevels"));
         form.set_field("consent levels", "1,0,1");
         match form.validate() {
             Some(Request::CreateOutput(stream, req)) => {

@@ -2,10 +2,10 @@
 
 use std::path::Path;
 
-use super::{Announce, Kind, Meta, Resources, Row, Rows, Tab, col, said};
-use crate::app::{Confirm, ConfirmAction};
+use super::{Announce, Kind, Meta, Resources, Row, Tab, col, confirm_one, said};
+use crate::app::Confirm;
 use crate::forms::check::msg;
-use crate::forms::{Field, Fields, Form, FormKind};
+use crate::forms::{Field, Fields, Form, FormKind, form_fields};
 use crate::protocol::Request;
 use strm_client::ClientError;
 use strm_client::sink_credentials::read_sink_credentials;
@@ -16,9 +16,11 @@ pub struct Sinks;
 
 static META: Meta = Meta {
     title: "Sinks",
+    short_title: "Sinks",
     commands: &["sinks"],
     columns: &[col("NAME", 3), col("TYPE", 1), col("BUCKET", 4)],
     scoped: false,
+    rows: |d| &d.sinks,
 };
 
 impl Row for Sink {
@@ -40,10 +42,6 @@ impl Kind for Sinks {
         &META
     }
 
-    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
-        &data.sinks
-    }
-
     fn list(&self, _data: &Resources, _scope: Option<&str>) -> Option<Request> {
         Some(Request::ListSinks)
     }
@@ -61,25 +59,12 @@ impl Kind for Sinks {
             .filter(|e| e.sink_name == s.sink_name && e.sink_type == s.sink_type)
             .map(|e| format!("{} (on {})", e.name, e.linked_stream))
             .collect();
-        let mut lines = vec![format!("Delete {} sink {}?", s.sink_type, s.sink_name)];
+        let mut notes = Vec::new();
         if !users.is_empty() {
-            lines.push(format!("Used by exporters: {}", users.join(", ")));
-            lines.push("The server refuses until they are deleted.".into());
+            notes.push(format!("Used by exporters: {}", users.join(", ")));
+            notes.push("The server refuses until they are deleted.".into());
         }
-        let req = Request::DeleteSink {
-            name: s.sink_name.clone(),
-            sink_type: s.sink_type,
-        };
-        Confirm::new(
-            "Delete sink",
-            lines,
-            Some(s.sink_name.clone()),
-            vec![ConfirmAction::new(
-                "Delete",
-                req,
-                format!("Deleted {} sink {}", s.sink_type, s.sink_name),
-            )],
-        )
+        confirm_one(self, "Delete sink", d, i, notes, Some(s.sink_name.clone()))
     }
 
     fn describe(&self, data: &Resources, i: usize) -> String {
@@ -147,29 +132,14 @@ struct SinkForm {
 }
 
 impl Fields for SinkForm {
-    fn title(&self) -> &'static str {
-        "Create sink"
-    }
-
-    fn fields(&self) -> Vec<&Field> {
-        vec![
-            &self.sink_type,
-            &self.name,
-            &self.bucket,
-            &self.credentials_file,
-            &self.credentials_json,
-        ]
-    }
-
-    fn fields_mut(&mut self) -> Vec<&mut Field> {
-        vec![
-            &mut self.sink_type,
-            &mut self.name,
-            &mut self.bucket,
-            &mut self.credentials_file,
-            &mut self.credentials_json,
-        ]
-    }
+    form_fields!(
+        "Create sink",
+        sink_type,
+        name,
+        bucket,
+        credentials_file,
+        credentials_json
+    );
 
     /// The credentials come from a file or pasted, not both.
     fn check(&mut self) -> Option<Request> {
@@ -216,18 +186,17 @@ impl Fields for SinkForm {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use strm_testkit::Scratch;
 
     #[test]
     fn sink_credentials_file_errors_name_the_file() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("creds.json");
-        std::fs::write(&path, "{\"AccessKey\": {}}").unwrap();
+        let (_dir, path) = Scratch::with_file("creds.json", "{\"AccessKey\": {}}");
         let mut form = sink_form();
         form.set_field("name", "s3-bart");
         form.set_field("bucket", "my-bucket");
         form.set_field("credentials file", path.to_str().unwrap());
         assert!(form.validate().is_none());
-        let err = form.fields()[3].error.clone().unwrap();
+        let err = form.error_of(3);
         assert!(
             err.contains("creds.json") && err.contains("AccessKeyId"),
             "{err}"
@@ -244,12 +213,6 @@ mod tests {
             other => panic!("{other:?}"),
         }
         form.set_field("credentials file", "/nonexistent/x.json");
-        assert!(
-            form.fields()[3]
-                .error
-                .clone()
-                .unwrap()
-                .contains("/nonexistent/x.json")
-        );
+        assert!(form.error_of(3).contains("/nonexistent/x.json"));
     }
 }

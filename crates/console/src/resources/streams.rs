@@ -1,9 +1,9 @@
 //! Streams: where events come in. Enter drills into a stream's outputs and exporters.
 
-use super::{Announce, Kind, Meta, Opens, Resources, Row, Rows, Tab, col};
+use super::{Announce, Kind, Meta, Opens, Resources, Row, Tab, col};
 use crate::app::{Confirm, ConfirmAction};
 use crate::forms::check::{msg, optional, tags};
-use crate::forms::{Field, Fields, Form, FormKind};
+use crate::forms::{Field, Fields, Form, FormKind, form_fields};
 use crate::protocol::{Request, TailTarget};
 use strm_model::{Stream, StreamCreate, rules};
 
@@ -11,6 +11,7 @@ pub struct Streams;
 
 static META: Meta = Meta {
     title: "Streams",
+    short_title: "Streams",
     commands: &["streams"],
     columns: &[
         col("NAME", 3),
@@ -21,6 +22,7 @@ static META: Meta = Meta {
         col("LAST", 1),
     ],
     scoped: false,
+    rows: |d| &d.streams,
 };
 
 impl Row for Stream {
@@ -46,10 +48,6 @@ impl Kind for Streams {
         &META
     }
 
-    fn rows<'a>(&self, data: &'a Resources) -> &'a dyn Rows {
-        &data.streams
-    }
-
     fn list(&self, _data: &Resources, _scope: Option<&str>) -> Option<Request> {
         Some(Request::ListStreams)
     }
@@ -60,11 +58,6 @@ impl Kind for Streams {
 
     fn stream_of(&self, data: &Resources, i: usize) -> Option<String> {
         Some(data.streams[i].name.clone())
-    }
-
-    fn credentials(&self, data: &Resources, i: usize) -> Option<(String, String)> {
-        let s = &data.streams[i];
-        Some((s.name.clone(), s.credentials.client_id.clone()))
     }
 
     fn tail_target(&self, data: &Resources, i: usize) -> Option<TailTarget> {
@@ -162,17 +155,7 @@ struct StreamForm {
 }
 
 impl Fields for StreamForm {
-    fn title(&self) -> &'static str {
-        "Create stream"
-    }
-
-    fn fields(&self) -> Vec<&Field> {
-        vec![&self.name, &self.description, &self.tags]
-    }
-
-    fn fields_mut(&mut self) -> Vec<&mut Field> {
-        vec![&mut self.name, &mut self.description, &mut self.tags]
-    }
+    form_fields!("Create stream", name, description, tags);
 
     fn check(&mut self) -> Option<Request> {
         let req = StreamCreate {
@@ -196,7 +179,7 @@ mod tests {
         let mut form = Streams.create_form(&Resources::default(), None, None);
         assert!(form.validate().is_none());
         form.set_field("name", "Bad_Name");
-        let err = form.fields()[0].error.clone().unwrap();
+        let err = form.error_of(0);
         assert!(
             err.contains("name") && err.contains(rules::NAME_RULE),
             "{err}"

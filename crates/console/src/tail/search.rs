@@ -136,22 +136,20 @@ mod tests {
         f.set("c".into(), 10, &lines);
         assert_eq!(f.hits, [12], "a new search");
         f.set("X".into(), 10, &lines);
-        assert_eq!(f.next_match(&lines, 10, None, true, false), Some((11, 0)));
-        assert_eq!(
-            f.next_match(&lines, 10, Some((11, 0)), true, false),
-            Some((11, 1))
-        );
-        assert_eq!(
-            f.next_match(&lines, 10, Some((11, 0)), true, true),
-            Some((11, 0))
-        );
-        assert_eq!(
-            f.next_match(&lines, 10, Some((12, 1)), true, false),
-            Some((11, 0))
-        );
-        assert_eq!(
-            f.next_match(&lines, 10, Some((11, 0)), false, false),
-            Some((12, 1))
-        );
+        // (from, forward, the match at `from` counts) → the match found.
+        let cases = [
+            (None, true, false, Some((11, 0))),
+            (Some((11, 0)), true, false, Some((11, 1))),
+            (Some((11, 0)), true, true, Some((11, 0))),
+            (Some((12, 1)), true, false, Some((11, 0))),
+            (Some((11, 0)), false, false, Some((12, 1))),
+        ];
+        for (from, forward, at_from, found) in cases {
+            assert_eq!(
+                f.next_match(&lines, 10, from, forward, at_from),
+                found,
+                "{from:?} {forward} {at_from}"
+            );
+        }
     }
 }

@@ -156,13 +156,7 @@ fn forgetting_a_person_needs_their_id_typed_and_searching_keeps_the_prefix() {
         }
         _ => panic!("a confirmation"),
     }
-    app.update(key(KeyCode::Right));
-    assert!(
-        app.update(key(KeyCode::Enter)).is_empty(),
-        "the id is not typed yet"
-    );
-    type_text(&mut app, "alice");
-    let out = app.update(key(KeyCode::Enter));
+    let out = confirm_by_typing(&mut app, "alice");
     match &out[0].1 {
         Request::Call(call) => assert_eq!(call.what(), "forget a data subject"),
         other => panic!("{other:?}"),

@@ -54,13 +54,7 @@ fn typed_name_dialogs_delete_on_enter_once_the_name_matches() {
     }
     type_text(&mut app, "t");
     let out = app.update(key(KeyCode::Enter));
-    assert_eq!(
-        out[0].1,
-        Request::DeleteStream {
-            name: "bart".into(),
-            recursive: true
-        }
-    );
+    assert_eq!(out[0].1, delete_bart());
     app.update(reply(out[0].0, Ok(Answer::Deleted)));
     assert_eq!(
         flash(&app),
@@ -421,7 +415,7 @@ fn long_messages_wrap_instead_of_being_cut() {
     };
     form.set_field("credentials JSON", "{\"AccessKey\": {}}");
     form.submitted = true;
-    let err = form.fields()[4].error.clone().unwrap();
+    let err = form.error_of(4);
     let shown = screen(&app, 80, 24);
     // The end of the message (the shape the file should have) is on the screen.
     let tail: String = err

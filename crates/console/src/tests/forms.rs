@@ -10,13 +10,7 @@ fn create_stream_form_refuses_invalid_keeps_input_on_server_error_and_shows_secr
     let out = app.update(key(KeyCode::Enter));
     assert!(out.is_empty(), "an invalid form is not sent");
     let form = app.form().unwrap();
-    assert!(
-        form.fields()[0]
-            .error
-            .as_ref()
-            .unwrap()
-            .contains("\"Bad\" contains 'B'")
-    );
+    assert!(form.error_of(0).contains("\"Bad\" contains 'B'"));
     for _ in 0..3 {
         app.update(key(KeyCode::Backspace));
     }

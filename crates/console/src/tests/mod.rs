@@ -136,6 +136,25 @@ fn type_text(app: &mut App, text: &str) -> Vec<(u64, Request)> {
     text.chars().flat_map(|c| app.update(ch(c))).collect()
 }
 
+/// On a confirmation that wants `name` typed: Delete is refused until it is, then sends.
+fn confirm_by_typing(app: &mut App, name: &str) -> Vec<(u64, Request)> {
+    app.update(key(KeyCode::Right));
+    assert!(
+        app.update(key(KeyCode::Enter)).is_empty(),
+        "{name:?} is not typed yet"
+    );
+    type_text(app, name);
+    app.update(key(KeyCode::Enter))
+}
+
+/// What deleting the seed's stream `bart` (with its outputs and exporters) sends.
+fn delete_bart() -> Request {
+    Request::DeleteStream {
+        name: "bart".into(),
+        recursive: true,
+    }
+}
+
 fn reply(id: u64, result: Result<Answer, ClientError>) -> Msg {
     Msg::Reply(Box::new(Response {
         id,

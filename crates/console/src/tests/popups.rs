@@ -17,20 +17,8 @@ fn delete_defaults_to_cancel_and_streams_need_their_name_typed() {
         }
         _ => panic!("confirm expected"),
     }
-    app.update(key(KeyCode::Right));
-    assert!(
-        app.update(key(KeyCode::Enter)).is_empty(),
-        "name not typed yet"
-    );
-    type_text(&mut app, "bart");
-    let out = app.update(key(KeyCode::Enter));
-    assert_eq!(
-        out[0].1,
-        Request::DeleteStream {
-            name: "bart".into(),
-            recursive: true
-        }
-    );
+    let out = confirm_by_typing(&mut app, "bart");
+    assert_eq!(out[0].1, delete_bart());
 }
 
 #[test]

@@ -67,19 +67,27 @@ fn draw_chart(frame: &mut Frame, app: &App, area: Rect) {
         .max(1.0);
     let now_in = ins.last().map_or(0.0, |p| p.1);
     let now_out = outs.last().map_or(0.0, |p| p.1);
+    let line = |name: String, marker, style, data| {
+        Dataset::default()
+            .name(name)
+            .marker(marker)
+            .graph_type(GraphType::Line)
+            .style(style)
+            .data(data)
+    };
     let datasets = vec![
-        Dataset::default()
-            .name(format!("in: accepted ⠒ {}/s", format_rate(now_in)))
-            .marker(Marker::Braille)
-            .graph_type(GraphType::Line)
-            .style(t.info)
-            .data(&ins),
-        Dataset::default()
-            .name(format!("out: delivered • {}/s", format_rate(now_out)))
-            .marker(Marker::Dot)
-            .graph_type(GraphType::Line)
-            .style(t.warning)
-            .data(&outs),
+        line(
+            format!("in: accepted ⠒ {}/s", format_rate(now_in)),
+            Marker::Braille,
+            t.info,
+            &ins,
+        ),
+        line(
+            format!("out: delivered • {}/s", format_rate(now_out)),
+            Marker::Dot,
+            t.warning,
+            &outs,
+        ),
     ];
     let span = ins.len().max(2) as f64 * 10.0 - 10.0;
     let chart = Chart::new(datasets)

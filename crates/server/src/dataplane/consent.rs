@@ -151,17 +151,29 @@ pub(crate) mod tests {
     use ConsentLevelType::{Cumulative, Granular};
     use serde_json::json;
 
+    /// Which of a set of events (by their consent levels) `v` admits.
+    fn admitted(v: &View) -> Vec<&'static [i32]> {
+        const EVENTS: [&[i32]; 10] = [
+            &[],
+            &[0],
+            &[1],
+            &[2],
+            &[3],
+            &[0, 1],
+            &[0, 2],
+            &[2, 0],
+            &[0, 5],
+            &[0, 1, 2, 3],
+        ];
+        EVENTS.into_iter().filter(|l| v.admits(l)).collect()
+    }
+
     #[test]
     fn cumulative_uses_the_highest_level() {
         let v = View::output(Cumulative, &[0, 2]);
-        assert!(!v.admits(&[]));
-        assert!(!v.admits(&[0]));
-        assert!(!v.admits(&[1]));
-        assert!(v.admits(&[2]));
-        assert!(v.admits(&[0, 1, 2, 3]));
-        // Gaps: the highest level decides, not the set.
-        assert!(v.admits(&[3]));
-        assert!(v.admits(&[0, 5]));
+        // Gaps: the highest level decides, not the set ([3], [0, 5]).
+        let highest_2_or_more: [&[i32]; 6] = [&[2], &[3], &[0, 2], &[2, 0], &[0, 5], &[0, 1, 2, 3]];
+        assert_eq!(admitted(&v), highest_2_or_more);
         assert!(v.decrypts(0) && v.decrypts(1) && v.decrypts(2));
         assert!(!v.decrypts(3));
     }
@@ -169,13 +181,8 @@ pub(crate) mod tests {
     #[test]
     fn granular_needs_every_level_of_its_set() {
         let v = View::output(Granular, &[0, 2]);
-        assert!(!v.admits(&[]));
-        assert!(!v.admits(&[0]));
-        assert!(!v.admits(&[2]));
-        assert!(!v.admits(&[0, 1]));
-        assert!(v.admits(&[0, 2]));
-        assert!(v.admits(&[0, 1, 2, 3]));
-        assert!(v.admits(&[2, 0]));
+        let both_0_and_2: [&[i32]; 3] = [&[0, 2], &[2, 0], &[0, 1, 2, 3]];
+        assert_eq!(admitted(&v), both_0_and_2);
         assert!(v.decrypts(0) && v.decrypts(2));
         assert!(!v.decrypts(1) && !v.decrypts(3));
     }

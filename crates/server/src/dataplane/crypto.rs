@@ -40,15 +40,11 @@ impl PartialEq for DataKey {
 
 impl Eq for DataKey {}
 
-impl std::fmt::Debug for DataKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DataKey")
-            .field("key_id", &self.key_id)
-            .field("key_link", &self.key_link)
-            .field("created_ms", &self.created_ms)
-            .finish_non_exhaustive()
-    }
-}
+strm_model::debug_showing!(DataKey {
+    key_id,
+    key_link,
+    created_ms
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum CryptoError {

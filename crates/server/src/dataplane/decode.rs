@@ -244,43 +244,47 @@ mod tests {
             "customer": {"id": customer}, "abTests": []})
     }
 
+    /// Each (Strm-Serialization-Type, Content-Type) is read as its format.
+    fn formats_are(cases: &[(Option<&str>, Option<&str>, Format)]) {
+        for &(serialization, content_type, format) in cases {
+            assert_eq!(
+                format_of(serialization, content_type).unwrap(),
+                format,
+                "{serialization:?} {content_type:?}"
+            );
+        }
+    }
+
     #[test]
     fn serialization_header_wins_then_content_type() {
-        assert_eq!(
-            format_of(Some("application/x-avro-binary"), Some("application/json")).unwrap(),
-            Format::AvroBinary
-        );
-        assert_eq!(
-            format_of(Some("application/json"), Some("application/octet-stream")).unwrap(),
-            Format::Json
-        );
-        assert_eq!(
-            format_of(None, Some("application/json; charset=utf-8")).unwrap(),
-            Format::Json
-        );
-        assert_eq!(
-            format_of(None, Some("text/plain")).unwrap(),
-            Format::AvroBinary
-        );
-        assert_eq!(format_of(None, None).unwrap(), Format::AvroBinary);
+        let avro = Some("application/x-avro-binary");
+        let json = Some("application/json");
+        formats_are(&[
+            (avro, json, Format::AvroBinary),
+            (json, Some("application/octet-stream"), Format::Json),
+            (None, Some("application/json; charset=utf-8"), Format::Json),
+            (None, Some("text/plain"), Format::AvroBinary),
+            (None, None, Format::AvroBinary),
+        ]);
         let err = format_of(Some("text/csv"), None).unwrap_err();
         assert_eq!(err.field, "Strm-Serialization-Type");
     }
 
     #[test]
     fn media_types_are_case_insensitive_and_named_in_lower_case() {
-        assert_eq!(
-            format_of(Some(" Application/JSON ; charset=UTF-8"), None).unwrap(),
-            Format::Json
-        );
-        assert_eq!(
-            format_of(Some("APPLICATION/X-AVRO-BINARY"), Some("application/json")).unwrap(),
-            Format::AvroBinary
-        );
-        assert_eq!(
-            format_of(None, Some("Application/Json")).unwrap(),
-            Format::Json
-        );
+        formats_are(&[
+            (
+                Some(" Application/JSON ; charset=UTF-8"),
+                None,
+                Format::Json,
+            ),
+            (
+                Some("APPLICATION/X-AVRO-BINARY"),
+                Some("application/json"),
+                Format::AvroBinary,
+            ),
+            (None, Some("Application/Json"), Format::Json),
+        ]);
         let err = format_of(Some("Text/CSV"), None).unwrap_err();
         assert_eq!(err.problem, "\"text/csv\" is not a known serialization");
     }

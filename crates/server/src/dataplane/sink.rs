@@ -1,5 +1,6 @@
 //! Where exports go: a sink resolved to a local bucket directory, S3 (or an
-//! S3-compatible endpoint) or Google Cloud Storage, and the exporters the scheduler runs.
+//! S3-compatible endpoint) or Google Cloud Storage (opened through `cloud_stores`), and
+//! the exporters the scheduler runs.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -7,8 +8,9 @@ use std::sync::Arc;
 use object_store::ObjectStore;
 use object_store::path::Path as ObjectPath;
 
+use super::cloud_stores::CloudStores;
 use super::consent::View;
-use strm_model::{Invalid, S3Credentials, Secret, SinkType};
+use strm_model::{CloudBucket, Invalid, S3Credentials, Secret, SinkType};
 
 /// Why a sink's store could not be opened or named an object.
 #[derive(Debug, thiserror::Error)]
@@ -32,6 +34,11 @@ pub enum SinkError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error(
+        "bucket {bucket:?} is in {store}, and this server was started without the clients \
+         of cloud stores; only local bucket directories can be used"
+    )]
+    NoCloudStores { bucket: String, store: &'static str },
     #[error(transparent)]
     Sealed(#[from] crate::master_key::SealError),
     #[error(transparent)]
@@ -49,15 +56,10 @@ pub enum SinkTarget {
         /// The billing id of the account whose sink this is.
         account: String,
     },
-    S3 {
-        bucket: String,
-        endpoint: Option<String>,
-        access_key_id: String,
-        secret_access_key: Secret,
-    },
-    Gcs {
-        bucket: String,
-        service_account_json: Secret,
+    /// S3, an S3-compatible store or Google Cloud Storage, opened by `stores`.
+    Cloud {
+        bucket: CloudBucket,
+        stores: CloudStores,
     },
 }
 
@@ -74,6 +76,8 @@ pub struct SinkResolver {
     pub data_dir: PathBuf,
     pub s3_endpoint: Option<String>,
     pub keyring: Arc<crate::master_key::Keyring>,
+    /// Opens cloud buckets (the binary's `strm-buckets`); none opens only directories.
+    pub cloud_stores: CloudStores,
 }
 
 impl SinkResolver {
@@ -91,20 +95,28 @@ impl SinkResolver {
                     .open_text(crate::master_key::Purpose::SinkCredentials, c)
             })
             .transpose()?;
-        Ok(SinkTarget::resolve(
+        let target = SinkTarget::resolve(
             account,
             sink_type,
             bucket,
             credentials.as_deref(),
             &self.data_dir,
             self.s3_endpoint.as_deref(),
-        )?)
+        )?;
+        Ok(match target {
+            SinkTarget::Cloud { bucket, .. } => SinkTarget::Cloud {
+                bucket,
+                stores: self.cloud_stores.clone(),
+            },
+            local => local,
+        })
     }
 }
 
 impl SinkTarget {
     /// Decides where a sink of `account` writes: a real store when its credentials (or
-    /// the server's S3 endpoint) say so, else the local bucket directory.
+    /// the server's S3 endpoint) say so, else the local bucket directory. A cloud target
+    /// has no opener yet: `SinkResolver::target` gives it the server's.
     pub fn resolve(
         account: &str,
         sink_type: SinkType,
@@ -117,6 +129,10 @@ impl SinkTarget {
         if let Some(text) = credentials {
             strm_model::rules::check_sink_credentials(sink_type, text)?;
         }
+        let cloud = |bucket| SinkTarget::Cloud {
+            bucket,
+            stores: CloudStores::default(),
+        };
         let local = || SinkTarget::Directory {
             bucket: bucket.to_owned(),
             root: buckets_dir(data_dir).join(bucket),
@@ -131,12 +147,12 @@ impl SinkTarget {
                     .and_then(|c| c.endpoint_url.clone())
                     .or_else(|| server_s3_endpoint.map(str::to_owned));
                 match (creds, endpoint) {
-                    (Some(c), Some(endpoint)) => Ok(SinkTarget::S3 {
+                    (Some(c), Some(endpoint)) => Ok(cloud(CloudBucket::S3 {
                         bucket: bucket.to_owned(),
                         endpoint: Some(endpoint),
                         access_key_id: c.access_key.access_key_id,
                         secret_access_key: Secret::new(c.access_key.secret_access_key),
-                    }),
+                    })),
                     _ => Ok(local()),
                 }
             }
@@ -147,10 +163,10 @@ impl SinkTarget {
                         v.get("private_key").is_some() && v.get("client_email").is_some()
                     });
                 match credentials {
-                    Some(text) if real => Ok(SinkTarget::Gcs {
+                    Some(text) if real => Ok(cloud(CloudBucket::Gcs {
                         bucket: bucket.to_owned(),
                         service_account_json: Secret::new(text),
-                    }),
+                    })),
                     _ => Ok(local()),
                 }
             }
@@ -159,9 +175,8 @@ impl SinkTarget {
 
     pub fn bucket(&self) -> &str {
         match self {
-            SinkTarget::Directory { bucket, .. }
-            | SinkTarget::S3 { bucket, .. }
-            | SinkTarget::Gcs { bucket, .. } => bucket,
+            SinkTarget::Directory { bucket, .. } => bucket,
+            SinkTarget::Cloud { bucket, .. } => bucket.bucket(),
         }
     }
 
@@ -189,35 +204,13 @@ impl SinkTarget {
                 let fs = object_store::local::LocalFileSystem::new_with_prefix(root)?;
                 Ok(Arc::new(fs))
             }
-            SinkTarget::S3 {
-                bucket,
-                endpoint,
-                access_key_id,
-                secret_access_key,
-            } => {
-                let mut b = object_store::aws::AmazonS3Builder::new()
-                    .with_bucket_name(bucket)
-                    .with_region("us-east-1")
-                    .with_access_key_id(access_key_id)
-                    .with_secret_access_key(secret_access_key.expose());
-                if let Some(e) = endpoint {
-                    b = b
-                        .with_endpoint(e)
-                        .with_allow_http(e.starts_with("http://"))
-                        .with_virtual_hosted_style_request(false);
-                }
-                Ok(Arc::new(b.build()?))
-            }
-            SinkTarget::Gcs {
-                bucket,
-                service_account_json,
-            } => {
-                let g = object_store::gcp::GoogleCloudStorageBuilder::new()
-                    .with_bucket_name(bucket)
-                    .with_service_account_key(service_account_json.expose())
-                    .build()?;
-                Ok(Arc::new(g))
-            }
+            SinkTarget::Cloud { bucket, stores } => stores
+                .open(bucket)
+                .ok_or_else(|| SinkError::NoCloudStores {
+                    bucket: bucket.bucket().to_owned(),
+                    store: bucket.store(),
+                })?
+                .map_err(SinkError::Store),
         }
     }
 }

@@ -1,27 +1,25 @@
 //! `/v1/consent-levels`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::routing::get;
 
-use super::Route;
-use crate::AppState;
-use crate::accounts::Caller;
+use super::me::Me;
+use super::{Route, collection};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
 use crate::store::consent as store;
 use strm_model::{ConsentLevel, rules};
 
 pub fn routes() -> Vec<Route> {
-    vec![
-        Route::new("/v1/consent-levels", &["GET", "PUT"], get(list).put(put)),
-        Route::new(
-            "/v1/consent-levels/{id}",
-            &["GET", "DELETE"],
-            get(one).delete(delete),
-        ),
-    ]
+    collection(
+        "/v1/consent-levels",
+        list,
+        put,
+        "/v1/consent-levels/{id}",
+        one,
+        delete,
+    )
 }
 
 fn level_id(text: &str) -> ApiResult<i64> {
@@ -35,37 +33,24 @@ fn level_id(text: &str) -> ApiResult<i64> {
     Ok(id)
 }
 
-async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<ConsentLevel>>> {
-    s.db.answer(move |c| store::list(c, caller.account_id))
-        .await
+async fn list(me: Me) -> ApiResult<Json<Vec<ConsentLevel>>> {
+    me.answer(|c, account| store::list(c, account)).await
 }
 
-async fn one(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<Json<ConsentLevel>> {
+async fn one(me: Me, Path(id): Path<String>) -> ApiResult<Json<ConsentLevel>> {
     let id = level_id(&id)?;
-    s.db.answer(move |c| store::get(c, caller.account_id, id))
+    me.answer(move |c, account| store::get(c, account, id))
         .await
 }
 
-async fn put(
-    State(s): State<AppState>,
-    caller: Caller,
-    JsonBody(level): JsonBody<ConsentLevel>,
-) -> ApiResult<Json<ConsentLevel>> {
-    s.db.answer(move |c| store::put(c, caller.account_id, &level))
+async fn put(me: Me, JsonBody(level): JsonBody<ConsentLevel>) -> ApiResult<Json<ConsentLevel>> {
+    me.answer(move |c, account| store::put(c, account, &level))
         .await
 }
 
-async fn delete(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(id): Path<String>,
-) -> ApiResult<StatusCode> {
+async fn delete(me: Me, Path(id): Path<String>) -> ApiResult<StatusCode> {
     let id = level_id(&id)?;
-    s.db.call(move |c| store::delete(c, caller.account_id, id))
+    me.call(move |c, account| store::delete(c, account, id))
         .await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -3,13 +3,11 @@
 //! with its schema or terms is a 400 naming the field and the rule.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::routing::get;
 
-use super::Route;
-use crate::AppState;
-use crate::accounts::Caller;
+use super::me::Me;
+use super::{Route, collection};
 use crate::dataplane::contracts::compile;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::JsonBody;
@@ -18,14 +16,8 @@ use strm_model::rules::RESERVED_HANDLE_RULE;
 use strm_model::{ContractRef, DataContract, DataContractCreate};
 
 pub fn routes() -> Vec<Route> {
-    vec![
-        Route::new("/v1/data-contracts", &["GET", "PUT"], get(list).put(create)),
-        Route::new(
-            "/v1/data-contracts/{handle}/{name}/{version}",
-            &["GET", "DELETE"],
-            get(get_one).delete(archive),
-        ),
-    ]
+    let item = "/v1/data-contracts/{handle}/{name}/{version}";
+    collection("/v1/data-contracts", list, create, item, get_one, archive)
 }
 
 fn reference(handle: String, name: String, version: String) -> ApiResult<ContractRef> {
@@ -45,24 +37,20 @@ fn reserved(action: &str) -> ApiError {
     )
 }
 
-async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<DataContract>>> {
-    let mut all = s.data.registry().public_contracts().to_vec();
-    all.extend(
-        s.db.call(move |c| store::list(c, caller.account_id))
-            .await?,
-    );
+async fn list(me: Me) -> ApiResult<Json<Vec<DataContract>>> {
+    let mut all = me.s.data.registry().public_contracts().to_vec();
+    all.extend(me.call(|c, account| store::list(c, account)).await?);
     all.sort_by(|a, b| a.reference.cmp(&b.reference));
     Ok(Json(all))
 }
 
 async fn get_one(
-    State(s): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path((handle, name, version)): Path<(String, String, String)>,
 ) -> ApiResult<Json<DataContract>> {
     let r = reference(handle, name, version)?;
     if r.is_public() {
-        let public = s.data.registry().public_contracts();
+        let public = me.s.data.registry().public_contracts();
         return public
             .iter()
             .find(|c| c.reference == r)
@@ -70,14 +58,12 @@ async fn get_one(
             .map(Json)
             .ok_or_else(|| store::not_found(&r));
     }
-    s.db.call(move |c| store::get(c, caller.account_id, &r))
+    me.answer(move |c, account| store::get(c, account, &r))
         .await
-        .map(Json)
 }
 
 async fn create(
-    State(s): State<AppState>,
-    caller: Caller,
+    me: Me,
     JsonBody(req): JsonBody<DataContractCreate>,
 ) -> ApiResult<Json<DataContract>> {
     req.validate()?;
@@ -107,14 +93,12 @@ async fn create(
     })
     .await
     .map_err(|e| ApiError::internal("compiling the contract", e))??;
-    s.db.call(move |c| store::create(c, caller.account_id, &req, &schema))
+    me.answer(move |c, account| store::create(c, account, &req, &schema))
         .await
-        .map(Json)
 }
 
 async fn archive(
-    State(s): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path((handle, name, version)): Path<(String, String, String)>,
 ) -> ApiResult<StatusCode> {
     let r = reference(handle, name, version)?;
@@ -122,8 +106,8 @@ async fn archive(
         return Err(reserved("archiving a contract"));
     }
     let key = r.to_string();
-    s.db.call(move |c| store::archive(c, caller.account_id, &r))
+    me.call(move |c, account| store::archive(c, account, &r))
         .await?;
-    s.data.contracts().archived(&caller.billing_id, &key);
+    me.s.data.contracts().archived(&me.caller.billing_id, &key);
     Ok(StatusCode::NO_CONTENT)
 }

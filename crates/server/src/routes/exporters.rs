@@ -4,13 +4,12 @@
 //! `/status` (`observability.md`).
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
 use axum::routing::get;
 
 use super::Route;
-use crate::AppState;
-use crate::accounts::Caller;
+use super::me::Me;
 use crate::dataplane::exporter::{self, ExportError};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, QueryMap, query_flag};
@@ -24,60 +23,58 @@ pub fn routes() -> Vec<Route> {
         Route::new(
             "/v1/exporters/{stream}",
             &["GET", "PUT"],
-            get(|s, c, Path(stream)| list(s, c, Target::Any(stream)))
-                .put(|s, c, Path(stream), b| create(s, c, Target::Any(stream), b)),
+            get(|me, Path(stream)| list(me, Target::Any(stream)))
+                .put(|me, Path(stream), b| create(me, Target::Any(stream), b)),
         ),
         Route::new(
             "/v1/exporters/{stream}/{exporter}",
             &["GET", "DELETE"],
-            get(|s, c, Path((stream, name)), q| one(s, c, Target::Any(stream), name, q))
-                .delete(|s, c, Path((stream, name)), q| delete(s, c, Target::Any(stream), name, q)),
+            get(|me, Path((stream, name)), q| one(me, Target::Any(stream), name, q))
+                .delete(|me, Path((stream, name)), q| delete(me, Target::Any(stream), name, q)),
         ),
         Route::new(
             "/v1/streams/{stream}/exporters",
             &["GET", "PUT"],
-            get(|s, c, Path(stream)| list(s, c, Target::Stream(stream)))
-                .put(|s, c, Path(stream), b| create(s, c, Target::Stream(stream), b)),
+            get(|me, Path(stream)| list(me, Target::Stream(stream)))
+                .put(|me, Path(stream), b| create(me, Target::Stream(stream), b)),
         ),
         Route::new(
             "/v1/streams/{stream}/exporters/{exporter}",
             &["GET", "DELETE"],
-            get(|s, c, Path((stream, name)), q| one(s, c, Target::Stream(stream), name, q)).delete(
-                |s, c, Path((stream, name)), q| delete(s, c, Target::Stream(stream), name, q),
-            ),
+            get(|me, Path((stream, name)), q| one(me, Target::Stream(stream), name, q))
+                .delete(|me, Path((stream, name)), q| delete(me, Target::Stream(stream), name, q)),
         ),
         Route::new(
             "/v1/streams/{stream}/outputs/{output}/exporters",
             &["GET", "PUT"],
-            get(|s, c, Path((stream, output))| list(s, c, Target::Output(stream, output))).put(
-                |s, c, Path((stream, output)), b| create(s, c, Target::Output(stream, output), b),
-            ),
+            get(|me, Path((stream, output))| list(me, Target::Output(stream, output)))
+                .put(|me, Path((stream, output)), b| create(me, Target::Output(stream, output), b)),
         ),
         Route::new(
             "/v1/streams/{stream}/outputs/{output}/exporters/{exporter}",
             &["GET", "DELETE"],
-            get(|s, c, Path((stream, output, name)), q| {
-                one(s, c, Target::Output(stream, output), name, q)
+            get(|me, Path((stream, output, name)), q| {
+                one(me, Target::Output(stream, output), name, q)
             })
-            .delete(|s, c, Path((stream, output, name)), q| {
-                delete(s, c, Target::Output(stream, output), name, q)
+            .delete(|me, Path((stream, output, name)), q| {
+                delete(me, Target::Output(stream, output), name, q)
             }),
         ),
         Route::new(
             "/v1/exporters/{stream}/{exporter}/status",
             &["GET"],
-            get(|s, c, Path((stream, name)), q| status(s, c, Target::Any(stream), name, q)),
+            get(|me, Path((stream, name)), q| status(me, Target::Any(stream), name, q)),
         ),
         Route::new(
             "/v1/streams/{stream}/exporters/{exporter}/status",
             &["GET"],
-            get(|s, c, Path((stream, name)), q| status(s, c, Target::Stream(stream), name, q)),
+            get(|me, Path((stream, name)), q| status(me, Target::Stream(stream), name, q)),
         ),
         Route::new(
             "/v1/streams/{stream}/outputs/{output}/exporters/{exporter}/status",
             &["GET"],
-            get(|s, c, Path((stream, output, name)), q| {
-                status(s, c, Target::Output(stream, output), name, q)
+            get(|me, Path((stream, output, name)), q| {
+                status(me, Target::Output(stream, output), name, q)
             }),
         ),
     ]
@@ -104,48 +101,40 @@ impl Target {
     }
 }
 
-async fn list_all(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Exporter>>> {
-    s.db.answer(move |c| store::list_all(c, caller.account_id))
-        .await
+async fn list_all(me: Me) -> ApiResult<Json<Vec<Exporter>>> {
+    me.answer(|c, account| store::list_all(c, account)).await
 }
 
-async fn list(
-    State(s): State<AppState>,
-    caller: Caller,
-    target: Target,
-) -> ApiResult<Json<Vec<Exporter>>> {
-    s.db.answer(move |c| store::list_for(c, &target.resolve(c, caller.account_id)?))
+async fn list(me: Me, target: Target) -> ApiResult<Json<Vec<Exporter>>> {
+    me.answer(move |c, account| store::list_for(c, &target.resolve(c, account)?))
         .await
 }
 
 async fn create(
-    State(s): State<AppState>,
-    caller: Caller,
+    me: Me,
     target: Target,
     JsonBody(req): JsonBody<ExporterCreate>,
 ) -> ApiResult<Json<Exporter>> {
-    let created =
-        s.db.call(move |c| {
-            let stream = target.resolve(c, caller.account_id)?;
-            store::create(c, caller.account_id, &stream, &req)
-        })
+    let created = me
+        .call(move |c, account| store::create(c, account, &target.resolve(c, account)?, &req))
         .await?;
     // Prove the sink works before answering; a sink that cannot be written takes the
     // exporter back out.
-    let data = s.data.clone();
-    let (billing, linked, name, keys) = (
-        caller.billing_id.clone(),
-        created.linked_stream.clone(),
-        created.name.clone(),
-        created.export_keys,
-    );
-    let job = tokio::task::spawn_blocking(move || {
-        data.directory().export_job(&billing, &linked, &name, keys)
-    })
-    .await
-    .map_err(|e| ApiError::internal("data plane", e))?;
+    let job = me
+        .data("data plane", {
+            let created = created.clone();
+            move |data, billing| {
+                data.directory().export_job(
+                    billing,
+                    &created.linked_stream,
+                    &created.name,
+                    created.export_keys,
+                )
+            }
+        })
+        .await?;
     let probed = match &job {
-        Some(job) => exporter::probe(&s.data, job).await,
+        Some(job) => exporter::probe(&me.s.data, job).await,
         None => Err(ExportError::NoSink),
     };
     if let Err(problem) = probed {
@@ -154,10 +143,8 @@ async fn create(
             created.name.clone(),
             created.export_keys,
         );
-        s.db.call(move |c| {
-            let stream = streams::find_any(c, caller.account_id, &linked)?.ok_or_else(|| {
-                ApiError::not_found(format!("no stream or output named {linked:?}"))
-            })?;
+        me.call(move |c, account| {
+            let stream = Target::Any(linked).resolve(c, account)?;
             store::delete(c, &stream, &name, keys)
         })
         .await?;
@@ -168,40 +155,28 @@ async fn create(
     Ok(Json(created))
 }
 
-async fn one(
-    State(s): State<AppState>,
-    caller: Caller,
-    target: Target,
-    name: String,
-    query: QueryMap,
-) -> ApiResult<Json<Exporter>> {
+async fn one(me: Me, target: Target, name: String, query: QueryMap) -> ApiResult<Json<Exporter>> {
     let keys = query_flag(&query, "exportKeys")?;
-    s.db.answer(move |c| store::get(c, &target.resolve(c, caller.account_id)?, &name, keys))
+    me.answer(move |c, account| store::get(c, &target.resolve(c, account)?, &name, keys))
         .await
 }
 
-async fn delete(
-    State(s): State<AppState>,
-    caller: Caller,
-    target: Target,
-    name: String,
-    query: QueryMap,
-) -> ApiResult<StatusCode> {
+async fn delete(me: Me, target: Target, name: String, query: QueryMap) -> ApiResult<StatusCode> {
     let keys = query_flag(&query, "exportKeys")?;
     let exporter = name.clone();
-    let linked =
-        s.db.call(move |c| {
-            let stream = target.resolve(c, caller.account_id)?;
+    let linked = me
+        .call(move |c, account| {
+            let stream = target.resolve(c, account)?;
             store::delete(c, &stream, &exporter, keys)?;
             Ok(stream.name)
         })
         .await?;
     // A new exporter of the same name starts afresh, with a new object-name uuid.
-    if let Err(e) = s
-        .data
-        .store()
-        .exports()
-        .forget(&caller.billing_id, &linked, &name, keys)
+    if let Err(e) =
+        me.s.data
+            .store()
+            .exports()
+            .forget(&me.caller.billing_id, &linked, &name, keys)
     {
         tracing::warn!(exporter = %name, error = %e, "forgetting an exporter's position failed");
     }
@@ -210,27 +185,24 @@ async fn delete(
 
 /// What an exporter last wrote, whether it is failing, and what it has still to write.
 async fn status(
-    State(s): State<AppState>,
-    caller: Caller,
+    me: Me,
     target: Target,
     name: String,
     query: QueryMap,
 ) -> ApiResult<Json<ExporterStatus>> {
     let keys = query_flag(&query, "exportKeys")?;
-    let exporter =
-        s.db.call(move |c| store::get(c, &target.resolve(c, caller.account_id)?, &name, keys))
-            .await?;
-    let data = s.data.clone();
-    let billing = caller.billing_id;
-    tokio::task::spawn_blocking(move || {
+    let exporter = me
+        .call(move |c, account| store::get(c, &target.resolve(c, account)?, &name, keys))
+        .await?;
+    me.data("reading an exporter's status", move |data, billing| {
         let job = data.directory().export_job(
-            &billing,
+            billing,
             &exporter.linked_stream,
             &exporter.name,
             exporter.export_keys,
         );
         match job {
-            Some(job) => crate::dataplane::status::exporter_status(&data, &job, now_epoch_ms())
+            Some(job) => crate::dataplane::status::exporter_status(data, &job, now_epoch_ms())
                 .map_err(|e| ApiError::internal("reading an exporter's status", e)),
             // The sink's stored credentials no longer resolve: it cannot run.
             None => Ok(ExporterStatus {
@@ -244,7 +216,6 @@ async fn status(
             }),
         }
     })
-    .await
-    .map_err(|e| ApiError::internal("reading an exporter's status", e))?
+    .await?
     .map(Json)
 }

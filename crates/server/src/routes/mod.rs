@@ -6,6 +6,7 @@ mod accounts;
 mod consent;
 mod contracts;
 mod exporters;
+mod me;
 pub mod nodes;
 mod objects;
 mod openapi;
@@ -18,10 +19,11 @@ mod usage;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::Request;
+use axum::handler::Handler;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::MethodRouter;
+use axum::routing::{MethodRouter, get};
 
 use super::AppState;
 use super::error::{ApiError, KeepErrorBody};
@@ -48,6 +50,32 @@ impl Route {
             handler,
         }
     }
+}
+
+/// A collection of one kind: at `path` `GET` lists and `PUT` creates; at `item` `GET`
+/// reads one and `DELETE` deletes it.
+pub fn collection<L, P, G, D, TL, TP, TG, TD>(
+    path: &'static str,
+    list: L,
+    put: P,
+    item: &'static str,
+    one: G,
+    delete: D,
+) -> Vec<Route>
+where
+    L: Handler<TL, AppState>,
+    P: Handler<TP, AppState>,
+    G: Handler<TG, AppState>,
+    D: Handler<TD, AppState>,
+    TL: 'static,
+    TP: 'static,
+    TG: 'static,
+    TD: 'static,
+{
+    vec![
+        Route::new(path, &["GET", "PUT"], get(list).put(put)),
+        Route::new(item, &["GET", "DELETE"], get(one).delete(delete)),
+    ]
 }
 
 /// Every route the server answers.

@@ -4,21 +4,20 @@
 
 use axum::Json;
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
 use super::Route;
-use crate::AppState;
-use crate::accounts::Caller;
+use super::me::Me;
 use crate::dataplane::SinkTarget;
 use crate::dataplane::objects::{self, Listing, ObjectsError};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::QueryMap;
 use crate::store::sinks;
 use strm_model::rules::{self, OBJECTS_LIMIT_DEFAULT};
-use strm_model::{Invalid, ObjectList, SinkType};
+use strm_model::{Invalid, ObjectList};
 
 use crate::dataplane::sink::SinkError;
 
@@ -41,28 +40,16 @@ impl From<ObjectsError> for ApiError {
 }
 
 /// The sink's store, as its exporters write to it: only this account's sink.
-async fn target(
-    s: &AppState,
-    caller: &Caller,
-    name: String,
-    query: &QueryMap,
-) -> ApiResult<SinkTarget> {
-    let kind = query
-        .get("sinkType")
-        .map(|t| t.parse::<SinkType>())
-        .transpose()?;
-    let id = caller.account_id;
-    let row =
-        s.db.call(move |c| {
-            let kind = match kind {
-                Some(k) => k,
-                None => sinks::get(c, id, &name, None)?.sink_type,
-            };
-            sinks::find(c, id, &name, kind)?.ok_or_else(|| sinks::not_found(&name, kind))
+async fn target(me: &Me, name: String, query: &QueryMap) -> ApiResult<SinkTarget> {
+    let kind = super::sinks::sink_type(query)?;
+    let row = me
+        .call(move |c, account| {
+            let kind = sinks::kind_of(c, account, &name, kind)?;
+            sinks::find(c, account, &name, kind)?.ok_or_else(|| sinks::not_found(&name, kind))
         })
         .await?;
     // The sink's own credentials, unsealed, and its bucket as this account's.
-    row.target(&caller.billing_id, &s.sinks)
+    row.target(&me.caller.billing_id, &me.s.sinks)
         .map_err(|e| match e {
             SinkError::Invalid(invalid) => ApiError::from(invalid),
             SinkError::NotOwner { .. } => ApiError::conflict(e.to_string()),
@@ -70,12 +57,7 @@ async fn target(
         })
 }
 
-async fn list(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(sink): Path<String>,
-    query: QueryMap,
-) -> ApiResult<Json<ObjectList>> {
+async fn list(me: Me, Path(sink): Path<String>, query: QueryMap) -> ApiResult<Json<ObjectList>> {
     let prefix = query.get("prefix").map_or("", String::as_str);
     rules::check_object_prefix(prefix)?;
     let after = query.get("after").map(String::as_str);
@@ -98,7 +80,7 @@ async fn list(
             )));
         }
     };
-    let target = target(&s, &caller, sink, &query).await?;
+    let target = target(&me, sink, &query).await?;
     let listing = Listing {
         prefix,
         folders,
@@ -110,8 +92,7 @@ async fn list(
 
 /// The object's bytes: 200 with all of it, or 206 with `Content-Range` for a part.
 async fn read(
-    State(s): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path((sink, key)): Path<(String, String)>,
     query: QueryMap,
 ) -> ApiResult<Response> {
@@ -124,7 +105,7 @@ async fn read(
         .get("length")
         .map(|text| rules::check_read_number("length", text))
         .transpose()?;
-    let target = target(&s, &caller, sink, &query).await?;
+    let target = target(&me, sink, &query).await?;
     let part = objects::read(&target, &key, offset, length).await?;
     let whole = part.offset == 0 && part.bytes.len() as u64 == part.size;
     let range = (!whole).then(|| {

@@ -1,13 +1,11 @@
 //! `/v1/sinks`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::http::StatusCode;
-use axum::routing::get;
 
-use super::Route;
-use crate::AppState;
-use crate::accounts::Caller;
+use super::me::Me;
+use super::{Route, collection};
 use crate::dataplane::sink::{SinkError, SinkTarget};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, QueryMap};
@@ -15,17 +13,11 @@ use crate::store::sinks as store;
 use strm_model::{Sink, SinkCreate, SinkType};
 
 pub fn routes() -> Vec<Route> {
-    vec![
-        Route::new("/v1/sinks", &["GET", "PUT"], get(list).put(put)),
-        Route::new(
-            "/v1/sinks/{sink}",
-            &["GET", "DELETE"],
-            get(one).delete(delete),
-        ),
-    ]
+    collection("/v1/sinks", list, put, "/v1/sinks/{sink}", one, delete)
 }
 
-fn sink_type(query: &QueryMap) -> ApiResult<Option<SinkType>> {
+/// The `sinkType` of the query, when it has one.
+pub(super) fn sink_type(query: &QueryMap) -> ApiResult<Option<SinkType>> {
     query
         .get("sinkType")
         .map(|t| t.parse::<SinkType>())
@@ -33,36 +25,27 @@ fn sink_type(query: &QueryMap) -> ApiResult<Option<SinkType>> {
         .map_err(ApiError::from)
 }
 
-async fn list(State(s): State<AppState>, caller: Caller) -> ApiResult<Json<Vec<Sink>>> {
-    s.db.answer(move |c| store::list(c, caller.account_id))
-        .await
+async fn list(me: Me) -> ApiResult<Json<Vec<Sink>>> {
+    me.answer(|c, account| store::list(c, account)).await
 }
 
-async fn one(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(name): Path<String>,
-    query: QueryMap,
-) -> ApiResult<Json<Sink>> {
+async fn one(me: Me, Path(name): Path<String>, query: QueryMap) -> ApiResult<Json<Sink>> {
     let kind = sink_type(&query)?;
-    s.db.answer(move |c| store::get(c, caller.account_id, &name, kind))
+    me.answer(move |c, account| store::get(c, account, &name, kind))
         .await
 }
 
-async fn put(
-    State(s): State<AppState>,
-    caller: Caller,
-    JsonBody(req): JsonBody<SinkCreate>,
-) -> ApiResult<Json<Sink>> {
+async fn put(me: Me, JsonBody(req): JsonBody<SinkCreate>) -> ApiResult<Json<Sink>> {
     req.validate()?;
+    let sinks = &me.s.sinks;
     // A local bucket becomes this account's now, or is another's (409).
     let target = SinkTarget::resolve(
-        &caller.billing_id,
+        &me.caller.billing_id,
         req.sink_type,
         &req.bucket_name,
         req.credentials.as_deref(),
-        &s.sinks.data_dir,
-        s.sinks.s3_endpoint.as_deref(),
+        &sinks.data_dir,
+        sinks.s3_endpoint.as_deref(),
     )?;
     tokio::task::spawn_blocking(move || target.claim())
         .await
@@ -71,24 +54,16 @@ async fn put(
             SinkError::NotOwner { .. } => ApiError::conflict(format!("bucketName: {e}")),
             other => ApiError::internal("claiming the bucket", other),
         })?;
-    let keyring = s.sinks.keyring.clone();
-    s.db.answer(move |c| store::put(c, caller.account_id, &req, &keyring))
+    let keyring = sinks.keyring.clone();
+    me.answer(move |c, account| store::put(c, account, &req, &keyring))
         .await
 }
 
-async fn delete(
-    State(s): State<AppState>,
-    caller: Caller,
-    Path(name): Path<String>,
-    query: QueryMap,
-) -> ApiResult<StatusCode> {
+async fn delete(me: Me, Path(name): Path<String>, query: QueryMap) -> ApiResult<StatusCode> {
     let kind = sink_type(&query)?;
-    s.db.call(move |c| {
-        let kind = match kind {
-            Some(k) => k,
-            None => store::get(c, caller.account_id, &name, None)?.sink_type,
-        };
-        store::delete(c, caller.account_id, &name, kind)
+    me.call(move |c, account| {
+        let kind = store::kind_of(c, account, &name, kind)?;
+        store::delete(c, account, &name, kind)
     })
     .await?;
     Ok(StatusCode::NO_CONTENT)

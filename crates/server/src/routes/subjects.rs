@@ -2,12 +2,10 @@
 //! (`data-contracts.md`). Ids are personal data: they never reach a log.
 
 use axum::Json;
-use axum::extract::State;
 use axum::routing::get;
 
 use super::Route;
-use crate::AppState;
-use crate::accounts::Caller;
+use super::me::Me;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::{JsonBody, QueryMap};
 use strm_model::rules::check_data_subject_id;
@@ -38,44 +36,35 @@ fn limit(query: &QueryMap) -> ApiResult<usize> {
     }
 }
 
-async fn list(
-    State(s): State<AppState>,
-    caller: Caller,
-    query: QueryMap,
-) -> ApiResult<Json<DataSubjectPage>> {
+async fn list(me: Me, query: QueryMap) -> ApiResult<Json<DataSubjectPage>> {
     let limit = limit(&query)?;
     let prefix = query.get("prefix").cloned().unwrap_or_default();
     let after = query.get("after").cloned();
     if let Some(a) = &after {
         check_data_subject_id("after", a)?;
     }
-    let data = s.data.clone();
-    tokio::task::spawn_blocking(move || {
+    me.data("listing data subjects", move |data, billing_id| {
         data.store()
             .subjects()
-            .list(&caller.billing_id, &prefix, after.as_deref(), limit)
+            .list(billing_id, &prefix, after.as_deref(), limit)
     })
-    .await
-    .map_err(|e| ApiError::internal("listing data subjects", e))?
+    .await?
     .map(Json)
     .map_err(|e| ApiError::internal("listing data subjects", e))
 }
 
 async fn forget(
-    State(s): State<AppState>,
-    caller: Caller,
+    me: Me,
     JsonBody(req): JsonBody<DataSubjectsDelete>,
 ) -> ApiResult<Json<DataSubjectsDeleted>> {
     req.validate()?;
-    let data = s.data.clone();
     let subjects = req.data_subjects.len();
-    let destroyed = tokio::task::spawn_blocking(move || {
-        data.store()
-            .forget_subjects(&caller.billing_id, &req.data_subjects)
-    })
-    .await
-    .map_err(|e| ApiError::internal("deleting data subjects", e))?
-    .map_err(|e| ApiError::internal("deleting data subjects", e))?;
+    let destroyed = me
+        .data("deleting data subjects", move |data, billing_id| {
+            data.store().forget_subjects(billing_id, &req.data_subjects)
+        })
+        .await?
+        .map_err(|e| ApiError::internal("deleting data subjects", e))?;
     // A count, never an id.
     tracing::info!(
         subjects,

@@ -2,12 +2,11 @@
 //! (a local extension) every stream's and output's at once for consoles.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::Path;
 use axum::routing::get;
 
 use super::Route;
-use crate::AppState;
-use crate::accounts::Caller;
+use super::me::Me;
 use crate::dataplane::View;
 use crate::dataplane::usage::Counted;
 use crate::error::{ApiError, ApiResult};
@@ -55,18 +54,16 @@ fn view_of(row: &StreamRow) -> (String, View) {
 
 /// The row's counts over `range` (off the async runtime: the store is SQLite).
 async fn counts(
-    s: &AppState,
-    account: String,
+    me: &Me,
     rows: Vec<StreamRow>,
     range: UsageRange,
 ) -> ApiResult<Vec<(StreamRow, Vec<u64>, Option<i64>)>> {
-    let data = s.data.clone();
-    tokio::task::spawn_blocking(move || {
+    me.data("reading usage", move |data, account| {
         rows.into_iter()
             .map(|row| {
                 let (source, view) = view_of(&row);
                 let what = Counted {
-                    account: &account,
+                    account,
                     name: &row.name,
                     source: &source,
                     view: &view,
@@ -78,8 +75,7 @@ async fn counts(
             })
             .collect()
     })
-    .await
-    .map_err(|e| ApiError::internal("reading usage", e))?
+    .await?
 }
 
 fn answer(row: &StreamRow, counts: Vec<u64>, last: Option<i64>, range: &UsageRange) -> Usage {
@@ -105,13 +101,8 @@ fn answer(row: &StreamRow, counts: Vec<u64>, last: Option<i64>, range: &UsageRan
     }
 }
 
-async fn one(
-    s: AppState,
-    caller: Caller,
-    row: StreamRow,
-    range: UsageRange,
-) -> ApiResult<Json<Usage>> {
-    let mut found = counts(&s, caller.billing_id, vec![row], range).await?;
+async fn one(me: &Me, row: StreamRow, range: UsageRange) -> ApiResult<Json<Usage>> {
+    let mut found = counts(me, vec![row], range).await?;
     let (row, counts, last) = found
         .pop()
         .ok_or_else(|| ApiError::internal("reading usage", "no answer"))?;
@@ -119,56 +110,43 @@ async fn one(
 }
 
 async fn stream_usage(
-    State(s): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path(stream): Path<String>,
     query: QueryMap,
 ) -> ApiResult<Json<Usage>> {
     let range = range_of(&query)?;
-    let id = caller.account_id;
-    let row =
-        s.db.call(move |c| streams::get_stream_row(c, id, &stream))
-            .await?;
-    one(s, caller, row, range).await
+    let row = me
+        .call(move |c, account| streams::get_stream_row(c, account, &stream))
+        .await?;
+    one(&me, row, range).await
 }
 
 async fn output_usage(
-    State(s): State<AppState>,
-    caller: Caller,
+    me: Me,
     Path((stream, output)): Path<(String, String)>,
     query: QueryMap,
 ) -> ApiResult<Json<Usage>> {
     let range = range_of(&query)?;
-    let id = caller.account_id;
-    let row =
-        s.db.call(move |c| streams::get_output_row(c, id, &stream, &output))
-            .await?;
-    one(s, caller, row, range).await
+    let row = me
+        .call(move |c, account| streams::get_output_row(c, account, &stream, &output))
+        .await?;
+    one(&me, row, range).await
 }
 
 /// `GET /v1/usage`: every stream and output of the account over the same windows.
-async fn summary(
-    State(s): State<AppState>,
-    caller: Caller,
-    query: QueryMap,
-) -> ApiResult<Json<UsageSummary>> {
+async fn summary(me: Me, query: QueryMap) -> ApiResult<Json<UsageSummary>> {
     let range = range_of(&query)?;
-    let id = caller.account_id;
-    let rows = s
-        .db
-        .call(move |c| {
-            let mut stmt = c.prepare_cached(&format!(
+    let rows = me
+        .call(move |c, id| {
+            let sql = format!(
                 "{} WHERE s.account_id = ?1 ORDER BY COALESCE(p.name, s.name), p.name IS NOT NULL, s.name",
                 streams::SELECT
-            ))?;
-            let rows = stmt
-                .query_map([id], streams::from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            Ok(rows)
+            );
+            Ok(crate::db::rows(c, &sql, [id], streams::from_row)?)
         })
         .await?;
     rules::check_usage_summary(&range, rows.len())?;
-    let usage = counts(&s, caller.billing_id, rows, range)
+    let usage = counts(&me, rows, range)
         .await?
         .into_iter()
         .map(|(row, counts, last_event_at)| {

@@ -2,19 +2,19 @@
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use strm_model::ConsentLevel;
 
 pub fn list(conn: &Connection, account_id: i64) -> ApiResult<Vec<ConsentLevel>> {
-    let mut stmt = conn
-        .prepare_cached("SELECT id, name FROM consent_levels WHERE account_id = ?1 ORDER BY id")?;
-    let rows = stmt.query_map([account_id], |r| {
+    let sql = "SELECT id, name FROM consent_levels WHERE account_id = ?1 ORDER BY id";
+    let level = |r: &rusqlite::Row<'_>| {
         Ok(ConsentLevel {
             id: r.get(0)?,
             name: r.get(1)?,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    Ok(rows(conn, sql, [account_id], level)?)
 }
 
 fn not_found(id: i64) -> ApiError {

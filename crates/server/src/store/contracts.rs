@@ -4,6 +4,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use strm_model::rules::CONTRACT_IMMUTABLE_RULE;
 use strm_model::{ContractRef, ContractState, DataContract, DataContractCreate};
@@ -46,11 +47,8 @@ pub fn not_found(reference: &ContractRef) -> ApiError {
 
 /// The account's own contracts, by ref.
 pub fn list(conn: &Connection, account_id: i64) -> ApiResult<Vec<DataContract>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE c.account_id = ?1 ORDER BY c.handle, c.name, c.version"
-    ))?;
-    let rows = stmt.query_map([account_id], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let sql = format!("{SELECT} WHERE c.account_id = ?1 ORDER BY c.handle, c.name, c.version");
+    Ok(rows(conn, &sql, [account_id], from_row)?)
 }
 
 fn find(

@@ -5,6 +5,7 @@ use rusqlite::{Connection, OptionalExtension, Row, params};
 
 use super::sinks;
 use super::streams::StreamRow;
+use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use strm_model::{Exporter, ExporterCreate, ExporterType};
 
@@ -37,19 +38,13 @@ fn kind(export_keys: bool) -> &'static str {
 }
 
 pub fn list_all(conn: &Connection, account_id: i64) -> ApiResult<Vec<Exporter>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE e.account_id = ?1 ORDER BY s.name, e.name, e.export_keys"
-    ))?;
-    let rows = stmt.query_map([account_id], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let sql = format!("{SELECT} WHERE e.account_id = ?1 ORDER BY s.name, e.name, e.export_keys");
+    Ok(rows(conn, &sql, [account_id], from_row)?)
 }
 
 pub fn list_for(conn: &Connection, stream: &StreamRow) -> ApiResult<Vec<Exporter>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE e.stream_id = ?1 ORDER BY e.name, e.export_keys"
-    ))?;
-    let rows = stmt.query_map([stream.id], from_row)?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    let sql = format!("{SELECT} WHERE e.stream_id = ?1 ORDER BY e.name, e.export_keys");
+    Ok(rows(conn, &sql, [stream.id], from_row)?)
 }
 
 pub fn find(

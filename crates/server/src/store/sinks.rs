@@ -4,6 +4,7 @@
 use rusqlite::{Connection, OptionalExtension, params};
 
 use crate::dataplane::sink::{SinkError, SinkResolver, SinkTarget};
+use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use crate::master_key::{Keyring, Purpose};
 use strm_model::{Sink, SinkCreate, SinkType};
@@ -17,14 +18,7 @@ pub struct SinkRow {
     credentials: Option<String>,
 }
 
-impl std::fmt::Debug for SinkRow {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SinkRow")
-            .field("id", &self.id)
-            .field("sink", &self.sink)
-            .finish_non_exhaustive()
-    }
-}
+strm_model::debug_showing!(SinkRow { id, sink });
 
 impl SinkRow {
     /// Where this sink of `account` (its billing id) writes, its credentials opened.
@@ -74,21 +68,33 @@ pub fn not_found(name: &str, kind: SinkType) -> ApiError {
 }
 
 pub fn list(conn: &Connection, account_id: i64) -> ApiResult<Vec<Sink>> {
-    let mut stmt = conn.prepare_cached(
-        "SELECT name, sink_type, bucket_name FROM sinks WHERE account_id = ?1
-         ORDER BY name, sink_type",
-    )?;
-    let rows = stmt.query_map([account_id], |r| {
+    let sql = "SELECT name, sink_type, bucket_name FROM sinks WHERE account_id = ?1
+         ORDER BY name, sink_type";
+    let sink = |r: &rusqlite::Row<'_>| {
         Ok(Sink {
             sink_name: r.get(0)?,
             sink_type: sink_type(r.get(1)?)?,
             bucket_name: r.get(2)?,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    };
+    Ok(rows(conn, sql, [account_id], sink)?)
 }
 
 /// The sink of that name; without a type, the only sink of that name.
+/// The type of the sink `name`: `kind` when given, else the type of its only sink of
+/// that name (`get` says when there is none, or one of each).
+pub fn kind_of(
+    conn: &Connection,
+    account_id: i64,
+    name: &str,
+    kind: Option<SinkType>,
+) -> ApiResult<SinkType> {
+    match kind {
+        Some(k) => Ok(k),
+        None => Ok(get(conn, account_id, name, None)?.sink_type),
+    }
+}
+
 pub fn get(
     conn: &Connection,
     account_id: i64,

@@ -3,6 +3,7 @@
 
 use rusqlite::{Connection, OptionalExtension, Row, params};
 
+use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use crate::secrets;
 use strm_model::{
@@ -146,24 +147,19 @@ fn ensure_name_free(conn: &Connection, account_id: i64, name: &str) -> ApiResult
 }
 
 pub fn list_streams(conn: &Connection, account_id: i64) -> ApiResult<Vec<Stream>> {
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE s.account_id = ?1 AND s.linked_stream_id IS NULL ORDER BY s.name"
-    ))?;
-    let rows = stmt.query_map([account_id], from_row)?;
-    Ok(rows
-        .map(|r| r.map(|row| row.to_stream(None)))
-        .collect::<rusqlite::Result<_>>()?)
+    let sql =
+        format!("{SELECT} WHERE s.account_id = ?1 AND s.linked_stream_id IS NULL ORDER BY s.name");
+    Ok(rows(conn, &sql, [account_id], |r| {
+        Ok(from_row(r)?.to_stream(None))
+    })?)
 }
 
 pub fn list_outputs(conn: &Connection, account_id: i64, stream: &str) -> ApiResult<Vec<Output>> {
     let parent = get_stream_row(conn, account_id, stream)?;
-    let mut stmt = conn.prepare_cached(&format!(
-        "{SELECT} WHERE s.linked_stream_id = ?1 ORDER BY s.name"
-    ))?;
-    let rows = stmt.query_map([parent.id], from_row)?;
-    Ok(rows
-        .map(|r| r.map(|row| row.to_output(None)))
-        .collect::<rusqlite::Result<_>>()?)
+    let sql = format!("{SELECT} WHERE s.linked_stream_id = ?1 ORDER BY s.name");
+    Ok(rows(conn, &sql, [parent.id], |r| {
+        Ok(from_row(r)?.to_output(None))
+    })?)
 }
 
 struct NewRow<'a> {
@@ -175,6 +171,27 @@ struct NewRow<'a> {
     consent_level_type: Option<&'a str>,
     consent_levels: Option<String>,
     decrypter_name: Option<&'a str>,
+}
+
+impl<'a> NewRow<'a> {
+    /// A stream's row; an output adds what links it to its stream.
+    fn stream(
+        account_id: i64,
+        name: &'a str,
+        description: Option<&'a str>,
+        tags: &'a [String],
+    ) -> NewRow<'a> {
+        NewRow {
+            account_id,
+            name,
+            description,
+            tags,
+            linked_stream_id: None,
+            consent_level_type: None,
+            consent_levels: None,
+            decrypter_name: None,
+        }
+    }
 }
 
 /// Inserts a row with fresh credentials and returns it with the secret (shown once).
@@ -207,19 +224,8 @@ fn insert(conn: &Connection, new: NewRow<'_>) -> ApiResult<(StreamRow, String)> 
 
 pub fn create_stream(conn: &Connection, account_id: i64, req: &StreamCreate) -> ApiResult<Stream> {
     req.validate()?;
-    let (row, secret) = insert(
-        conn,
-        NewRow {
-            account_id,
-            name: &req.name,
-            description: req.description.as_deref(),
-            tags: &req.tags,
-            linked_stream_id: None,
-            consent_level_type: None,
-            consent_levels: None,
-            decrypter_name: None,
-        },
-    )?;
+    let new = NewRow::stream(account_id, &req.name, req.description.as_deref(), &req.tags);
+    let (row, secret) = insert(conn, new)?;
     Ok(row.to_stream(Some(secret)))
 }
 
@@ -234,10 +240,6 @@ pub fn create_output(
     let (row, secret) = insert(
         conn,
         NewRow {
-            account_id,
-            name: &req.name,
-            description: req.description.as_deref(),
-            tags: &req.tags,
             linked_stream_id: Some(parent.id),
             consent_level_type: Some(req.consent_level_type.as_str()),
             consent_levels: Some(
@@ -245,6 +247,7 @@ pub fn create_output(
                     .map_err(|e| ApiError::internal("output consent levels", e))?,
             ),
             decrypter_name: Some(req.decrypter_name.as_deref().unwrap_or(DEFAULT_DECRYPTER)),
+            ..NewRow::stream(account_id, &req.name, req.description.as_deref(), &req.tags)
         },
     )?;
     Ok(row.to_output(Some(secret)))

@@ -173,22 +173,18 @@ impl ExportPositions {
 
     /// Forgets an exporter: one made again under its name starts afresh.
     pub fn forget(&self, account: &str, stream: &str, name: &str, export_keys: bool) -> Result<()> {
-        self.db.blocking(|conn| {
-            conn.execute(
-                "DELETE FROM dp_exports WHERE account = ?1 AND stream = ?2 AND name = ?3 AND export_keys = ?4",
-                params![account, stream, name, export_keys],
-            )
-        })?;
+        self.db.execute(
+            "DELETE FROM dp_exports WHERE account = ?1 AND stream = ?2 AND name = ?3 AND export_keys = ?4",
+            params![account, stream, name, export_keys],
+        )?;
         Ok(())
     }
 
     pub(super) fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
-        self.db.blocking(|conn| {
-            conn.execute(
-                "DELETE FROM dp_exports WHERE account = ?1 AND stream = ?2",
-                params![account, stream],
-            )
-        })?;
+        self.db.execute(
+            "DELETE FROM dp_exports WHERE account = ?1 AND stream = ?2",
+            params![account, stream],
+        )?;
         Ok(())
     }
 }

@@ -253,12 +253,10 @@ impl KeyStore {
 
     /// Removes the keys created before `before_ms`; how many.
     pub(super) fn prune(&self, before_ms: i64) -> Result<usize> {
-        let removed = self.db.blocking(|conn| {
-            conn.execute(
-                "DELETE FROM dp_keys WHERE created_ms < ?1",
-                params![before_ms],
-            )
-        })?;
+        let removed = self.db.execute(
+            "DELETE FROM dp_keys WHERE created_ms < ?1",
+            params![before_ms],
+        )?;
         if removed > 0 {
             self.by_id_cache().clear();
             self.active_keys().clear();
@@ -302,12 +300,10 @@ impl KeyStore {
     }
 
     pub(super) fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
-        self.db.blocking(|conn| {
-            conn.execute(
-                "DELETE FROM dp_keys WHERE account = ?1 AND stream = ?2",
-                params![account, stream],
-            )
-        })?;
+        self.db.execute(
+            "DELETE FROM dp_keys WHERE account = ?1 AND stream = ?2",
+            params![account, stream],
+        )?;
         self.by_id_cache()
             .retain(|(a, s, _), _| !(a == account && s == stream));
         self.active_keys().retain(|_, keys| {

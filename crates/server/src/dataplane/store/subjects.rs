@@ -176,15 +176,13 @@ impl SubjectStore {
 
     /// Removes links to keys that no longer exist (retention, a deleted stream).
     pub(super) fn prune(&self) -> Result<usize> {
-        let removed = self.db.blocking(|conn| {
-            conn.execute(
-                "DELETE FROM dp_subject_keys WHERE NOT EXISTS (SELECT 1 FROM dp_keys k
+        let removed = self.db.execute(
+            "DELETE FROM dp_subject_keys WHERE NOT EXISTS (SELECT 1 FROM dp_keys k
                      WHERE k.account = dp_subject_keys.account
                        AND k.stream = dp_subject_keys.stream
                        AND k.key_id = dp_subject_keys.key_id)",
-                [],
-            )
-        })?;
+            [],
+        )?;
         if removed > 0 {
             self.seen().clear();
         }

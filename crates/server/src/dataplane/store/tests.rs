@@ -21,29 +21,22 @@ fn req<'a>(value: &'a str) -> KeyRequest<'a> {
 
 const DAY: i64 = 24 * 3600 * 1000;
 
+/// The key of `value` of `bart` at `now_ms`: reused for a day, else a new one made then.
+fn key_at(s: &DataStore, value: &str, now_ms: i64) -> DataKey {
+    let make = || DataKey::generate(uuid::Uuid::new_v4().to_string(), now_ms);
+    s.keys().for_value(&req(value), now_ms, DAY, make).unwrap()
+}
+
 #[test]
 fn one_key_per_value_reused_for_a_day_then_rotated() {
     let (_d, s) = store();
-    let make = |t: i64| move || DataKey::generate(uuid::Uuid::new_v4().to_string(), t);
-    let a1 = s
-        .keys()
-        .for_value(&req("session-1"), 1000, DAY, make(1000))
-        .unwrap();
-    let a2 = s
-        .keys()
-        .for_value(&req("session-1"), 2000, DAY, make(2000))
-        .unwrap();
+    let a1 = key_at(&s, "session-1", 1000);
+    let a2 = key_at(&s, "session-1", 2000);
     assert_eq!(a1, a2);
-    let b = s
-        .keys()
-        .for_value(&req("session-2"), 2000, DAY, make(2000))
-        .unwrap();
+    let b = key_at(&s, "session-2", 2000);
     assert_ne!(a1.key_id, b.key_id);
     let later = 1000 + DAY + 1;
-    let a3 = s
-        .keys()
-        .for_value(&req("session-1"), later, DAY, make(later))
-        .unwrap();
+    let a3 = key_at(&s, "session-1", later);
     assert_ne!(a1.key_link, a3.key_link);
     assert_eq!(s.keys().by_id("acc", "bart", a1.key_id).unwrap(), Some(a1));
     assert_eq!(s.keys().after("acc", "bart", 0, 10).unwrap().len(), 3);
@@ -88,20 +81,12 @@ fn one_value_has_a_key_per_account_stream_and_schema_until_its_stream_goes() {
 #[test]
 fn keys_made_after_every_key_was_pruned_come_after_the_exported_position() {
     let (_d, s) = store();
-    let make = |t: i64| move || DataKey::generate(uuid::Uuid::new_v4().to_string(), t);
-    s.keys()
-        .for_value(&req("session-1"), 1000, DAY, make(1000))
-        .unwrap();
-    s.keys()
-        .for_value(&req("session-2"), 1000, DAY, make(1000))
-        .unwrap();
+    key_at(&s, "session-1", 1000);
+    key_at(&s, "session-2", 1000);
     let exported = s.keys().after("acc", "bart", 0, 10).unwrap();
     let position = exported.last().unwrap().0;
     assert_eq!(s.prune(0, 2000, 0).unwrap(), (0, 2));
-    let fresh = s
-        .keys()
-        .for_value(&req("session-3"), 3000, DAY, make(3000))
-        .unwrap();
+    let fresh = key_at(&s, "session-3", 3000);
     let next = s.keys().after("acc", "bart", position, 10).unwrap();
     assert_eq!(
         next.len(),
@@ -117,11 +102,7 @@ fn keys_survive_a_reopen_and_values_are_not_stored_in_clear() {
     let path = dir.path().join("db.sqlite");
     let key = {
         let s = DataStore::open(&path).unwrap();
-        s.keys()
-            .for_value(&req("session-secret-value"), 1, DAY, || {
-                DataKey::generate("l".into(), 1)
-            })
-            .unwrap()
+        key_at(&s, "session-secret-value", 1)
     };
     let s = DataStore::open(&path).unwrap();
     assert_eq!(
@@ -143,6 +124,11 @@ fn event(stream: &str, consent: &[i32], body: Vec<u8>) -> NewEvent {
     }
 }
 
+/// `e` appended to the event log; it must be.
+async fn append(s: &DataStore, e: NewEvent) -> StoredEvent {
+    s.events().append(e).await.unwrap()
+}
+
 #[tokio::test]
 async fn events_get_increasing_sequence_numbers_and_monotonic_times() {
     let (_d, s) = store();
@@ -156,10 +142,7 @@ async fn events_get_increasing_sequence_numbers_and_monotonic_times() {
     assert!(e2.ts_ms >= e1.ts_ms);
     // The body is encoded with the acceptance time the row carries.
     assert_eq!(e2.body, e2.ts_ms.to_be_bytes());
-    s.events()
-        .append(event("other", &[1], vec![1]))
-        .await
-        .unwrap();
+    append(&s, event("other", &[1], vec![1])).await;
     let got = s.events().after("acc", "bart", 0, 10).unwrap();
     assert_eq!(
         got.iter().map(|e| e.seq).collect::<Vec<_>>(),
@@ -203,14 +186,7 @@ async fn events_an_earlier_version_kept_in_sqlite_move_into_the_log_once() {
         assert_eq!(rows, 0);
     }
     let s = DataStore::open(&path).unwrap();
-    assert_eq!(
-        s.events()
-            .append(event("bart", &[], vec![]))
-            .await
-            .unwrap()
-            .seq,
-        43
-    );
+    assert_eq!(append(&s, event("bart", &[], vec![])).await.seq, 43);
 }
 
 #[tokio::test]
@@ -220,12 +196,7 @@ async fn concurrent_appends_commit_together_in_time_order() {
     let handles: Vec<_> = (0..200u8)
         .map(|i| {
             let s = s.clone();
-            tokio::spawn(async move {
-                s.events()
-                    .append(event("bart", &[0], vec![i]))
-                    .await
-                    .unwrap()
-            })
+            tokio::spawn(async move { append(&s, event("bart", &[0], vec![i])).await })
         })
         .collect();
     for h in handles {
@@ -242,21 +213,9 @@ async fn concurrent_appends_commit_together_in_time_order() {
 #[tokio::test]
 async fn pruning_removes_old_events_and_expired_keys() {
     let (_d, s) = store();
-    let e = s
-        .events()
-        .append(event("bart", &[0], vec![1]))
-        .await
-        .unwrap();
-    let old = s
-        .keys()
-        .for_value(&req("a"), 1000, DAY, || DataKey::generate("o".into(), 1000))
-        .unwrap();
-    let new = s
-        .keys()
-        .for_value(&req("b"), e.ts_ms, DAY, || {
-            DataKey::generate("n".into(), e.ts_ms)
-        })
-        .unwrap();
+    let e = append(&s, event("bart", &[0], vec![1])).await;
+    let old = key_at(&s, "a", 1000);
+    let new = key_at(&s, "b", e.ts_ms);
     assert_eq!(s.prune(e.ts_ms, 5000, 0).unwrap(), (0, 1));
     assert_eq!(s.events().count("acc", "bart"), 1);
     assert!(s.keys().by_id("acc", "bart", old.key_id).unwrap().is_none());
@@ -273,14 +232,8 @@ async fn deleting_a_stream_removes_its_events_keys_and_tokens() {
         stream: "bart".into(),
         output: None,
     };
-    s.events()
-        .append(event("bart", &[0], vec![1]))
-        .await
-        .unwrap();
-    let k = s
-        .keys()
-        .for_value(&req("a"), 1, DAY, || DataKey::generate("o".into(), 1))
-        .unwrap();
+    append(&s, event("bart", &[0], vec![1])).await;
+    let k = key_at(&s, "a", 1);
     s.tokens().put("tok", &p, Some(10_000)).unwrap();
     assert_eq!(s.tokens().find("tok", false, 5).unwrap(), Some(p.clone()));
     s.delete_stream("acc", "bart").unwrap();

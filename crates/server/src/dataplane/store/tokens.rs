@@ -46,20 +46,18 @@ impl TokenStore {
 
     /// Stores a token (only its hash). `expires_ms` None: a refresh token.
     pub fn put(&self, token: &str, principal: &Principal, expires_ms: Option<i64>) -> Result<()> {
-        self.db.blocking(|conn| {
-            conn.execute(
-                "INSERT OR REPLACE INTO dp_tokens (token_hash, refresh, account, stream, output, expires_ms)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                params![
-                    hash(token.as_bytes()),
-                    expires_ms.is_none(),
-                    principal.account,
-                    principal.stream,
-                    principal.output,
-                    expires_ms
-                ],
-            )
-        })?;
+        self.db.execute(
+            "INSERT OR REPLACE INTO dp_tokens (token_hash, refresh, account, stream, output, expires_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![
+                hash(token.as_bytes()),
+                expires_ms.is_none(),
+                principal.account,
+                principal.stream,
+                principal.output,
+                expires_ms
+            ],
+        )?;
         Ok(())
     }
 
@@ -107,12 +105,10 @@ impl TokenStore {
 
     /// Removes the tokens expired before `before_ms`.
     pub(super) fn prune(&self, before_ms: i64) -> Result<()> {
-        self.db.blocking(|conn| {
-            conn.execute(
-                "DELETE FROM dp_tokens WHERE expires_ms IS NOT NULL AND expires_ms < ?1",
-                params![before_ms],
-            )
-        })?;
+        self.db.execute(
+            "DELETE FROM dp_tokens WHERE expires_ms IS NOT NULL AND expires_ms < ?1",
+            params![before_ms],
+        )?;
         self.id_tokens()
             .retain(|_, (_, expires)| *expires >= before_ms);
         Ok(())
@@ -120,12 +116,10 @@ impl TokenStore {
 
     /// Forgets the tokens of a stream and of its outputs, or of one output.
     pub(super) fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
-        self.db.blocking(|conn| {
-            conn.execute(
-                "DELETE FROM dp_tokens WHERE account = ?1 AND (stream = ?2 OR output = ?2)",
-                params![account, stream],
-            )
-        })?;
+        self.db.execute(
+            "DELETE FROM dp_tokens WHERE account = ?1 AND (stream = ?2 OR output = ?2)",
+            params![account, stream],
+        )?;
         self.id_tokens().retain(|_, (p, _)| {
             !(p.account == account && (p.stream == stream || p.output.as_deref() == Some(stream)))
         });

@@ -1,8 +1,11 @@
 //! Exporters: batches named by their boundary, written once, positions moved only after a write; sinks.
 
 use super::*;
+use crate::dataplane::cloud_stores::CloudStores;
 use crate::dataplane::exporter::{self, ExportJob, SinkTarget, batch_file, boundary_after};
-use strm_model::SinkType;
+use object_store::ObjectStore;
+use object_store::local::LocalFileSystem;
+use strm_model::{CloudBucket, SinkType};
 
 fn job(f: &Fixture, name: &str, linked: &str, view: View, export_keys: bool) -> ExportJob {
     ExportJob {
@@ -17,6 +20,18 @@ fn job(f: &Fixture, name: &str, linked: &str, view: View, export_keys: bool) -> 
         path_prefix: Some("level01".into()),
         export_keys,
     }
+}
+
+/// The seed's exporter `s3` of the output `level0-1` (GRANULAR 0, 1).
+fn output_job(f: &Fixture) -> ExportJob {
+    let view = View::output(ConsentLevelType::Granular, &[0, 1]);
+    job(f, "s3", "level0-1", view, false)
+}
+
+/// The object-name uuid and committed position of the exporter `name` of `linked`.
+fn export_state(f: &Fixture, linked: &str, name: &str) -> (String, i64) {
+    let exports = f.plane.store().exports();
+    exports.state(ACCOUNT, linked, name, false, 0).unwrap()
 }
 
 fn bucket_files(f: &Fixture) -> Vec<String> {
@@ -36,13 +51,7 @@ fn bucket_files(f: &Fixture) -> Vec<String> {
 #[tokio::test]
 async fn an_exporter_does_not_block_the_async_worker_while_the_store_is_busy() {
     let f = fixture();
-    let out = job(
-        &f,
-        "s3",
-        "level0-1",
-        View::output(ConsentLevelType::Granular, &[0, 1]),
-        false,
-    );
+    let out = output_job(&f);
     let (locked_tx, locked) = std::sync::mpsc::channel();
     let (ran, ran_rx) = std::sync::mpsc::channel::<()>();
     let plane = f.plane.clone();
@@ -71,28 +80,13 @@ async fn an_exporter_does_not_block_the_async_worker_while_the_store_is_busy() {
 #[tokio::test]
 async fn exporters_write_closed_batches_once_named_by_their_boundary() {
     let f = fixture();
-    let out = job(
-        &f,
-        "s3",
-        "level0-1",
-        View::output(ConsentLevelType::Granular, &[0, 1]),
-        false,
-    );
+    let out = output_job(&f);
     exporter::probe(&f.plane, &out).await.unwrap();
-    let (uuid, _) = f
-        .plane
-        .store()
-        .exports()
-        .state(ACCOUNT, "level0-1", "s3", false, 0)
-        .unwrap();
+    let (uuid, _) = export_state(&f, "level0-1", "s3");
     assert_eq!(bucket_files(&f), vec![format!(".strm_test_{uuid}.jsonl")]);
 
-    send_json(&f.plane, &principal(None), &click(1, &[0, 1]))
-        .await
-        .unwrap();
-    send_json(&f.plane, &principal(None), &click(2, &[0]))
-        .await
-        .unwrap();
+    f.click(1, &[0, 1]).await;
+    f.click(2, &[0]).await;
     let first = f
         .plane
         .store()
@@ -142,17 +136,10 @@ async fn an_uncommitted_batch_is_rewritten_under_the_same_name() {
     let out = job(&f, "src", "bart", View::Source, false);
     exporter::probe(&f.plane, &out).await.unwrap();
     for n in 0..5 {
-        send_json(&f.plane, &principal(None), &click(n, &[0]))
-            .await
-            .unwrap();
+        f.click(n, &[0]).await;
     }
     let far = strm_model::now_epoch_ms() + 120_000;
-    let (_, before) = f
-        .plane
-        .store()
-        .exports()
-        .state(ACCOUNT, "bart", "src", false, 0)
-        .unwrap();
+    let (_, before) = export_state(&f, "bart", "src");
     assert_eq!(exporter::export_due(&f.plane, &out, far).await.unwrap(), 1);
     let files = bucket_files(&f);
     let path = f.data_dir.join("buckets/my-bucket/level01").join(&files[1]);
@@ -170,39 +157,47 @@ async fn an_uncommitted_batch_is_rewritten_under_the_same_name() {
     assert_eq!(String::from_utf8(first).unwrap().lines().count(), 5);
 }
 
+/// An exporter `name` of the stream to `bucket`, opened by `stores`.
+fn cloud_job(f: &Fixture, name: &str, bucket: CloudBucket, stores: CloudStores) -> ExportJob {
+    ExportJob {
+        sink: SinkTarget::Cloud { bucket, stores },
+        ..job(f, name, "bart", View::Source, false)
+    }
+}
+
+/// Cloud stores whose every write fails, as an unreachable endpoint's do (the cloud
+/// clients are not this crate's): a directory store rooted at a regular file.
+fn unwritable_stores(f: &Fixture) -> CloudStores {
+    let file = f.data_dir.join("not-a-directory");
+    std::fs::write(&file, b"").unwrap();
+    CloudStores::new(
+        move |_: &CloudBucket| -> Result<Arc<dyn ObjectStore>, object_store::Error> {
+            Ok(Arc::new(LocalFileSystem::new_with_prefix(&file)?))
+        },
+    )
+}
+
 #[tokio::test]
 async fn a_failed_write_does_not_move_the_position() {
     let f = fixture();
-    let mut out = job(&f, "broken", "bart", View::Source, false);
-    out.sink = SinkTarget::S3 {
+    let nowhere = CloudBucket::S3 {
         bucket: "nowhere".into(),
         endpoint: Some("http://127.0.0.1:9".into()),
         access_key_id: "a".into(),
         secret_access_key: strm_model::Secret::new("b"),
     };
+    let out = cloud_job(&f, "broken", nowhere, unwritable_stores(&f));
     let err = exporter::probe(&f.plane, &out).await.unwrap_err();
     assert!(
         err.to_string()
             .starts_with("bucket \"nowhere\" cannot be written"),
         "{err}"
     );
-    let (_, pos) = f
-        .plane
-        .store()
-        .exports()
-        .state(ACCOUNT, "bart", "broken", false, 0)
-        .unwrap();
-    send_json(&f.plane, &principal(None), &click(1, &[0]))
-        .await
-        .unwrap();
+    let (_, pos) = export_state(&f, "bart", "broken");
+    f.click(1, &[0]).await;
     let far = strm_model::now_epoch_ms() + 120_000;
     assert!(exporter::export_due(&f.plane, &out, far).await.is_err());
-    let (_, after) = f
-        .plane
-        .store()
-        .exports()
-        .state(ACCOUNT, "bart", "broken", false, 0)
-        .unwrap();
+    let (_, after) = export_state(&f, "bart", "broken");
     assert_eq!(pos, after);
 }
 
@@ -210,12 +205,8 @@ async fn a_failed_write_does_not_move_the_position() {
 async fn key_exporters_write_tink_keysets() {
     let f = fixture();
     let keys = job(&f, "keys", "bart", View::Source, true);
-    send_json(&f.plane, &principal(None), &click(1, &[0]))
-        .await
-        .unwrap();
-    send_json(&f.plane, &principal(None), &click(2, &[0]))
-        .await
-        .unwrap();
+    f.click(1, &[0]).await;
+    f.click(2, &[0]).await;
     exporter::probe(&f.plane, &keys).await.unwrap();
     let far = strm_model::now_epoch_ms() + 120_000;
     assert_eq!(exporter::export_due(&f.plane, &keys, far).await.unwrap(), 1);
@@ -244,9 +235,7 @@ async fn key_exporters_write_tink_keysets() {
 #[tokio::test]
 async fn deleting_a_stream_forgets_its_events() {
     let f = fixture();
-    send_json(&f.plane, &principal(None), &click(1, &[0]))
-        .await
-        .unwrap();
+    f.click(1, &[0]).await;
     f.plane.delete_stream(ACCOUNT, "bart").unwrap();
     assert_eq!(f.plane.store().event_count(ACCOUNT, "bart"), 0);
     let _ = &f.directory;
@@ -275,7 +264,13 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
         None,
     )
     .unwrap();
-    assert!(matches!(remote, SinkTarget::S3 { .. }));
+    assert!(matches!(
+        remote,
+        SinkTarget::Cloud {
+            bucket: CloudBucket::S3 { .. },
+            ..
+        }
+    ));
     assert!(!format!("{remote:?}").contains("TOPSECRET"));
     let server_default = SinkTarget::resolve(
         ACCOUNT,
@@ -287,7 +282,7 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
     )
     .unwrap();
     assert!(
-        matches!(server_default, SinkTarget::S3 { endpoint: Some(e), .. } if e == "http://h:1")
+        matches!(server_default, SinkTarget::Cloud { bucket: CloudBucket::S3 { endpoint: Some(e), .. }, .. } if e == "http://h:1")
     );
     assert!(matches!(
         SinkTarget::resolve(ACCOUNT, SinkType::Gcloud, "bucket-1", Some("{}"), dir, None).unwrap(),
@@ -298,5 +293,22 @@ fn sinks_resolve_to_directories_unless_an_endpoint_is_given() {
             .unwrap_err()
             .field,
         "bucketName"
+    );
+}
+
+#[tokio::test]
+async fn a_cloud_sink_of_a_server_without_cloud_stores_says_so() {
+    let f = fixture();
+    let far_away = CloudBucket::Gcs {
+        bucket: "far-away".into(),
+        service_account_json: strm_model::Secret::new("{}"),
+    };
+    let out = cloud_job(&f, "cloud", far_away, CloudStores::default());
+    let err = exporter::probe(&f.plane, &out).await.unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "bucket \"far-away\" cannot be written: bucket \"far-away\" is in Google Cloud \
+         Storage, and this server was started without the clients of cloud stores; only \
+         local bucket directories can be used"
     );
 }

@@ -104,6 +104,15 @@ fn fixture() -> Fixture {
     }
 }
 
+impl Fixture {
+    /// The click of `session` with `levels`, sent to the stream; it must be accepted.
+    async fn click(&self, session: u32, levels: &[i32]) {
+        send_json(&self.plane, &principal(None), &click(session, levels))
+            .await
+            .unwrap();
+    }
+}
+
 fn click(session: u32, levels: &[i32]) -> Json {
     json!({"strmMeta": {"schemaId": "clickstream", "consentLevels": levels},
         "producerSessionId": format!("session-{session}"), "url": "https://www.streammachine.io/rules",
@@ -124,6 +133,16 @@ async fn send_json(plane: &DataPlane, p: &Principal, event: &Json) -> Result<(),
             },
         )
         .await
+}
+
+/// `body` as a clickstream event of the stream (Avro binary when no type says otherwise).
+async fn send_clickstream(plane: &DataPlane, body: &[u8]) -> Result<(), DataError> {
+    let request = IngestRequest {
+        schema_id: Some("clickstream"),
+        body,
+        ..Default::default()
+    };
+    plane.ingest(&principal(None), request).await
 }
 
 fn cipher(v: &Json) -> bool {
@@ -185,33 +204,13 @@ async fn bad_events_get_400_naming_the_problem() {
             .starts_with("url: \"not a url\" does not match"),
         "{err}"
     );
-    let err = f
-        .plane
-        .ingest(
-            &principal(None),
-            IngestRequest {
-                schema_id: Some("clickstream"),
-                body: b"\x02\x03garbage",
-                ..Default::default()
-            },
-        )
+    let err = send_clickstream(&f.plane, b"\x02\x03garbage")
         .await
         .unwrap_err();
     assert_eq!(err.status(), 400);
     assert!(err.to_string().contains("Avro datum"), "{err}");
     let big = vec![b' '; 1024 * 1024 + 1];
-    let err = f
-        .plane
-        .ingest(
-            &principal(None),
-            IngestRequest {
-                schema_id: Some("clickstream"),
-                body: &big,
-                ..Default::default()
-            },
-        )
-        .await
-        .unwrap_err();
+    let err = send_clickstream(&f.plane, &big).await.unwrap_err();
     assert_eq!(err.status(), 413);
     assert_eq!(f.plane.store().event_count(ACCOUNT, "bart"), 0);
 }
@@ -222,15 +221,9 @@ async fn egress_views_encrypt_for_the_stream_and_decrypt_for_outputs() {
     let mut source = f.plane.subscribe(&principal(None)).unwrap();
     let mut granular = f.plane.subscribe(&principal(Some("level0-1"))).unwrap();
     let mut level0 = f.plane.subscribe(&principal(Some("level0"))).unwrap();
-    send_json(&f.plane, &principal(None), &click(1, &[]))
-        .await
-        .unwrap();
-    send_json(&f.plane, &principal(None), &click(2, &[0]))
-        .await
-        .unwrap();
-    send_json(&f.plane, &principal(None), &click(3, &[0, 1, 2]))
-        .await
-        .unwrap();
+    f.click(1, &[]).await;
+    f.click(2, &[0]).await;
+    f.click(3, &[0, 1, 2]).await;
 
     for _ in 0..3 {
         let text = source.next().await.unwrap().unwrap();
@@ -266,15 +259,9 @@ async fn egress_views_encrypt_for_the_stream_and_decrypt_for_outputs() {
 async fn one_key_per_session_and_nps_gets_an_int_key_link() {
     let f = fixture();
     let mut source = f.plane.subscribe(&principal(None)).unwrap();
-    send_json(&f.plane, &principal(None), &click(1, &[0]))
-        .await
-        .unwrap();
-    send_json(&f.plane, &principal(None), &click(1, &[1]))
-        .await
-        .unwrap();
-    send_json(&f.plane, &principal(None), &click(2, &[1]))
-        .await
-        .unwrap();
+    f.click(1, &[0]).await;
+    f.click(1, &[1]).await;
+    f.click(2, &[1]).await;
     let mut seen = Vec::new();
     for _ in 0..3 {
         let e: Json = serde_json::from_str(&source.next().await.unwrap().unwrap()).unwrap();
