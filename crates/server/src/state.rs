@@ -109,12 +109,12 @@ fn open_sealed(
     path: &std::path::Path,
     dir: &std::path::Path,
     keyring: &master_key::Keyring,
-) -> Result<rusqlite::Connection, ServerError> {
+) -> Result<crate::sql::Conn, ServerError> {
     let failed = |reason: String| ServerError::Other(format!("{}: {reason}", path.display()));
-    let mut conn = db::open(path).map_err(|e| ServerError::Database {
+    let mut conn = crate::sql::Conn::from(db::open(path).map_err(|e| ServerError::Database {
         path: path.to_path_buf(),
         source: e.into(),
-    })?;
+    })?);
     let resealed = master_key::reseal(&mut conn, keyring).map_err(|e| failed(e.to_string()))?;
     if resealed != master_key::Resealed::default() {
         tracing::info!(
@@ -136,13 +136,13 @@ type StoredSink = (String, String, String, Option<String>);
 /// Local buckets used before buckets had owners become their first user's (the oldest
 /// sink on them); a later sink of another account on the same bucket stops exporting.
 fn claim_local_buckets(db: &Db, sinks: &SinkResolver) {
-    let rows = db.blocking(|conn| -> rusqlite::Result<Vec<StoredSink>> {
-        conn.prepare(
+    let rows = db.blocking(|conn| -> crate::sql::DbResult<Vec<StoredSink>> {
+        conn.query_map(
             "SELECT a.billing_id, s.sink_type, s.bucket_name, s.credentials
              FROM sinks s JOIN accounts a ON a.id = s.account_id ORDER BY s.id",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect()
+            crate::params![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
     });
     let rows = match rows {
         Ok(rows) => rows,

@@ -39,7 +39,7 @@ fn reserved(action: &str) -> ApiError {
 
 async fn list(me: Me) -> ApiResult<Json<Vec<DataContract>>> {
     let mut all = me.s.data.registry().public_contracts().to_vec();
-    all.extend(me.call(|c, account| store::list(c, account)).await?);
+    all.extend(me.call(store::list).await?);
     all.sort_by(|a, b| a.reference.cmp(&b.reference));
     Ok(Json(all))
 }

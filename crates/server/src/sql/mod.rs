@@ -22,6 +22,10 @@ impl<T: rusqlite::ToSql + postgres::types::ToSql + Sync + ?Sized> Param for T {}
 pub trait Column: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a> {}
 impl<T: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>> Column for T {}
 
+/// A column's position (from 0) or name, as both drivers take it.
+pub trait Index: rusqlite::RowIndex + postgres::row::RowIndex + std::fmt::Display + Copy {}
+impl<T: rusqlite::RowIndex + postgres::row::RowIndex + std::fmt::Display + Copy> Index for T {}
+
 /// The parameters of one query, in placeholder order.
 pub type Params<'a> = &'a [&'a dyn Param];
 
@@ -54,7 +58,7 @@ pub enum DbError {
     NoRows,
     /// A column held something else than the code reads.
     #[error("column {index}: {reason}")]
-    Column { index: usize, reason: String },
+    Column { index: String, reason: String },
 }
 
 impl From<rusqlite::Error> for DbError {
@@ -67,6 +71,14 @@ impl From<rusqlite::Error> for DbError {
 }
 
 impl DbError {
+    /// Column `index` held something the code cannot use, for `reason`.
+    pub fn column(index: impl std::fmt::Display, reason: impl std::fmt::Display) -> DbError {
+        DbError::Column {
+            index: index.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
     /// A UNIQUE or PRIMARY KEY constraint refused the write (another node, or request,
     /// wrote the same name first).
     pub fn is_unique_violation(&self) -> bool {
@@ -114,21 +126,26 @@ pub enum Row<'a> {
 }
 
 impl Row<'_> {
-    pub fn get<T: Column>(&self, index: usize) -> DbResult<T> {
+    pub fn get<T: Column>(&self, index: impl Index) -> DbResult<T> {
         match self {
             Row::Sqlite(r) => Ok(r.get(index)?),
-            Row::Pg(r) => r.try_get(index).map_err(|e| DbError::Column {
-                index,
-                reason: e.to_string(),
-            }),
+            Row::Pg(r) => r.try_get(index).map_err(|e| DbError::column(index, e)),
         }
     }
 }
 
-/// A connection to either database.
+/// A connection to either database. Few live at once (one SQLite connection, a pool's
+/// worth of PostgreSQL ones): their size does not matter.
+#[allow(clippy::large_enum_variant)]
 pub enum Conn {
     Sqlite(rusqlite::Connection),
     Pg(pg::PgConn),
+}
+
+impl From<rusqlite::Connection> for Conn {
+    fn from(c: rusqlite::Connection) -> Conn {
+        Conn::Sqlite(c)
+    }
 }
 
 impl Conn {

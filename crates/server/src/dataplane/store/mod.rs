@@ -17,6 +17,7 @@ mod tests;
 mod tokens;
 mod usage;
 
+use crate::sql::DbError;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -35,7 +36,7 @@ use crate::master_key::Keyring;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(transparent)]
-    Sql(#[from] rusqlite::Error),
+    Sql(DbError),
     #[error("the event log: {0}")]
     Log(#[from] std::io::Error),
     /// The shared event store cannot be reached; the request may be tried again.
@@ -43,6 +44,24 @@ pub enum StoreError {
     Unavailable(String),
     #[error("the master key: {0}")]
     MasterKey(String),
+}
+
+impl From<DbError> for StoreError {
+    /// An unreachable database is `Unavailable` (a 503 with the reason), as an
+    /// unreachable event store is.
+    fn from(e: DbError) -> StoreError {
+        if e.is_unavailable() {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Sql(e)
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::from(DbError::from(e))
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -127,7 +146,7 @@ impl DataStore {
 
     /// Holds the tables busy, as a long SQLite statement would.
     #[cfg(test)]
-    pub(super) fn busy(&self) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
+    pub(super) fn busy(&self) -> std::sync::MutexGuard<'_, crate::sql::Conn> {
         self.db.lock()
     }
 
