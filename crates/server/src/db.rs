@@ -263,7 +263,28 @@ pub struct Db {
 #[allow(clippy::large_enum_variant)]
 enum Backend {
     Sqlite(Mutex<Conn>),
-    Postgres(PgPool),
+    Postgres(Pool),
+}
+
+/// The PostgreSQL pool, closed on a thread of its own: its client closes connections by
+/// blocking, which a thread of the async runtime must not do.
+struct Pool(Option<PgPool>);
+
+impl Pool {
+    fn get(&self) -> DbResult<r2d2::PooledConnection<crate::sql::PgManager>> {
+        let pool = self.0.as_ref().ok_or(DbError::NoRows)?;
+        pool.get().map_err(|e| DbError::Unavailable(e.to_string()))
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            let _ = std::thread::Builder::new()
+                .name("strm-pg-close".into())
+                .spawn(move || drop(pool));
+        }
+    }
 }
 
 impl Db {
@@ -275,7 +296,7 @@ impl Db {
 
     pub fn postgres(pool: PgPool) -> Db {
         Db {
-            backend: Arc::new(Backend::Postgres(pool)),
+            backend: Arc::new(Backend::Postgres(Pool(Some(pool)))),
         }
     }
 
@@ -342,9 +363,7 @@ impl Db {
                 Ok(f(&mut guard))
             }
             Backend::Postgres(pool) => {
-                let mut conn = pool
-                    .get()
-                    .map_err(|e| DbError::Unavailable(e.to_string()))?;
+                let mut conn = pool.get()?;
                 conn.recover();
                 Ok(f(&mut conn))
             }

@@ -15,6 +15,7 @@ pub mod listen;
 pub mod master_key;
 pub mod password_pool;
 pub mod private_files;
+pub mod registry;
 pub mod routes;
 pub mod secrets;
 pub mod sql;
@@ -274,6 +275,14 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
     let heartbeat = cluster
         .clone()
         .map(|c| cluster::nodes::spawn_heartbeat(c, exports_stopped.clone()));
+    let registry = state.db.is_postgres().then(|| {
+        registry::spawn_heartbeat(
+            state.db.clone(),
+            state::registered(&state.node),
+            config.lease_ttl,
+            exports_stopped.clone(),
+        )
+    });
     let exports = dataplane::scheduler::spawn_scheduler(state.data.clone(), exports_stopped);
     let data = state.data.clone();
     let app = router(state);
@@ -294,6 +303,9 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         let _ = exports.await;
         if let Some(heartbeat) = heartbeat {
             let _ = heartbeat.await;
+        }
+        if let Some(registry) = registry {
+            let _ = registry.await;
         }
         // A clean stop hands the exporters over at once.
         if let Some(c) = cluster {

@@ -8,6 +8,8 @@
 //!   exporter lease moving when its node is killed;
 //! - `failures`: NATS stopped and started again, one NATS server of three killed under
 //!   load;
+//! - `shared`: nodes on one PostgreSQL: any node answers anything, the database down
+//!   and back, a local event store refused;
 //! - `retention`: a deleted stream's events purged, old events dropped.
 
 mod database;
@@ -15,3 +17,4 @@ mod events;
 mod failures;
 mod nodes;
 mod retention;
+mod shared;

@@ -71,7 +71,7 @@ impl DbDirectory {
              JOIN streams s ON s.id = e.stream_id
              LEFT JOIN streams p ON p.id = s.linked_stream_id
              JOIN sinks k ON k.id = e.sink_id
-             WHERE (?1 IS NULL OR (a.billing_id = ?1 AND s.name = ?2 AND e.name = ?3
+             WHERE (CAST(?1 AS TEXT) IS NULL OR (a.billing_id = ?1 AND s.name = ?2 AND e.name = ?3
                 AND e.export_keys = ?4))";
         let (billing, stream, name, keys) = match filter {
             Some((b, s, n, k)) => (Some(b), Some(s), Some(n), Some(k)),

@@ -14,13 +14,29 @@ use std::time::Duration;
 
 pub use self::pg::{PgManager, PgPool, connect_pool};
 
-/// A value a query can bind: something both drivers know how to send.
-pub trait Param: rusqlite::ToSql + postgres::types::ToSql + Sync {}
-impl<T: rusqlite::ToSql + postgres::types::ToSql + Sync + ?Sized> Param for T {}
+/// The Rust types whose SQL type is the same in both databases. No unsigned integers:
+/// PostgreSQL has none (it would take a `u32` for an OID), so they are `i64` in SQL.
+pub trait Portable {}
+impl Portable for i64 {}
+impl Portable for f64 {}
+impl Portable for bool {}
+impl Portable for String {}
+impl Portable for str {}
+impl Portable for Vec<u8> {}
+impl Portable for [u8] {}
+impl<T: Portable + ?Sized> Portable for &T {}
+impl<T: Portable> Portable for Option<T> {}
 
-/// A column value both drivers can read.
-pub trait Column: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a> {}
-impl<T: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>> Column for T {}
+/// A value a query can bind: something both drivers send as the same SQL type.
+pub trait Param: rusqlite::ToSql + postgres::types::ToSql + Portable + Sync {}
+impl<T: rusqlite::ToSql + postgres::types::ToSql + Portable + Sync + ?Sized> Param for T {}
+
+/// A column value both drivers read from the same SQL type.
+pub trait Column:
+    rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a> + Portable
+{
+}
+impl<T: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a> + Portable> Column for T {}
 
 /// A column's position (from 0) or name, as both drivers take it.
 pub trait Index: rusqlite::RowIndex + postgres::row::RowIndex + std::fmt::Display + Copy {}

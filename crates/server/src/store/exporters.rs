@@ -22,7 +22,8 @@ fn from_row(r: &Row<'_>) -> crate::sql::DbResult<Exporter> {
         sink_type: sink_type
             .parse()
             .map_err(|e: strm_model::Invalid| crate::sql::DbError::column(3, e))?,
-        interval_secs: r.get(4)?,
+        interval_secs: u32::try_from(r.get::<i64>(4)?)
+            .map_err(|e| crate::sql::DbError::column(4, e))?,
         exporter_type: ExporterType::Batch,
         path_prefix: r.get(5)?,
         export_keys: r.get(6)?,

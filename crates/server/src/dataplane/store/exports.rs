@@ -127,7 +127,7 @@ impl ExportPositions {
             Some(e) => conn.execute(
                 "UPDATE dp_exports SET last_error = ?5, failed_ms = ?6
                  WHERE account = ?1 AND stream = ?2 AND name = ?3 AND export_keys = ?4
-                   AND last_error IS NOT ?5",
+                   AND last_error IS DISTINCT FROM ?5",
                 params![account, stream, name, export_keys, e, at_ms],
             ),
             None => conn.execute(

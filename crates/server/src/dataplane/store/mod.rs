@@ -88,17 +88,23 @@ impl DataStore {
         let dir = path.parent().unwrap_or(Path::new("."));
         let keyring = crate::master_key::load(dir, &Default::default())
             .map_err(|e| StoreError::MasterKey(e.to_string()))?;
-        DataStore::open_with(path, Arc::new(keyring), None)
+        DataStore::open_with(path, None, Arc::new(keyring), None)
     }
 
-    /// Opens the store whose secrets are sealed with `keyring`, with the events in the
-    /// cluster's JetStream when `cluster` is given.
+    /// Opens the store whose secrets are sealed with `keyring`: on `shared` (a cluster's
+    /// PostgreSQL), else on a connection of its own to the SQLite database at `path`; with
+    /// the events in the cluster's JetStream when `cluster` is given, else in the log
+    /// next to `path`.
     pub fn open_with(
         path: &Path,
+        shared: Option<Db>,
         keyring: Arc<Keyring>,
         cluster: Option<Arc<Cluster>>,
     ) -> Result<DataStore> {
-        let db = Db::new(crate::db::open(path)?);
+        let db = match shared {
+            Some(db) => db,
+            None => Db::new(crate::db::open(path)?),
+        };
         let events = match cluster {
             None => EventStore::open_local(path, &db)?,
             Some(c) => EventStore::JetStream(c),

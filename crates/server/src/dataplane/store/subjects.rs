@@ -100,7 +100,7 @@ impl SubjectStore {
                  JOIN dp_keys k ON k.account = l.account AND k.stream = l.stream
                      AND k.key_id = l.key_id
                  WHERE l.account = ?1 AND substr(l.subject, 1, length(?2)) = ?2
-                     AND (?3 IS NULL OR l.subject > ?3)
+                     AND (CAST(?3 AS TEXT) IS NULL OR l.subject > ?3)
                  GROUP BY l.subject ORDER BY l.subject LIMIT ?4",
                 params![account, prefix, after, limit as i64 + 1],
                 |r| {
