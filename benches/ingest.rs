@@ -12,14 +12,13 @@
 #[path = "../tests/support/mod.rs"]
 mod support;
 use support::LocalServer;
-use support::events::event_body;
+use support::bench::{Target, egress_probes, process_cpu, quantile};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::http::StatusCode;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use futures::StreamExt;
 use strm_client::events::EventClient;
 use strm_server::routes::middleware;
 
@@ -27,12 +26,10 @@ const IN_FLIGHT: usize = 32;
 
 struct Setup {
     _server: LocalServer,
-    event_url: String,
-    bare_url: String,
-    stack_url: String,
-    token: String,
+    event: Target,
+    bare: Target,
+    stack: Target,
     output: EventClient,
-    http: reqwest::Client,
 }
 
 async fn setup() -> Setup {
@@ -50,28 +47,22 @@ async fn setup() -> Setup {
     // The same handler inside the middleware every server route passes through.
     let stack_url = serve(middleware(bare(), Duration::from_secs(30))).await;
 
+    let http = reqwest::Client::builder()
+        .pool_max_idle_per_host(IN_FLIGHT)
+        .build()
+        .unwrap();
+    let target = |url: String| Target {
+        http: http.clone(),
+        url,
+        token: token.clone(),
+    };
     Setup {
-        event_url: format!("{}/event", s.url),
-        bare_url,
-        stack_url,
-        token,
+        event: target(format!("{}/event", s.url)),
+        bare: target(bare_url),
+        stack: target(stack_url),
         output: s.client(&s.output),
         _server: server,
-        http: reqwest::Client::builder()
-            .pool_max_idle_per_host(IN_FLIGHT)
-            .build()
-            .unwrap(),
     }
-}
-
-/// CPU time of this process so far (user + system), from `/proc/self/stat` in clock
-/// ticks of 1/100 s; `None` where there is no such file.
-fn process_cpu() -> Option<Duration> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The fields after the parenthesised command name; utime and stime are 14 and 15.
-    let mut fields = stat.rsplit_once(')')?.1.split_whitespace().skip(11);
-    let ticks: u64 = fields.next()?.parse::<u64>().ok()? + fields.next()?.parse::<u64>().ok()?;
-    Some(Duration::from_millis(ticks * 10))
 }
 
 /// Serves a router on a new 127.0.0.1 port of the current runtime; its `/event` URL.
@@ -82,27 +73,9 @@ async fn serve(router: axum::Router) -> String {
     format!("http://{addr}/event")
 }
 
-/// Sends `count` events with `IN_FLIGHT` requests at a time; panics on any non-204.
-async fn send_many(s: &Setup, url: &str, first: u64, count: u64) -> Duration {
-    let start = Instant::now();
-    futures::stream::iter(first..first + count)
-        .map(|n| {
-            let req = s
-                .http
-                .post(url)
-                .bearer_auth(&s.token)
-                .header("Strm-Schema-Id", "clickstream")
-                .header("Strm-Serialization-Type", "application/json")
-                .body(event_body(n));
-            async move {
-                let status = req.send().await.unwrap().status();
-                assert_eq!(status, 204);
-            }
-        })
-        .buffer_unordered(IN_FLIGHT)
-        .collect::<Vec<()>>()
-        .await;
-    start.elapsed()
+/// Sends `count` events to `target` with `IN_FLIGHT` requests at a time.
+async fn send_many(target: &Target, first: u64, count: u64) -> Duration {
+    target.send_many(first, count, IN_FLIGHT).await
 }
 
 fn ingest(c: &mut Criterion) {
@@ -116,14 +89,14 @@ fn ingest(c: &mut Criterion) {
     group.bench_function("event", |b| {
         b.iter_custom(|iters| {
             counter += iters;
-            rt.block_on(send_many(&s, &s.event_url, counter, iters))
+            rt.block_on(send_many(&s.event, counter, iters))
         })
     });
     group.bench_function("bare_204", |b| {
-        b.iter_custom(|iters| rt.block_on(send_many(&s, &s.bare_url, 0, iters)))
+        b.iter_custom(|iters| rt.block_on(send_many(&s.bare, 0, iters)))
     });
     group.bench_function("bare_204_stack", |b| {
-        b.iter_custom(|iters| rt.block_on(send_many(&s, &s.stack_url, 0, iters)))
+        b.iter_custom(|iters| rt.block_on(send_many(&s.stack, 0, iters)))
     });
     group.finish();
 
@@ -139,10 +112,10 @@ fn ingest(c: &mut Criterion) {
     // printed too: unlike throughput it hardly moves when other work competes for the
     // cores.
     let n = 20_000;
-    let measure = |url: &str, first: u64| {
-        let cpu = process_cpu();
-        let wall = rt.block_on(send_many(&s, url, first, n));
-        let cpu = process_cpu().map(|after| (after - cpu.unwrap_or_default()) / n as u32);
+    let measure = |target: &Target, first: u64| {
+        let cpu = process_cpu("self");
+        let wall = rt.block_on(send_many(target, first, n));
+        let cpu = process_cpu("self").map(|after| (after - cpu.unwrap_or_default()) / n as u32);
         (n as f64 / wall.as_secs_f64(), cpu)
     };
     let micros = |cpu: Option<Duration>| {
@@ -150,9 +123,9 @@ fn ingest(c: &mut Criterion) {
     };
     let mut rounds = Vec::new();
     for round in 0..3u64 {
-        let (ev, ev_cpu) = measure(&s.event_url, 10_000_000 + round * n);
-        let (bare, bare_cpu) = measure(&s.bare_url, 0);
-        let (stack, stack_cpu) = measure(&s.stack_url, 0);
+        let (ev, ev_cpu) = measure(&s.event, 10_000_000 + round * n);
+        let (bare, bare_cpu) = measure(&s.bare, 0);
+        let (stack, stack_cpu) = measure(&s.stack, 0);
         eprintln!(
             "ingest round {round}: /event {ev:.0}/s ({} µs CPU each), bare 204 {bare:.0}/s ({} µs), \
              bare 204 with the middleware {stack:.0}/s ({} µs); ratios {:.2} / {:.2}",
@@ -194,55 +167,11 @@ fn ingest(c: &mut Criterion) {
     // on the output's websocket. A probe dropped that way counts as lost, not as a time.
     let load_rate = median(4) / 2.0;
     let (samples, lost) = rt.block_on(async {
-        let mut tail = s.output.receive(true).await.unwrap();
-        let load = {
-            let s = s.clone();
-            tokio::spawn(async move {
-                const BATCH: u64 = 100;
-                let pace = Duration::from_secs_f64(BATCH as f64 / load_rate);
-                let mut k = 20_000_000u64;
-                loop {
-                    let started = Instant::now();
-                    send_many(&s, &s.event_url, k, BATCH).await;
-                    k += BATCH;
-                    tokio::time::sleep(pace.saturating_sub(started.elapsed())).await;
-                }
-            })
-        };
-        let mut samples = Vec::new();
-        let mut lost = 0;
-        for probe in 0..300u64 {
-            let marker = 90_000_000 + probe;
-            let sent = Instant::now();
-            send_many(&s, &s.event_url, marker, 1).await;
-            let needle = format!("https://a.io/{marker}\"");
-            let seen = tokio::time::timeout(Duration::from_secs(2), async {
-                loop {
-                    match tail.next().await {
-                        Some(Ok(text)) if text.contains(&needle) => return true,
-                        Some(Ok(_)) => {}
-                        // Closed for falling behind (1013): the probe is lost.
-                        _ => return false,
-                    }
-                }
-            })
-            .await;
-            match seen {
-                Ok(true) => samples.push(sent.elapsed()),
-                Ok(false) => {
-                    lost += 1;
-                    tail = s.output.receive(true).await.unwrap();
-                }
-                Err(_) => lost += 1,
-            }
-        }
-        load.abort();
-        tokio::time::sleep(Duration::from_millis(200)).await;
-        (samples, lost)
+        egress_probes(&s.event, &s.event, &s.output, load_rate, IN_FLIGHT).await
     });
     let mut sorted = samples.clone();
     sorted.sort();
-    let pct = |p: f64| sorted[((sorted.len() as f64 * p) as usize).min(sorted.len() - 1)];
+    let pct = |p: f64| quantile(&sorted, p);
     eprintln!(
         "egress latency under a load of {load_rate:.0} events/s: p50 {:?}, p99 {:?} ({} probes, {lost} lost)",
         pct(0.50),
@@ -258,7 +187,7 @@ fn ingest(c: &mut Criterion) {
                 let start = Instant::now();
                 for i in 0..iters {
                     let marker = 80_000_000 + i;
-                    send_many(&s, &s.event_url, marker, 1).await;
+                    send_many(&s.event, marker, 1).await;
                     let needle = format!("https://a.io/{marker}\"");
                     while !tail.next().await.unwrap().unwrap().contains(&needle) {}
                 }

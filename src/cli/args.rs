@@ -69,6 +69,9 @@ pub enum Command {
     /// Name consent levels.
     #[command(subcommand, name = "consent-levels")]
     ConsentLevels(ConsentLevelsCommand),
+    /// List the live nodes of the server's cluster.
+    #[command(subcommand)]
+    Nodes(NodesCommand),
     /// Register, list and archive data contracts (your own event definitions).
     #[command(subcommand, name = "data-contracts")]
     DataContracts(super::contracts::DataContractsCommand),
@@ -87,6 +90,16 @@ pub enum Command {
     Completions {
         #[arg(value_name = "SHELL")]
         shell: Shell,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum NodesCommand {
+    /// List the live nodes (one for a single server) and which one answered.
+    List {
+        /// Print the API's JSON instead of a table.
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -418,6 +431,23 @@ pub struct ServeArgs {
     /// machine (`ps`).
     #[arg(long = "user", value_name = "EMAIL")]
     pub users: Vec<Secret>,
+    /// Where events are kept: `local` (the data directory's own log) or the
+    /// comma-separated nats:// URLs of a NATS JetStream cluster that several nodes share.
+    #[arg(
+        long,
+        value_name = "local|URLS",
+        env = "STRM_EVENT_STORE",
+        hide_env_values = true,
+        default_value = "local"
+    )]
+    pub event_store: Secret,
+    /// JetStream replicas of the events (3 on a three-server NATS cluster).
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    pub event_replicas: usize,
+    /// How this node appears in logs, answers and `nodes list` (default: host name and
+    /// port).
+    #[arg(long, value_name = "NAME")]
+    pub node_name: Option<String>,
     /// A file whose first line is the password of every --user EMAIL (keep it 0600).
     #[arg(long, value_name = "FILE")]
     pub password_file: Option<PathBuf>,

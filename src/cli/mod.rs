@@ -9,6 +9,7 @@ mod contracts;
 pub mod help;
 mod logs;
 pub(crate) mod names;
+mod nodes;
 mod observe;
 mod output;
 mod prompt;
@@ -148,6 +149,7 @@ async fn dispatch(command: Command, api_url: Option<String>, paths: Paths) -> Cl
         Command::Sinks(cmd) => resources::sinks(cmd, &backend).await,
         Command::Exporters(cmd) => resources::exporters(cmd, &backend).await,
         Command::ConsentLevels(cmd) => resources::consent_levels(cmd, &backend).await,
+        Command::Nodes(cmd) => nodes::run(cmd, &backend).await,
         Command::DataContracts(cmd) => contracts::data_contracts(cmd, &backend).await,
         Command::DataSubjects(cmd) => contracts::data_subjects(cmd, &backend).await,
         Command::Usage(args) => observe::usage(args, &backend).await,

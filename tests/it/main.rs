@@ -6,6 +6,8 @@
 //!   persistence, the embedded server, the route contract, the log);
 //! - `dataplane`: ingest and egress, exporters, a crash of a `serve` process, the 2021
 //!   Python driver, the demo;
+//! - `cluster`: nodes on a NATS JetStream event store: the seed's path, egress across
+//!   nodes, NATS failures, exporter leases, purge and retention;
 //! - `contracts`: data contracts and data subjects (bring your own events, forgetting);
 //! - `cli`: the seed's CLI walkthrough, its error paths and exit codes;
 //! - `console`: the full-screen console in a pseudo-terminal;
@@ -16,6 +18,7 @@
 mod support;
 
 mod cli;
+mod cluster;
 mod console;
 mod contracts;
 mod dataplane;

@@ -1,8 +1,9 @@
 """The 2021 Python driver (streammachine-driver 0.0.11) against the local server, unchanged
 but for its configurable hosts: sends clickstream events as Avro binary and as Avro-JSON,
 and receives them over the egress websocket of the stream (encrypted) and of an output
-(GRANULAR [0, 1]: decrypted). Driven by tests/dataplane.rs, which passes the server and
-the credentials in the environment. Exit status 0 and "driver round trip OK" on success.
+(GRANULAR [0, 1]: decrypted). Driven by tests/it/dataplane/python.rs, which passes the
+server (or, in a cluster, the sender's node and the tails' node) and the credentials in the
+environment. Exit status 0 and "driver round trip OK" on success.
 """
 
 import asyncio
@@ -18,20 +19,22 @@ from clickstream.io.streammachine.public_schemas.clickstream import (
 )
 from streammachine.driver import ClientConfig, SerializationType, StreamMachineClient
 
-HOST = os.environ["STRM_HOST"]  # 127.0.0.1:PORT
+HOST = os.environ["STRM_HOST"]  # 127.0.0.1:PORT: where the sender sends
+# Where the tails authenticate and receive: another node of a cluster, or the same server.
+TAIL_HOST = os.environ.get("STRM_TAIL_HOST", HOST)
 BILLING_ID = os.environ["STRM_BILLING_ID"]
 STREAM = (os.environ["STRM_STREAM_CLIENT_ID"], os.environ["STRM_STREAM_CLIENT_SECRET"])
 OUTPUT = (os.environ["STRM_OUTPUT_CLIENT_ID"], os.environ["STRM_OUTPUT_CLIENT_SECRET"])
 
 
-def config():
+def config(host=HOST):
     return ClientConfig(
         gateway_protocol="http",
-        gateway_host=HOST,
+        gateway_host=host,
         egress_protocol="http",
-        egress_host=HOST,
+        egress_host=host,
         sts_protocol="http",
-        sts_host=HOST,
+        sts_host=host,
     )
 
 
@@ -68,8 +71,8 @@ def fail(message):
 
 async def main():
     sender = StreamMachineClient(BILLING_ID, STREAM[0], STREAM[1], config())
-    stream_tail = StreamMachineClient(BILLING_ID, STREAM[0], STREAM[1], config())
-    output_tail = StreamMachineClient(BILLING_ID, OUTPUT[0], OUTPUT[1], config())
+    stream_tail = StreamMachineClient(BILLING_ID, STREAM[0], STREAM[1], config(TAIL_HOST))
+    output_tail = StreamMachineClient(BILLING_ID, OUTPUT[0], OUTPUT[1], config(TAIL_HOST))
     for c in (sender, stream_tail, output_tail):
         await c.start_timers()
 
@@ -87,6 +90,7 @@ async def main():
     ]
     await asyncio.sleep(1.0)  # let both websockets connect: egress is live only
 
+    # The Rust side (tests/it/dataplane/python.rs, DRIVER_SESSIONS) knows these names.
     sessions = {"session-py-avro": SerializationType.AVRO_BINARY,
                 "session-py-json": SerializationType.AVRO_JSON}
     for session, kind in sessions.items():

@@ -31,6 +31,21 @@ pub fn event_body(n: u64) -> Vec<u8> {
         .into_bytes()
 }
 
+/// Counts how often each event number (the last segment of the URL `click` was given)
+/// appears in exported JSON lines; `None` when a line is not such an event.
+#[allow(dead_code, reason = "the benches export nothing")]
+pub fn count_exported(
+    lines: &str,
+    counts: &mut std::collections::BTreeMap<u32, u32>,
+) -> Option<()> {
+    for line in lines.lines() {
+        let e: Value = serde_json::from_str(line).ok()?;
+        let n: u32 = e["url"].as_str()?.rsplit('/').next()?.parse().ok()?;
+        *counts.entry(n).or_default() += 1;
+    }
+    Some(())
+}
+
 /// Raw `POST /event`: status and body text.
 pub async fn post_event(
     url: &str,

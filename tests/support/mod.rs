@@ -4,7 +4,13 @@
 //! tables. One definition each, so that a test says what it checks and not how to set up.
 
 pub mod accounts;
+#[allow(dead_code, reason = "the benches' own; the tests do not measure")]
+pub mod bench;
+pub mod cluster;
 pub mod events;
+pub mod load;
+pub mod moto;
+pub mod nats;
 pub mod ports;
 pub mod processes;
 pub mod resources;
@@ -24,5 +30,5 @@ pub use rows::{Refusal, Says, api_status, check, refused_calls};
 pub use scenario::{Scenario, seed_resources};
 pub use serve::{Served, raise_open_files_limit};
 pub use servers::LocalServer;
-pub use venv::{moto, moto_store, venv};
+pub use venv::venv;
 pub use wait::{wait_for, wait_until};

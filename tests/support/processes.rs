@@ -51,9 +51,16 @@ pub fn succeeded(out: Output, what: &str) -> Output {
 /// with its URL. Commands and consoles on `root` join it.
 #[allow(dead_code, reason = "the benches do not serve")]
 pub fn serve_in(root: &Path) -> (KillOnDrop, String) {
+    serve_with(root, &[])
+}
+
+/// `serve_in` with more options for `serve`.
+#[allow(dead_code, reason = "the benches do not serve")]
+pub fn serve_with(root: &Path, options: &[String]) -> (KillOnDrop, String) {
     use std::io::BufRead;
     let child = strm_tui(root)
         .args(["serve", "--addr", "127.0.0.1:0"])
+        .args(options)
         .stderr(std::process::Stdio::piped())
         .spawn()
         .expect("strm-tui serve starts");

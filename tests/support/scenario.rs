@@ -74,6 +74,16 @@ impl Scenario {
         EventClient::new(EventHosts::single(&self.url).unwrap(), self.triplet(c)).unwrap()
     }
 
+    /// An S3 sink named after `bucket` (at the S3-compatible store of `credentials`, or
+    /// the local bucket directory) and the seed's event exporter `s3` of `on` to it.
+    pub async fn export(&self, on: &str, bucket: &str, credentials: Option<String>) {
+        self.api
+            .create_sink(&super::sink(bucket, bucket, credentials))
+            .await
+            .unwrap();
+        self.exporter(on, bucket, false).await.unwrap();
+    }
+
     /// The seed's exporter (`keys` when it exports keys, else `s3`) on `on` to `sink`.
     /// A sink `s3-bart` on the local bucket `bucket`, with two exporters to it: the seed's
     /// output's events and its stream's keys.

@@ -43,7 +43,11 @@ impl LocalServer {
 
     /// A server whose configuration `tweak` changes first.
     pub async fn start_with(tweak: impl FnOnce(&mut ServerConfig)) -> LocalServer {
-        let dir = tempfile::tempdir().unwrap();
+        LocalServer::start_in(tempfile::tempdir().unwrap(), tweak).await
+    }
+
+    /// `start_with` on a directory the caller prepared (its data in `server/`).
+    pub async fn start_in(dir: TempDir, tweak: impl FnOnce(&mut ServerConfig)) -> LocalServer {
         let server = start_server(dir.path(), tweak).await;
         LocalServer { server, dir }
     }

@@ -31,8 +31,8 @@ pub use observe::{ObjectPart, ObjectQuery, UsageQuery};
 
 use strm_model::{
     AuthResponse, ConsentLevel, ContractRef, DataContract, DataContractCreate, DataSubjectPage,
-    DataSubjectsDelete, DataSubjectsDeleted, Exporter, ExporterCreate, LoginRequest, Output,
-    OutputCreate, RefreshRequest, Sink, SinkCreate, SinkType, Stream, StreamCreate,
+    DataSubjectsDelete, DataSubjectsDeleted, Exporter, ExporterCreate, LoginRequest, NodeList,
+    Output, OutputCreate, RefreshRequest, Sink, SinkCreate, SinkType, Stream, StreamCreate,
 };
 
 /// A token this close to its expiry is refreshed before use (the 2021 CLI's rule).
@@ -52,6 +52,8 @@ struct Inner {
     timeout: Duration,
     session: Mutex<Option<AuthResponse>>,
     store: Option<CredentialStore>,
+    /// The node that answered last (the `Strm-Node` header), for the status bar.
+    node: std::sync::Mutex<Option<String>>,
 }
 
 impl std::fmt::Debug for ApiClient {
@@ -146,6 +148,7 @@ impl ApiClient {
                 http,
                 timeout,
                 session: Mutex::new(session),
+                node: std::sync::Mutex::new(None),
                 store,
             }),
         })
@@ -335,6 +338,22 @@ impl ApiClient {
     }
 
     // ---- exporters ------------------------------------------------------------------
+
+    // ---- nodes ----------------------------------------------------------------------
+
+    /// The live nodes of the cluster (the one node of a single server).
+    pub async fn list_nodes(&self) -> Result<NodeList> {
+        self.get(&["v1", "nodes"], &[]).await
+    }
+
+    /// The name of the node that answered the last request, when the server says.
+    pub fn last_node(&self) -> Option<String> {
+        self.inner
+            .node
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()
+    }
 
     pub async fn list_exporters(&self) -> Result<Vec<Exporter>> {
         self.get(&["v1", "exporters"], &[]).await
@@ -599,6 +618,13 @@ impl ApiClient {
             req = req.json(body);
         }
         let resp = req.send().await.map_err(|e| self.transport_error(e))?;
+        if let Some(node) = resp
+            .headers()
+            .get(strm_model::NODE_HEADER)
+            .and_then(|v| v.to_str().ok())
+        {
+            *self.inner.node.lock().unwrap_or_else(|e| e.into_inner()) = Some(node.to_owned());
+        }
         let status = resp.status();
         let headers = resp.headers().clone();
         let body = resp.bytes().await.map_err(|e| self.transport_error(e))?;

@@ -190,9 +190,19 @@ pub struct Pager {
     pub width: Cell<u16>,
 }
 
+/// What a pager popup shows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PagerKind {
+    Help,
+    Errors,
+    Nodes,
+}
+
 pub enum Popup {
     Help(Pager),
     ErrorLog(Pager),
+    /// The cluster's nodes as `:nodes` last listed them (`App::nodes`).
+    Nodes(Pager),
     Form(Box<Form>),
     Confirm(Confirm),
     Credentials(CredentialsView),
@@ -204,6 +214,27 @@ pub enum Popup {
     Inspector(Box<Inspector>),
     /// The file the tail's shown lines are saved to.
     SaveTail(Prompt),
+}
+
+impl Popup {
+    /// A pager popup's kind and pager.
+    pub fn pager(&self) -> Option<(PagerKind, &Pager)> {
+        match self {
+            Popup::Help(p) => Some((PagerKind::Help, p)),
+            Popup::ErrorLog(p) => Some((PagerKind::Errors, p)),
+            Popup::Nodes(p) => Some((PagerKind::Nodes, p)),
+            _ => None,
+        }
+    }
+
+    pub fn pager_mut(&mut self) -> Option<(PagerKind, &mut Pager)> {
+        match self {
+            Popup::Help(p) => Some((PagerKind::Help, p)),
+            Popup::ErrorLog(p) => Some((PagerKind::Errors, p)),
+            Popup::Nodes(p) => Some((PagerKind::Nodes, p)),
+            _ => None,
+        }
+    }
 }
 
 /// What an in-flight request was for, to route its answer.
@@ -232,6 +263,8 @@ pub enum Pending {
     },
     Token,
     Logout,
+    /// `:nodes`: the list opens in a popup.
+    Nodes,
     /// Usage and exporter statuses for the tables and the observing views.
     Observe,
     /// A listing of the bucket view's folder (`true`: a further page).
@@ -255,6 +288,10 @@ pub struct App {
     pub local: bool,
     pub session: Option<SessionInfo>,
     pub conn: Conn,
+    /// The node that answered last (`Strm-Node`), shown in the header.
+    pub node: Option<String>,
+    /// The cluster's nodes as `:nodes` last listed them.
+    pub nodes: Vec<strm_model::Node>,
 
     pub tab: Tab,
     /// The stream drilled into; narrows Outputs and Exporters.
@@ -302,6 +339,8 @@ impl App {
             local: false,
             session: None,
             conn: Conn::Connecting,
+            node: None,
+            nodes: Vec::new(),
             tab: Tab::Streams,
             scope: None,
             stack: Vec::new(),

@@ -11,8 +11,9 @@ use crate::resources::Tab;
 use futures::future::BoxFuture;
 use strm_client::{ApiClient, ClientError};
 use strm_model::{
-    AuthResponse, ConsentLevel, Exporter, ExporterCreate, ExporterStatus, ObjectList, Output,
-    OutputCreate, SchemaContract, Sink, SinkCreate, SinkType, Stream, StreamCreate, UsageSummary,
+    AuthResponse, ConsentLevel, Exporter, ExporterCreate, ExporterStatus, NodeList, ObjectList,
+    Output, OutputCreate, SchemaContract, Sink, SinkCreate, SinkType, Stream, StreamCreate,
+    UsageSummary,
 };
 
 /// Events a tail view keeps; a tail batch never holds more.
@@ -92,6 +93,8 @@ pub enum Request {
         secret: Secret,
     },
     AccessToken,
+    /// The live nodes of the cluster (`:nodes`).
+    ListNodes,
     /// Follow a stream's or output's live events until `StopTail` with this request's
     /// id; answers come as `Tail*` answers under that id.
     Tail(TailTarget),
@@ -307,6 +310,10 @@ pub enum Answer {
     SecretSaved,
     /// Secret material for the clipboard only; never logged.
     Token(Secret),
+    /// The live nodes of the cluster.
+    Nodes(NodeList),
+    /// The node that answered changed (sent under id 0, outside any request).
+    Node(String),
     /// The tail's websocket is open.
     TailLive,
     TailEvents(TailBatch),

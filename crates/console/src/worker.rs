@@ -58,6 +58,32 @@ struct Worker {
     /// reconnect to wherever it is now (the local server may have a new host).
     api_url: watch::Sender<Option<String>>,
     replies: mpsc::UnboundedSender<Response>,
+    /// The node last reported to the UI, shared with the request tasks.
+    node: NodeReport,
+}
+
+/// Tells the UI which node answers (the `Strm-Node` header), when it changes.
+#[derive(Clone)]
+struct NodeReport {
+    last: Arc<std::sync::Mutex<Option<String>>>,
+    replies: mpsc::UnboundedSender<Response>,
+}
+
+impl NodeReport {
+    fn after(&self, client: &strm_client::ApiClient) {
+        let Some(node) = client.last_node() else {
+            return;
+        };
+        let mut last = self.last.lock().unwrap_or_else(|e| e.into_inner());
+        if last.as_deref() != Some(node.as_str()) {
+            *last = Some(node.clone());
+            let _ = self.replies.send(Response {
+                id: 0,
+                result: Ok(Answer::Node(node)),
+                session: None,
+            });
+        }
+    }
 }
 
 async fn run(
@@ -71,6 +97,10 @@ async fn run(
         backend: None,
         tails: HashMap::new(),
         api_url: watch::channel(None).0,
+        node: NodeReport {
+            last: Arc::default(),
+            replies: replies.clone(),
+        },
         replies,
     };
     while let Some((id, req)) = requests.recv().await {
@@ -111,6 +141,9 @@ impl Worker {
             };
             // A request that connected on the way answers only for itself, unless the
             // connection failed.
+            if let Some(b) = &self.backend {
+                self.node.after(&b.client);
+            }
             if req == Request::Connect || result.is_err() {
                 return self.answer(id, result, session);
             }
@@ -138,6 +171,7 @@ impl Worker {
             return;
         }
         let replies = self.replies.clone();
+        let node = self.node.clone();
         let secrets = self.secrets.clone();
         let timeout = self.config.timeout;
         tokio::spawn(async move {
@@ -155,6 +189,7 @@ impl Worker {
                 }),
             };
             let session = client.session().await.as_ref().map(SessionInfo::from);
+            node.after(&client);
             let _ = replies.send(Response {
                 id,
                 result,

@@ -6,6 +6,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{S3Credentials, SinkType};
 
+mod cluster;
+pub use cluster::*;
 mod observe;
 pub use observe::*;
 mod contracts;
@@ -77,23 +79,39 @@ fn is_printable(c: char) -> bool {
     !c.is_control()
 }
 
-pub fn check_name(field: &str, value: &str) -> Result<(), Invalid> {
-    let fail = |problem: String| Err(Invalid::new(field, problem, NAME_RULE));
+/// A value of 1 to `max` characters, each one `allowed`; the message names `field`, the
+/// value's problem and `rule`.
+fn check_chars(
+    field: &str,
+    value: &str,
+    max: usize,
+    rule: &str,
+    allowed: impl Fn(char) -> bool,
+) -> Result<(), Invalid> {
+    let fail = |problem: String| Err(Invalid::new(field, problem, rule));
     let len = value.chars().count();
     if len == 0 {
         return fail("is empty".into());
     }
-    if len > NAME_MAX {
+    if len > max {
         return fail(format!("is {len} characters long"));
     }
-    if let Some(c) = value
-        .chars()
-        .find(|c| !(c.is_ascii_lowercase() || c.is_ascii_digit() || *c == '-'))
-    {
+    if let Some(c) = value.chars().find(|c| !allowed(*c)) {
         return fail(format!("{value:?} contains {c:?}"));
     }
+    Ok(())
+}
+
+pub fn check_name(field: &str, value: &str) -> Result<(), Invalid> {
+    check_chars(field, value, NAME_MAX, NAME_RULE, |c| {
+        c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-'
+    })?;
     if value.starts_with('-') || value.ends_with('-') {
-        return fail(format!("{value:?} starts or ends with '-'"));
+        return Err(Invalid::new(
+            field,
+            format!("{value:?} starts or ends with '-'"),
+            NAME_RULE,
+        ));
     }
     Ok(())
 }

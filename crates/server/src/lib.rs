@@ -6,6 +6,7 @@
 #![cfg_attr(not(test), deny(clippy::unwrap_used, clippy::expect_used))]
 
 pub mod accounts;
+pub mod cluster;
 pub mod dataplane;
 pub mod db;
 pub mod error;
@@ -29,8 +30,11 @@ use std::time::Duration;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+use self::cluster::ClusterError;
+use self::cluster::nodes::NodeRecord;
 pub use self::state::{AppState, open_state};
 use self::users::LocalAccount;
+use strm_model::rules::{self, EventStoreOption};
 
 /// How long `shutdown` waits for open requests before giving up on them.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
@@ -51,6 +55,17 @@ pub struct ServerConfig {
     pub s3_endpoint: Option<String>,
     /// How often exporters look for closed batches.
     pub export_tick: Duration,
+    /// Where events are kept: the data directory's log, or a NATS JetStream cluster.
+    pub event_store: EventStoreOption,
+    /// JetStream replicas of the events (1 with the local store).
+    pub event_replicas: usize,
+    /// How this node appears in logs, the `Strm-Node` header and `GET /v1/nodes`;
+    /// host name and port when `None`.
+    pub node_name: Option<String>,
+    /// In a cluster: how long an exporter lease (and a node's heartbeat) outlives its
+    /// holder's last renewal; another node takes the exporters of a dead node over
+    /// within this and one export tick.
+    pub lease_ttl: Duration,
     /// Events of a stream its live tails may fall behind before a tail is closed.
     pub egress_buffer: usize,
     /// Header and idle timeouts, connection caps.
@@ -73,11 +88,60 @@ impl ServerConfig {
             retention: dataplane::pipeline::DEFAULT_RETENTION,
             s3_endpoint: None,
             export_tick: Duration::from_secs(1),
+            event_store: EventStoreOption::Local,
+            event_replicas: 1,
+            node_name: None,
+            lease_ttl: DEFAULT_LEASE_TTL,
             egress_buffer: dataplane::pipeline::EGRESS_BUFFER,
             connections: listen::ConnectionLimits::default(),
             master_key: master_key::MasterKeyConfig::default(),
             cloud_stores: Default::default(),
         }
+    }
+
+    /// Refuses option values that break a rule, naming the option, the value's problem
+    /// and the rule.
+    pub fn check(&self) -> Result<(), strm_model::Invalid> {
+        rules::check_event_replicas(self.event_replicas, &self.event_store)?;
+        if let Some(name) = &self.node_name {
+            rules::check_node_name(name)?;
+        }
+        Ok(())
+    }
+}
+
+/// How long an exporter lease outlives its holder by default.
+pub const DEFAULT_LEASE_TTL: Duration = Duration::from_secs(10);
+
+/// The host name of this machine, for the default node name.
+fn host_name() -> String {
+    ["/proc/sys/kernel/hostname", "/etc/hostname"]
+        .iter()
+        .find_map(|f| std::fs::read_to_string(f).ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| rules::check_node_name(h).is_ok())
+        .unwrap_or_else(|| "localhost".into())
+}
+
+/// This node as `GET /v1/nodes` and the `Strm-Node` header show it.
+pub(crate) fn node_record(config: &ServerConfig, addr: SocketAddr) -> NodeRecord {
+    NodeRecord {
+        node: strm_model::Node {
+            name: config
+                .node_name
+                .clone()
+                .unwrap_or_else(|| format!("{}:{}", host_name(), addr.port())),
+            address: format!("http://{addr}"),
+            started: strm_model::now_epoch_secs(),
+            version: env!("CARGO_PKG_VERSION").to_string(),
+            event_store: match &config.event_store {
+                EventStoreOption::Local => "local".into(),
+                EventStoreOption::Nats(_) => format!("jetstream R{}", config.event_replicas),
+            },
+            exporters: Vec::new(),
+            egress: None,
+        },
+        held_exporters: Vec::new(),
     }
 }
 
@@ -112,6 +176,12 @@ pub enum ServerError {
     /// A task of the start-up work panicked or was cancelled.
     #[error(transparent)]
     Task(#[from] tokio::task::JoinError),
+    /// An option breaks its rule.
+    #[error(transparent)]
+    Invalid(#[from] strm_model::Invalid),
+    /// The cluster (NATS JetStream) could not be joined.
+    #[error(transparent)]
+    Cluster(#[from] ClusterError),
     #[error("{0}")]
     Other(String),
 }
@@ -192,11 +262,14 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         addr: config.addr,
         source,
     })?;
-    let mut state = open_state(&config).await?;
-    state.node = routes::nodes::NodeInfo::new(addr);
+    let state = open_state(&config, addr).await?;
     let (stop, stopped) = oneshot::channel::<()>();
     let (stop_exports, exports_stopped) = tokio::sync::watch::channel(false);
-    let exports = dataplane::exporter::spawn_scheduler(state.data.clone(), exports_stopped);
+    let cluster = state.data.store().events().cluster().cloned();
+    let heartbeat = cluster
+        .clone()
+        .map(|c| cluster::nodes::spawn_heartbeat(c, exports_stopped.clone()));
+    let exports = dataplane::scheduler::spawn_scheduler(state.data.clone(), exports_stopped);
     let data = state.data.clone();
     let app = router(state);
     tracing::info!(
@@ -214,6 +287,13 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         listen::serve(listener, app, settings, caps, stop, CONNECTIONS_GRACE).await;
         let _ = stop_exports.send(true);
         let _ = exports.await;
+        if let Some(heartbeat) = heartbeat {
+            let _ = heartbeat.await;
+        }
+        // A clean stop hands the exporters over at once.
+        if let Some(c) = cluster {
+            c.leave().await;
+        }
     });
     Ok(ServerHandle {
         addr,

@@ -2,13 +2,18 @@
 //! master key loaded (secrets sealed again under it when needed), the database, the data
 //! plane, local buckets bound to their owners, the configured accounts.
 
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
+use strm_model::rules::EventStoreOption;
+
+use crate::cluster::nodes::NodeRecord;
+use crate::cluster::{Cluster, ClusterConfig};
 use crate::dataplane::sink::{SinkError, SinkResolver, SinkTarget};
 use crate::db::{self, Db};
 use crate::{ServerConfig, ServerError};
-use crate::{dataplane, master_key, password_pool, private_files, routes, throttle, users};
+use crate::{dataplane, master_key, password_pool, private_files, throttle, users};
 
 /// What every handler can reach.
 #[derive(Clone)]
@@ -21,8 +26,9 @@ pub struct AppState {
     pub token_ttl_secs: i64,
     pub request_timeout: Duration,
     pub data: dataplane::DataPlane,
-    /// This server as a node of the API (`GET /v1/nodes`).
-    pub node: routes::nodes::NodeInfo,
+    /// This node (the `Strm-Node` header of every answer, and `GET /v1/nodes` without a
+    /// cluster).
+    pub node: Arc<NodeRecord>,
     /// Stored sinks to where they write (credentials sealed, local buckets owned).
     pub sinks: SinkResolver,
 }
@@ -33,8 +39,24 @@ impl axum::extract::FromRef<AppState> for dataplane::DataPlane {
     }
 }
 
-/// Opens the database, makes sure the configured accounts exist, and builds the state.
-pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> {
+/// Opens the database, makes sure the configured accounts exist, and builds the state;
+/// joins the cluster first when the events are in JetStream. `addr` is where the node
+/// listens.
+pub async fn open_state(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, ServerError> {
+    config.check()?;
+    let node = crate::node_record(config, addr);
+    let cluster = match &config.event_store {
+        EventStoreOption::Local => None,
+        EventStoreOption::Nats(urls) => {
+            let settings = ClusterConfig {
+                urls: urls.clone(),
+                replicas: config.event_replicas,
+                retention: config.retention,
+                lease_ttl: config.lease_ttl,
+            };
+            Some(Arc::new(Cluster::join(settings, node.clone()).await?))
+        }
+    };
     strm_model::files::create_private_dir(&config.data_dir)
         .map_err(|e| ServerError::io(&config.data_dir, e))?;
     let dir = config.data_dir.clone();
@@ -62,7 +84,7 @@ pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> 
     };
     let (owners_db, owners_sinks) = (db.clone(), sinks.clone());
     tokio::task::spawn_blocking(move || claim_local_buckets(&owners_db, &owners_sinks)).await?;
-    let data = open_data_plane(config, &path, db.clone(), sinks.clone()).await?;
+    let data = open_data_plane(config, &path, db.clone(), sinks.clone(), cluster).await?;
     let passwords = password_pool::PasswordPool::new()
         .map_err(|e| ServerError::Other(format!("cannot start the password threads: {e}")))?;
     let state = AppState {
@@ -72,7 +94,7 @@ pub async fn open_state(config: &ServerConfig) -> Result<AppState, ServerError> 
         token_ttl_secs: config.token_ttl.as_secs() as i64,
         request_timeout: config.request_timeout,
         data,
-        node: routes::nodes::NodeInfo::new(config.addr),
+        node: Arc::new(node),
         sinks,
     };
     for user in &config.users {
@@ -152,15 +174,17 @@ async fn open_data_plane(
     path: &std::path::Path,
     db: Db,
     sinks: SinkResolver,
+    cluster: Option<Arc<Cluster>>,
 ) -> Result<dataplane::DataPlane, ServerError> {
     let (owned, keyring) = (path.to_path_buf(), sinks.keyring.clone());
-    let store =
-        tokio::task::spawn_blocking(move || dataplane::DataStore::open_with(&owned, keyring))
-            .await?
-            .map_err(|source| ServerError::Database {
-                path: path.to_path_buf(),
-                source,
-            })?;
+    let store = tokio::task::spawn_blocking(move || {
+        dataplane::DataStore::open_with(&owned, keyring, cluster)
+    })
+    .await?
+    .map_err(|source| ServerError::Database {
+        path: path.to_path_buf(),
+        source,
+    })?;
     let mut settings = dataplane::DataPlaneConfig::new(config.data_dir.clone());
     settings.retention = config.retention;
     settings.token_ttl_secs = config.token_ttl.as_secs() as i64;

@@ -1,6 +1,7 @@
 //! The seed's CLI walkthrough, run with the real `strm-tui` binary against the real local
 //! server on 127.0.0.1, plus the error paths and exit codes scripts rely on.
 
+mod cluster;
 mod completion;
 mod contracts;
 mod errors;

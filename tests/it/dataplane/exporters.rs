@@ -4,8 +4,9 @@
 use serde_json::Value;
 
 use super::files_in;
-use crate::support::resources::{endpoint_credentials, unreachable_sink};
-use crate::support::{LocalServer, moto, moto_store, send_click, sink, wait_for};
+use crate::support::moto::Moto;
+use crate::support::resources::unreachable_sink;
+use crate::support::{LocalServer, send_click, sink, wait_for};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exporters_write_batches_and_keys_to_the_bucket_directory() {
@@ -101,23 +102,18 @@ async fn an_unwritable_bucket_refuses_the_exporter_naming_bucket_and_error() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn exporters_write_to_an_s3_compatible_store() {
-    let (_moto, endpoint) = moto("moto-bucket").await;
-
+    let moto = Moto::with_bucket("moto-bucket").await;
     let local = LocalServer::start().await;
     let s = local.seed("moto@example.com").await;
     s.api
-        .create_sink(&sink(
-            "s3-bart",
-            "moto-bucket",
-            Some(endpoint_credentials("AKIAMOTO", "moto", &endpoint)),
-        ))
+        .create_sink(&sink("s3-bart", "moto-bucket", Some(moto.credentials())))
         .await
         .unwrap();
     s.exporter("level0-1", "s3-bart", false).await.unwrap();
     let sender = s.client(&s.stream);
     send_click(&sender, "session-7", &[0, 1], "https://a.io/m").await;
 
-    let store = moto_store("moto-bucket", &endpoint);
+    let store = moto.store("moto-bucket");
     use futures::TryStreamExt;
     use object_store::{ObjectStore, ObjectStoreExt};
     let prefix = object_store::path::Path::from("level01");

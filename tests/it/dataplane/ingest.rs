@@ -13,7 +13,12 @@ use crate::support::{
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn events_go_in_encrypted_and_come_out_per_view() {
-    let local = LocalServer::start().await;
+    events_in_and_out(LocalServer::start().await).await;
+}
+
+/// The seed's event path on `local` (whatever its event store): JSON and Avro in, the
+/// stream's view encrypted, the output's decrypted, driver 1.0.0's header, HTTP/2.
+pub(crate) async fn events_in_and_out(local: LocalServer) {
     let s = local.seed("strm-bart@example.com").await;
     let sender = s.client(&s.stream);
     let mut stream_tail = s.client(&s.stream).receive(false).await.unwrap();

@@ -3,17 +3,29 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crate::support::{LocalServer, venv};
+use crate::support::{LocalServer, Scenario, venv};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_2021_python_driver_round_trips() {
-    let venv = venv();
     let local = LocalServer::start().await;
     let s = local.seed("python@example.com").await;
+    let host = local.server.addr().to_string();
+    driver_round_trip(&s, &host, &host).await;
+    local.shutdown().await;
+}
+
+/// The sessions the driver script sends (their keys are made by the first event of each).
+pub(crate) const DRIVER_SESSIONS: [&str; 2] = ["session-py-avro", "session-py-json"];
+
+/// The driver script: it sends to `sender` (HOST:PORT) and tails the stream and the
+/// output on `tail` — one server, or two nodes of a cluster.
+pub(crate) async fn driver_round_trip(s: &Scenario, sender: &str, tail: &str) {
+    let venv = venv();
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/python/driver_roundtrip.py");
     let child = tokio::process::Command::new(venv.join("bin/python"))
         .arg(&script)
-        .env("STRM_HOST", local.server.addr().to_string())
+        .env("STRM_HOST", sender)
+        .env("STRM_TAIL_HOST", tail)
         .env("STRM_BILLING_ID", &s.billing_id)
         .env("STRM_STREAM_CLIENT_ID", &s.stream.client_id)
         .env(
@@ -38,5 +50,4 @@ async fn the_2021_python_driver_round_trips() {
         "driver script failed ({}):\n{stdout}\n{stderr}",
         out.status
     );
-    local.shutdown().await;
 }

@@ -83,7 +83,7 @@ async fn a_tail_that_falls_behind_is_closed_with_the_count_it_missed() {
     let raw = Raw::for_client(&s.api).await;
     let (status, nodes) = raw.send("GET", "/v1/nodes", None).await;
     assert_eq!(status, 200, "{nodes}");
-    let egress = &nodes[0]["egress"];
+    let egress = &nodes["nodes"][0]["egress"];
     assert_eq!(egress["droppedEvents"], dropped, "{nodes}");
     assert_eq!(egress["tailsClosedBehind"], 1, "{nodes}");
     // Another account sees none of it.
@@ -92,6 +92,6 @@ async fn a_tail_that_falls_behind_is_closed_with_the_count_it_missed() {
         .await
         .send("GET", "/v1/nodes", None)
         .await;
-    assert_eq!(theirs[0]["egress"]["droppedEvents"], 0, "{theirs}");
+    assert_eq!(theirs["nodes"][0]["egress"]["droppedEvents"], 0, "{theirs}");
     local.shutdown().await;
 }

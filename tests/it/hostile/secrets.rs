@@ -11,8 +11,9 @@ use futures::TryStreamExt;
 use object_store::{ObjectStore, ObjectStoreExt};
 use serde_json::Value;
 
+use crate::support::moto::Moto;
 use crate::support::resources::endpoint_credentials;
-use crate::support::{Scenario, Served, moto, send_click, sink, wait_for};
+use crate::support::{Scenario, Served, send_click, sink, wait_for};
 
 /// Every file and directory below `dir`.
 fn everything_below(dir: &Path) -> Vec<PathBuf> {
@@ -61,7 +62,7 @@ const SECRET: &str = "S3-SECRET-4c1e8b27d9f0a6";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_data_directory_is_private_and_holds_no_secret_or_key_in_plain_text() {
-    let (_moto, endpoint) = moto("keys-bucket").await;
+    let moto = Moto::with_bucket("keys-bucket").await;
     let dir = tempfile::tempdir().unwrap();
     let data = dir.path().join("data");
     let served = Served::start(dir.path(), &[], &[("RUST_LOG", "warn")]);
@@ -70,7 +71,7 @@ async fn the_data_directory_is_private_and_holds_no_secret_or_key_in_plain_text(
         .create_sink(&sink(
             "keys",
             "keys-bucket",
-            Some(endpoint_credentials("AKIAVAULT", SECRET, &endpoint)),
+            Some(endpoint_credentials("AKIAVAULT", SECRET, &moto.endpoint)),
         ))
         .await
         .unwrap();
@@ -92,7 +93,7 @@ async fn the_data_directory_is_private_and_holds_no_secret_or_key_in_plain_text(
         .with_region("us-east-1")
         .with_access_key_id("AKIAVAULT")
         .with_secret_access_key(SECRET)
-        .with_endpoint(&endpoint)
+        .with_endpoint(&moto.endpoint)
         .with_allow_http(true)
         .build()
         .unwrap();

@@ -8,8 +8,9 @@ use strm_client::{ApiClient, ObjectQuery};
 use strm_model::ObjectList;
 
 use crate::server::raw::{Raw, refused};
-use crate::support::resources::{endpoint_credentials, unreachable_sink};
-use crate::support::{LocalServer, Says, moto, moto_store, sink};
+use crate::support::moto::Moto;
+use crate::support::resources::unreachable_sink;
+use crate::support::{LocalServer, Says, sink};
 
 const BATCH_A: &str = "level01/2026-01-01T00:00:00-stream-u{0,1,2,3,4}.jsonl";
 const BATCH_B: &str = "level01/2026-01-01T00:00:30-stream-u{0,1,2,3,4}.jsonl";
@@ -241,8 +242,8 @@ async fn objects_are_listed_and_read_from_the_bucket_directory() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn objects_are_listed_and_read_from_an_s3_compatible_store() {
-    let (_moto, endpoint) = moto("moto-objects").await;
-    let store = moto_store("moto-objects", &endpoint);
+    let moto = Moto::with_bucket("moto-objects").await;
+    let store = moto.store("moto-objects");
     use object_store::ObjectStoreExt;
     for (key, bytes) in objects() {
         let path = object_store::path::Path::parse(key).unwrap();
@@ -251,13 +252,9 @@ async fn objects_are_listed_and_read_from_an_s3_compatible_store() {
 
     let local = LocalServer::start().await;
     let api = local.account("moto-objects@example.com").await;
-    api.create_sink(&sink(
-        "files",
-        "moto-objects",
-        Some(endpoint_credentials("AKIAMOTO", "moto", &endpoint)),
-    ))
-    .await
-    .unwrap();
+    api.create_sink(&sink("files", "moto-objects", Some(moto.credentials())))
+        .await
+        .unwrap();
     lists_and_reads(&api).await;
     let missing = api
         .read_object("files", None, "level01/nope", 0, None)

@@ -196,3 +196,35 @@ fn config_file_keys_reach_the_popups() {
     app.update(ch('x'));
     assert!(app.popups.is_empty());
 }
+
+#[test]
+fn nodes_open_from_the_command_line_and_the_header_names_the_answering_node() {
+    let mut app = fixed_app();
+    let out = [ch(':')]
+        .into_iter()
+        .chain("nodes".chars().map(ch))
+        .chain([key(KeyCode::Enter)])
+        .flat_map(|m| app.update(m))
+        .collect::<Vec<_>>();
+    assert_eq!(out[0].1, Request::ListNodes);
+    // As GET /v1/nodes answers it.
+    let nodes: strm_model::NodeList = serde_json::from_str(
+        r#"{"nodes": [
+            {"name": "api-1", "address": "http://10.0.0.1:8080", "started": 1700000000,
+             "version": "0.1.0", "eventStore": "jetstream R3", "exporters": ["level0-1/s3"]},
+            {"name": "api-2", "address": "http://10.0.0.2:8080", "started": 1700000000,
+             "version": "0.1.0", "eventStore": "jetstream R3", "exporters": []}]}"#,
+    )
+    .unwrap();
+    app.update(reply(0, Ok(Answer::Node("api-2".into()))));
+    assert_eq!(app.node.as_deref(), Some("api-2"));
+    app.update(reply(out[0].0, Ok(Answer::Nodes(nodes))));
+    assert!(matches!(app.popups.last(), Some(Popup::Nodes(_))));
+    snap("nodes", &app);
+    app.update(key(KeyCode::Esc));
+    assert!(app.popups.is_empty(), "Esc closes it like the other pagers");
+    for (w, h) in [(80, 24), (120, 40)] {
+        let header = screen(&app, w, h).lines().next().unwrap().to_string();
+        assert!(header.contains("node api-2"), "{w}x{h}: {header}");
+    }
+}

@@ -10,6 +10,11 @@ use strm_client::ClientError;
 
 impl App {
     pub(super) fn on_reply(&mut self, resp: Response, out: &mut Outgoing) {
+        // Not an answer to a request: the worker says which node answers now.
+        if let Ok(Answer::Node(name)) = &resp.result {
+            self.node = Some(name.clone());
+            return;
+        }
         if self.tail().is_some_and(|t| t.id == resp.id) {
             return self.on_tail_reply(resp.result, out);
         }
@@ -103,6 +108,14 @@ impl App {
                 self.session = Some(session);
                 self.close_form();
                 self.refresh_all(out);
+            }
+            // Handled in `on_reply`, before any request is looked up.
+            Answer::Node(name) => self.node = Some(name),
+            Answer::Nodes(list) => {
+                self.nodes = list.nodes;
+                if !matches!(self.popups.last(), Some(Popup::Nodes(_))) {
+                    self.popups.push(Popup::Nodes(Default::default()));
+                }
             }
             Answer::LoggedOut => {
                 self.session = None;

@@ -12,7 +12,7 @@ pub fn commands() -> Vec<&'static str> {
     let tabs = Tab::ALL.iter().map(|t| t.kind().commands()[0]);
     tabs.chain([
         "create", "delete", "tail", "xray", "pulse", "buckets", "refresh", "login", "logout",
-        "token", "errors", "help", "quit", "q",
+        "token", "nodes", "errors", "help", "quit", "q",
     ])
     .collect()
 }
@@ -131,6 +131,10 @@ impl App {
             ("q" | "quit", _) => Action::Quit,
             ("logout", _) => {
                 self.send(out, Request::Logout, Pending::Logout);
+                return;
+            }
+            ("nodes", _) => {
+                self.send(out, Request::ListNodes, Pending::Nodes);
                 return;
             }
             (other, _) => {

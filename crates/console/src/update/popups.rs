@@ -5,7 +5,7 @@ use crossterm::event::KeyEvent;
 
 use super::Outgoing;
 use super::command;
-use crate::app::{App, CommandLine, CredentialsView, Level, Pending, Popup};
+use crate::app::{App, CommandLine, CredentialsView, Level, PagerKind, Pending, Popup};
 use crate::forms::{FormEvent, FormKind, line};
 use crate::keymap::{Action, Context};
 use crate::protocol::Request;
@@ -14,7 +14,7 @@ use crate::protocol::Request;
 pub fn context_of(popup: &Popup) -> Context {
     match popup {
         Popup::Tail(_) => Context::Tail,
-        Popup::Help(_) | Popup::ErrorLog(_) => Context::Pager,
+        Popup::Help(_) | Popup::ErrorLog(_) | Popup::Nodes(_) => Context::Pager,
         Popup::Command(_) => Context::Command,
         Popup::Confirm(_) => Context::Confirm,
         Popup::Credentials(_) => Context::Credentials,
@@ -53,9 +53,8 @@ impl App {
     }
 
     fn pager_key(&mut self, action: Option<Action>, key: &KeyEvent) {
-        let help = matches!(self.popups.last(), Some(Popup::Help(_)));
         let keymap = &self.keymap;
-        let Some(Popup::Help(pager) | Popup::ErrorLog(pager)) = self.popups.last_mut() else {
+        let Some((kind, pager)) = self.popups.last_mut().and_then(Popup::pager_mut) else {
             return;
         };
         // The search line takes text until Enter (search) or Esc (leave it).
@@ -65,7 +64,7 @@ impl App {
                     pager.query = std::mem::take(typing).trim().to_lowercase();
                     pager.typing = None;
                     let from = pager.scroll;
-                    self.seek(help, from);
+                    self.seek(kind, from);
                 }
                 Some(Action::Cancel) => pager.typing = None,
                 _ => {
@@ -89,21 +88,21 @@ impl App {
             Some(Action::Search) => pager.typing = Some(String::new()),
             Some(Action::SearchNext) if !pager.query.is_empty() => {
                 let from = pager.scroll.saturating_add(1);
-                return self.seek(help, from);
+                return self.seek(kind, from);
             }
             _ => {}
         }
-        let rows = crate::views::pager_rows(self, help).len();
-        if let Some(Popup::Help(pager) | Popup::ErrorLog(pager)) = self.popups.last_mut() {
+        let rows = crate::views::pager_rows(self, kind).len();
+        if let Some((_, pager)) = self.popups.last_mut().and_then(Popup::pager_mut) {
             let last = rows.saturating_sub(pager.height.get() as usize);
             pager.scroll = pager.scroll.min(last as u16);
         }
     }
 
     /// Scrolls the pager to the first row from `from` on that has its query.
-    fn seek(&mut self, help: bool, from: u16) {
-        let rows = crate::views::pager_rows(self, help);
-        let Some(Popup::Help(pager) | Popup::ErrorLog(pager)) = self.popups.last_mut() else {
+    fn seek(&mut self, kind: PagerKind, from: u16) {
+        let rows = crate::views::pager_rows(self, kind);
+        let Some((_, pager)) = self.popups.last_mut().and_then(Popup::pager_mut) else {
             return;
         };
         let query = pager.query.clone();

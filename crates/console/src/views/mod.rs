@@ -5,6 +5,7 @@ mod buckets;
 mod form;
 mod inspector;
 pub(crate) mod json;
+mod nodes;
 mod popups;
 mod pulse;
 mod table;
@@ -104,6 +105,9 @@ fn draw_header(frame: &mut Frame, app: &App, area: Rect) {
             url.as_str()
         };
         spans.push(Span::raw(shown.to_string()));
+    }
+    if let Some(node) = &app.node {
+        spans.push(Span::styled(format!("  node {node}"), t.dim));
     }
     match app.conn {
         Conn::Connecting => spans.push(Span::styled("  connecting…", t.dim)),

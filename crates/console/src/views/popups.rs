@@ -9,7 +9,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Clear, Paragraph};
 
 use super::wrap::{ellipsis, wrap_line, wrap_lines};
-use crate::app::{App, CommandLine, Confirm, CredentialsView, Pager, Popup, Prompt};
+use crate::app::{App, CommandLine, Confirm, CredentialsView, Pager, PagerKind, Popup, Prompt};
 use crate::keymap::{Action, Context};
 use crate::update::{commands, suggestions};
 
@@ -21,8 +21,9 @@ pub fn draw(frame: &mut Frame, app: &App, body: Rect, screen: Rect, message: Rec
     for (i, popup) in app.popups.iter().enumerate() {
         let top = i + 1 == app.popups.len();
         match popup {
-            Popup::Help(pager) => draw_pager(frame, app, screen, pager, true),
-            Popup::ErrorLog(pager) => draw_pager(frame, app, screen, pager, false),
+            Popup::Help(pager) => draw_pager(frame, app, screen, pager, PagerKind::Help),
+            Popup::ErrorLog(pager) => draw_pager(frame, app, screen, pager, PagerKind::Errors),
+            Popup::Nodes(pager) => draw_pager(frame, app, screen, pager, PagerKind::Nodes),
             Popup::Form(form) => super::form::draw(frame, app, body, screen, form, top),
             Popup::Confirm(c) => confirm(frame, app, body, screen, c),
             Popup::Credentials(c) => credentials(frame, app, body, screen, c),
@@ -79,22 +80,22 @@ fn pager_area(screen: Rect, help: bool) -> Rect {
     place(screen, screen, width, screen.height)
 }
 
-/// The rows of the help screen (`help`) or the error log, wrapped to the width the open
+/// The rows of the help screen, the error log or the nodes, wrapped to the width the open
 /// pager had when last drawn: the view shows them, `G` and the search count them.
-pub fn pager_rows(app: &App, help: bool) -> Vec<Line<'static>> {
+pub fn pager_rows(app: &App, kind: PagerKind) -> Vec<Line<'static>> {
     let width = app
         .popups
         .iter()
         .rev()
-        .find_map(|p| match p {
-            Popup::Help(pager) | Popup::ErrorLog(pager) => Some(pager.width.get()),
-            _ => None,
-        })
+        .find_map(|p| p.pager().map(|(_, pager)| pager.width.get()))
         .filter(|&w| w > 0)
         .unwrap_or(HELP_WIDTH - 2) as usize;
     let t = &app.theme;
     let mut lines = Vec::new();
-    if help {
+    if kind == PagerKind::Nodes {
+        return super::nodes::rows(app, width);
+    }
+    if kind == PagerKind::Help {
         for context in Context::ALL {
             lines.push(Line::styled(context.title(), t.title));
             for b in app.keymap.bindings(context) {
@@ -141,13 +142,13 @@ pub fn pager_rows(app: &App, help: bool) -> Vec<Line<'static>> {
         .collect()
 }
 
-fn draw_pager(frame: &mut Frame, app: &App, screen: Rect, pager: &Pager, help: bool) {
+fn draw_pager(frame: &mut Frame, app: &App, screen: Rect, pager: &Pager, kind: PagerKind) {
     let t = &app.theme;
-    let area = pager_area(screen, help);
-    let title = if help {
-        "Help — keys from the live keymap"
-    } else {
-        "Errors this session (UTC)"
+    let area = pager_area(screen, kind == PagerKind::Help);
+    let title = match kind {
+        PagerKind::Help => "Help — keys from the live keymap",
+        PagerKind::Errors => "Errors this session (UTC)",
+        PagerKind::Nodes => "Nodes — * answered last",
     };
     let block = boxed(title, app);
     let inner = block.inner(area);
@@ -155,7 +156,7 @@ fn draw_pager(frame: &mut Frame, app: &App, screen: Rect, pager: &Pager, help: b
     let search_row = u16::from(pager.typing.is_some() || !pager.query.is_empty());
     let height = inner.height.saturating_sub(search_row);
     pager.height.set(height);
-    let rows = pager_rows(app, help);
+    let rows = pager_rows(app, kind);
     let last = rows.len().saturating_sub(height as usize);
     let scroll = (pager.scroll as usize).min(last);
     let shown: Vec<Line> = rows

@@ -69,6 +69,7 @@ pub(super) async fn execute(cx: &Context<'_>, req: Request) -> Result<Answer, Cl
             Answer::Listed(Listed::Outputs(None, all))
         }
         Request::ListSinks => Answer::Listed(Listed::Sinks(client.list_sinks().await?)),
+        Request::ListNodes => Answer::Nodes(client.list_nodes().await?),
         Request::ListExporters => Answer::Listed(Listed::Exporters(client.list_exporters().await?)),
         Request::ListConsentLevels => {
             Answer::Listed(Listed::ConsentLevels(client.list_consent_levels().await?))

@@ -3,9 +3,14 @@
 //! than it holds loses events, and its tail ends with the count, so a consumer always
 //! knows — nothing slows ingest or grows memory. Each event is rendered once per view,
 //! however many subscribers share that view, and the text is shared, not copied.
+//!
+//! With the local event store the pipeline publishes what it accepted. With a shared one
+//! (JetStream) a `Feed` brings every node's events instead, started for a stream when its
+//! first tail subscribes and stopped with its last (`FeedGuard`).
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
 use tokio::sync::{OnceCell, broadcast, watch};
@@ -78,9 +83,51 @@ impl Counters {
 
 type Channel = broadcast::Sender<Arc<Published>>;
 
+/// Whether a feed delivers yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FeedState {
+    Starting,
+    Live,
+    /// It could not start; it keeps trying.
+    Failed(String),
+}
+
+/// Where the events of a shared event store come from: every node's, this one's too.
+pub trait Feed: Send + Sync {
+    /// Starts sending the stream's events to `tx`; they stop when the guard drops.
+    fn watch(&self, account: &str, stream: &str, tx: Channel) -> FeedGuard;
+}
+
+/// A running feed of one stream, shared by the stream's tails on this node.
+pub struct FeedGuard {
+    ready: watch::Receiver<FeedState>,
+    task: tokio::task::AbortHandle,
+}
+
+impl FeedGuard {
+    pub fn new(ready: watch::Receiver<FeedState>, task: tokio::task::AbortHandle) -> FeedGuard {
+        FeedGuard { ready, task }
+    }
+}
+
+impl Drop for FeedGuard {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// How long a new tail waits for its feed to deliver before it is refused.
+const FEED_WAIT: Duration = Duration::from_secs(10);
+
+struct Entry {
+    tx: Channel,
+    feed: Weak<FeedGuard>,
+}
+
 pub struct Hub {
     capacity: usize,
-    channels: Mutex<HashMap<(String, String), Channel>>,
+    channels: Mutex<HashMap<(String, String), Entry>>,
+    feed: Option<Arc<dyn Feed>>,
     /// One entry per live tail; dropping its sender ends that tail (its principal's
     /// stream or output was deleted), even while its source stream lives on.
     tails: Mutex<Vec<(Principal, watch::Sender<()>)>>,
@@ -88,20 +135,26 @@ pub struct Hub {
 }
 
 impl Hub {
-    pub fn new(capacity: usize) -> Hub {
+    pub fn new(capacity: usize, feed: Option<Arc<dyn Feed>>) -> Hub {
         Hub {
             capacity: capacity.max(1),
             channels: Mutex::new(HashMap::new()),
+            feed,
             tails: Mutex::new(Vec::new()),
             counters: Arc::default(),
         }
+    }
+
+    /// Whether the pipeline publishes what it accepts (no feed brings it).
+    pub fn publishes_locally(&self) -> bool {
+        self.feed.is_none()
     }
 
     fn tails(&self) -> MutexGuard<'_, Vec<(Principal, watch::Sender<()>)>> {
         self.tails.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    fn channels(&self) -> MutexGuard<'_, HashMap<(String, String), Channel>> {
+    fn channels(&self) -> MutexGuard<'_, HashMap<(String, String), Entry>> {
         self.channels.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -117,8 +170,8 @@ impl Hub {
             return;
         }
         let key = (account.to_owned(), stream.to_owned());
-        if let Some(tx) = channels.get(&key)
-            && tx.send(event()).is_err()
+        if let Some(entry) = channels.get(&key)
+            && entry.tx.send(event()).is_err()
         {
             // Nobody listens any more.
             channels.remove(&key);
@@ -142,11 +195,30 @@ impl Hub {
     /// Registers a tail before its view is checked, so a deletion racing the check
     /// still ends it.
     pub(super) fn subscribe(&self, principal: &Principal) -> Registered {
-        let rx = self
-            .channels()
-            .entry((principal.account.clone(), principal.stream.clone()))
-            .or_insert_with(|| broadcast::channel(self.capacity).0)
-            .subscribe();
+        let (rx, feed) = {
+            let mut channels = self.channels();
+            // Tails of streams that ended are forgotten as new ones come.
+            channels.retain(|_, e| e.tx.receiver_count() > 0 || e.feed.strong_count() > 0);
+            let (account, stream) = (principal.account.clone(), principal.stream.clone());
+            let entry = channels.entry((account, stream)).or_insert_with(|| Entry {
+                tx: broadcast::channel(self.capacity).0,
+                feed: Weak::new(),
+            });
+            let rx = entry.tx.subscribe();
+            let feed = self.feed.as_ref().map(|feed| match entry.feed.upgrade() {
+                Some(running) => running,
+                None => {
+                    let started = Arc::new(feed.watch(
+                        &principal.account,
+                        &principal.stream,
+                        entry.tx.clone(),
+                    ));
+                    entry.feed = Arc::downgrade(&started);
+                    started
+                }
+            });
+            (rx, feed)
+        };
         let (open, closed) = watch::channel(());
         let mut tails = self.tails();
         tails.retain(|(_, tx)| !tx.is_closed());
@@ -155,6 +227,7 @@ impl Hub {
         Registered {
             rx,
             closed,
+            feed,
             counters: self.counters.clone(),
             account: principal.account.clone(),
         }
@@ -167,6 +240,8 @@ pub struct Registered {
     rx: broadcast::Receiver<Arc<Published>>,
     /// Changes (its sender is dropped) when the hub ends this tail.
     closed: watch::Receiver<()>,
+    /// The feed of a shared event store, kept running while this tail lives.
+    feed: Option<Arc<FeedGuard>>,
     counters: Arc<Counters>,
     account: String,
 }
@@ -209,6 +284,32 @@ impl Subscription {
             tail: registered,
             pending: None,
             dropped: 0,
+        }
+    }
+
+    /// Waits until this tail receives every event accepted from now on: at once with the
+    /// local store; with a shared one, once its feed delivers. The reason when the feed
+    /// cannot start (the event store is unreachable).
+    pub async fn ready(&self) -> Result<(), String> {
+        let Some(feed) = &self.tail.feed else {
+            return Ok(());
+        };
+        let mut ready = feed.ready.clone();
+        let waited = tokio::time::timeout(
+            FEED_WAIT,
+            ready.wait_for(|s| !matches!(s, FeedState::Starting)),
+        )
+        .await;
+        match waited {
+            Ok(Ok(state)) => match &*state {
+                FeedState::Failed(why) => Err(why.clone()),
+                _ => Ok(()),
+            },
+            Ok(Err(_)) => Err("the event store's feed stopped".into()),
+            Err(_) => Err(format!(
+                "the event store (NATS JetStream) did not answer within {} s",
+                FEED_WAIT.as_secs()
+            )),
         }
     }
 

@@ -13,10 +13,9 @@ use object_store::{ObjectStore, ObjectStoreExt, PutPayload};
 use time::OffsetDateTime;
 use time::macros::format_description;
 
-use super::pipeline::{DataError, DataPlane};
+use super::pipeline::DataPlane;
 pub use super::sink::{ExportJob, SinkError, SinkTarget, buckets_dir};
 use super::store::{StoreError, Written};
-use super::usage::FLUSH_EVERY_MS;
 use strm_model::now_epoch_ms;
 
 /// Why an export (or the probe of a new exporter's sink) failed.
@@ -57,7 +56,7 @@ fn export_state(plane: &DataPlane, job: &ExportJob) -> Result<(String, i64), Exp
     let initial = if job.export_keys {
         0
     } else {
-        store.events().last_seq()
+        store.events().head()?
     };
     Ok(store.exports().state(
         &job.account,
@@ -169,6 +168,11 @@ pub async fn export_due(
                 Some(s) => s.clone(),
                 None => store.insert(job.sink.object_store()?).clone(),
             };
+            // Another node may take the lease over once it lapses: write nothing after
+            // this node stopped trusting it.
+            if !holds_lease(plane, job) {
+                return Ok(written);
+            }
             let kind = if job.export_keys { "keys" } else { "stream" };
             let path = job.object(&batch_file(batch.boundary_ms, kind, &uuid))?;
             let mut body = batch.lines.join("\n");
@@ -266,7 +270,12 @@ fn next_batch(
             }
         }
     }
-    Ok(boundary.and_then(|b| closed(b, end, lines, now_ms)))
+    // No later event cut the batch: with a shared event store an event stamped before
+    // the boundary may still be on its way to the readers, so the batch waits a moment
+    // past the boundary (an event read after its cut would otherwise start a second
+    // batch under the same name).
+    let settle = store.events().settle_ms();
+    Ok(boundary.and_then(|b| closed(b, end, lines, now_ms - settle)))
 }
 
 fn closed(boundary_ms: i64, end_position: i64, lines: Vec<String>, now_ms: i64) -> Option<Batch> {
@@ -277,57 +286,23 @@ fn closed(boundary_ms: i64, end_position: i64, lines: Vec<String>, now_ms: i64) 
     })
 }
 
-/// Runs exporters and retention until `stop` turns true.
-pub fn spawn_scheduler(
-    plane: DataPlane,
-    mut stop: tokio::sync::watch::Receiver<bool>,
-) -> tokio::task::JoinHandle<()> {
-    tokio::spawn(async move {
-        let mut tick = tokio::time::interval(plane.config().tick);
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let mut last_prune = 0i64;
-        let mut last_flush = now_epoch_ms();
-        loop {
-            tokio::select! {
-                _ = tick.tick() => {}
-                _ = stop.changed() => {}
-            }
-            if *stop.borrow() {
-                flush_usage(&plane).await;
-                return;
-            }
-            let now = now_epoch_ms();
-            let jobs = {
-                let p = plane.clone();
-                tokio::task::spawn_blocking(move || p.directory().export_jobs())
-                    .await
-                    .unwrap_or_default()
-            };
-            for job in &jobs {
-                let result = export_due(&plane, job, now).await;
-                record_attempt(&plane, job, result.as_ref().err(), now).await;
-            }
-            if now - last_flush >= FLUSH_EVERY_MS {
-                last_flush = now;
-                flush_usage(&plane).await;
-            }
-            if now - last_prune > 60_000 {
-                last_prune = now;
-                let p = plane.clone();
-                let pruned: Result<_, DataError> =
-                    tokio::task::spawn_blocking(move || p.prune(now))
-                        .await
-                        .unwrap_or_else(|e| Err(DataError::Internal(e.to_string())));
-                match pruned {
-                    Ok((events, keys)) if events + keys > 0 => {
-                        tracing::info!(events, keys, "retention removed expired events and keys")
-                    }
-                    Ok(_) => {}
-                    Err(e) => tracing::warn!(error = %e, "retention failed"),
-                }
-            }
-        }
-    })
+/// The lease an exporter runs under in a cluster.
+pub fn lease_key(job: &ExportJob) -> String {
+    crate::cluster::names::exporter_key(
+        &job.account,
+        &job.linked_stream,
+        &job.name,
+        job.export_keys,
+    )
+}
+
+/// Whether this node may write the exporter's objects: always with the local store;
+/// in a cluster while its lease is trusted.
+fn holds_lease(plane: &DataPlane, job: &ExportJob) -> bool {
+    match plane.store().events().cluster() {
+        None => true,
+        Some(c) => c.leases.still_held(&lease_key(job)),
+    }
 }
 
 /// What an exporter's status says went wrong: the bucket and the store's own words.
@@ -342,7 +317,12 @@ fn describe(job: &ExportJob, e: &ExportError) -> String {
 
 /// Keeps an exporter's last error (or clears it) for its status; the log says when an
 /// exporter starts failing and when it recovers, not at every retry.
-async fn record_attempt(plane: &DataPlane, job: &ExportJob, error: Option<&ExportError>, now: i64) {
+pub(crate) async fn record_attempt(
+    plane: &DataPlane,
+    job: &ExportJob,
+    error: Option<&ExportError>,
+    now: i64,
+) {
     let message = error.map(|e| describe(job, e));
     let said = message.clone();
     let changed = off_runtime(plane, job, move |p, j| {
@@ -370,7 +350,7 @@ async fn record_attempt(plane: &DataPlane, job: &ExportJob, error: Option<&Expor
     }
 }
 
-async fn flush_usage(plane: &DataPlane) {
+pub(crate) async fn flush_usage(plane: &DataPlane) {
     let p = plane.clone();
     match tokio::task::spawn_blocking(move || p.flush_usage()).await {
         Ok(Ok(_)) => {}

@@ -22,6 +22,7 @@ pub mod objects;
 pub mod pipeline;
 pub mod render;
 pub mod routes;
+pub mod scheduler;
 pub mod schemas;
 pub mod sink;
 pub mod status;

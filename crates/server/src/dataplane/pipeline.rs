@@ -17,13 +17,16 @@ use super::contracts::Contracts;
 use super::crypto::{CryptoError, DataKey};
 use super::decode;
 use super::directory::Directory;
-use super::egress::{Hub, Published, Subscription};
+use super::egress::{Feed, Hub, Published, Subscription};
 use super::render::Renderer;
 use super::schemas::{
     EventFormat, EventSchema, KeyLinkKind, MetaField, SchemaError, SchemaRegistry,
 };
-use super::store::{DataStore, Encoder, KeyRequest, NewEvent, Principal, StoreError, StoredEvent};
+use super::store::{
+    AppendError, DataStore, Encoder, KeyRequest, NewEvent, Principal, StoreError, StoredEvent,
+};
 use super::usage::{Counted, Usage};
+use crate::cluster::feed::{JetStreamFeed, SchemaLookup};
 use strm_model::rules::MAX_BODY_BYTES;
 use strm_model::rules::{USAGE_FINE_KEEP_SECS, UsageRange};
 use strm_model::{EventAuthRequest, EventTokens, Invalid, TOKEN_LIFETIME_SECS, now_epoch_ms};
@@ -78,6 +81,9 @@ pub enum DataError {
     TooLarge(usize),
     #[error("{0}")]
     Internal(String),
+    /// The shared event store cannot be reached: try again (503).
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl DataError {
@@ -88,6 +94,7 @@ impl DataError {
             DataError::BadRequest(_) => 400,
             DataError::TooLarge(_) => 413,
             DataError::Internal(_) => 500,
+            DataError::Unavailable(_) => 503,
         }
     }
 }
@@ -107,6 +114,10 @@ impl From<CryptoError> for DataError {
 
 impl From<StoreError> for DataError {
     fn from(e: StoreError) -> Self {
+        if let StoreError::Unavailable(why) = e {
+            tracing::warn!(error = %why, "data plane store");
+            return DataError::Unavailable(why);
+        }
         tracing::error!(error = %e, "data plane store");
         DataError::Internal("the server could not store the event; try again".into())
     }
@@ -134,7 +145,7 @@ pub struct DataPlane {
 }
 
 struct Inner {
-    contracts: Contracts,
+    contracts: Arc<Contracts>,
     store: DataStore,
     renderer: Renderer,
     directory: Arc<dyn Directory>,
@@ -160,7 +171,16 @@ impl DataPlane {
         directory: Arc<dyn Directory>,
         config: DataPlaneConfig,
     ) -> Result<DataPlane, SchemaError> {
-        let contracts = Contracts::new(SchemaRegistry::embedded()?);
+        let contracts = Arc::new(Contracts::new(SchemaRegistry::embedded()?));
+        // With a shared event store every node's events come from JetStream, this
+        // node's too: the pipeline then publishes nothing itself.
+        let feed = store.events().cluster().map(|c| {
+            let (contracts, directory) = (contracts.clone(), directory.clone());
+            let lookup: SchemaLookup = Arc::new(move |account, schema_id| {
+                contracts.for_stored(directory.as_ref(), account, schema_id)
+            });
+            Arc::new(JetStreamFeed::new(c.events.stream().clone(), lookup)) as Arc<dyn Feed>
+        });
         // No field of an event can be longer than its body: without this cap (512 MiB by
         // default) a few bytes declaring a huge string make apache_avro allocate it.
         // The cap is process-wide and set once, before anything is decoded.
@@ -177,7 +197,7 @@ impl DataPlane {
                 renderer: Renderer::new(store.keys().clone()),
                 store,
                 directory,
-                hub: Hub::new(config.egress_buffer),
+                hub: Hub::new(config.egress_buffer, feed),
                 usage: Usage::default(),
                 config,
             }),
@@ -295,16 +315,32 @@ impl DataPlane {
     ) -> Result<(), DataError> {
         let PreparedEvent { schema, event } = self.prepare(principal, req)?;
         let inner = &self.inner;
-        let stored = inner.store.events().append(event).await.map_err(|e| {
-            tracing::error!(error = %e, "storing an event failed");
-            DataError::Internal("the server could not store the event; try again".into())
-        })?;
+        let stored = inner
+            .store
+            .events()
+            .append(event)
+            .await
+            .map_err(|e| match e {
+                AppendError::Unavailable(why) => {
+                    tracing::warn!(error = %why, "storing an event failed");
+                    DataError::Unavailable(format!(
+                        "{why}; the event was not confirmed; send it again"
+                    ))
+                }
+                e => {
+                    tracing::error!(error = %e, "storing an event failed");
+                    DataError::Internal("the server could not store the event; try again".into())
+                }
+            })?;
         inner.usage.count(
             &principal.account,
             &principal.stream,
             stored.ts_ms,
             &stored.consent,
         );
+        if !inner.hub.publishes_locally() {
+            return Ok(());
+        }
         inner
             .hub
             .publish(&principal.account, &principal.stream, || {

@@ -193,6 +193,11 @@ async fn egress(
         Ok(s) => s,
         Err(e) => return json_error(&e),
     };
+    // With a shared event store the tail is answered only once its feed delivers, so
+    // that it misses nothing accepted after this answer.
+    if let Err(why) = subscription.ready().await {
+        return json_error(&DataError::Unavailable(why));
+    }
     // Without `asJson` the service sent the same JSON text; both are served alike.
     upgrade
         .max_message_size(WS_MAX_CLIENT_MESSAGE)

@@ -34,7 +34,7 @@ pub fn exporter_status(
             .events()
             .pending_after(&job.account, &job.source_stream, position, &|consent| {
                 job.view.admits(consent)
-            })
+            })?
     };
     let record = record.unwrap_or_default();
     let state = if record.last_error.is_some() {

@@ -110,7 +110,18 @@ pub fn build(state: AppState) -> Router {
         router = router.route(route.path, route.handler);
     }
     let timeout = state.request_timeout;
-    middleware(router.fallback(not_found).with_state(state), timeout)
+    let node = HeaderValue::from_str(&state.node.node.name).ok();
+    middleware(router.fallback(not_found).with_state(state), timeout).layer(
+        axum::middleware::map_response(move |mut response: Response| {
+            let node = node.clone();
+            async move {
+                if let Some(node) = node {
+                    response.headers_mut().insert(strm_model::NODE_HEADER, node);
+                }
+                response
+            }
+        }),
+    )
 }
 
 /// What every request of the server passes through around its route: the body limit,

@@ -74,6 +74,9 @@ pub enum AppendError {
     Write(Arc<io::Error>),
     #[error("the event store answered nothing")]
     Unanswered,
+    /// A shared event store cannot be reached (the reason); the sender may try again.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 struct State {

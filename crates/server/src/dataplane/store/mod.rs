@@ -27,6 +27,7 @@ pub use self::subjects::{LAST_SEEN_GRANULARITY_MS, SubjectStore};
 pub use self::tokens::{Principal, TokenStore};
 pub use self::usage::{Count, Resolution, UsageStore};
 pub use super::eventlog::{AppendError, Encoder, NewEvent, StoredEvent};
+use crate::cluster::Cluster;
 use crate::db::Db;
 use crate::master_key::Keyring;
 
@@ -37,6 +38,9 @@ pub enum StoreError {
     Sql(#[from] rusqlite::Error),
     #[error("the event log: {0}")]
     Log(#[from] std::io::Error),
+    /// The shared event store cannot be reached; the request may be tried again.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("the master key: {0}")]
     MasterKey(String),
 }
@@ -65,13 +69,21 @@ impl DataStore {
         let dir = path.parent().unwrap_or(Path::new("."));
         let keyring = crate::master_key::load(dir, &Default::default())
             .map_err(|e| StoreError::MasterKey(e.to_string()))?;
-        DataStore::open_with(path, Arc::new(keyring))
+        DataStore::open_with(path, Arc::new(keyring), None)
     }
 
-    /// Opens the store whose secrets are sealed with `keyring`.
-    pub fn open_with(path: &Path, keyring: Arc<Keyring>) -> Result<DataStore> {
+    /// Opens the store whose secrets are sealed with `keyring`, with the events in the
+    /// cluster's JetStream when `cluster` is given.
+    pub fn open_with(
+        path: &Path,
+        keyring: Arc<Keyring>,
+        cluster: Option<Arc<Cluster>>,
+    ) -> Result<DataStore> {
         let db = Db::new(crate::db::open(path)?);
-        let events = EventStore::open(path, &db)?;
+        let events = match cluster {
+            None => EventStore::open_local(path, &db)?,
+            Some(c) => EventStore::JetStream(c),
+        };
         Ok(DataStore {
             keys: Arc::new(KeyStore::new(db.clone(), keyring)),
             tokens: TokenStore::new(db.clone()),
