@@ -1,7 +1,8 @@
 //! An S3-compatible store for exporter tests: moto_server from the test virtualenv on a
 //! free 127.0.0.1 port, killed on drop, with one bucket made.
 
-use object_store::ObjectStore;
+use futures::TryStreamExt;
+use object_store::{ObjectStore, ObjectStoreExt};
 
 use super::{KillOnDrop, free_port, venv, wait_listening};
 
@@ -53,4 +54,17 @@ impl Moto {
     pub fn credentials(&self) -> String {
         super::resources::endpoint_credentials("AKIAMOTO", "moto", &self.endpoint)
     }
+}
+
+/// The text of each object of `store` whose key contains `part`, in listing order; `None`
+/// while the store does not answer.
+#[allow(dead_code, reason = "the benches read no bucket")]
+pub async fn texts_of(store: &impl ObjectStore, part: &str) -> Option<Vec<String>> {
+    let listed: Vec<_> = store.list(None).try_collect().await.ok()?;
+    let mut texts = Vec::new();
+    for object in listed.iter().filter(|o| o.location.as_ref().contains(part)) {
+        let bytes = store.get(&object.location).await.ok()?.bytes().await.ok()?;
+        texts.push(String::from_utf8(bytes.to_vec()).ok()?);
+    }
+    Some(texts)
 }

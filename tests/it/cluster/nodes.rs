@@ -6,15 +6,14 @@ use std::path::Path;
 use std::sync::Arc;
 use std::time::Instant;
 
-use futures::TryStreamExt;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::ObjectStore;
 use strm_client::ApiClient;
 
 use crate::dataplane::assert_each_exported_once;
 use crate::support::cluster::{Database, join_node, on_cluster, on_nats, serve_node, server_dir};
 use crate::support::events::count_exported;
 use crate::support::load::Load;
-use crate::support::moto::Moto;
+use crate::support::moto::{Moto, texts_of};
 use crate::support::nats::Nats;
 use crate::support::postgres::Postgres;
 use crate::support::{
@@ -128,14 +127,9 @@ async fn holder(api: &ApiClient) -> Option<String> {
 
 /// How often each event number is in the bucket's event batches.
 async fn exported(store: &impl ObjectStore) -> Option<BTreeMap<u32, u32>> {
-    let listed: Vec<_> = store.list(None).try_collect().await.ok()?;
     let mut counts = BTreeMap::new();
-    for object in listed
-        .iter()
-        .filter(|o| o.location.as_ref().contains("-stream-"))
-    {
-        let body = store.get(&object.location).await.ok()?.bytes().await.ok()?;
-        count_exported(std::str::from_utf8(&body).ok()?, &mut counts)?;
+    for body in texts_of(store, "-stream-").await? {
+        count_exported(&body, &mut counts)?;
     }
     Some(counts)
 }

@@ -7,11 +7,9 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use base64::Engine;
-use futures::TryStreamExt;
-use object_store::{ObjectStore, ObjectStoreExt};
 use serde_json::Value;
 
-use crate::support::moto::Moto;
+use crate::support::moto::{Moto, texts_of};
 use crate::support::resources::endpoint_credentials;
 use crate::support::{Scenario, Served, send_click, sink, wait_for};
 
@@ -88,26 +86,10 @@ async fn the_data_directory_is_private_and_holds_no_secret_or_key_in_plain_text(
     }
 
     // The keys, as the key exporter wrote them to the S3 store (outside the data dir).
-    let store = object_store::aws::AmazonS3Builder::new()
-        .with_bucket_name("keys-bucket")
-        .with_region("us-east-1")
-        .with_access_key_id("AKIAVAULT")
-        .with_secret_access_key(SECRET)
-        .with_endpoint(&moto.endpoint)
-        .with_allow_http(true)
-        .build()
-        .unwrap();
+    let store = moto.store("keys-bucket");
     let b64 = base64::engine::general_purpose::STANDARD;
     let text = wait_for(90, async || {
-        let listed: Vec<_> = store.list(None).try_collect().await.ok()?;
-        let mut text = String::new();
-        for o in listed
-            .iter()
-            .filter(|o| o.location.as_ref().contains("-keys-"))
-        {
-            let bytes = store.get(&o.location).await.ok()?.bytes().await.ok()?;
-            text.push_str(std::str::from_utf8(&bytes).ok()?);
-        }
+        let text = texts_of(&store, "-keys-").await?.concat();
         (text.lines().count() >= 3).then_some(text)
     })
     .await;
