@@ -241,8 +241,15 @@ pub fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// Brings the schema up to `version` (PostgreSQL's schema is translated from SQLite's at
+/// a version: `sql::pg_schema`).
+pub(crate) fn migrate_to(conn: &mut Connection, version: usize) -> rusqlite::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+    let due = MIGRATIONS[..version.min(MIGRATIONS.len())].iter();
+    for (index, sql) in due.enumerate().skip(current.max(0) as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;

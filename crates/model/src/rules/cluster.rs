@@ -183,6 +183,24 @@ pub fn check_node_name(value: &str) -> Result<(), Invalid> {
 mod tests {
     use super::*;
 
+    /// Each bad value is refused naming the option, with `says` and the rule.
+    fn refuses<T: std::fmt::Debug>(
+        parse: fn(&str) -> Result<T, Invalid>,
+        option: &str,
+        rule: &str,
+        cases: &[(&str, &str)],
+    ) {
+        for (bad, says) in cases {
+            let e = parse(bad).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("{option}: ")) && e.contains(says),
+                "{bad}: {e}"
+            );
+            assert!(e.contains(rule), "{e}");
+            assert!(!e.contains(":pw@"), "credentials shown: {e}");
+        }
+    }
+
     #[test]
     fn the_event_store_is_local_or_nats_urls() {
         assert_eq!(parse_event_store("local").unwrap(), EventStoreOption::Local);
@@ -194,21 +212,19 @@ mod tests {
                 "tls://u:p@c".into()
             ])
         );
-        for (bad, says) in [
-            ("", "is empty"),
-            ("http://a:4222", "scheme \"http\""),
-            ("nats://a:99999", "port \"99999\""),
-            ("nats://a:1,,nats://b", "empty URL"),
-            ("a:4222", "no scheme"),
-            ("nats://:4222", "no host"),
-        ] {
-            let e = parse_event_store(bad).unwrap_err().to_string();
-            assert!(
-                e.starts_with("--event-store: ") && e.contains(says),
-                "{bad}: {e}"
-            );
-            assert!(e.contains(EVENT_STORE_RULE), "{e}");
-        }
+        refuses(
+            parse_event_store,
+            "--event-store",
+            EVENT_STORE_RULE,
+            &[
+                ("", "is empty"),
+                ("http://a:4222", "scheme \"http\""),
+                ("nats://a:99999", "port \"99999\""),
+                ("nats://a:1,,nats://b", "empty URL"),
+                ("a:4222", "no scheme"),
+                ("nats://:4222", "no host"),
+            ],
+        );
     }
 
     #[test]
@@ -220,21 +236,18 @@ mod tests {
             DatabaseOption::Postgres(url.into())
         );
         assert!(parse_database("postgresql://db/strm").is_ok());
-        for (bad, says) in [
-            ("", "is empty"),
-            ("mysql://db/strm", "scheme \"mysql\""),
-            ("db:5432", "no scheme"),
-            ("postgres:///strm", "no host"),
-            ("postgres://u:pw@db:5432", "names no database"),
-        ] {
-            let e = parse_database(bad).unwrap_err().to_string();
-            assert!(
-                e.starts_with("--database: ") && e.contains(says),
-                "{bad}: {e}"
-            );
-            assert!(e.contains(DATABASE_RULE), "{e}");
-            assert!(!e.contains(":pw@"), "{e}");
-        }
+        refuses(
+            parse_database,
+            "--database",
+            DATABASE_RULE,
+            &[
+                ("", "is empty"),
+                ("mysql://db/strm", "scheme \"mysql\""),
+                ("db:5432", "no scheme"),
+                ("postgres:///strm", "no host"),
+                ("postgres://u:pw@db:5432", "names no database"),
+            ],
+        );
         let db = parse_database("postgres://strm:s3cret@db/strm").unwrap();
         assert_eq!(db.redacted(), "postgres://***@db/strm");
     }
