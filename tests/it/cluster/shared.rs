@@ -7,7 +7,10 @@ use strm_model::rules::DatabaseOption;
 use crate::support::cluster::{Database, on_cluster};
 use crate::support::nats::Nats;
 use crate::support::postgres::Postgres;
-use crate::support::{LocalServer, click, seed_resources, send_click, stream, wait_for};
+use crate::contracts::{checkout, register_checkout};
+use crate::support::{
+    LocalServer, click, cumulative, next_json, seed_resources, send_click, stream, wait_for,
+};
 
 /// Two nodes on one NATS and one PostgreSQL database.
 async fn two_nodes(pg: &Postgres, nats: &Nats, database: &str) -> (LocalServer, LocalServer) {
@@ -110,5 +113,44 @@ async fn a_local_event_store_on_a_shared_database_is_refused_naming_the_other_no
         refused.contains("nats://"),
         "says what to use instead: {refused}"
     );
+    node1.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_person_forgotten_on_node_1_is_forgotten_by_node_2_at_once() {
+    let (pg, nats) = (Postgres::start().await, Nats::single().await);
+    let (node1, node2) = two_nodes(&pg, &nats, "forget").await;
+    let s = node1
+        .scenario("forget@example.com", "shop", cumulative("everything", 2))
+        .await;
+    register_checkout(&s.api).await;
+    let r = "acme/checkout/1.0.0";
+    let via2 = s.client_at(&node2.url(), &s.stream);
+    let mut on1 = s.client(&s.output).receive(true).await.unwrap();
+    // Node 2 makes (and keeps in memory) the key of session s-1 for Alice's event.
+    via2.send_json(r, &checkout("s-1", "alice", &[0, 1, 2]))
+        .await
+        .unwrap();
+    assert_eq!(next_json(&mut on1).await["customer"]["id"], "alice");
+
+    s.api
+        .delete_data_subjects(&["alice".to_string()])
+        .await
+        .unwrap();
+    // Dave's event of the same session, accepted by node 2, must not be encrypted with
+    // the destroyed key: node 1 reads it (a node that kept the key would use it, and no
+    // node could read the event).
+    let seen = wait_for(20, async || {
+        via2.send_json(r, &checkout("s-1", "dave", &[0, 1, 2]))
+            .await
+            .unwrap();
+        let e = tokio::time::timeout(std::time::Duration::from_secs(1), next_json(&mut on1))
+            .await
+            .ok()?;
+        Some(e["customer"]["id"].clone())
+    })
+    .await;
+    assert_eq!(seen, "dave");
+    node2.shutdown().await;
     node1.shutdown().await;
 }

@@ -108,6 +108,6 @@ async fn archive(
     let key = r.to_string();
     me.call(move |c, account| store::archive(c, account, &r))
         .await?;
-    me.s.data.contracts().archived(&me.caller.billing_id, &key);
+    me.s.data.archive_contract(&me.caller.billing_id, &key);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -282,6 +282,13 @@ impl KeyStore {
             }
             Ok(n)
         })?;
+        self.forget_cached(account, keys);
+        Ok(destroyed)
+    }
+
+    /// Drops cached copies of destroyed keys (here, or on another node of the cluster),
+    /// remembering them as gone.
+    pub fn forget_cached(&self, account: &str, keys: &[(String, u32)]) {
         let mut by_id = self.by_id_cache();
         for (stream, key_id) in keys {
             by_id.insert((account.to_owned(), stream.clone(), *key_id), None);
@@ -296,7 +303,22 @@ impl KeyStore {
             });
             !active.is_empty()
         });
-        Ok(destroyed)
+    }
+
+    /// Drops cached keys of a deleted stream.
+    pub fn forget_stream_cached(&self, account: &str, stream: &str) {
+        self.by_id_cache()
+            .retain(|(a, s, _), _| !(a == account && s == stream));
+        self.active_keys().retain(|_, keys| {
+            keys.retain(|a| !(a.account == account && a.stream == stream));
+            !keys.is_empty()
+        });
+    }
+
+    /// Drops every cached key (after missing what other nodes changed).
+    pub fn clear_cache(&self) {
+        self.by_id_cache().clear();
+        self.active_keys().clear();
     }
 
     pub(super) fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
@@ -304,12 +326,7 @@ impl KeyStore {
             "DELETE FROM dp_keys WHERE account = ?1 AND stream = ?2",
             params![account, stream],
         )?;
-        self.by_id_cache()
-            .retain(|(a, s, _), _| !(a == account && s == stream));
-        self.active_keys().retain(|_, keys| {
-            keys.retain(|a| !(a.account == account && a.stream == stream));
-            !keys.is_empty()
-        });
+        self.forget_stream_cached(account, stream);
         Ok(())
     }
 }

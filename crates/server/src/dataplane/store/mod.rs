@@ -180,11 +180,16 @@ impl DataStore {
     /// Deletes data subjects: destroys every key that encrypted their personal data
     /// (and so every other event those keys encrypted) and forgets them. Returns how
     /// many keys were destroyed.
-    pub fn forget_subjects(&self, account: &str, subjects: &[String]) -> Result<usize> {
+    /// Also returns the keys, for the other nodes of a cluster to drop.
+    pub fn forget_subjects(
+        &self,
+        account: &str,
+        subjects: &[String],
+    ) -> Result<(usize, Vec<(String, u32)>)> {
         let keys = self.subjects.keys_of(account, subjects)?;
         let destroyed = self.keys.destroy(account, &keys)?;
         self.subjects.forget(account, subjects, &keys)?;
-        Ok(destroyed)
+        Ok((destroyed, keys))
     }
 
     /// Forgets a stream's (or output's) events, keys, tokens and exporter positions.

@@ -124,9 +124,19 @@ impl TokenStore {
             "DELETE FROM dp_tokens WHERE account = ?1 AND (stream = ?2 OR output = ?2)",
             params![account, stream],
         )?;
+        self.forget_stream_cached(account, stream);
+        Ok(())
+    }
+
+    /// Drops cached tokens of a deleted stream or output.
+    pub fn forget_stream_cached(&self, account: &str, stream: &str) {
         self.id_tokens().retain(|_, (p, _)| {
             !(p.account == account && (p.stream == stream || p.output.as_deref() == Some(stream)))
         });
-        Ok(())
+    }
+
+    /// Drops every cached token (after missing what other nodes changed).
+    pub fn clear_cache(&self) {
+        self.id_tokens().clear();
     }
 }
