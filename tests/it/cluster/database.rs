@@ -103,7 +103,10 @@ async fn nodes_starting_at_once_migrate_the_schema_once() {
     }
     // Each version once, in order, however many nodes raced to write it.
     let versions = pg
-        .psql("migrations", "SELECT version FROM strm_schema ORDER BY version")
+        .psql(
+            "migrations",
+            "SELECT version FROM strm_schema ORDER BY version",
+        )
         .unwrap();
     let expected: Vec<String> = (1..=pg_schema::schema_version())
         .map(|v| v.to_string())

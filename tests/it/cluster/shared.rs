@@ -4,10 +4,10 @@
 
 use strm_model::rules::DatabaseOption;
 
+use crate::contracts::{checkout, register_checkout};
 use crate::support::cluster::{Database, on_cluster};
 use crate::support::nats::Nats;
 use crate::support::postgres::Postgres;
-use crate::contracts::{checkout, register_checkout};
 use crate::support::{
     LocalServer, click, cumulative, next_json, seed_resources, send_click, stream, wait_for,
 };

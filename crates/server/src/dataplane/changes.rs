@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use futures::StreamExt;
 
-use super::pipeline::{DataPlane, DataError, WeakDataPlane};
+use super::pipeline::{DataError, DataPlane, WeakDataPlane};
 use crate::cluster::Cluster;
 use crate::cluster::changes::{self, Change};
 

@@ -513,8 +513,14 @@ impl DataPlane {
     pub(super) fn forget_stream_here(&self, account: &str, stream: &str) {
         self.inner.hub.close(account, stream);
         self.inner.usage.forget(account, stream);
-        self.inner.store.keys().forget_stream_cached(account, stream);
-        self.inner.store.tokens().forget_stream_cached(account, stream);
+        self.inner
+            .store
+            .keys()
+            .forget_stream_cached(account, stream);
+        self.inner
+            .store
+            .tokens()
+            .forget_stream_cached(account, stream);
     }
 
     /// Applies retention: events older than the retention, and keys no remaining event
