@@ -35,10 +35,12 @@ pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
     let options = RunOptions {
         addr: args.addr,
         users,
-        database,
-        event_store,
-        event_replicas: args.event_replicas,
-        node_name: args.node_name,
+        cluster: strm_server::ClusterOptions {
+            database,
+            event_store,
+            event_replicas: args.event_replicas,
+            node_name: args.node_name,
+        },
         connections: ConnectionLimits {
             header_timeout: std::time::Duration::from_secs(args.header_timeout),
             max_connections: args.max_connections.map(|n| n as usize),

@@ -38,7 +38,7 @@ pub fn on_cluster(
     move |config| {
         on(config);
         if let Database::Postgres(url) = database {
-            config.database = DatabaseOption::Postgres(url);
+            config.cluster.database = DatabaseOption::Postgres(url);
         }
     }
 }
@@ -47,9 +47,10 @@ pub fn on_cluster(
 pub fn on_nats(nats: &Nats, name: &str) -> impl FnOnce(&mut ServerConfig) + use<> {
     let (urls, replicas, name) = (nats.urls(), nats.replicas(), name.to_string());
     move |config| {
-        config.event_store = EventStoreOption::Nats(urls.split(',').map(String::from).collect());
-        config.event_replicas = replicas;
-        config.node_name = Some(name);
+        config.cluster.event_store =
+            EventStoreOption::Nats(urls.split(',').map(String::from).collect());
+        config.cluster.event_replicas = replicas;
+        config.cluster.node_name = Some(name);
     }
 }
 
@@ -97,6 +98,18 @@ pub async fn join_node(
         &dir.path().join("server"),
     );
     LocalServer::start_in(dir, on_cluster(nats, &database, name)).await
+}
+
+/// Two nodes in this process on `nats` and a new database `name` of `pg`.
+pub async fn two_nodes(
+    pg: &crate::support::postgres::Postgres,
+    nats: &Nats,
+    name: &str,
+) -> (LocalServer, LocalServer) {
+    let shared = Database::Postgres(pg.database(name));
+    let node1 = LocalServer::start_with(on_cluster(nats, &shared, "node-1")).await;
+    let node2 = join_node(&node1, nats, "node-2", shared).await;
+    (node1, node2)
 }
 
 /// A `strm-tui serve` node in a home of its own under `root` on `nats`, sharing

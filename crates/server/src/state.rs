@@ -43,14 +43,14 @@ impl axum::extract::FromRef<AppState> for dataplane::DataPlane {
 /// joins the cluster first when the events are in JetStream. `addr` is where the node
 /// listens.
 pub async fn open_state(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, ServerError> {
-    config.check()?;
+    config.cluster.check()?;
     let node = crate::node_record(config, addr);
-    let cluster = match &config.event_store {
+    let cluster = match &config.cluster.event_store {
         EventStoreOption::Local => None,
         EventStoreOption::Nats(urls) => {
             let settings = ClusterConfig {
                 urls: urls.clone(),
-                replicas: config.event_replicas,
+                replicas: config.cluster.event_replicas,
                 retention: config.retention,
                 lease_ttl: config.lease_ttl,
             };
@@ -71,7 +71,7 @@ pub async fn open_state(config: &ServerConfig, addr: SocketAddr) -> Result<AppSt
     }
     let keyring = Arc::new(master_key::load(&config.data_dir, &config.master_key)?);
     let path = config.data_dir.join(db::DB_FILE);
-    let db = match &config.database {
+    let db = match &config.cluster.database {
         DatabaseOption::Sqlite => {
             let (path, dir, keyring) = (path.clone(), config.data_dir.clone(), keyring.clone());
             Db::new(tokio::task::spawn_blocking(move || open_sealed(&path, &dir, &keyring)).await??)
@@ -85,7 +85,7 @@ pub async fn open_state(config: &ServerConfig, addr: SocketAddr) -> Result<AppSt
         let (db, me, store, ttl) = (
             db.clone(),
             registered(&node),
-            config.event_store.clone(),
+            config.cluster.event_store.clone(),
             config.lease_ttl,
         );
         tokio::task::spawn_blocking(move || crate::registry::join(&db, &me, &store, ttl))

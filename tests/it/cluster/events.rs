@@ -3,7 +3,7 @@
 use crate::dataplane::ingest::events_in_and_out;
 use crate::dataplane::python::driver_round_trip;
 use crate::support::LocalServer;
-use crate::support::cluster::{Database, join_node, on_cluster, on_nats};
+use crate::support::cluster::{on_nats, two_nodes};
 use crate::support::nats::Nats;
 use crate::support::postgres::Postgres;
 
@@ -16,9 +16,7 @@ async fn the_seed_event_path_runs_on_a_jetstream_event_store() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_2021_python_driver_sends_to_node_2_and_receives_on_node_1() {
     let (pg, nats) = (Postgres::start().await, Nats::single().await);
-    let shared = Database::Postgres(pg.database("driver"));
-    let node1 = LocalServer::start_with(on_cluster(&nats, &shared, "node-1")).await;
-    let node2 = join_node(&node1, &nats, "node-2", shared).await;
+    let (node1, node2) = two_nodes(&pg, &nats, "driver").await;
     // The account and its resources are made on node 1; node 2 encrypts with keys it
     // makes itself, which node 1 finds in the shared database to decrypt.
     let s = node1.seed("python@example.com").await;

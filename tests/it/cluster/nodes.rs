@@ -10,7 +10,7 @@ use object_store::ObjectStore;
 use strm_client::ApiClient;
 
 use crate::dataplane::assert_each_exported_once;
-use crate::support::cluster::{Database, join_node, on_cluster, on_nats, serve_node, server_dir};
+use crate::support::cluster::{Database, join_node, on_nats, serve_node, server_dir, two_nodes};
 use crate::support::events::count_exported;
 use crate::support::load::Load;
 use crate::support::moto::{Moto, texts_of};
@@ -23,9 +23,7 @@ use crate::support::{
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_accepted_by_node_2_reaches_each_websocket_on_node_1_once() {
     let (pg, nats) = (Postgres::start().await, Nats::single().await);
-    let shared = Database::Postgres(pg.database("across"));
-    let node1 = LocalServer::start_with(on_cluster(&nats, &shared, "node-1")).await;
-    let node2 = join_node(&node1, &nats, "node-2", shared).await;
+    let (node1, node2) = two_nodes(&pg, &nats, "across").await;
     let s = node1.seed("across@example.com").await;
 
     let mut stream_tail = s.client(&s.stream).receive(false).await.unwrap();

@@ -5,20 +5,12 @@
 use strm_model::rules::DatabaseOption;
 
 use crate::contracts::{checkout, register_checkout};
-use crate::support::cluster::{Database, on_cluster};
+use crate::support::cluster::{Database, on_cluster, two_nodes};
 use crate::support::nats::Nats;
 use crate::support::postgres::Postgres;
 use crate::support::{
     LocalServer, click, cumulative, next_json, seed_resources, send_click, stream, wait_for,
 };
-
-/// Two nodes on one NATS and one PostgreSQL database.
-async fn two_nodes(pg: &Postgres, nats: &Nats, database: &str) -> (LocalServer, LocalServer) {
-    let shared = Database::Postgres(pg.database(database));
-    let node1 = LocalServer::start_with(on_cluster(nats, &shared, "node-1")).await;
-    let node2 = crate::support::cluster::join_node(&node1, nats, "node-2", shared).await;
-    (node1, node2)
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_sequence_through_node_1_reads_back_on_node_2_and_back() {
@@ -102,8 +94,8 @@ async fn a_local_event_store_on_a_shared_database_is_refused_naming_the_other_no
     );
     let mut config = strm_server::ServerConfig::new(dir.path().join("server"));
     config.addr = "127.0.0.1:0".parse().unwrap();
-    config.database = DatabaseOption::Postgres(url.clone());
-    config.node_name = Some("node-2".into());
+    config.cluster.database = DatabaseOption::Postgres(url.clone());
+    config.cluster.node_name = Some("node-2".into());
     let refused = strm_server::start(config).await.unwrap_err().to_string();
     assert!(
         refused.contains("--event-store local") && refused.contains("\"node-1\""),

@@ -498,8 +498,7 @@ impl DataPlane {
     /// Removes a deleted stream's (or output's) events, keys, tokens and positions.
     /// Its live tails end first, so that none outlives the deletion.
     pub fn delete_stream(&self, account: &str, stream: &str) -> Result<(), DataError> {
-        self.inner.hub.close(account, stream);
-        self.inner.usage.forget(account, stream);
+        self.forget_stream_here(account, stream);
         self.inner.store.delete_stream(account, stream)?;
         self.tell(Change::StreamDeleted {
             account: account.into(),
@@ -509,18 +508,11 @@ impl DataPlane {
     }
 
     /// What a deleted stream leaves in this node's memory: its live tails, counts,
-    /// cached keys and tokens (another node deleted it).
+    /// cached keys and tokens (when another node deleted it, all there is to do here).
     pub(super) fn forget_stream_here(&self, account: &str, stream: &str) {
         self.inner.hub.close(account, stream);
         self.inner.usage.forget(account, stream);
-        self.inner
-            .store
-            .keys()
-            .forget_stream_cached(account, stream);
-        self.inner
-            .store
-            .tokens()
-            .forget_stream_cached(account, stream);
+        self.inner.store.forget_stream_cached(account, stream);
     }
 
     /// Applies retention: events older than the retention, and keys no remaining event

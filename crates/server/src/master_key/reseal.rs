@@ -18,7 +18,7 @@ pub struct Resealed {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResealError {
-    #[error(transparent)]
+    #[error("the database: {0}")]
     Sql(#[from] DbError),
     #[error(transparent)]
     Seal(#[from] SealError),

@@ -326,7 +326,6 @@ impl KeyStore {
             "DELETE FROM dp_keys WHERE account = ?1 AND stream = ?2",
             params![account, stream],
         )?;
-        self.forget_stream_cached(account, stream);
         Ok(())
     }
 }

@@ -192,12 +192,19 @@ impl DataStore {
         Ok((destroyed, keys))
     }
 
+    /// Drops the cached keys and tokens of a deleted stream or output.
+    pub fn forget_stream_cached(&self, account: &str, stream: &str) {
+        self.keys.forget_stream_cached(account, stream);
+        self.tokens.forget_stream_cached(account, stream);
+    }
+
     /// Forgets a stream's (or output's) events, keys, tokens and exporter positions.
     pub fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
         self.events.delete_stream(account, stream)?;
         self.keys.delete_stream(account, stream)?;
         self.subjects.prune()?;
         self.tokens.delete_stream(account, stream)?;
+        self.forget_stream_cached(account, stream);
         self.usage.delete_stream(account, stream)?;
         self.exports.delete_stream(account, stream)
     }

@@ -124,7 +124,6 @@ impl TokenStore {
             "DELETE FROM dp_tokens WHERE account = ?1 AND (stream = ?2 OR output = ?2)",
             params![account, stream],
         )?;
-        self.forget_stream_cached(account, stream);
         Ok(())
     }
 
