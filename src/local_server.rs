@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use strm_model::rules::EventStoreOption;
+use strm_server::ClusterOptions;
 use strm_server::dataplane::cloud_stores::CloudStores;
 use strm_server::users::LocalAccount;
 use strm_server::{ServerConfig, ServerError, ServerHandle, secrets};
@@ -36,36 +36,18 @@ struct ServerFile {
 }
 
 /// How the process that takes a server directory's lock runs its server.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// A fixed address; `None` reuses the previous port when free, else any port.
     pub addr: Option<SocketAddr>,
     /// Accounts to create (or whose password to reset) besides the local account.
     pub users: Vec<LocalAccount>,
-    /// Where the events are kept (`serve --event-store`).
-    pub event_store: EventStoreOption,
-    /// JetStream replicas of the events (`serve --event-replicas`).
-    pub event_replicas: usize,
-    /// `serve --node-name`.
-    pub node_name: Option<String>,
+    /// `serve --database --event-store --event-replicas --node-name`.
+    pub cluster: ClusterOptions,
     /// Timeouts and caps of client connections.
     pub connections: strm_server::listen::ConnectionLimits,
     /// Make a new master key and seal the stored secrets with it before serving.
     pub rotate_master_key: bool,
-}
-
-impl Default for RunOptions {
-    fn default() -> Self {
-        RunOptions {
-            addr: None,
-            users: Vec::new(),
-            event_store: EventStoreOption::Local,
-            event_replicas: 1,
-            node_name: None,
-            connections: Default::default(),
-            rotate_master_key: false,
-        }
-    }
 }
 
 /// Runs the local server for `server_dir`, or joins the one another process runs. While
@@ -152,9 +134,7 @@ async fn run(
     let mut config = server_config(server_dir);
     config.users = vec![account.clone()];
     config.users.extend(options.users);
-    config.event_store = options.event_store;
-    config.event_replicas = options.event_replicas;
-    config.node_name = options.node_name;
+    config.cluster = options.cluster;
     config.connections = options.connections;
     // STRM_MASTER_KEY (and STRM_PREVIOUS_MASTER_KEY) when set, else `master.key`.
     config.master_key = strm_server::master_key::MasterKeyConfig::from_env();

@@ -431,6 +431,16 @@ pub struct ServeArgs {
     /// machine (`ps`).
     #[arg(long = "user", value_name = "EMAIL")]
     pub users: Vec<Secret>,
+    /// Where accounts, resources, keys and export positions are kept: `sqlite` (a file in
+    /// the data directory) or the postgres:// URL of a PostgreSQL that several nodes share.
+    #[arg(
+        long,
+        value_name = "sqlite|URL",
+        env = "STRM_DATABASE",
+        hide_env_values = true,
+        default_value = "sqlite"
+    )]
+    pub database: Secret,
     /// Where events are kept: `local` (the data directory's own log) or the
     /// comma-separated nats:// URLs of a NATS JetStream cluster that several nodes share.
     #[arg(

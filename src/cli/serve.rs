@@ -18,6 +18,7 @@ use strm_server::users::LocalAccount;
 pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
     let server_dir = args.data_dir.unwrap_or_else(|| paths.server_dir());
     // The URLs may hold credentials: messages show them without (the rules' own).
+    let database = rules::parse_database(args.database.expose())?;
     let event_store = rules::parse_event_store(args.event_store.expose())?;
     rules::check_event_replicas(args.event_replicas, &event_store)?;
     if let Some(name) = &args.node_name {
@@ -34,9 +35,12 @@ pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
     let options = RunOptions {
         addr: args.addr,
         users,
-        event_store,
-        event_replicas: args.event_replicas,
-        node_name: args.node_name,
+        cluster: strm_server::ClusterOptions {
+            database,
+            event_store,
+            event_replicas: args.event_replicas,
+            node_name: args.node_name,
+        },
         connections: ConnectionLimits {
             header_timeout: std::time::Duration::from_secs(args.header_timeout),
             max_connections: args.max_connections.map(|n| n as usize),

@@ -12,6 +12,7 @@ pub mod load;
 pub mod moto;
 pub mod nats;
 pub mod ports;
+pub mod postgres;
 pub mod processes;
 pub mod resources;
 pub mod rows;

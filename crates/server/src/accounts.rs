@@ -1,10 +1,11 @@
 //! Accounts and their tokens: creation, sign-in, refresh, revocation, and the `Caller`
 //! extractor that turns a bearer id token into the account a request acts for.
 
+use crate::params;
+use crate::sql::{Conn, OptionalExt};
 use axum::extract::FromRequestParts;
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
-use rusqlite::{Connection, OptionalExtension, params};
 
 use super::AppState;
 use super::error::{ApiError, ApiResult};
@@ -36,7 +37,7 @@ pub fn normalize_email(email: &str) -> String {
 
 impl AccountRow {
     /// From a row selecting `id, email, billing_id, password_hash`, in that order.
-    fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
+    fn from_row(r: &crate::sql::Row<'_>) -> crate::sql::DbResult<AccountRow> {
         Ok(AccountRow {
             id: r.get(0)?,
             email: r.get(1)?,
@@ -46,10 +47,10 @@ impl AccountRow {
     }
 }
 
-pub fn find_account(conn: &Connection, email: &str) -> rusqlite::Result<Option<AccountRow>> {
+pub fn find_account(conn: &mut Conn, email: &str) -> crate::sql::DbResult<Option<AccountRow>> {
     conn.query_row(
         "SELECT id, email, billing_id, password_hash FROM accounts WHERE email = ?1",
-        [normalize_email(email)],
+        params![normalize_email(email)],
         AccountRow::from_row,
     )
     .optional()
@@ -57,11 +58,7 @@ pub fn find_account(conn: &Connection, email: &str) -> rusqlite::Result<Option<A
 
 /// Creates an account; the billing id is the e-mail's letters plus 10 random digits,
 /// drawn again in the unlikely case it is taken.
-pub fn create_account(
-    conn: &Connection,
-    email: &str,
-    password_hash: &str,
-) -> ApiResult<AccountRow> {
+pub fn create_account(conn: &mut Conn, email: &str, password_hash: &str) -> ApiResult<AccountRow> {
     let email = normalize_email(email);
     if find_account(conn, &email)?.is_some() {
         return Err(ApiError::conflict(format!(
@@ -73,19 +70,20 @@ pub fn create_account(
         let billing_id = format!("{prefix}{}", secrets::billing_digits());
         let taken: bool = conn.query_row(
             "SELECT EXISTS(SELECT 1 FROM accounts WHERE billing_id = ?1)",
-            [&billing_id],
+            params![&billing_id],
             |r| r.get(0),
         )?;
         if taken {
             continue;
         }
-        conn.execute(
+        let id = conn.query_row(
             "INSERT INTO accounts (email, billing_id, password_hash, created_at)
-             VALUES (?1, ?2, ?3, ?4)",
+             VALUES (?1, ?2, ?3, ?4) RETURNING id",
             params![email, billing_id, password_hash, now_epoch_secs()],
+            |r| r.get(0),
         )?;
         return Ok(AccountRow {
-            id: conn.last_insert_rowid(),
+            id,
             email,
             billing_id,
             password_hash: password_hash.to_string(),
@@ -93,7 +91,7 @@ pub fn create_account(
     }
 }
 
-pub fn set_password_hash(conn: &Connection, account_id: i64, hash: &str) -> rusqlite::Result<()> {
+pub fn set_password_hash(conn: &mut Conn, account_id: i64, hash: &str) -> crate::sql::DbResult<()> {
     conn.execute(
         "UPDATE accounts SET password_hash = ?2 WHERE id = ?1",
         params![account_id, hash],
@@ -102,11 +100,11 @@ pub fn set_password_hash(conn: &Connection, account_id: i64, hash: &str) -> rusq
 }
 
 fn issue_id_token(
-    conn: &Connection,
+    conn: &mut Conn,
     account: &AccountRow,
     refresh_token: String,
     ttl_secs: i64,
-) -> rusqlite::Result<AuthResponse> {
+) -> crate::sql::DbResult<AuthResponse> {
     let now = now_epoch_secs();
     conn.execute(
         "DELETE FROM id_tokens WHERE account_id = ?1 AND expires_at <= ?2",
@@ -135,10 +133,10 @@ fn issue_id_token(
 
 /// A new session: a refresh token that lives until revoked and an id token for `ttl`.
 pub fn start_session(
-    conn: &Connection,
+    conn: &mut Conn,
     account: &AccountRow,
     ttl_secs: i64,
-) -> rusqlite::Result<AuthResponse> {
+) -> crate::sql::DbResult<AuthResponse> {
     let refresh_token = secrets::token();
     conn.execute(
         "INSERT INTO refresh_tokens (token_hash, account_id, created_at) VALUES (?1, ?2, ?3)",
@@ -153,7 +151,7 @@ pub fn start_session(
 
 /// A fresh id token for a live refresh token; the refresh token stays the same.
 pub fn refresh_session(
-    conn: &Connection,
+    conn: &mut Conn,
     refresh_token: &str,
     ttl_secs: i64,
 ) -> ApiResult<AuthResponse> {
@@ -162,7 +160,7 @@ pub fn refresh_session(
             "SELECT a.id, a.email, a.billing_id, a.password_hash
              FROM refresh_tokens t JOIN accounts a ON a.id = t.account_id
              WHERE t.token_hash = ?1",
-            [secrets::sha256_hex(refresh_token)],
+            params![secrets::sha256_hex(refresh_token)],
             AccountRow::from_row,
         )
         .optional()?
@@ -181,15 +179,15 @@ pub fn refresh_session(
 
 /// Revokes a refresh token and every id token issued from it. Unknown tokens are
 /// already revoked, so this is idempotent.
-pub fn revoke(conn: &Connection, refresh_token: &str) -> rusqlite::Result<()> {
+pub fn revoke(conn: &mut Conn, refresh_token: &str) -> crate::sql::DbResult<()> {
     conn.execute(
         "DELETE FROM refresh_tokens WHERE token_hash = ?1",
-        [secrets::sha256_hex(refresh_token)],
+        params![secrets::sha256_hex(refresh_token)],
     )
     .map(drop)
 }
 
-pub fn caller_for_token(conn: &Connection, id_token: &str) -> rusqlite::Result<Option<Caller>> {
+pub fn caller_for_token(conn: &mut Conn, id_token: &str) -> crate::sql::DbResult<Option<Caller>> {
     conn.query_row(
         "SELECT a.id, a.billing_id FROM id_tokens t JOIN accounts a ON a.id = t.account_id
          WHERE t.token_hash = ?1 AND t.expires_at > ?2",
@@ -236,61 +234,59 @@ impl FromRequestParts<AppState> for Caller {
 mod tests {
     use super::*;
 
-    fn db() -> (tempfile::TempDir, Connection) {
+    fn db() -> (tempfile::TempDir, Conn) {
         let dir = tempfile::tempdir().unwrap();
         let conn = super::super::db::open(&dir.path().join("t.db")).unwrap();
-        (dir, conn)
+        (dir, conn.into())
     }
 
     #[test]
     fn billing_id_is_letters_of_the_local_part_plus_ten_digits() {
-        let (_d, conn) = db();
-        let a = create_account(&conn, "Strm-Bart@Example.com", "h").unwrap();
+        let (_d, mut conn) = db();
+        let a = create_account(&mut conn, "Strm-Bart@Example.com", "h").unwrap();
         assert_eq!(a.email, "strm-bart@example.com");
         assert!(a.billing_id.starts_with("strmbart"), "{}", a.billing_id);
         let digits = &a.billing_id["strmbart".len()..];
         assert_eq!(digits.len(), 10);
         assert!(digits.bytes().all(|b| b.is_ascii_digit()));
-        let again = create_account(&conn, "strm-bart@example.com", "h").unwrap_err();
+        let again = create_account(&mut conn, "strm-bart@example.com", "h").unwrap_err();
         assert_eq!(again.status, axum::http::StatusCode::CONFLICT);
     }
 
     #[test]
     fn tokens_are_stored_only_as_hashes_and_revocation_ends_them() {
-        let (_d, conn) = db();
-        let a = create_account(&conn, "a@b.c", "h").unwrap();
-        let s = start_session(&conn, &a, 3600).unwrap();
+        let (_d, mut conn) = db();
+        let a = create_account(&mut conn, "a@b.c", "h").unwrap();
+        let s = start_session(&mut conn, &a, 3600).unwrap();
         let stored: Vec<String> = conn
-            .prepare(
+            .query_map(
                 "SELECT token_hash FROM id_tokens UNION ALL SELECT token_hash FROM refresh_tokens",
+                params![],
+                |r| r.get(0),
             )
-            .unwrap()
-            .query_map([], |r| r.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(stored.len(), 2);
         assert!(!stored.contains(&s.id_token) && !stored.contains(&s.refresh_token));
         assert_eq!(
-            caller_for_token(&conn, &s.id_token)
+            caller_for_token(&mut conn, &s.id_token)
                 .unwrap()
                 .unwrap()
                 .account_id,
             a.id
         );
-        let r = refresh_session(&conn, &s.refresh_token, 3600).unwrap();
+        let r = refresh_session(&mut conn, &s.refresh_token, 3600).unwrap();
         assert_eq!(r.refresh_token, s.refresh_token);
         assert_ne!(r.id_token, s.id_token);
-        revoke(&conn, &s.refresh_token).unwrap();
-        assert!(caller_for_token(&conn, &r.id_token).unwrap().is_none());
-        assert!(refresh_session(&conn, &s.refresh_token, 3600).is_err());
+        revoke(&mut conn, &s.refresh_token).unwrap();
+        assert!(caller_for_token(&mut conn, &r.id_token).unwrap().is_none());
+        assert!(refresh_session(&mut conn, &s.refresh_token, 3600).is_err());
     }
 
     #[test]
     fn an_expired_id_token_is_refused() {
-        let (_d, conn) = db();
-        let a = create_account(&conn, "a@b.c", "h").unwrap();
-        let s = start_session(&conn, &a, 0).unwrap();
-        assert!(caller_for_token(&conn, &s.id_token).unwrap().is_none());
+        let (_d, mut conn) = db();
+        let a = create_account(&mut conn, "a@b.c", "h").unwrap();
+        let s = start_session(&mut conn, &a, 0).unwrap();
+        assert!(caller_for_token(&mut conn, &s.id_token).unwrap().is_none());
     }
 }

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use rusqlite::Connection;
 
 use super::error::{ApiError, ApiResult};
+use super::sql::{Conn, DbError, DbResult, Params, PgPool};
 
 pub const DB_FILE: &str = "strm.db";
 
@@ -210,16 +211,6 @@ pub fn schema_version() -> i64 {
 }
 
 /// Opens (creating) the database and brings its schema up to date.
-/// Every row `sql` selects with `params`, each made by `row`.
-pub fn rows<T>(
-    conn: &Connection,
-    sql: &str,
-    params: impl rusqlite::Params,
-    row: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-) -> rusqlite::Result<Vec<T>> {
-    conn.prepare_cached(sql)?.query_map(params, row)?.collect()
-}
-
 pub fn open(path: &Path) -> rusqlite::Result<Connection> {
     let mut conn = Connection::open(path)?;
     conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -250,8 +241,15 @@ pub fn checkpoint(conn: &Connection) -> rusqlite::Result<()> {
 }
 
 fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
+    migrate_to(conn, MIGRATIONS.len())
+}
+
+/// Brings the schema up to `version` (PostgreSQL's schema is translated from SQLite's at
+/// a version: `sql::pg_schema`).
+pub(crate) fn migrate_to(conn: &mut Connection, version: usize) -> rusqlite::Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-    for (index, sql) in MIGRATIONS.iter().enumerate().skip(current.max(0) as usize) {
+    let due = MIGRATIONS[..version.min(MIGRATIONS.len())].iter();
+    for (index, sql) in due.enumerate().skip(current.max(0) as usize) {
         let tx = conn.transaction()?;
         tx.execute_batch(sql)?;
         tx.pragma_update(None, "user_version", index as i64 + 1)?;
@@ -260,25 +258,64 @@ fn migrate(conn: &mut Connection) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// A shared connection; every query runs on the blocking pool so that the async
-/// runtime keeps serving while SQLite works.
+/// The database every handler and store queries: one SQLite connection (the embedded
+/// default) or a pool of PostgreSQL connections (a cluster's shared database). Queries run
+/// on the blocking pool so that the async runtime keeps serving while the database works.
 #[derive(Clone)]
 pub struct Db {
-    conn: Arc<Mutex<Connection>>,
+    backend: Arc<Backend>,
+}
+
+// One per server, for its life: the variants' sizes do not matter.
+#[allow(clippy::large_enum_variant)]
+enum Backend {
+    Sqlite(Mutex<Conn>),
+    Postgres(Pool),
+}
+
+/// The PostgreSQL pool, closed on a thread of its own: its client closes connections by
+/// blocking, which a thread of the async runtime must not do.
+struct Pool(Option<PgPool>);
+
+impl Pool {
+    fn get(&self) -> DbResult<r2d2::PooledConnection<crate::sql::PgManager>> {
+        let pool = self.0.as_ref().ok_or(DbError::NoRows)?;
+        pool.get().map_err(|e| DbError::Unavailable(e.to_string()))
+    }
+}
+
+impl Drop for Pool {
+    fn drop(&mut self) {
+        if let Some(pool) = self.0.take() {
+            let _ = std::thread::Builder::new()
+                .name("strm-pg-close".into())
+                .spawn(move || drop(pool));
+        }
+    }
 }
 
 impl Db {
-    pub fn new(conn: Connection) -> Db {
+    pub fn new(conn: impl Into<Conn>) -> Db {
         Db {
-            conn: Arc::new(Mutex::new(conn)),
+            backend: Arc::new(Backend::Sqlite(Mutex::new(conn.into()))),
         }
+    }
+
+    pub fn postgres(pool: PgPool) -> Db {
+        Db {
+            backend: Arc::new(Backend::Postgres(Pool(Some(pool)))),
+        }
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        matches!(*self.backend, Backend::Postgres(_))
     }
 
     /// `call`, answered as the JSON of what `f` returns (a handler's whole body).
     pub async fn answer<R, F>(&self, f: F) -> ApiResult<axum::Json<R>>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Connection) -> ApiResult<R> + Send + 'static,
+        F: FnOnce(&mut Conn) -> ApiResult<R> + Send + 'static,
     {
         self.call(f).await.map(axum::Json)
     }
@@ -286,35 +323,69 @@ impl Db {
     pub async fn call<R, F>(&self, f: F) -> ApiResult<R>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Connection) -> ApiResult<R> + Send + 'static,
+        F: FnOnce(&mut Conn) -> ApiResult<R> + Send + 'static,
     {
-        let conn = self.conn.clone();
-        tokio::task::spawn_blocking(move || {
-            // A panic in an earlier query leaves the connection usable; SQLite rolls
-            // back the open transaction when it is dropped.
-            let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
-            f(&mut guard)
-        })
-        .await
-        .map_err(|e| ApiError::internal("database task", e))?
+        let db = self.clone();
+        tokio::task::spawn_blocking(move || -> ApiResult<R> { db.with(f)? })
+            .await
+            .map_err(|e| ApiError::internal("database task", e))?
     }
 
     /// Holds the connection, as a long statement would (tests of callers that wait).
     #[cfg(test)]
-    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Connection> {
-        self.conn.lock().unwrap_or_else(|p| p.into_inner())
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, Conn> {
+        match &*self.backend {
+            Backend::Sqlite(conn) => conn.lock().unwrap_or_else(|p| p.into_inner()),
+            Backend::Postgres(_) => unreachable!("the unit tests run on SQLite"),
+        }
     }
 
     /// Runs one statement, on the calling thread (as `blocking`).
-    pub fn execute(&self, sql: &str, params: impl rusqlite::Params) -> rusqlite::Result<usize> {
+    pub fn execute(&self, sql: &str, params: Params<'_>) -> DbResult<usize> {
         self.blocking(|conn| conn.execute(sql, params))
     }
 
     /// Runs `f` on the calling thread; for callers already off the async runtime (the
-    /// data plane's directory lookups run on the blocking pool or are short reads).
-    pub fn blocking<R>(&self, f: impl FnOnce(&mut Connection) -> R) -> R {
-        let mut guard = self.conn.lock().unwrap_or_else(|p| p.into_inner());
-        f(&mut guard)
+    /// data plane's directory lookups run on the blocking pool or are short reads). A
+    /// PostgreSQL query from a worker of the runtime hands the worker's other tasks away
+    /// first.
+    pub fn blocking<R, E: From<DbError>>(
+        &self,
+        f: impl FnOnce(&mut Conn) -> Result<R, E>,
+    ) -> Result<R, E> {
+        match &*self.backend {
+            Backend::Sqlite(_) => self.with(f)?,
+            Backend::Postgres(_) => off_runtime(|| self.with(f))?,
+        }
+    }
+
+    /// `f` on a connection: the shared SQLite one, or one of the pool's.
+    fn with<R>(&self, f: impl FnOnce(&mut Conn) -> R) -> DbResult<R> {
+        match &*self.backend {
+            Backend::Sqlite(conn) => {
+                // A panic in an earlier query leaves the connection usable; its open
+                // transaction is rolled back first.
+                let mut guard = conn.lock().unwrap_or_else(|p| p.into_inner());
+                guard.recover();
+                Ok(f(&mut guard))
+            }
+            Backend::Postgres(pool) => {
+                let mut conn = pool.get()?;
+                conn.recover();
+                Ok(f(&mut conn))
+            }
+        }
+    }
+}
+
+/// Runs blocking work from anywhere: on a worker of a multi-threaded runtime its other
+/// tasks move away first (PostgreSQL's client must not block a worker).
+fn off_runtime<R>(f: impl FnOnce() -> R) -> R {
+    match tokio::runtime::Handle::try_current() {
+        Ok(h) if h.runtime_flavor() == tokio::runtime::RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
     }
 }
 

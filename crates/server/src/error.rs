@@ -95,6 +95,24 @@ impl From<Invalid> for ApiError {
 
 impl From<rusqlite::Error> for ApiError {
     fn from(e: rusqlite::Error) -> Self {
+        ApiError::from(crate::sql::DbError::from(e))
+    }
+}
+
+impl From<crate::sql::DbError> for ApiError {
+    /// An unreachable database is a 503 with the reason (try again); a name another
+    /// request (or node) wrote first, a 409.
+    fn from(e: crate::sql::DbError) -> Self {
+        if e.is_unavailable() {
+            tracing::warn!(error = %e, "the database is unavailable");
+            return ApiError::busy(format!("{e}; try again shortly"), 1);
+        }
+        if e.is_unique_violation() {
+            return ApiError::conflict(
+                "another request created a resource of that name at the same time; \
+                 list the resources to see it",
+            );
+        }
         ApiError::internal("database access", e)
     }
 }

@@ -7,6 +7,7 @@
 
 pub mod accounts;
 pub mod cluster;
+mod cluster_options;
 pub mod dataplane;
 pub mod db;
 pub mod error;
@@ -15,8 +16,10 @@ pub mod listen;
 pub mod master_key;
 pub mod password_pool;
 pub mod private_files;
+pub mod registry;
 pub mod routes;
 pub mod secrets;
+pub mod sql;
 mod state;
 pub mod store;
 pub mod throttle;
@@ -32,6 +35,7 @@ use tokio::task::JoinHandle;
 
 use self::cluster::ClusterError;
 use self::cluster::nodes::NodeRecord;
+pub use self::cluster_options::ClusterOptions;
 pub use self::state::{AppState, open_state};
 use self::users::LocalAccount;
 use strm_model::rules::{self, EventStoreOption};
@@ -55,13 +59,8 @@ pub struct ServerConfig {
     pub s3_endpoint: Option<String>,
     /// How often exporters look for closed batches.
     pub export_tick: Duration,
-    /// Where events are kept: the data directory's log, or a NATS JetStream cluster.
-    pub event_store: EventStoreOption,
-    /// JetStream replicas of the events (1 with the local store).
-    pub event_replicas: usize,
-    /// How this node appears in logs, the `Strm-Node` header and `GET /v1/nodes`;
-    /// host name and port when `None`.
-    pub node_name: Option<String>,
+    /// The database, the event store and the node's name.
+    pub cluster: ClusterOptions,
     /// In a cluster: how long an exporter lease (and a node's heartbeat) outlives its
     /// holder's last renewal; another node takes the exporters of a dead node over
     /// within this and one export tick.
@@ -88,25 +87,13 @@ impl ServerConfig {
             retention: dataplane::pipeline::DEFAULT_RETENTION,
             s3_endpoint: None,
             export_tick: Duration::from_secs(1),
-            event_store: EventStoreOption::Local,
-            event_replicas: 1,
-            node_name: None,
+            cluster: ClusterOptions::default(),
             lease_ttl: DEFAULT_LEASE_TTL,
             egress_buffer: dataplane::pipeline::EGRESS_BUFFER,
             connections: listen::ConnectionLimits::default(),
             master_key: master_key::MasterKeyConfig::default(),
             cloud_stores: Default::default(),
         }
-    }
-
-    /// Refuses option values that break a rule, naming the option, the value's problem
-    /// and the rule.
-    pub fn check(&self) -> Result<(), strm_model::Invalid> {
-        rules::check_event_replicas(self.event_replicas, &self.event_store)?;
-        if let Some(name) = &self.node_name {
-            rules::check_node_name(name)?;
-        }
-        Ok(())
     }
 }
 
@@ -128,15 +115,18 @@ pub(crate) fn node_record(config: &ServerConfig, addr: SocketAddr) -> NodeRecord
     NodeRecord {
         node: strm_model::Node {
             name: config
+                .cluster
                 .node_name
                 .clone()
                 .unwrap_or_else(|| format!("{}:{}", host_name(), addr.port())),
             address: format!("http://{addr}"),
             started: strm_model::now_epoch_secs(),
             version: env!("CARGO_PKG_VERSION").to_string(),
-            event_store: match &config.event_store {
+            event_store: match &config.cluster.event_store {
                 EventStoreOption::Local => "local".into(),
-                EventStoreOption::Nats(_) => format!("jetstream R{}", config.event_replicas),
+                EventStoreOption::Nats(_) => {
+                    format!("jetstream R{}", config.cluster.event_replicas)
+                }
             },
             exporters: Vec::new(),
             egress: None,
@@ -269,6 +259,14 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
     let heartbeat = cluster
         .clone()
         .map(|c| cluster::nodes::spawn_heartbeat(c, exports_stopped.clone()));
+    let registry = state.db.is_postgres().then(|| {
+        registry::spawn_heartbeat(
+            state.db.clone(),
+            state::registered(&state.node),
+            config.lease_ttl,
+            exports_stopped.clone(),
+        )
+    });
     let exports = dataplane::scheduler::spawn_scheduler(state.data.clone(), exports_stopped);
     let data = state.data.clone();
     let app = router(state);
@@ -289,6 +287,9 @@ pub async fn start(config: ServerConfig) -> Result<ServerHandle, ServerError> {
         let _ = exports.await;
         if let Some(heartbeat) = heartbeat {
             let _ = heartbeat.await;
+        }
+        if let Some(registry) = registry {
+            let _ = registry.await;
         }
         // A clean stop hands the exporters over at once.
         if let Some(c) = cluster {

@@ -6,7 +6,7 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use strm_model::rules::EventStoreOption;
+use strm_model::rules::{DatabaseOption, EventStoreOption};
 
 use crate::cluster::nodes::NodeRecord;
 use crate::cluster::{Cluster, ClusterConfig};
@@ -43,14 +43,14 @@ impl axum::extract::FromRef<AppState> for dataplane::DataPlane {
 /// joins the cluster first when the events are in JetStream. `addr` is where the node
 /// listens.
 pub async fn open_state(config: &ServerConfig, addr: SocketAddr) -> Result<AppState, ServerError> {
-    config.check()?;
+    config.cluster.check()?;
     let node = crate::node_record(config, addr);
-    let cluster = match &config.event_store {
+    let cluster = match &config.cluster.event_store {
         EventStoreOption::Local => None,
         EventStoreOption::Nats(urls) => {
             let settings = ClusterConfig {
                 urls: urls.clone(),
-                replicas: config.event_replicas,
+                replicas: config.cluster.event_replicas,
                 retention: config.retention,
                 lease_ttl: config.lease_ttl,
             };
@@ -71,11 +71,27 @@ pub async fn open_state(config: &ServerConfig, addr: SocketAddr) -> Result<AppSt
     }
     let keyring = Arc::new(master_key::load(&config.data_dir, &config.master_key)?);
     let path = config.data_dir.join(db::DB_FILE);
-    let conn = {
-        let (path, dir, keyring) = (path.clone(), config.data_dir.clone(), keyring.clone());
-        tokio::task::spawn_blocking(move || open_sealed(&path, &dir, &keyring)).await??
+    let db = match &config.cluster.database {
+        DatabaseOption::Sqlite => {
+            let (path, dir, keyring) = (path.clone(), config.data_dir.clone(), keyring.clone());
+            Db::new(tokio::task::spawn_blocking(move || open_sealed(&path, &dir, &keyring)).await??)
+        }
+        DatabaseOption::Postgres(url) => {
+            let (url, dir, keyring) = (url.clone(), config.data_dir.clone(), keyring.clone());
+            tokio::task::spawn_blocking(move || open_postgres(&url, &dir, &keyring)).await??
+        }
     };
-    let db = Db::new(conn);
+    if db.is_postgres() {
+        let (db, me, store, ttl) = (
+            db.clone(),
+            registered(&node),
+            config.cluster.event_store.clone(),
+            config.lease_ttl,
+        );
+        tokio::task::spawn_blocking(move || crate::registry::join(&db, &me, &store, ttl))
+            .await?
+            .map_err(|e| ServerError::Other(e.to_string()))?;
+    }
     let sinks = SinkResolver {
         data_dir: config.data_dir.clone(),
         s3_endpoint: config.s3_endpoint.clone(),
@@ -103,19 +119,65 @@ pub async fn open_state(config: &ServerConfig, addr: SocketAddr) -> Result<AppSt
     Ok(state)
 }
 
+/// A cluster's PostgreSQL, its schema brought up to date and every secret sealed under
+/// the current master key (every node must be given the same one).
+fn open_postgres(
+    url: &str,
+    dir: &std::path::Path,
+    keyring: &master_key::Keyring,
+) -> Result<Db, ServerError> {
+    let shown = DatabaseOption::Postgres(url.to_string()).redacted();
+    let failed = |reason: String| ServerError::Other(format!("--database {shown}: {reason}"));
+    let pool = crate::sql::connect_pool(url).map_err(|e| failed(e.to_string()))?;
+    let mut conn = pool.get().map_err(|e| failed(e.to_string()))?;
+    crate::sql::pg_schema::migrate(&mut conn).map_err(|e| failed(e.to_string()))?;
+    let resealed = master_key::reseal(&mut conn, keyring).map_err(|e| {
+        failed(format!(
+            "{e} (the nodes of a cluster share one master key: give each the same STRM_MASTER_KEY)"
+        ))
+    })?;
+    log_resealed(resealed, keyring);
+    if master_key::finish_rotation(dir)? {
+        tracing::info!(master_key = %keyring.current().id_hex(), "master key rotated");
+    }
+    drop(conn);
+    tracing::info!(database = %shown, "using PostgreSQL");
+    Ok(Db::postgres(pool))
+}
+
 /// The database with every secret sealed under the current master key; a rotated key
 /// file replaces the old one once that is done.
 fn open_sealed(
     path: &std::path::Path,
     dir: &std::path::Path,
     keyring: &master_key::Keyring,
-) -> Result<rusqlite::Connection, ServerError> {
+) -> Result<crate::sql::Conn, ServerError> {
     let failed = |reason: String| ServerError::Other(format!("{}: {reason}", path.display()));
-    let mut conn = db::open(path).map_err(|e| ServerError::Database {
+    let mut conn = crate::sql::Conn::from(db::open(path).map_err(|e| ServerError::Database {
         path: path.to_path_buf(),
         source: e.into(),
-    })?;
+    })?);
     let resealed = master_key::reseal(&mut conn, keyring).map_err(|e| failed(e.to_string()))?;
+    log_resealed(resealed, keyring);
+    if master_key::finish_rotation(dir)? {
+        tracing::info!(master_key = %keyring.current().id_hex(), "master key rotated");
+    }
+    Ok(conn)
+}
+
+/// This node as the PostgreSQL node registry holds it.
+pub(crate) fn registered(node: &NodeRecord) -> crate::registry::Registered {
+    crate::registry::Registered {
+        name: node.node.name.clone(),
+        address: node.node.address.clone(),
+        event_store: match node.node.event_store.as_str() {
+            "local" => "local".into(),
+            _ => "jetstream".into(),
+        },
+    }
+}
+
+fn log_resealed(resealed: master_key::Resealed, keyring: &master_key::Keyring) {
     if resealed != master_key::Resealed::default() {
         tracing::info!(
             credentials = resealed.credentials,
@@ -124,10 +186,6 @@ fn open_sealed(
             "sealed stored secrets with the current master key"
         );
     }
-    if master_key::finish_rotation(dir)? {
-        tracing::info!(master_key = %keyring.current().id_hex(), "master key rotated");
-    }
-    Ok(conn)
 }
 
 /// A stored sink as binding needs it: account, type, bucket, credentials (sealed).
@@ -136,13 +194,13 @@ type StoredSink = (String, String, String, Option<String>);
 /// Local buckets used before buckets had owners become their first user's (the oldest
 /// sink on them); a later sink of another account on the same bucket stops exporting.
 fn claim_local_buckets(db: &Db, sinks: &SinkResolver) {
-    let rows = db.blocking(|conn| -> rusqlite::Result<Vec<StoredSink>> {
-        conn.prepare(
+    let rows = db.blocking(|conn| -> crate::sql::DbResult<Vec<StoredSink>> {
+        conn.query_map(
             "SELECT a.billing_id, s.sink_type, s.bucket_name, s.credentials
              FROM sinks s JOIN accounts a ON a.id = s.account_id ORDER BY s.id",
-        )?
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))?
-        .collect()
+            crate::params![],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
     });
     let rows = match rows {
         Ok(rows) => rows,
@@ -177,8 +235,9 @@ async fn open_data_plane(
     cluster: Option<Arc<Cluster>>,
 ) -> Result<dataplane::DataPlane, ServerError> {
     let (owned, keyring) = (path.to_path_buf(), sinks.keyring.clone());
+    let shared = db.is_postgres().then(|| db.clone());
     let store = tokio::task::spawn_blocking(move || {
-        dataplane::DataStore::open_with(&owned, keyring, cluster)
+        dataplane::DataStore::open_with(&owned, shared, keyring, cluster)
     })
     .await?
     .map_err(|source| ServerError::Database {

@@ -54,7 +54,13 @@ fn serve_refuses_bad_cluster_options_naming_option_value_and_rule() {
 async fn nodes_list_shows_the_cluster_and_marks_the_node_that_answered() {
     let nats = Nats::single().await;
     let home = Home::new(None);
-    let (_node, url) = serve_node(home.dir.path(), &nats, "api-1", None);
+    let (_node, url) = serve_node(
+        home.dir.path(),
+        &nats,
+        "api-1",
+        &crate::support::cluster::Database::SqliteCopies,
+        None,
+    );
     let table = home.ok(&["nodes", "list"]);
     let lines: Vec<&str> = table.lines().collect();
     assert!(

@@ -1,10 +1,11 @@
 //! The seed's event path and the 2021 Python driver with the events in JetStream.
 
 use crate::dataplane::ingest::events_in_and_out;
-use crate::dataplane::python::{DRIVER_SESSIONS, driver_round_trip};
-use crate::support::cluster::{Database, join_node, on_nats};
+use crate::dataplane::python::driver_round_trip;
+use crate::support::LocalServer;
+use crate::support::cluster::{on_nats, two_nodes};
 use crate::support::nats::Nats;
-use crate::support::{LocalServer, send_click};
+use crate::support::postgres::Postgres;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_seed_event_path_runs_on_a_jetstream_event_store() {
@@ -14,17 +15,11 @@ async fn the_seed_event_path_runs_on_a_jetstream_event_store() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_2021_python_driver_sends_to_node_2_and_receives_on_node_1() {
-    let nats = Nats::single().await;
-    let node1 = LocalServer::start_with(on_nats(&nats, "node-1")).await;
+    let (pg, nats) = (Postgres::start().await, Nats::single().await);
+    let (node1, node2) = two_nodes(&pg, &nats, "driver").await;
+    // The account and its resources are made on node 1; node 2 encrypts with keys it
+    // makes itself, which node 1 finds in the shared database to decrypt.
     let s = node1.seed("python@example.com").await;
-    // Node 1 makes the keys of the driver's sessions before node 2 copies its database,
-    // so that node 1 can decrypt what node 2 encrypts (a shared database needs no such
-    // step).
-    let sender = s.client(&s.stream);
-    for session in DRIVER_SESSIONS {
-        send_click(&sender, session, &[0, 1], "https://a.io/keys").await;
-    }
-    let node2 = join_node(&node1, &nats, "node-2", Database::SqliteCopies).await;
     let (to, from) = (node2.server.addr(), node1.server.addr());
     driver_round_trip(&s, &to.to_string(), &from.to_string()).await;
     node2.shutdown().await;

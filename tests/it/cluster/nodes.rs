@@ -10,23 +10,21 @@ use object_store::ObjectStore;
 use strm_client::ApiClient;
 
 use crate::dataplane::assert_each_exported_once;
-use crate::support::cluster::{Database, join_node, on_nats, serve_node, server_dir};
+use crate::support::cluster::{Database, join_node, on_nats, serve_node, server_dir, two_nodes};
 use crate::support::events::count_exported;
 use crate::support::load::Load;
 use crate::support::moto::{Moto, texts_of};
 use crate::support::nats::Nats;
+use crate::support::postgres::Postgres;
 use crate::support::{
     LocalServer, PASSWORD, Scenario, is_ciphertext, next_json, send_click, wait_for,
 };
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_event_accepted_by_node_2_reaches_each_websocket_on_node_1_once() {
-    let nats = Nats::single().await;
-    let node1 = LocalServer::start_with(on_nats(&nats, "node-1")).await;
+    let (pg, nats) = (Postgres::start().await, Nats::single().await);
+    let (node1, node2) = two_nodes(&pg, &nats, "across").await;
     let s = node1.seed("across@example.com").await;
-    // The session's key exists before node 2 copies the database (see `Database`).
-    send_click(&s.client(&s.stream), "session-a", &[0, 1], "https://a.io/0").await;
-    let node2 = join_node(&node1, &nats, "node-2", Database::SqliteCopies).await;
 
     let mut stream_tail = s.client(&s.stream).receive(false).await.unwrap();
     let mut second_tail = s.client(&s.stream).receive(false).await.unwrap();
@@ -137,15 +135,15 @@ async fn exported(store: &impl ObjectStore) -> Option<BTreeMap<u32, u32>> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_exporters_of_a_killed_node_move_and_export_every_accepted_event_once() {
     let moto = Moto::with_bucket("lease-bucket").await;
-    let nats = Nats::single().await;
+    let (pg, nats) = (Postgres::start().await, Nats::single().await);
+    let shared = Database::Postgres(pg.database("lease"));
     let (root1, root2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
-    let (node1, url1) = serve_node(root1.path(), &nats, "node-1", None);
+    let (node1, url1) = serve_node(root1.path(), &nats, "node-1", &shared, None);
+    let first = server_dir(root1.path());
+    let (node2, url2) = serve_node(root2.path(), &nats, "node-2", &shared, Some(&first));
     let s = Scenario::seed(&url1, root1.path(), "lease@example.com").await;
     s.export("bart", "lease-bucket", Some(moto.credentials()))
         .await;
-    let first = Some((server_dir(root1.path()), Database::SqliteCopies));
-    let first = first.as_ref().map(|(p, d)| (p.as_path(), *d));
-    let (node2, url2) = serve_node(root2.path(), &nats, "node-2", first);
     let api2 = signed_in(&url2, root2.path(), "lease@example.com").await;
     let held_by = wait_for(30, async || holder(&api2).await).await;
     let (mut doomed, survivor_url, survivor_api) = match held_by.as_str() {

@@ -14,9 +14,6 @@ async fn the_2021_python_driver_round_trips() {
     local.shutdown().await;
 }
 
-/// The sessions the driver script sends (their keys are made by the first event of each).
-pub(crate) const DRIVER_SESSIONS: [&str; 2] = ["session-py-avro", "session-py-json"];
-
 /// The driver script: it sends to `sender` (HOST:PORT) and tails the stream and the
 /// output on `tail` — one server, or two nodes of a cluster.
 pub(crate) async fn driver_round_trip(s: &Scenario, sender: &str, tail: &str) {

@@ -1,4 +1,4 @@
-//! The rules of a node's cluster options (`strm-tui serve --event-store`,
+//! The rules of a node's cluster options (`strm-tui serve --database`, `--event-store`,
 //! `--event-replicas`, `--node-name`): the server refuses a bad value at start with the
 //! option, the value's problem and the rule, as the CLI does before it starts anything.
 
@@ -13,6 +13,62 @@ pub const EVENT_REPLICAS_RULE: &str = "event replicas are a whole number from 1 
 pub const NODE_NAME_MAX: usize = 63;
 pub const NODE_NAME_RULE: &str = "a node name is 1-63 characters of letters, digits, '.', '-', \
      '_' and ':'";
+
+pub const DATABASE_RULE: &str = "the database is `sqlite` (a file in the data directory) or a \
+     postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE URL of a PostgreSQL server that the nodes \
+     share";
+
+/// Where a node keeps accounts, resources, keys and positions, as `--database` names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum DatabaseOption {
+    /// `server/strm.db` in the data directory (the embedded default).
+    #[default]
+    Sqlite,
+    /// A PostgreSQL URL, credentials included as given.
+    Postgres(String),
+}
+
+impl DatabaseOption {
+    /// The option as a log line may show it: credentials replaced by `***`.
+    pub fn redacted(&self) -> String {
+        match self {
+            DatabaseOption::Sqlite => "sqlite".into(),
+            DatabaseOption::Postgres(url) => redact_url(url),
+        }
+    }
+}
+
+/// Parses `--database`: `sqlite`, or a `postgres://` (or `postgresql://`) URL with a host
+/// and a database name. The messages show the URL without its credentials.
+pub fn parse_database(value: &str) -> Result<DatabaseOption, Invalid> {
+    let trimmed = value.trim();
+    let shown = redact_url(trimmed);
+    let fail = |problem: String| Err(Invalid::new("--database", problem, DATABASE_RULE));
+    if trimmed.is_empty() {
+        return fail("is empty".into());
+    }
+    if trimmed.eq_ignore_ascii_case("sqlite") {
+        return Ok(DatabaseOption::Sqlite);
+    }
+    let Some((scheme, rest)) = trimmed.split_once("://") else {
+        return fail(format!(
+            "{shown:?} is neither `sqlite` nor a URL (no scheme://)"
+        ));
+    };
+    if !matches!(scheme, "postgres" | "postgresql") {
+        return fail(format!("{shown:?} has the scheme {scheme:?}"));
+    }
+    let after_user = rest.rsplit_once('@').map_or(rest, |(_, h)| h);
+    let (host, path) = after_user.split_once('/').unwrap_or((after_user, ""));
+    if host.is_empty() {
+        return fail(format!("{shown:?} has no host"));
+    }
+    let database = path.split('?').next().unwrap_or("");
+    if database.is_empty() {
+        return fail(format!("{shown:?} names no database (…/DATABASE)"));
+    }
+    Ok(DatabaseOption::Postgres(trimmed.to_string()))
+}
 
 /// Where a node keeps its events, as `--event-store` names it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -127,6 +183,24 @@ pub fn check_node_name(value: &str) -> Result<(), Invalid> {
 mod tests {
     use super::*;
 
+    /// Each bad value is refused naming the option, with `says` and the rule.
+    fn refuses<T: std::fmt::Debug>(
+        parse: fn(&str) -> Result<T, Invalid>,
+        option: &str,
+        rule: &str,
+        cases: &[(&str, &str)],
+    ) {
+        for (bad, says) in cases {
+            let e = parse(bad).unwrap_err().to_string();
+            assert!(
+                e.starts_with(&format!("{option}: ")) && e.contains(says),
+                "{bad}: {e}"
+            );
+            assert!(e.contains(rule), "{e}");
+            assert!(!e.contains(":pw@"), "credentials shown: {e}");
+        }
+    }
+
     #[test]
     fn the_event_store_is_local_or_nats_urls() {
         assert_eq!(parse_event_store("local").unwrap(), EventStoreOption::Local);
@@ -138,21 +212,44 @@ mod tests {
                 "tls://u:p@c".into()
             ])
         );
-        for (bad, says) in [
-            ("", "is empty"),
-            ("http://a:4222", "scheme \"http\""),
-            ("nats://a:99999", "port \"99999\""),
-            ("nats://a:1,,nats://b", "empty URL"),
-            ("a:4222", "no scheme"),
-            ("nats://:4222", "no host"),
-        ] {
-            let e = parse_event_store(bad).unwrap_err().to_string();
-            assert!(
-                e.starts_with("--event-store: ") && e.contains(says),
-                "{bad}: {e}"
-            );
-            assert!(e.contains(EVENT_STORE_RULE), "{e}");
-        }
+        refuses(
+            parse_event_store,
+            "--event-store",
+            EVENT_STORE_RULE,
+            &[
+                ("", "is empty"),
+                ("http://a:4222", "scheme \"http\""),
+                ("nats://a:99999", "port \"99999\""),
+                ("nats://a:1,,nats://b", "empty URL"),
+                ("a:4222", "no scheme"),
+                ("nats://:4222", "no host"),
+            ],
+        );
+    }
+
+    #[test]
+    fn the_database_is_sqlite_or_a_postgres_url() {
+        assert_eq!(parse_database("sqlite").unwrap(), DatabaseOption::Sqlite);
+        let url = "postgres://strm:pw@db.example:5432/strm?sslmode=disable";
+        assert_eq!(
+            parse_database(url).unwrap(),
+            DatabaseOption::Postgres(url.into())
+        );
+        assert!(parse_database("postgresql://db/strm").is_ok());
+        refuses(
+            parse_database,
+            "--database",
+            DATABASE_RULE,
+            &[
+                ("", "is empty"),
+                ("mysql://db/strm", "scheme \"mysql\""),
+                ("db:5432", "no scheme"),
+                ("postgres:///strm", "no host"),
+                ("postgres://u:pw@db:5432", "names no database"),
+            ],
+        );
+        let db = parse_database("postgres://strm:s3cret@db/strm").unwrap();
+        assert_eq!(db.redacted(), "postgres://***@db/strm");
     }
 
     #[test]

@@ -6,6 +6,7 @@
 //! One connection per node (async-nats multiplexes everything over it and reconnects by
 //! itself); the pieces share it through `Cluster`.
 
+pub mod changes;
 pub mod events;
 pub mod feed;
 pub mod lease;
@@ -67,6 +68,9 @@ impl ClusterError {
 /// The node's connection to the cluster and what runs over it.
 pub struct Cluster {
     pub client: async_nats::Client,
+    /// Counts the connections to NATS made again after one was lost: a node that was
+    /// away may have missed changes (`changes`).
+    pub reconnects: tokio::sync::watch::Receiver<u64>,
     pub events: JetStreamEvents,
     pub leases: Leases,
     pub nodes: NodeRegistry,
@@ -149,17 +153,25 @@ impl Cluster {
     /// does not answer within `CONNECT_WAIT`.
     pub async fn join(config: ClusterConfig, me: NodeRecord) -> Result<Cluster, ClusterError> {
         tracing::info!(event_store = %config.redacted(), replicas = config.replicas, node = %me.node.name, "joining the cluster");
+        let (reconnected, reconnects) = tokio::sync::watch::channel(0u64);
+        let reconnected = std::sync::Arc::new(reconnected);
         let options = async_nats::ConnectOptions::new()
             .name(format!("strm-tui {}", me.node.name))
             .connection_timeout(REQUEST_TIMEOUT)
             .request_timeout(Some(REQUEST_TIMEOUT))
-            .event_callback(|event| async move {
-                match event {
-                    async_nats::Event::Disconnected => {
-                        tracing::warn!("lost the connection to NATS; reconnecting")
+            .event_callback(move |event| {
+                let reconnected = reconnected.clone();
+                async move {
+                    match event {
+                        async_nats::Event::Disconnected => {
+                            tracing::warn!("lost the connection to NATS; reconnecting")
+                        }
+                        async_nats::Event::Connected => {
+                            tracing::info!("connected to NATS");
+                            reconnected.send_modify(|n| *n += 1);
+                        }
+                        other => tracing::debug!(event = %other, "NATS"),
                     }
-                    async_nats::Event::Connected => tracing::info!("connected to NATS"),
-                    other => tracing::debug!(event = %other, "NATS"),
                 }
             });
         let urls: Vec<async_nats::ServerAddr> = config
@@ -214,6 +226,7 @@ impl Cluster {
         .await?;
         Ok(Cluster {
             client,
+            reconnects,
             events,
             leases,
             nodes,

@@ -2,7 +2,7 @@
 //! and exporters with their sinks. The server reads them from its SQLite store
 //! (`DbDirectory`); tests and benches give a fixed list.
 
-use rusqlite::{Connection, params};
+use crate::params;
 
 use super::consent::View;
 use super::sink::{ExportJob, SinkResolver};
@@ -62,7 +62,7 @@ impl DbDirectory {
     }
 
     /// The exporters of one account, optionally only one of them.
-    fn jobs(&self, conn: &Connection, filter: Option<(&str, &str, &str, bool)>) -> Vec<ExportJob> {
+    fn jobs(&self, filter: Option<(&str, &str, &str, bool)>) -> Vec<ExportJob> {
         let sql = "SELECT a.billing_id, e.name, s.name, p.name, s.consent_level_type,
                 s.consent_levels, k.sink_type, k.bucket_name, k.credentials, e.interval_secs,
                 e.path_prefix, e.export_keys
@@ -71,30 +71,29 @@ impl DbDirectory {
              JOIN streams s ON s.id = e.stream_id
              LEFT JOIN streams p ON p.id = s.linked_stream_id
              JOIN sinks k ON k.id = e.sink_id
-             WHERE (?1 IS NULL OR (a.billing_id = ?1 AND s.name = ?2 AND e.name = ?3
+             WHERE (CAST(?1 AS TEXT) IS NULL OR (a.billing_id = ?1 AND s.name = ?2 AND e.name = ?3
                 AND e.export_keys = ?4))";
         let (billing, stream, name, keys) = match filter {
             Some((b, s, n, k)) => (Some(b), Some(s), Some(n), Some(k)),
             None => (None, None, None, None),
         };
-        let rows = conn.prepare_cached(sql).and_then(|mut stmt| {
-            stmt.query_map(params![billing, stream, name, keys], |r| {
+        let rows = self.db.blocking(|conn| {
+            conn.query_map(sql, params![billing, stream, name, keys], |r| {
                 Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, Option<String>>(3)?,
-                    r.get::<_, Option<String>>(4)?,
-                    r.get::<_, Option<String>>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, Option<String>>(8)?,
-                    r.get::<_, u32>(9)?,
-                    r.get::<_, Option<String>>(10)?,
-                    r.get::<_, bool>(11)?,
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?,
+                    r.get::<String>(2)?,
+                    r.get::<Option<String>>(3)?,
+                    r.get::<Option<String>>(4)?,
+                    r.get::<Option<String>>(5)?,
+                    r.get::<String>(6)?,
+                    r.get::<String>(7)?,
+                    r.get::<Option<String>>(8)?,
+                    r.get::<i64>(9)?,
+                    r.get::<Option<String>>(10)?,
+                    r.get::<bool>(11)?,
                 ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()
+            })
         });
         let rows = match rows {
             Ok(rows) => rows,
@@ -125,7 +124,7 @@ impl DbDirectory {
                         linked_stream: linked,
                         view,
                         sink,
-                        interval_secs: interval,
+                        interval_secs: u32::try_from(interval).ok()?,
                         path_prefix: prefix,
                         export_keys: keys,
                     })
@@ -191,9 +190,9 @@ impl Directory for DbDirectory {
                 params![principal.account, name],
                 |r| {
                     Ok((
-                        r.get::<_, Option<String>>(0)?,
-                        r.get::<_, Option<String>>(1)?,
-                        r.get::<_, Option<String>>(2)?,
+                        r.get::<Option<String>>(0)?,
+                        r.get::<Option<String>>(1)?,
+                        r.get::<Option<String>>(2)?,
                     ))
                 },
             )
@@ -208,25 +207,25 @@ impl Directory for DbDirectory {
     }
 
     fn export_jobs(&self) -> Vec<ExportJob> {
-        self.db.blocking(|c| self.jobs(c, None))
+        self.jobs(None)
     }
 
     fn outputs_of(&self, account: &str, stream: &str) -> Vec<(String, View)> {
         let rows = self.db.blocking(|c| {
-            c.prepare_cached(
+            c.query_map(
                 "SELECT o.name, o.consent_level_type, o.consent_levels
                  FROM streams o JOIN streams s ON s.id = o.linked_stream_id
                  JOIN accounts a ON a.id = s.account_id
                  WHERE a.billing_id = ?1 AND s.name = ?2",
-            )?
-            .query_map(params![account, stream], |r| {
-                Ok((
-                    r.get::<_, String>(0)?,
-                    r.get::<_, Option<String>>(1)?,
-                    r.get::<_, Option<String>>(2)?,
-                ))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()
+                params![account, stream],
+                |r| {
+                    Ok((
+                        r.get::<String>(0)?,
+                        r.get::<Option<String>>(1)?,
+                        r.get::<Option<String>>(2)?,
+                    ))
+                },
+            )
         });
         match rows {
             Ok(rows) => rows
@@ -263,11 +262,9 @@ impl Directory for DbDirectory {
         name: &str,
         export_keys: bool,
     ) -> Option<ExportJob> {
-        self.db.blocking(|c| {
-            self.jobs(c, Some((account, linked_stream, name, export_keys)))
-                .into_iter()
-                .next()
-        })
+        self.jobs(Some((account, linked_stream, name, export_keys)))
+            .into_iter()
+            .next()
     }
 }
 

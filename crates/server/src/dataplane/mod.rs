@@ -6,6 +6,7 @@ pub mod avro_json;
 pub mod avro_path;
 pub mod avro_seed;
 pub mod buckets;
+mod changes;
 pub mod cloud_stores;
 pub mod consent;
 pub mod contracts;

@@ -26,6 +26,7 @@ use super::store::{
     AppendError, DataStore, Encoder, KeyRequest, NewEvent, Principal, StoreError, StoredEvent,
 };
 use super::usage::{Counted, Usage};
+use crate::cluster::changes::Change;
 use crate::cluster::feed::{JetStreamFeed, SchemaLookup};
 use strm_model::rules::MAX_BODY_BYTES;
 use strm_model::rules::{USAGE_FINE_KEEP_SECS, UsageRange};
@@ -144,6 +145,16 @@ pub struct DataPlane {
     inner: Arc<Inner>,
 }
 
+/// A data plane that does not keep it alive (`DataPlane::downgrade`).
+#[derive(Clone)]
+pub struct WeakDataPlane(std::sync::Weak<Inner>);
+
+impl WeakDataPlane {
+    pub fn upgrade(&self) -> Option<DataPlane> {
+        self.0.upgrade().map(|inner| DataPlane { inner })
+    }
+}
+
 struct Inner {
     contracts: Arc<Contracts>,
     store: DataStore,
@@ -191,7 +202,8 @@ impl DataPlane {
                 "apache_avro's allocation cap was set before the data plane"
             );
         }
-        Ok(DataPlane {
+        let cluster = store.events().cluster().cloned();
+        let plane = DataPlane {
             inner: Arc::new(Inner {
                 contracts,
                 renderer: Renderer::new(store.keys().clone()),
@@ -201,7 +213,16 @@ impl DataPlane {
                 usage: Usage::default(),
                 config,
             }),
-        })
+        };
+        if let Some(cluster) = cluster {
+            super::changes::spawn_listener(plane.downgrade(), cluster);
+        }
+        Ok(plane)
+    }
+
+    /// A handle that does not keep the data plane alive, for tasks that end with it.
+    pub fn downgrade(&self) -> WeakDataPlane {
+        WeakDataPlane(Arc::downgrade(&self.inner))
     }
 
     /// The built-in schemas.
@@ -477,10 +498,21 @@ impl DataPlane {
     /// Removes a deleted stream's (or output's) events, keys, tokens and positions.
     /// Its live tails end first, so that none outlives the deletion.
     pub fn delete_stream(&self, account: &str, stream: &str) -> Result<(), DataError> {
+        self.forget_stream_here(account, stream);
+        self.inner.store.delete_stream(account, stream)?;
+        self.tell(Change::StreamDeleted {
+            account: account.into(),
+            name: stream.into(),
+        });
+        Ok(())
+    }
+
+    /// What a deleted stream leaves in this node's memory: its live tails, counts,
+    /// cached keys and tokens (when another node deleted it, all there is to do here).
+    pub(super) fn forget_stream_here(&self, account: &str, stream: &str) {
         self.inner.hub.close(account, stream);
         self.inner.usage.forget(account, stream);
-        self.inner.store.delete_stream(account, stream)?;
-        Ok(())
+        self.inner.store.forget_stream_cached(account, stream);
     }
 
     /// Applies retention: events older than the retention, and keys no remaining event

@@ -4,8 +4,8 @@
 //! overwrites freed content (`secure_delete`, `db::open`) and the write-ahead log is
 //! truncated.
 
-use rusqlite::types::FromSql;
-use rusqlite::{Connection, ToSql, Transaction, params};
+use crate::params;
+use crate::sql::{Column, Conn, DbError, Param};
 
 use super::{Keyring, Purpose, SealError};
 
@@ -18,40 +18,42 @@ pub struct Resealed {
 
 #[derive(Debug, thiserror::Error)]
 pub enum ResealError {
-    #[error(transparent)]
-    Sql(#[from] rusqlite::Error),
+    #[error("the database: {0}")]
+    Sql(#[from] DbError),
     #[error(transparent)]
     Seal(#[from] SealError),
 }
 
-pub fn reseal(conn: &mut Connection, ring: &Keyring) -> Result<Resealed, ResealError> {
-    let tx = conn.transaction()?;
+pub fn reseal(conn: &mut Conn, ring: &Keyring) -> Result<Resealed, ResealError> {
     let text = ring.current_text_prefix();
     let bytes = ring.current_prefix();
-    let done = Resealed {
-        credentials: reseal_column(
-            &tx,
-            ("sinks", "id", "credentials"),
-            (&text, text.len()),
-            |stored: String| {
-                let plain = ring.open_text(Purpose::SinkCredentials, &stored)?;
-                Ok(ring.seal_text(Purpose::SinkCredentials, &plain))
-            },
-        )?,
-        keys: reseal_column(
-            &tx,
-            ("dp_keys", "seq", "material"),
-            (&bytes, bytes.len()),
-            |stored: Vec<u8>| {
-                // Material an earlier version stored in plain text is not sealed at all.
-                let plain = ring.open(Purpose::KeyMaterial, &stored)?.unwrap_or(stored);
-                Ok(ring.seal(Purpose::KeyMaterial, &plain))
-            },
-        )?,
-    };
-    tx.commit()?;
-    if done != Resealed::default() {
-        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+    let done = conn.transaction(|tx| {
+        Ok::<_, ResealError>(Resealed {
+            credentials: reseal_column(
+                tx,
+                ("sinks", "id", "credentials"),
+                (&text, text.len()),
+                |stored: String| {
+                    let plain = ring.open_text(Purpose::SinkCredentials, &stored)?;
+                    Ok(ring.seal_text(Purpose::SinkCredentials, &plain))
+                },
+            )?,
+            keys: reseal_column(
+                tx,
+                ("dp_keys", "seq", "material"),
+                (&bytes, bytes.len()),
+                |stored: Vec<u8>| {
+                    // Material an earlier version stored in plain text is not sealed at all.
+                    let plain = ring.open(Purpose::KeyMaterial, &stored)?.unwrap_or(stored);
+                    Ok(ring.seal(Purpose::KeyMaterial, &plain))
+                },
+            )?,
+        })
+    })?;
+    if done != Resealed::default()
+        && let Some(sqlite) = conn.sqlite()
+    {
+        crate::db::checkpoint(sqlite).map_err(DbError::from)?;
     }
     Ok(done)
 }
@@ -59,20 +61,19 @@ pub fn reseal(conn: &mut Connection, ring: &Keyring) -> Result<Resealed, ResealE
 /// Seals again, with `seal_again`, every value of `table.column` (rows keyed by `key`)
 /// that does not start with `prefix` (of that many bytes; of the column's own type, as
 /// SQLite never finds text equal to a blob); how many. NULLs stay NULL.
-fn reseal_column<T: FromSql + ToSql>(
-    tx: &Transaction<'_>,
+fn reseal_column<T: Column + Param>(
+    tx: &mut Conn,
     (table, key, column): (&str, &str, &str),
-    (prefix, prefix_len): (&dyn ToSql, usize),
+    (prefix, prefix_len): (&dyn Param, usize),
     seal_again: impl Fn(T) -> Result<T, SealError>,
 ) -> Result<usize, ResealError> {
-    let stale: Vec<(i64, T)> = tx
-        .prepare(&format!(
-            "SELECT {key}, {column} FROM {table} WHERE substr({column}, 1, ?1) <> ?2"
-        ))?
-        .query_map(params![prefix_len as i64, prefix], |r| {
-            Ok((r.get(0)?, r.get(1)?))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
+    let stale: Vec<(i64, T)> = tx.query_map(
+        &format!(
+            "SELECT {key}, {column} FROM {table} WHERE substr({column}, 1, {prefix_len}) <> ?1"
+        ),
+        &[prefix],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
     let count = stale.len();
     for (id, stored) in stale {
         tx.execute(
@@ -91,7 +92,7 @@ mod tests {
     #[test]
     fn plain_and_older_values_are_sealed_under_the_current_key_once() {
         let dir = tempfile::tempdir().unwrap();
-        let mut conn = crate::db::open(&dir.path().join("strm.db")).unwrap();
+        let mut conn = Conn::Sqlite(crate::db::open(&dir.path().join("strm.db")).unwrap());
         conn.execute_batch(
             "INSERT INTO accounts (email, billing_id, password_hash, created_at)
                  VALUES ('a@b.c', 'ab0000000001', 'h', 0);
@@ -102,7 +103,7 @@ mod tests {
         conn.execute(
             "INSERT INTO dp_keys (account, stream, schema_id, key_field_hash, key_id, key_link,
                  material, created_ms) VALUES ('a', 's', 'c', x'00', 1, 'l', ?1, 0)",
-            [vec![9u8; 64]],
+            params![vec![9u8; 64]],
         )
         .unwrap();
         let old = MasterKey::generate().0;
@@ -126,7 +127,7 @@ mod tests {
         let (creds, material): (String, Vec<u8>) = conn
             .query_row(
                 "SELECT s.credentials, k.material FROM sinks s, dp_keys k",
-                [],
+                params![],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
             .unwrap();

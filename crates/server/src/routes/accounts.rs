@@ -70,11 +70,10 @@ async fn create_account(
     let auth = state
         .db
         .call(move |conn| {
-            let tx = conn.transaction()?;
-            let account = accounts::create_account(&tx, &req.email, &hash)?;
-            let auth = accounts::start_session(&tx, &account, ttl)?;
-            tx.commit()?;
-            Ok(auth)
+            conn.transaction(|tx| {
+                let account = accounts::create_account(tx, &req.email, &hash)?;
+                Ok(accounts::start_session(tx, &account, ttl)?)
+            })
         })
         .await?;
     tracing::info!(billing_id = %auth.billing_id, "account created");

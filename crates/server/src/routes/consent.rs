@@ -34,7 +34,7 @@ fn level_id(text: &str) -> ApiResult<i64> {
 }
 
 async fn list(me: Me) -> ApiResult<Json<Vec<ConsentLevel>>> {
-    me.answer(|c, account| store::list(c, account)).await
+    me.answer(store::list).await
 }
 
 async fn one(me: Me, Path(id): Path<String>) -> ApiResult<Json<ConsentLevel>> {

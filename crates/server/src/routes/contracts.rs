@@ -39,7 +39,7 @@ fn reserved(action: &str) -> ApiError {
 
 async fn list(me: Me) -> ApiResult<Json<Vec<DataContract>>> {
     let mut all = me.s.data.registry().public_contracts().to_vec();
-    all.extend(me.call(|c, account| store::list(c, account)).await?);
+    all.extend(me.call(store::list).await?);
     all.sort_by(|a, b| a.reference.cmp(&b.reference));
     Ok(Json(all))
 }
@@ -108,6 +108,6 @@ async fn archive(
     let key = r.to_string();
     me.call(move |c, account| store::archive(c, account, &r))
         .await?;
-    me.s.data.contracts().archived(&me.caller.billing_id, &key);
+    me.s.data.archive_contract(&me.caller.billing_id, &key);
     Ok(StatusCode::NO_CONTENT)
 }

@@ -89,7 +89,7 @@ enum Target {
 }
 
 impl Target {
-    fn resolve(&self, conn: &rusqlite::Connection, account_id: i64) -> ApiResult<StreamRow> {
+    fn resolve(&self, conn: &mut crate::sql::Conn, account_id: i64) -> ApiResult<StreamRow> {
         match self {
             Target::Any(name) => streams::find_any(conn, account_id, name)?
                 .ok_or_else(|| ApiError::not_found(format!("no stream or output named {name:?}"))),
@@ -102,12 +102,15 @@ impl Target {
 }
 
 async fn list_all(me: Me) -> ApiResult<Json<Vec<Exporter>>> {
-    me.answer(|c, account| store::list_all(c, account)).await
+    me.answer(store::list_all).await
 }
 
 async fn list(me: Me, target: Target) -> ApiResult<Json<Vec<Exporter>>> {
-    me.answer(move |c, account| store::list_for(c, &target.resolve(c, account)?))
-        .await
+    me.answer(move |c, account| {
+        let row = target.resolve(c, account)?;
+        store::list_for(c, &row)
+    })
+    .await
 }
 
 async fn create(
@@ -116,7 +119,10 @@ async fn create(
     JsonBody(req): JsonBody<ExporterCreate>,
 ) -> ApiResult<Json<Exporter>> {
     let created = me
-        .call(move |c, account| store::create(c, account, &target.resolve(c, account)?, &req))
+        .call(move |c, account| {
+            let row = target.resolve(c, account)?;
+            store::create(c, account, &row, &req)
+        })
         .await?;
     // Prove the sink works before answering; a sink that cannot be written takes the
     // exporter back out.
@@ -157,8 +163,11 @@ async fn create(
 
 async fn one(me: Me, target: Target, name: String, query: QueryMap) -> ApiResult<Json<Exporter>> {
     let keys = query_flag(&query, "exportKeys")?;
-    me.answer(move |c, account| store::get(c, &target.resolve(c, account)?, &name, keys))
-        .await
+    me.answer(move |c, account| {
+        let row = target.resolve(c, account)?;
+        store::get(c, &row, &name, keys)
+    })
+    .await
 }
 
 async fn delete(me: Me, target: Target, name: String, query: QueryMap) -> ApiResult<StatusCode> {
@@ -192,7 +201,10 @@ async fn status(
 ) -> ApiResult<Json<ExporterStatus>> {
     let keys = query_flag(&query, "exportKeys")?;
     let exporter = me
-        .call(move |c, account| store::get(c, &target.resolve(c, account)?, &name, keys))
+        .call(move |c, account| {
+            let row = target.resolve(c, account)?;
+            store::get(c, &row, &name, keys)
+        })
         .await?;
     me.data("reading an exporter's status", move |data, billing| {
         let job = data.directory().export_job(

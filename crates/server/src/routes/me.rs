@@ -4,7 +4,6 @@
 use axum::Json;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use rusqlite::Connection;
 
 use crate::AppState;
 use crate::accounts::Caller;
@@ -33,7 +32,7 @@ impl Me {
     pub async fn answer<R, F>(&self, f: F) -> ApiResult<Json<R>>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Connection, i64) -> ApiResult<R> + Send + 'static,
+        F: FnOnce(&mut crate::sql::Conn, i64) -> ApiResult<R> + Send + 'static,
     {
         self.call(f).await.map(Json)
     }
@@ -42,7 +41,7 @@ impl Me {
     pub async fn call<R, F>(&self, f: F) -> ApiResult<R>
     where
         R: Send + 'static,
-        F: FnOnce(&mut Connection, i64) -> ApiResult<R> + Send + 'static,
+        F: FnOnce(&mut crate::sql::Conn, i64) -> ApiResult<R> + Send + 'static,
     {
         let id = self.caller.account_id;
         self.s.db.call(move |c| f(c, id)).await

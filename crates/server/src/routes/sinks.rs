@@ -26,7 +26,7 @@ pub(super) fn sink_type(query: &QueryMap) -> ApiResult<Option<SinkType>> {
 }
 
 async fn list(me: Me) -> ApiResult<Json<Vec<Sink>>> {
-    me.answer(|c, account| store::list(c, account)).await
+    me.answer(store::list).await
 }
 
 async fn one(me: Me, Path(name): Path<String>, query: QueryMap) -> ApiResult<Json<Sink>> {

@@ -32,8 +32,7 @@ pub fn routes() -> Vec<Route> {
 }
 
 async fn list_streams(me: Me) -> ApiResult<Json<Vec<Stream>>> {
-    me.answer(|c, account| store::list_streams(c, account))
-        .await
+    me.answer(store::list_streams).await
 }
 
 async fn get_stream(me: Me, Path(name): Path<String>) -> ApiResult<Json<Stream>> {

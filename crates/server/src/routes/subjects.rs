@@ -61,7 +61,7 @@ async fn forget(
     let subjects = req.data_subjects.len();
     let destroyed = me
         .data("deleting data subjects", move |data, billing_id| {
-            data.store().forget_subjects(billing_id, &req.data_subjects)
+            data.forget_subjects(billing_id, &req.data_subjects)
         })
         .await?
         .map_err(|e| ApiError::internal("deleting data subjects", e))?;

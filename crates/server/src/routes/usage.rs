@@ -1,6 +1,7 @@
 //! Usage (`observability.md`): a stream's or output's event counts per window, and
 //! (a local extension) every stream's and output's at once for consoles.
 
+use crate::params;
 use axum::Json;
 use axum::extract::Path;
 use axum::routing::get;
@@ -142,7 +143,7 @@ async fn summary(me: Me, query: QueryMap) -> ApiResult<Json<UsageSummary>> {
                 "{} WHERE s.account_id = ?1 ORDER BY COALESCE(p.name, s.name), p.name IS NOT NULL, s.name",
                 streams::SELECT
             );
-            Ok(crate::db::rows(c, &sql, [id], streams::from_row)?)
+            Ok(c.query_map(&sql, params![id], streams::from_row)?)
         })
         .await?;
     rules::check_usage_summary(&range, rows.len())?;

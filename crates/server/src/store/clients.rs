@@ -1,7 +1,8 @@
 //! The data plane's view of streams and outputs: which stream or output a
 //! (billingId, clientId, clientSecret) triplet names.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::params;
+use crate::sql::{Conn, OptionalExt};
 
 use super::streams::{self, StreamRow};
 use crate::secrets;
@@ -18,11 +19,11 @@ pub struct ClientRecord {
 /// The stream or output with this client id in the account with this billing id, when
 /// the secret matches; `None` for any mismatch (the caller answers 401 alike).
 pub fn authenticate(
-    conn: &Connection,
+    conn: &mut Conn,
     billing_id: &str,
     client_id: &str,
     client_secret: &str,
-) -> rusqlite::Result<Option<ClientRecord>> {
+) -> crate::sql::DbResult<Option<ClientRecord>> {
     let found: Option<(i64, String, String)> = conn
         .query_row(
             "SELECT s.account_id, s.secret_hash, a.billing_id
@@ -48,10 +49,10 @@ pub fn authenticate(
 }
 
 /// A stream or output by its client id (unique across accounts).
-pub fn by_client_id(conn: &Connection, client_id: &str) -> rusqlite::Result<Option<StreamRow>> {
+pub fn by_client_id(conn: &mut Conn, client_id: &str) -> crate::sql::DbResult<Option<StreamRow>> {
     conn.query_row(
         &format!("{} WHERE s.client_id = ?1", streams::SELECT),
-        [client_id],
+        params![client_id],
         streams::from_row,
     )
     .optional()

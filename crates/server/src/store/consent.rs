@@ -1,27 +1,27 @@
 //! Consent-level names: descriptive labels per account; they do not change filtering.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::params;
+use crate::sql::{Conn, OptionalExt};
 
-use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use strm_model::ConsentLevel;
 
-pub fn list(conn: &Connection, account_id: i64) -> ApiResult<Vec<ConsentLevel>> {
+pub fn list(conn: &mut Conn, account_id: i64) -> ApiResult<Vec<ConsentLevel>> {
     let sql = "SELECT id, name FROM consent_levels WHERE account_id = ?1 ORDER BY id";
-    let level = |r: &rusqlite::Row<'_>| {
+    let level = |r: &crate::sql::Row<'_>| {
         Ok(ConsentLevel {
             id: r.get(0)?,
             name: r.get(1)?,
         })
     };
-    Ok(rows(conn, sql, [account_id], level)?)
+    Ok(conn.query_map(sql, params![account_id], level)?)
 }
 
 fn not_found(id: i64) -> ApiError {
     ApiError::not_found(format!("consent level {id} has no name"))
 }
 
-pub fn get(conn: &Connection, account_id: i64, id: i64) -> ApiResult<ConsentLevel> {
+pub fn get(conn: &mut Conn, account_id: i64, id: i64) -> ApiResult<ConsentLevel> {
     conn.query_row(
         "SELECT id, name FROM consent_levels WHERE account_id = ?1 AND id = ?2",
         params![account_id, id],
@@ -37,7 +37,7 @@ pub fn get(conn: &Connection, account_id: i64, id: i64) -> ApiResult<ConsentLeve
 }
 
 /// Creates or replaces the name of a level.
-pub fn put(conn: &Connection, account_id: i64, level: &ConsentLevel) -> ApiResult<ConsentLevel> {
+pub fn put(conn: &mut Conn, account_id: i64, level: &ConsentLevel) -> ApiResult<ConsentLevel> {
     level.validate()?;
     conn.execute(
         "INSERT INTO consent_levels (account_id, id, name) VALUES (?1, ?2, ?3)
@@ -47,7 +47,7 @@ pub fn put(conn: &Connection, account_id: i64, level: &ConsentLevel) -> ApiResul
     Ok(level.clone())
 }
 
-pub fn delete(conn: &Connection, account_id: i64, id: i64) -> ApiResult<()> {
+pub fn delete(conn: &mut Conn, account_id: i64, id: i64) -> ApiResult<()> {
     let n = conn.execute(
         "DELETE FROM consent_levels WHERE account_id = ?1 AND id = ?2",
         params![account_id, id],

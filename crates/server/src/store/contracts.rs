@@ -2,9 +2,9 @@
 //! rather than deleted (events stored under them stay readable). The built-ins are the
 //! data plane's (`dataplane::schemas`); the routes list both.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::params;
+use crate::sql::{Conn, OptionalExt, Row};
 
-use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use strm_model::rules::CONTRACT_IMMUTABLE_RULE;
 use strm_model::{ContractRef, ContractState, DataContract, DataContractCreate};
@@ -13,15 +13,9 @@ const SELECT: &str = "SELECT c.handle, c.name, c.version, c.schema_type, c.schem
         c.data_subject_field, c.pii_fields, c.validations, c.state
     FROM data_contracts c";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<DataContract> {
-    let text = |i: usize| r.get::<_, String>(i);
-    let bad = |i: usize, e: &dyn std::fmt::Display| {
-        rusqlite::Error::FromSqlConversionFailure(
-            i,
-            rusqlite::types::Type::Text,
-            e.to_string().into(),
-        )
-    };
+fn from_row(r: &Row<'_>) -> crate::sql::DbResult<DataContract> {
+    let text = |i: usize| r.get::<String>(i);
+    let bad = |i: usize, e: &dyn std::fmt::Display| crate::sql::DbError::column(i, e);
     Ok(DataContract {
         reference: ContractRef::new(&text(0)?, &text(1)?, &text(2)?),
         schema_type: text(3)?.parse().map_err(|e| bad(3, &e))?,
@@ -46,16 +40,16 @@ pub fn not_found(reference: &ContractRef) -> ApiError {
 }
 
 /// The account's own contracts, by ref.
-pub fn list(conn: &Connection, account_id: i64) -> ApiResult<Vec<DataContract>> {
+pub fn list(conn: &mut Conn, account_id: i64) -> ApiResult<Vec<DataContract>> {
     let sql = format!("{SELECT} WHERE c.account_id = ?1 ORDER BY c.handle, c.name, c.version");
-    Ok(rows(conn, &sql, [account_id], from_row)?)
+    Ok(conn.query_map(&sql, params![account_id], from_row)?)
 }
 
 fn find(
-    conn: &Connection,
+    conn: &mut Conn,
     account_id: i64,
     r: &ContractRef,
-) -> rusqlite::Result<Option<DataContract>> {
+) -> crate::sql::DbResult<Option<DataContract>> {
     conn.query_row(
         &format!(
             "{SELECT} WHERE c.account_id = ?1 AND c.handle = ?2 AND c.name = ?3 AND c.version = ?4"
@@ -66,16 +60,16 @@ fn find(
     .optional()
 }
 
-pub fn get(conn: &Connection, account_id: i64, r: &ContractRef) -> ApiResult<DataContract> {
+pub fn get(conn: &mut Conn, account_id: i64, r: &ContractRef) -> ApiResult<DataContract> {
     find(conn, account_id, r)?.ok_or_else(|| not_found(r))
 }
 
 /// A contract of the account with this billing id (the data plane knows accounts by it).
 pub fn find_for_billing(
-    conn: &Connection,
+    conn: &mut Conn,
     billing_id: &str,
     r: &ContractRef,
-) -> rusqlite::Result<Option<DataContract>> {
+) -> crate::sql::DbResult<Option<DataContract>> {
     conn.query_row(
         &format!(
             "{SELECT} JOIN accounts a ON a.id = c.account_id
@@ -90,7 +84,7 @@ pub fn find_for_billing(
 /// Registers a contract whose schema compiled; `schema` is the text to keep (with the
 /// standard `strmMeta` added when the sender's had none).
 pub fn create(
-    conn: &Connection,
+    conn: &mut Conn,
     account_id: i64,
     req: &DataContractCreate,
     schema: &str,
@@ -129,7 +123,7 @@ pub fn create(
 }
 
 /// Archives a contract (already archived: nothing to do).
-pub fn archive(conn: &Connection, account_id: i64, r: &ContractRef) -> ApiResult<()> {
+pub fn archive(conn: &mut Conn, account_id: i64, r: &ContractRef) -> ApiResult<()> {
     let n = conn.execute(
         "UPDATE data_contracts SET state = ?5
          WHERE account_id = ?1 AND handle = ?2 AND name = ?3 AND version = ?4",

@@ -1,11 +1,11 @@
 //! Exporters: batch jobs that write a stream's (or output's) events, or its keys, to a
 //! sink. Unique per linked stream, name and `exportKeys`.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::params;
+use crate::sql::{Conn, OptionalExt, Row};
 
 use super::sinks;
 use super::streams::StreamRow;
-use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use strm_model::{Exporter, ExporterCreate, ExporterType};
 
@@ -13,16 +13,17 @@ const SELECT: &str = "SELECT e.name, s.name, k.name, k.sink_type, e.interval_sec
         e.path_prefix, e.export_keys
     FROM exporters e JOIN streams s ON s.id = e.stream_id JOIN sinks k ON k.id = e.sink_id";
 
-fn from_row(r: &Row<'_>) -> rusqlite::Result<Exporter> {
+fn from_row(r: &Row<'_>) -> crate::sql::DbResult<Exporter> {
     let sink_type: String = r.get(3)?;
     Ok(Exporter {
         name: r.get(0)?,
         linked_stream: r.get(1)?,
         sink_name: r.get(2)?,
-        sink_type: sink_type.parse().map_err(|e: strm_model::Invalid| {
-            rusqlite::Error::FromSqlConversionFailure(3, rusqlite::types::Type::Text, e.into())
-        })?,
-        interval_secs: r.get(4)?,
+        sink_type: sink_type
+            .parse()
+            .map_err(|e: strm_model::Invalid| crate::sql::DbError::column(3, e))?,
+        interval_secs: u32::try_from(r.get::<i64>(4)?)
+            .map_err(|e| crate::sql::DbError::column(4, e))?,
         exporter_type: ExporterType::Batch,
         path_prefix: r.get(5)?,
         export_keys: r.get(6)?,
@@ -37,22 +38,22 @@ fn kind(export_keys: bool) -> &'static str {
     }
 }
 
-pub fn list_all(conn: &Connection, account_id: i64) -> ApiResult<Vec<Exporter>> {
+pub fn list_all(conn: &mut Conn, account_id: i64) -> ApiResult<Vec<Exporter>> {
     let sql = format!("{SELECT} WHERE e.account_id = ?1 ORDER BY s.name, e.name, e.export_keys");
-    Ok(rows(conn, &sql, [account_id], from_row)?)
+    Ok(conn.query_map(&sql, params![account_id], from_row)?)
 }
 
-pub fn list_for(conn: &Connection, stream: &StreamRow) -> ApiResult<Vec<Exporter>> {
+pub fn list_for(conn: &mut Conn, stream: &StreamRow) -> ApiResult<Vec<Exporter>> {
     let sql = format!("{SELECT} WHERE e.stream_id = ?1 ORDER BY e.name, e.export_keys");
-    Ok(rows(conn, &sql, [stream.id], from_row)?)
+    Ok(conn.query_map(&sql, params![stream.id], from_row)?)
 }
 
 pub fn find(
-    conn: &Connection,
+    conn: &mut Conn,
     stream: &StreamRow,
     name: &str,
     export_keys: bool,
-) -> rusqlite::Result<Option<Exporter>> {
+) -> crate::sql::DbResult<Option<Exporter>> {
     conn.query_row(
         &format!("{SELECT} WHERE e.stream_id = ?1 AND e.name = ?2 AND e.export_keys = ?3"),
         params![stream.id, name, export_keys],
@@ -70,7 +71,7 @@ fn not_found(stream: &StreamRow, name: &str, export_keys: bool) -> ApiError {
 }
 
 pub fn get(
-    conn: &Connection,
+    conn: &mut Conn,
     stream: &StreamRow,
     name: &str,
     export_keys: bool,
@@ -79,7 +80,7 @@ pub fn get(
 }
 
 pub fn create(
-    conn: &Connection,
+    conn: &mut Conn,
     account_id: i64,
     stream: &StreamRow,
     req: &ExporterCreate,
@@ -116,12 +117,7 @@ pub fn create(
     get(conn, stream, &req.name, req.export_keys)
 }
 
-pub fn delete(
-    conn: &Connection,
-    stream: &StreamRow,
-    name: &str,
-    export_keys: bool,
-) -> ApiResult<()> {
+pub fn delete(conn: &mut Conn, stream: &StreamRow, name: &str, export_keys: bool) -> ApiResult<()> {
     let n = conn.execute(
         "DELETE FROM exporters WHERE stream_id = ?1 AND name = ?2 AND export_keys = ?3",
         params![stream.id, name, export_keys],

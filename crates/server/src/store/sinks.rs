@@ -1,10 +1,10 @@
 //! Sinks: named buckets with credentials that stay on the server, sealed with the master
 //! key (`master_key`).
 
-use rusqlite::{Connection, OptionalExtension, params};
+use crate::params;
+use crate::sql::{Conn, OptionalExt};
 
 use crate::dataplane::sink::{SinkError, SinkResolver, SinkTarget};
-use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use crate::master_key::{Keyring, Purpose};
 use strm_model::{Sink, SinkCreate, SinkType};
@@ -32,18 +32,17 @@ impl SinkRow {
     }
 }
 
-fn sink_type(text: String) -> rusqlite::Result<SinkType> {
-    text.parse().map_err(|e: strm_model::Invalid| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, e.into())
-    })
+fn sink_type(text: String) -> crate::sql::DbResult<SinkType> {
+    text.parse()
+        .map_err(|e: strm_model::Invalid| crate::sql::DbError::column(0, e))
 }
 
 pub fn find(
-    conn: &Connection,
+    conn: &mut Conn,
     account_id: i64,
     name: &str,
     kind: SinkType,
-) -> rusqlite::Result<Option<SinkRow>> {
+) -> crate::sql::DbResult<Option<SinkRow>> {
     conn.query_row(
         "SELECT id, name, sink_type, bucket_name, credentials FROM sinks
          WHERE account_id = ?1 AND name = ?2 AND sink_type = ?3",
@@ -67,24 +66,24 @@ pub fn not_found(name: &str, kind: SinkType) -> ApiError {
     ApiError::not_found(format!("{kind} sink {name:?} not found"))
 }
 
-pub fn list(conn: &Connection, account_id: i64) -> ApiResult<Vec<Sink>> {
+pub fn list(conn: &mut Conn, account_id: i64) -> ApiResult<Vec<Sink>> {
     let sql = "SELECT name, sink_type, bucket_name FROM sinks WHERE account_id = ?1
          ORDER BY name, sink_type";
-    let sink = |r: &rusqlite::Row<'_>| {
+    let sink = |r: &crate::sql::Row<'_>| {
         Ok(Sink {
             sink_name: r.get(0)?,
             sink_type: sink_type(r.get(1)?)?,
             bucket_name: r.get(2)?,
         })
     };
-    Ok(rows(conn, sql, [account_id], sink)?)
+    Ok(conn.query_map(sql, params![account_id], sink)?)
 }
 
 /// The sink of that name; without a type, the only sink of that name.
 /// The type of the sink `name`: `kind` when given, else the type of its only sink of
 /// that name (`get` says when there is none, or one of each).
 pub fn kind_of(
-    conn: &Connection,
+    conn: &mut Conn,
     account_id: i64,
     name: &str,
     kind: Option<SinkType>,
@@ -96,7 +95,7 @@ pub fn kind_of(
 }
 
 pub fn get(
-    conn: &Connection,
+    conn: &mut Conn,
     account_id: i64,
     name: &str,
     kind: Option<SinkType>,
@@ -125,7 +124,7 @@ pub fn get(
 /// Creates the sink, or replaces the one with that name and type (its exporters keep
 /// pointing at it). Its credentials are stored sealed with `keyring`.
 pub fn put(
-    conn: &Connection,
+    conn: &mut Conn,
     account_id: i64,
     req: &SinkCreate,
     keyring: &Keyring,
@@ -155,29 +154,28 @@ pub fn put(
     })
 }
 
-pub fn delete(conn: &mut Connection, account_id: i64, name: &str, kind: SinkType) -> ApiResult<()> {
-    let tx = conn.transaction()?;
-    let row = find(&tx, account_id, name, kind)?.ok_or_else(|| not_found(name, kind))?;
-    let users: Vec<String> = tx
-        .prepare(
+pub fn delete(conn: &mut Conn, account_id: i64, name: &str, kind: SinkType) -> ApiResult<()> {
+    conn.transaction(|tx| {
+        let row = find(tx, account_id, name, kind)?.ok_or_else(|| not_found(name, kind))?;
+        let users: Vec<String> = tx.query_map(
             "SELECT e.name, s.name FROM exporters e JOIN streams s ON s.id = e.stream_id
              WHERE e.sink_id = ?1 ORDER BY s.name, e.name",
-        )?
-        .query_map([row.id], |r| {
-            Ok(format!(
-                "{} (on {})",
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?
-            ))
-        })?
-        .collect::<rusqlite::Result<_>>()?;
-    if !users.is_empty() {
-        return Err(ApiError::conflict(format!(
-            "{kind} sink {name:?} is still used by exporters {}; delete them first",
-            users.join(", ")
-        )));
-    }
-    tx.execute("DELETE FROM sinks WHERE id = ?1", [row.id])?;
-    tx.commit()?;
-    Ok(())
+            params![row.id],
+            |r| {
+                Ok(format!(
+                    "{} (on {})",
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?
+                ))
+            },
+        )?;
+        if !users.is_empty() {
+            return Err(ApiError::conflict(format!(
+                "{kind} sink {name:?} is still used by exporters {}; delete them first",
+                users.join(", ")
+            )));
+        }
+        tx.execute("DELETE FROM sinks WHERE id = ?1", params![row.id])?;
+        Ok(())
+    })
 }

@@ -1,9 +1,9 @@
 //! Streams and outputs. Both live in one table so that their names share one namespace
 //! per account; an output is a row with a `linked_stream_id`.
 
-use rusqlite::{Connection, OptionalExtension, Row, params};
+use crate::params;
+use crate::sql::{Conn, OptionalExt, Row};
 
-use crate::db::rows;
 use crate::error::{ApiError, ApiResult};
 use crate::secrets;
 use strm_model::{
@@ -30,7 +30,7 @@ pub const SELECT: &str = "SELECT s.id, s.name, s.description, s.tags, s.client_i
         p.name, s.linked_stream_id, s.consent_level_type, s.consent_levels, s.decrypter_name
     FROM streams s LEFT JOIN streams p ON p.id = s.linked_stream_id";
 
-pub fn from_row(r: &Row<'_>) -> rusqlite::Result<StreamRow> {
+pub fn from_row(r: &Row<'_>) -> crate::sql::DbResult<StreamRow> {
     let tags: String = r.get(3)?;
     let levels: Option<String> = r.get(8)?;
     let level_type: Option<String> = r.get(7)?;
@@ -90,10 +90,10 @@ impl StreamRow {
 
 /// A stream or an output of this account by name.
 pub fn find_any(
-    conn: &Connection,
+    conn: &mut Conn,
     account_id: i64,
     name: &str,
-) -> rusqlite::Result<Option<StreamRow>> {
+) -> crate::sql::DbResult<Option<StreamRow>> {
     conn.query_row(
         &format!("{SELECT} WHERE s.account_id = ?1 AND s.name = ?2"),
         params![account_id, name],
@@ -107,7 +107,7 @@ pub fn stream_not_found(name: &str) -> ApiError {
 }
 
 /// A source stream (not an output) of this account, or 404.
-pub fn get_stream_row(conn: &Connection, account_id: i64, name: &str) -> ApiResult<StreamRow> {
+pub fn get_stream_row(conn: &mut Conn, account_id: i64, name: &str) -> ApiResult<StreamRow> {
     match find_any(conn, account_id, name)? {
         Some(row) if !row.is_output() => Ok(row),
         Some(row) => Err(ApiError::not_found(format!(
@@ -120,7 +120,7 @@ pub fn get_stream_row(conn: &Connection, account_id: i64, name: &str) -> ApiResu
 
 /// An output of the named stream, or 404 naming which of the two is missing.
 pub fn get_output_row(
-    conn: &Connection,
+    conn: &mut Conn,
     account_id: i64,
     stream: &str,
     output: &str,
@@ -134,7 +134,7 @@ pub fn get_output_row(
     }
 }
 
-fn ensure_name_free(conn: &Connection, account_id: i64, name: &str) -> ApiResult<()> {
+fn ensure_name_free(conn: &mut Conn, account_id: i64, name: &str) -> ApiResult<()> {
     match find_any(conn, account_id, name)? {
         None => Ok(()),
         Some(row) => Err(ApiError::conflict(format!(
@@ -146,18 +146,18 @@ fn ensure_name_free(conn: &Connection, account_id: i64, name: &str) -> ApiResult
     }
 }
 
-pub fn list_streams(conn: &Connection, account_id: i64) -> ApiResult<Vec<Stream>> {
+pub fn list_streams(conn: &mut Conn, account_id: i64) -> ApiResult<Vec<Stream>> {
     let sql =
         format!("{SELECT} WHERE s.account_id = ?1 AND s.linked_stream_id IS NULL ORDER BY s.name");
-    Ok(rows(conn, &sql, [account_id], |r| {
+    Ok(conn.query_map(&sql, params![account_id], |r| {
         Ok(from_row(r)?.to_stream(None))
     })?)
 }
 
-pub fn list_outputs(conn: &Connection, account_id: i64, stream: &str) -> ApiResult<Vec<Output>> {
+pub fn list_outputs(conn: &mut Conn, account_id: i64, stream: &str) -> ApiResult<Vec<Output>> {
     let parent = get_stream_row(conn, account_id, stream)?;
     let sql = format!("{SELECT} WHERE s.linked_stream_id = ?1 ORDER BY s.name");
-    Ok(rows(conn, &sql, [parent.id], |r| {
+    Ok(conn.query_map(&sql, params![parent.id], |r| {
         Ok(from_row(r)?.to_output(None))
     })?)
 }
@@ -195,7 +195,7 @@ impl<'a> NewRow<'a> {
 }
 
 /// Inserts a row with fresh credentials and returns it with the secret (shown once).
-fn insert(conn: &Connection, new: NewRow<'_>) -> ApiResult<(StreamRow, String)> {
+fn insert(conn: &mut Conn, new: NewRow<'_>) -> ApiResult<(StreamRow, String)> {
     ensure_name_free(conn, new.account_id, new.name)?;
     let secret = secrets::client_secret();
     let tags = serde_json::to_string(new.tags).map_err(|e| ApiError::internal("stream tags", e))?;
@@ -222,7 +222,7 @@ fn insert(conn: &Connection, new: NewRow<'_>) -> ApiResult<(StreamRow, String)> 
     Ok((row, secret))
 }
 
-pub fn create_stream(conn: &Connection, account_id: i64, req: &StreamCreate) -> ApiResult<Stream> {
+pub fn create_stream(conn: &mut Conn, account_id: i64, req: &StreamCreate) -> ApiResult<Stream> {
     req.validate()?;
     let new = NewRow::stream(account_id, &req.name, req.description.as_deref(), &req.tags);
     let (row, secret) = insert(conn, new)?;
@@ -230,7 +230,7 @@ pub fn create_stream(conn: &Connection, account_id: i64, req: &StreamCreate) -> 
 }
 
 pub fn create_output(
-    conn: &Connection,
+    conn: &mut Conn,
     account_id: i64,
     stream: &str,
     req: &OutputCreate,
@@ -254,33 +254,32 @@ pub fn create_output(
 }
 
 /// `name (on linked)` for every exporter attached to one of `stream_ids`.
-fn exporters_on(conn: &Connection, stream_ids: &[i64]) -> rusqlite::Result<Vec<String>> {
+fn exporters_on(conn: &mut Conn, stream_ids: &[i64]) -> crate::sql::DbResult<Vec<String>> {
     let mut names = Vec::new();
-    let mut stmt = conn.prepare_cached(
-        "SELECT e.name, s.name FROM exporters e JOIN streams s ON s.id = e.stream_id
-         WHERE e.stream_id = ?1 ORDER BY e.name",
-    )?;
     for id in stream_ids {
-        for r in stmt.query_map([id], |r| {
-            Ok(format!(
-                "{} (on {})",
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?
-            ))
-        })? {
-            names.push(r?);
-        }
+        names.extend(conn.query_map(
+            "SELECT e.name, s.name FROM exporters e JOIN streams s ON s.id = e.stream_id
+             WHERE e.stream_id = ?1 ORDER BY e.name",
+            params![id],
+            |r| {
+                Ok(format!(
+                    "{} (on {})",
+                    r.get::<String>(0)?,
+                    r.get::<String>(1)?
+                ))
+            },
+        )?);
     }
     Ok(names)
 }
 
-fn delete_rows(conn: &Connection, stream_ids: &[i64]) -> rusqlite::Result<()> {
+fn delete_rows(conn: &mut Conn, stream_ids: &[i64]) -> crate::sql::DbResult<()> {
     // Exporters first, then outputs before their stream: the foreign keys insist.
     for id in stream_ids {
-        conn.execute("DELETE FROM exporters WHERE stream_id = ?1", [id])?;
+        conn.execute("DELETE FROM exporters WHERE stream_id = ?1", params![id])?;
     }
     for id in stream_ids.iter().rev() {
-        conn.execute("DELETE FROM streams WHERE id = ?1", [id])?;
+        conn.execute("DELETE FROM streams WHERE id = ?1", params![id])?;
     }
     Ok(())
 }
@@ -288,60 +287,61 @@ fn delete_rows(conn: &Connection, stream_ids: &[i64]) -> rusqlite::Result<()> {
 /// Deletes a stream (with `recursive`, its outputs and exporters too) and returns the
 /// names of the outputs that went with it, for the data plane to forget.
 pub fn delete_stream(
-    conn: &mut Connection,
+    conn: &mut Conn,
     account_id: i64,
     name: &str,
     recursive: bool,
 ) -> ApiResult<Vec<String>> {
-    let tx = conn.transaction()?;
-    let row = get_stream_row(&tx, account_id, name)?;
-    let outputs: Vec<(i64, String)> = tx
-        .prepare("SELECT id, name FROM streams WHERE linked_stream_id = ?1 ORDER BY name")?
-        .query_map([row.id], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
-    let mut ids = vec![row.id];
-    ids.extend(outputs.iter().map(|(id, _)| *id));
-    if !recursive {
-        let exporters = exporters_on(&tx, &ids)?;
-        let mut parts = Vec::new();
-        if !outputs.is_empty() {
-            let names: Vec<&str> = outputs.iter().map(|(_, n)| n.as_str()).collect();
-            parts.push(format!("outputs {}", names.join(", ")));
+    conn.transaction(|tx| {
+        let row = get_stream_row(tx, account_id, name)?;
+        let outputs: Vec<(i64, String)> = tx.query_map(
+            "SELECT id, name FROM streams WHERE linked_stream_id = ?1 ORDER BY name",
+            params![row.id],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )?;
+        let mut ids = vec![row.id];
+        ids.extend(outputs.iter().map(|(id, _)| *id));
+        if !recursive {
+            let exporters = exporters_on(tx, &ids)?;
+            let mut parts = Vec::new();
+            if !outputs.is_empty() {
+                let names: Vec<&str> = outputs.iter().map(|(_, n)| n.as_str()).collect();
+                parts.push(format!("outputs {}", names.join(", ")));
+            }
+            if !exporters.is_empty() {
+                parts.push(format!("exporters {}", exporters.join(", ")));
+            }
+            if !parts.is_empty() {
+                return Err(ApiError::conflict(format!(
+                    "stream {name:?} still has {}; delete them first or use ?recursive=true",
+                    parts.join(" and ")
+                )));
+            }
         }
-        if !exporters.is_empty() {
-            parts.push(format!("exporters {}", exporters.join(", ")));
-        }
-        if !parts.is_empty() {
-            return Err(ApiError::conflict(format!(
-                "stream {name:?} still has {}; delete them first or use ?recursive=true",
-                parts.join(" and ")
-            )));
-        }
-    }
-    delete_rows(&tx, &ids)?;
-    tx.commit()?;
-    Ok(outputs.into_iter().map(|(_, n)| n).collect())
+        delete_rows(tx, &ids)?;
+        Ok(outputs.into_iter().map(|(_, n)| n).collect())
+    })
 }
 
 pub fn delete_output(
-    conn: &mut Connection,
+    conn: &mut Conn,
     account_id: i64,
     stream: &str,
     output: &str,
     recursive: bool,
 ) -> ApiResult<()> {
-    let tx = conn.transaction()?;
-    let row = get_output_row(&tx, account_id, stream, output)?;
-    if !recursive {
-        let exporters = exporters_on(&tx, &[row.id])?;
-        if !exporters.is_empty() {
-            return Err(ApiError::conflict(format!(
-                "output {output:?} still has exporters {}; delete them first or use ?recursive=true",
-                exporters.join(", ")
-            )));
+    conn.transaction(|tx| {
+        let row = get_output_row(tx, account_id, stream, output)?;
+        if !recursive {
+            let exporters = exporters_on(tx, &[row.id])?;
+            if !exporters.is_empty() {
+                return Err(ApiError::conflict(format!(
+                    "output {output:?} still has exporters {}; delete them first or use ?recursive=true",
+                    exporters.join(", ")
+                )));
+            }
         }
-    }
-    delete_rows(&tx, &[row.id])?;
-    tx.commit()?;
-    Ok(())
+        delete_rows(tx, &[row.id])?;
+        Ok(())
+    })
 }

@@ -57,6 +57,14 @@ impl Contracts {
         &self.builtins
     }
 
+    /// Drops every compiled contract (after missing what other nodes changed).
+    pub fn clear_cache(&self) {
+        self.cache
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .clear();
+    }
+
     fn cached(&self, account: &str, reference: &str) -> Option<Entry> {
         let cache = self.cache.read().unwrap_or_else(|e| e.into_inner());
         cache.get(account)?.get(reference).cloned()

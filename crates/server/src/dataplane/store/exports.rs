@@ -3,7 +3,8 @@
 //! with what its status shows: the last batch, totals, and the last attempt's error.
 //! An exporter is named by its account, linked stream, name and kind (keys or events).
 
-use rusqlite::{OptionalExtension, params};
+use crate::params;
+use crate::sql::OptionalExt;
 
 use super::Result;
 use crate::db::Db;
@@ -51,8 +52,8 @@ impl ExportPositions {
     ) -> Result<(String, i64)> {
         let state = self.db.blocking(|conn| {
             conn.execute(
-                "INSERT OR IGNORE INTO dp_exports (account, stream, name, export_keys, uuid, position)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO dp_exports (account, stream, name, export_keys, uuid, position)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING",
                 params![
                     account,
                     stream,
@@ -126,7 +127,7 @@ impl ExportPositions {
             Some(e) => conn.execute(
                 "UPDATE dp_exports SET last_error = ?5, failed_ms = ?6
                  WHERE account = ?1 AND stream = ?2 AND name = ?3 AND export_keys = ?4
-                   AND last_error IS NOT ?5",
+                   AND last_error IS DISTINCT FROM ?5",
                 params![account, stream, name, export_keys, e, at_ms],
             ),
             None => conn.execute(
@@ -148,24 +149,25 @@ impl ExportPositions {
         export_keys: bool,
     ) -> Result<Option<ExportRecord>> {
         let record = self.db.blocking(|conn| {
-            conn.prepare_cached(
+            conn.query_row(
                 "SELECT position, last_batch_ms, last_object, objects, events, bytes,
                         last_error, failed_ms
                  FROM dp_exports
                  WHERE account = ?1 AND stream = ?2 AND name = ?3 AND export_keys = ?4",
-            )?
-            .query_row(params![account, stream, name, export_keys], |r| {
-                Ok(ExportRecord {
-                    position: r.get(0)?,
-                    last_batch_ms: r.get(1)?,
-                    last_object: r.get(2)?,
-                    objects: r.get::<_, i64>(3)? as u64,
-                    events: r.get::<_, i64>(4)? as u64,
-                    bytes: r.get::<_, i64>(5)? as u64,
-                    last_error: r.get(6)?,
-                    failed_ms: r.get(7)?,
-                })
-            })
+                params![account, stream, name, export_keys],
+                |r| {
+                    Ok(ExportRecord {
+                        position: r.get(0)?,
+                        last_batch_ms: r.get(1)?,
+                        last_object: r.get(2)?,
+                        objects: r.get::<i64>(3)? as u64,
+                        events: r.get::<i64>(4)? as u64,
+                        bytes: r.get::<i64>(5)? as u64,
+                        last_error: r.get(6)?,
+                        failed_ms: r.get(7)?,
+                    })
+                },
+            )
             .optional()
         })?;
         Ok(record)

@@ -7,7 +7,8 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{OptionalExtension, params};
+use crate::params;
+use crate::sql::OptionalExt;
 use sha2::{Digest, Sha256};
 
 use super::Result;
@@ -54,11 +55,10 @@ pub struct KeyStore {
 }
 
 /// A key from a row selecting `key_id, key_link, material, created_ms` (by name).
-fn row_key(keyring: &Keyring, row: &rusqlite::Row<'_>) -> rusqlite::Result<DataKey> {
+fn row_key(keyring: &Keyring, row: &crate::sql::Row<'_>) -> crate::sql::DbResult<DataKey> {
     let stored: Vec<u8> = row.get("material")?;
-    let unusable = |e: Box<dyn std::error::Error + Send + Sync>| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Blob, e)
-    };
+    let unusable =
+        |e: Box<dyn std::error::Error + Send + Sync>| crate::sql::DbError::column("material", e);
     let material = keyring
         .open(Purpose::KeyMaterial, &stored)
         .map_err(|e| unusable(e.into()))?
@@ -67,7 +67,7 @@ fn row_key(keyring: &Keyring, row: &rusqlite::Row<'_>) -> rusqlite::Result<DataK
         .try_into()
         .map_err(|_| unusable("key material is not 64 bytes".into()))?;
     Ok(DataKey::new(
-        row.get::<_, i64>("key_id")? as u32,
+        row.get::<i64>("key_id")? as u32,
         row.get("key_link")?,
         material,
         row.get("created_ms")?,
@@ -160,9 +160,9 @@ impl KeyStore {
             loop {
                 let key = make();
                 let inserted = conn.execute(
-                    "INSERT OR IGNORE INTO dp_keys
+                    "INSERT INTO dp_keys
                      (account, stream, schema_id, key_field_hash, key_id, key_link, material, created_ms)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT DO NOTHING",
                     params![
                         req.account,
                         req.stream,
@@ -219,14 +219,12 @@ impl KeyStore {
         limit: usize,
     ) -> Result<Vec<(i64, DataKey)>> {
         let keys = self.db.blocking(|conn| {
-            let mut stmt = conn.prepare_cached(
+            conn.query_map(
                 "SELECT seq, key_id, key_link, material, created_ms FROM dp_keys
                  WHERE account = ?1 AND stream = ?2 AND seq > ?3 ORDER BY seq LIMIT ?4",
-            )?;
-            stmt.query_map(params![account, stream, after, limit as i64], |row| {
-                Ok((row.get(0)?, row_key(&self.keyring, row)?))
-            })?
-            .collect::<rusqlite::Result<_>>()
+                params![account, stream, after, limit as i64],
+                |row| Ok((row.get(0)?, row_key(&self.keyring, row)?)),
+            )
         })?;
         Ok(keys)
     }
@@ -240,13 +238,12 @@ impl KeyStore {
         after: i64,
     ) -> Result<(u64, Option<i64>)> {
         let pending = self.db.blocking(|conn| {
-            conn.prepare_cached(
+            conn.query_row(
                 "SELECT COUNT(*), MIN(created_ms) FROM dp_keys
                  WHERE account = ?1 AND stream = ?2 AND seq > ?3",
-            )?
-            .query_row(params![account, stream, after], |row| {
-                Ok((row.get::<_, i64>(0)? as u64, row.get(1)?))
-            })
+                params![account, stream, after],
+                |row| Ok((row.get::<i64>(0)? as u64, row.get(1)?)),
+            )
         })?;
         Ok(pending)
     }
@@ -269,19 +266,29 @@ impl KeyStore {
     /// so that no copy of them stays in the data directory, and every cached copy.
     /// Returns how many keys were destroyed.
     pub fn destroy(&self, account: &str, keys: &[(String, u32)]) -> Result<usize> {
-        let destroyed = self.db.blocking(|conn| -> rusqlite::Result<usize> {
-            let tx = conn.transaction()?;
-            let mut n = 0;
-            for (stream, key_id) in keys {
-                n += tx.execute(
-                    "DELETE FROM dp_keys WHERE account = ?1 AND stream = ?2 AND key_id = ?3",
-                    params![account, stream, *key_id as i64],
-                )?;
+        let destroyed = self.db.blocking(|conn| -> crate::sql::DbResult<usize> {
+            let n = conn.transaction(|tx| {
+                let mut n = 0;
+                for (stream, key_id) in keys {
+                    n += tx.execute(
+                        "DELETE FROM dp_keys WHERE account = ?1 AND stream = ?2 AND key_id = ?3",
+                        params![account, stream, *key_id as i64],
+                    )?;
+                }
+                Ok::<_, crate::sql::DbError>(n)
+            })?;
+            if let Some(sqlite) = conn.sqlite() {
+                crate::db::checkpoint(sqlite)?;
             }
-            tx.commit()?;
-            crate::db::checkpoint(conn)?;
             Ok(n)
         })?;
+        self.forget_cached(account, keys);
+        Ok(destroyed)
+    }
+
+    /// Drops cached copies of destroyed keys (here, or on another node of the cluster),
+    /// remembering them as gone.
+    pub fn forget_cached(&self, account: &str, keys: &[(String, u32)]) {
         let mut by_id = self.by_id_cache();
         for (stream, key_id) in keys {
             by_id.insert((account.to_owned(), stream.clone(), *key_id), None);
@@ -296,7 +303,22 @@ impl KeyStore {
             });
             !active.is_empty()
         });
-        Ok(destroyed)
+    }
+
+    /// Drops cached keys of a deleted stream.
+    pub fn forget_stream_cached(&self, account: &str, stream: &str) {
+        self.by_id_cache()
+            .retain(|(a, s, _), _| !(a == account && s == stream));
+        self.active_keys().retain(|_, keys| {
+            keys.retain(|a| !(a.account == account && a.stream == stream));
+            !keys.is_empty()
+        });
+    }
+
+    /// Drops every cached key (after missing what other nodes changed).
+    pub fn clear_cache(&self) {
+        self.by_id_cache().clear();
+        self.active_keys().clear();
     }
 
     pub(super) fn delete_stream(&self, account: &str, stream: &str) -> Result<()> {
@@ -304,12 +326,6 @@ impl KeyStore {
             "DELETE FROM dp_keys WHERE account = ?1 AND stream = ?2",
             params![account, stream],
         )?;
-        self.by_id_cache()
-            .retain(|(a, s, _), _| !(a == account && s == stream));
-        self.active_keys().retain(|_, keys| {
-            keys.retain(|a| !(a.account == account && a.stream == stream));
-            !keys.is_empty()
-        });
         Ok(())
     }
 }

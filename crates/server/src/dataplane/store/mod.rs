@@ -17,6 +17,7 @@ mod tests;
 mod tokens;
 mod usage;
 
+use crate::sql::DbError;
 use std::path::Path;
 use std::sync::Arc;
 
@@ -35,7 +36,7 @@ use crate::master_key::Keyring;
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
     #[error(transparent)]
-    Sql(#[from] rusqlite::Error),
+    Sql(DbError),
     #[error("the event log: {0}")]
     Log(#[from] std::io::Error),
     /// The shared event store cannot be reached; the request may be tried again.
@@ -43,6 +44,24 @@ pub enum StoreError {
     Unavailable(String),
     #[error("the master key: {0}")]
     MasterKey(String),
+}
+
+impl From<DbError> for StoreError {
+    /// An unreachable database is `Unavailable` (a 503 with the reason), as an
+    /// unreachable event store is.
+    fn from(e: DbError) -> StoreError {
+        if e.is_unavailable() {
+            StoreError::Unavailable(e.to_string())
+        } else {
+            StoreError::Sql(e)
+        }
+    }
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(e: rusqlite::Error) -> StoreError {
+        StoreError::from(DbError::from(e))
+    }
 }
 
 pub type Result<T> = std::result::Result<T, StoreError>;
@@ -69,17 +88,23 @@ impl DataStore {
         let dir = path.parent().unwrap_or(Path::new("."));
         let keyring = crate::master_key::load(dir, &Default::default())
             .map_err(|e| StoreError::MasterKey(e.to_string()))?;
-        DataStore::open_with(path, Arc::new(keyring), None)
+        DataStore::open_with(path, None, Arc::new(keyring), None)
     }
 
-    /// Opens the store whose secrets are sealed with `keyring`, with the events in the
-    /// cluster's JetStream when `cluster` is given.
+    /// Opens the store whose secrets are sealed with `keyring`: on `shared` (a cluster's
+    /// PostgreSQL), else on a connection of its own to the SQLite database at `path`; with
+    /// the events in the cluster's JetStream when `cluster` is given, else in the log
+    /// next to `path`.
     pub fn open_with(
         path: &Path,
+        shared: Option<Db>,
         keyring: Arc<Keyring>,
         cluster: Option<Arc<Cluster>>,
     ) -> Result<DataStore> {
-        let db = Db::new(crate::db::open(path)?);
+        let db = match shared {
+            Some(db) => db,
+            None => Db::new(crate::db::open(path)?),
+        };
         let events = match cluster {
             None => EventStore::open_local(path, &db)?,
             Some(c) => EventStore::JetStream(c),
@@ -127,7 +152,7 @@ impl DataStore {
 
     /// Holds the tables busy, as a long SQLite statement would.
     #[cfg(test)]
-    pub(super) fn busy(&self) -> std::sync::MutexGuard<'_, rusqlite::Connection> {
+    pub(super) fn busy(&self) -> std::sync::MutexGuard<'_, crate::sql::Conn> {
         self.db.lock()
     }
 
@@ -155,11 +180,22 @@ impl DataStore {
     /// Deletes data subjects: destroys every key that encrypted their personal data
     /// (and so every other event those keys encrypted) and forgets them. Returns how
     /// many keys were destroyed.
-    pub fn forget_subjects(&self, account: &str, subjects: &[String]) -> Result<usize> {
+    /// Also returns the keys, for the other nodes of a cluster to drop.
+    pub fn forget_subjects(
+        &self,
+        account: &str,
+        subjects: &[String],
+    ) -> Result<(usize, Vec<(String, u32)>)> {
         let keys = self.subjects.keys_of(account, subjects)?;
         let destroyed = self.keys.destroy(account, &keys)?;
         self.subjects.forget(account, subjects, &keys)?;
-        Ok(destroyed)
+        Ok((destroyed, keys))
+    }
+
+    /// Drops the cached keys and tokens of a deleted stream or output.
+    pub fn forget_stream_cached(&self, account: &str, stream: &str) {
+        self.keys.forget_stream_cached(account, stream);
+        self.tokens.forget_stream_cached(account, stream);
     }
 
     /// Forgets a stream's (or output's) events, keys, tokens and exporter positions.
@@ -168,6 +204,7 @@ impl DataStore {
         self.keys.delete_stream(account, stream)?;
         self.subjects.prune()?;
         self.tokens.delete_stream(account, stream)?;
+        self.forget_stream_cached(account, stream);
         self.usage.delete_stream(account, stream)?;
         self.exports.delete_stream(account, stream)
     }

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::params;
+use crate::params;
 
 use super::Result;
 use crate::dataplane::crypto::DataKey;
@@ -60,13 +60,15 @@ impl SubjectStore {
             return Ok(());
         }
         self.db.blocking(|conn| {
-            conn.prepare_cached(
+            conn.execute(
                 "INSERT INTO dp_subject_keys (account, subject, stream, key_id, last_seen_ms)
                  VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT (account, subject, stream, key_id)
-                 DO UPDATE SET last_seen_ms = MAX(last_seen_ms, excluded.last_seen_ms)",
-            )?
-            .execute(params![account, subject, stream, key.key_id as i64, now_ms])
+                 DO UPDATE SET last_seen_ms = CASE
+                     WHEN excluded.last_seen_ms > dp_subject_keys.last_seen_ms
+                     THEN excluded.last_seen_ms ELSE dp_subject_keys.last_seen_ms END",
+                params![account, subject, stream, key.key_id as i64, now_ms],
+            )
         })?;
         let mut seen = self.seen();
         if seen.len() >= SEEN_CACHE_MAX {
@@ -93,22 +95,22 @@ impl SubjectStore {
         limit: usize,
     ) -> Result<DataSubjectPage> {
         let mut rows = self.db.blocking(|conn| {
-            let mut stmt = conn.prepare_cached(
+            conn.query_map(
                 "SELECT l.subject, COUNT(*), MAX(l.last_seen_ms) FROM dp_subject_keys l
                  JOIN dp_keys k ON k.account = l.account AND k.stream = l.stream
                      AND k.key_id = l.key_id
                  WHERE l.account = ?1 AND substr(l.subject, 1, length(?2)) = ?2
-                     AND (?3 IS NULL OR l.subject > ?3)
+                     AND (CAST(?3 AS TEXT) IS NULL OR l.subject > ?3)
                  GROUP BY l.subject ORDER BY l.subject LIMIT ?4",
-            )?;
-            stmt.query_map(params![account, prefix, after, limit as i64 + 1], |r| {
-                Ok(DataSubject {
-                    id: r.get(0)?,
-                    key_links: r.get::<_, i64>(1)? as u64,
-                    last_seen: r.get(2)?,
-                })
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()
+                params![account, prefix, after, limit as i64 + 1],
+                |r| {
+                    Ok(DataSubject {
+                        id: r.get(0)?,
+                        key_links: r.get::<i64>(1)? as u64,
+                        last_seen: r.get(2)?,
+                    })
+                },
+            )
         })?;
         let next = if rows.len() > limit {
             rows.truncate(limit);
@@ -125,22 +127,18 @@ impl SubjectStore {
     /// The keys, as (stream, key id), that hold these subjects' personal data.
     pub fn keys_of(&self, account: &str, subjects: &[String]) -> Result<Vec<(String, u32)>> {
         let keys = self.db.blocking(|conn| {
-            let mut stmt = conn.prepare_cached(
-                "SELECT DISTINCT stream, key_id FROM dp_subject_keys
-                 WHERE account = ?1 AND subject = ?2",
-            )?;
             let mut keys = Vec::new();
             for subject in subjects {
-                let found = stmt
-                    .query_map(params![account, subject], |r| {
-                        Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)? as u32))
-                    })?
-                    .collect::<rusqlite::Result<Vec<_>>>()?;
-                keys.extend(found);
+                keys.extend(conn.query_map(
+                    "SELECT DISTINCT stream, key_id FROM dp_subject_keys
+                     WHERE account = ?1 AND subject = ?2",
+                    params![account, subject],
+                    |r| Ok((r.get::<String>(0)?, r.get::<i64>(1)? as u32)),
+                )?);
             }
             keys.sort();
             keys.dedup();
-            Ok::<_, rusqlite::Error>(keys)
+            Ok::<_, crate::sql::DbError>(keys)
         })?;
         Ok(keys)
     }
@@ -149,20 +147,21 @@ impl SubjectStore {
     /// shared one of them loses that link too: the key is gone).
     pub fn forget(&self, account: &str, subjects: &[String], keys: &[(String, u32)]) -> Result<()> {
         self.db.blocking(|conn| {
-            let tx = conn.transaction()?;
-            for subject in subjects {
-                tx.execute(
-                    "DELETE FROM dp_subject_keys WHERE account = ?1 AND subject = ?2",
-                    params![account, subject],
-                )?;
-            }
-            for (stream, key_id) in keys {
-                tx.execute(
-                    "DELETE FROM dp_subject_keys WHERE account = ?1 AND stream = ?2 AND key_id = ?3",
-                    params![account, stream, *key_id as i64],
-                )?;
-            }
-            tx.commit()
+            conn.transaction(|tx| {
+                for subject in subjects {
+                    tx.execute(
+                        "DELETE FROM dp_subject_keys WHERE account = ?1 AND subject = ?2",
+                        params![account, subject],
+                    )?;
+                }
+                for (stream, key_id) in keys {
+                    tx.execute(
+                        "DELETE FROM dp_subject_keys WHERE account = ?1 AND stream = ?2 AND key_id = ?3",
+                        params![account, stream, *key_id as i64],
+                    )?;
+                }
+                Ok::<_, crate::sql::DbError>(())
+            })
         })?;
         let mut seen = self.seen();
         for (_, key_id) in keys {
@@ -181,7 +180,7 @@ impl SubjectStore {
                      WHERE k.account = dp_subject_keys.account
                        AND k.stream = dp_subject_keys.stream
                        AND k.key_id = dp_subject_keys.key_id)",
-            [],
+            params![],
         )?;
         if removed > 0 {
             self.seen().clear();

@@ -3,6 +3,7 @@
 
 use super::*;
 use crate::dataplane::crypto::DataKey;
+use crate::params;
 
 fn store() -> (tempfile::TempDir, DataStore) {
     let dir = tempfile::tempdir().unwrap();
@@ -181,7 +182,7 @@ async fn events_an_earlier_version_kept_in_sqlite_move_into_the_log_once() {
         assert_eq!(s.events().last_seq(), 42);
         let rows: i64 = s
             .busy()
-            .query_row("SELECT COUNT(*) FROM dp_events", [], |r| r.get(0))
+            .query_row("SELECT COUNT(*) FROM dp_events", params![], |r| r.get(0))
             .unwrap();
         assert_eq!(rows, 0);
     }

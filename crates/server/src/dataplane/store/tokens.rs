@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard};
 
-use rusqlite::{OptionalExtension, params};
+use crate::params;
+use crate::sql::OptionalExt;
 use sha2::{Digest, Sha256};
 
 use super::Result;
@@ -47,8 +48,11 @@ impl TokenStore {
     /// Stores a token (only its hash). `expires_ms` None: a refresh token.
     pub fn put(&self, token: &str, principal: &Principal, expires_ms: Option<i64>) -> Result<()> {
         self.db.execute(
-            "INSERT OR REPLACE INTO dp_tokens (token_hash, refresh, account, stream, output, expires_ms)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            "INSERT INTO dp_tokens (token_hash, refresh, account, stream, output, expires_ms)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+             ON CONFLICT (token_hash) DO UPDATE SET refresh = excluded.refresh,
+                 account = excluded.account, stream = excluded.stream,
+                 output = excluded.output, expires_ms = excluded.expires_ms",
             params![
                 hash(token.as_bytes()),
                 expires_ms.is_none(),
@@ -86,7 +90,7 @@ impl TokenStore {
                         stream: r.get(1)?,
                         output: r.get(2)?,
                     };
-                    Ok((p, r.get::<_, Option<i64>>(3)?))
+                    Ok((p, r.get::<Option<i64>>(3)?))
                 },
             )
             .optional()
@@ -120,9 +124,18 @@ impl TokenStore {
             "DELETE FROM dp_tokens WHERE account = ?1 AND (stream = ?2 OR output = ?2)",
             params![account, stream],
         )?;
+        Ok(())
+    }
+
+    /// Drops cached tokens of a deleted stream or output.
+    pub fn forget_stream_cached(&self, account: &str, stream: &str) {
         self.id_tokens().retain(|_, (p, _)| {
             !(p.account == account && (p.stream == stream || p.output.as_deref() == Some(stream)))
         });
-        Ok(())
+    }
+
+    /// Drops every cached token (after missing what other nodes changed).
+    pub fn clear_cache(&self) {
+        self.id_tokens().clear();
     }
 }

@@ -3,7 +3,7 @@
 //! 10-second window (`dp_usage_windows`, kept as long as the events). Counts are added,
 //! never replaced, so a flush of the same second twice adds up.
 
-use rusqlite::params;
+use crate::params;
 
 use super::Result;
 use crate::db::Db;
@@ -50,22 +50,26 @@ impl UsageStore {
             return Ok(());
         }
         self.db.blocking(|conn| {
-            let tx = conn.transaction()?;
-            for table in [Resolution::Seconds, Resolution::Windows] {
-                let mut stmt = tx.prepare_cached(&format!(
-                    "INSERT INTO {} (account, name, start_s, count) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT (account, name, start_s) DO UPDATE SET count = count + excluded.count",
-                    table.table()
-                ))?;
-                for c in counts {
-                    let start = match table {
-                        Resolution::Seconds => c.second,
-                        Resolution::Windows => c.second - c.second.rem_euclid(USAGE_COARSE_SECS),
-                    };
-                    stmt.execute(params![c.account, c.name, start, c.count as i64])?;
+            conn.transaction(|tx| {
+                for table in [Resolution::Seconds, Resolution::Windows] {
+                    let sql = format!(
+                        "INSERT INTO {t} (account, name, start_s, count) VALUES (?1, ?2, ?3, ?4)
+                         ON CONFLICT (account, name, start_s)
+                         DO UPDATE SET count = {t}.count + excluded.count",
+                        t = table.table()
+                    );
+                    for c in counts {
+                        let start = match table {
+                            Resolution::Seconds => c.second,
+                            Resolution::Windows => {
+                                c.second - c.second.rem_euclid(USAGE_COARSE_SECS)
+                            }
+                        };
+                        tx.execute(&sql, params![c.account, c.name, start, c.count as i64])?;
+                    }
                 }
-            }
-            tx.commit()
+                Ok::<_, crate::sql::DbError>(())
+            })
         })?;
         Ok(())
     }
@@ -81,15 +85,15 @@ impl UsageStore {
         until_s: i64,
     ) -> Result<Vec<(i64, u64)>> {
         let rows = self.db.blocking(|conn| {
-            let mut stmt = conn.prepare_cached(&format!(
-                "SELECT start_s, count FROM {} WHERE account = ?1 AND name = ?2
-                   AND start_s >= ?3 AND start_s < ?4 ORDER BY start_s",
-                resolution.table()
-            ))?;
-            stmt.query_map(params![account, name, from_s, until_s], |r| {
-                Ok((r.get::<_, i64>(0)?, r.get::<_, i64>(1)? as u64))
-            })?
-            .collect::<rusqlite::Result<Vec<_>>>()
+            conn.query_map(
+                &format!(
+                    "SELECT start_s, count FROM {} WHERE account = ?1 AND name = ?2
+                       AND start_s >= ?3 AND start_s < ?4 ORDER BY start_s",
+                    resolution.table()
+                ),
+                params![account, name, from_s, until_s],
+                |r| Ok((r.get::<i64>(0)?, r.get::<i64>(1)? as u64)),
+            )
         })?;
         Ok(rows)
     }
@@ -100,17 +104,19 @@ impl UsageStore {
         let last = self.db.blocking(|conn| {
             let mut last = None;
             for table in [Resolution::Seconds, Resolution::Windows] {
-                last = conn
-                    .prepare_cached(&format!(
+                last = conn.query_row(
+                    &format!(
                         "SELECT MAX(start_s) FROM {} WHERE account = ?1 AND name = ?2",
                         table.table()
-                    ))?
-                    .query_row(params![account, name], |r| r.get::<_, Option<i64>>(0))?;
+                    ),
+                    params![account, name],
+                    |r| r.get::<Option<i64>>(0),
+                )?;
                 if last.is_some() {
                     break;
                 }
             }
-            Ok::<_, rusqlite::Error>(last)
+            Ok::<_, crate::sql::DbError>(last)
         })?;
         Ok(last)
     }
@@ -141,7 +147,7 @@ impl UsageStore {
                     params![account, name],
                 )?;
             }
-            Ok::<_, rusqlite::Error>(())
+            Ok::<_, crate::sql::DbError>(())
         })?;
         Ok(())
     }

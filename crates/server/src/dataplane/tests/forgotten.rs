@@ -47,7 +47,6 @@ async fn egress_skips_events_whose_key_was_destroyed_after_they_were_published()
     // Alice is forgotten before the tail renders her event: it must not come out.
     let destroyed = f
         .plane
-        .store()
         .forget_subjects(ACCOUNT, &["alice".to_string()])
         .unwrap();
     assert_eq!(destroyed, 1);

@@ -1,12 +1,13 @@
 //! The local event store: the append-only log (`eventlog`) in a directory next to the
 //! database, synced to the disk from a thread of its own.
 
+use crate::params;
 use std::path::Path;
 use std::sync::Arc;
 use std::sync::mpsc::{Receiver, RecvTimeoutError, Sender};
 use std::time::Duration;
 
-use rusqlite::{Connection, OptionalExtension};
+use crate::sql::{Conn, OptionalExt};
 
 use super::super::Result;
 use crate::dataplane::eventlog::{EVENTS_DIR, EventLog, StoredEvent};
@@ -44,13 +45,16 @@ fn parse_consent(text: &str) -> Vec<i32> {
 
 /// Moves events an earlier version kept in SQLite (`dp_events`) into the log, and makes
 /// the log's numbers continue after every number SQLite handed out.
-fn import_events(conn: &Connection, log: &EventLog) -> Result<()> {
-    let mut stmt = conn.prepare(
+fn import_events(conn: &mut Conn, log: &EventLog) -> Result<()> {
+    if conn.is_postgres() {
+        // PostgreSQL never held events.
+        return Ok(());
+    }
+    let rows = conn.query_map(
         "SELECT account, stream, seq, ts_ms, schema_id, consent, body FROM dp_events
          WHERE seq > ?1 ORDER BY seq",
-    )?;
-    let rows = stmt
-        .query_map([log.last_seq()], |row| {
+        params![log.last_seq()],
+        |row| {
             Ok((
                 row.get(0)?,
                 row.get(1)?,
@@ -58,22 +62,22 @@ fn import_events(conn: &Connection, log: &EventLog) -> Result<()> {
                     seq: row.get(2)?,
                     ts_ms: row.get(3)?,
                     schema_id: row.get(4)?,
-                    consent: parse_consent(&row.get::<_, String>(5)?),
+                    consent: parse_consent(&row.get::<String>(5)?),
                     body: row.get(6)?,
                 },
             ))
-        })?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+        },
+    )?;
     let imported = log.import(rows)?;
     // Only once they are safely in the log (`import` syncs).
-    conn.execute("DELETE FROM dp_events", [])?;
+    conn.execute("DELETE FROM dp_events", params![])?;
     if imported > 0 {
         tracing::info!(imported, "moved the stored events into the event log");
     }
     let handed_out: i64 = conn
         .query_row(
             "SELECT seq FROM sqlite_sequence WHERE name = 'dp_events'",
-            [],
+            params![],
             |r| r.get(0),
         )
         .optional()?
