@@ -9,6 +9,7 @@ use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
+use strm_model::rules::DatabaseOption;
 use strm_server::ClusterOptions;
 use strm_server::dataplane::cloud_stores::CloudStores;
 use strm_server::users::LocalAccount;
@@ -132,7 +133,11 @@ async fn run(
 ) -> Result<LocalBackend, ServerError> {
     let account = load_or_create_account(server_dir)?;
     let mut config = server_config(server_dir);
-    config.users = vec![account.clone()];
+    // A shared database has no account of one node's own: each node's generated
+    // password would replace the one before.
+    if options.cluster.database == DatabaseOption::Sqlite {
+        config.users = vec![account.clone()];
+    }
     config.users.extend(options.users);
     config.cluster = options.cluster;
     config.connections = options.connections;

@@ -32,6 +32,7 @@ pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
     for user in &args.users {
         users.push(account(user.expose(), &source)?);
     }
+    let shared = database != rules::DatabaseOption::Sqlite;
     let options = RunOptions {
         addr: args.addr,
         users,
@@ -53,13 +54,21 @@ pub async fn run(args: ServeArgs, paths: &Paths) -> CliResult {
         .await
         .map_err(|e| CliError::Failed(e.to_string()))?;
     eprintln!("Stream Machine API listening on {}", local.url);
-    eprintln!(
-        "Data in {}; consoles and commands on this directory join this server. \
-         Local account {} (password in {}).",
-        server_dir.display(),
-        local.account.email,
-        server_dir.join(embedded::ACCOUNT_FILE).display()
-    );
+    if shared {
+        eprintln!(
+            "Data in PostgreSQL and {}; sign in with an account of the cluster (--user \
+             makes one). A shared database has no local account.",
+            server_dir.display()
+        );
+    } else {
+        eprintln!(
+            "Data in {}; consoles and commands on this directory join this server. \
+             Local account {} (password in {}).",
+            server_dir.display(),
+            local.account.email,
+            server_dir.join(embedded::ACCOUNT_FILE).display()
+        );
+    }
     server::shutdown_signal().await;
     tracing::info!("shutting down");
     if let Some(handle) = local.handle {

@@ -141,6 +141,13 @@ async fn the_exporters_of_a_killed_node_move_and_export_every_accepted_event_onc
     let (node1, url1) = serve_node(root1.path(), &nats, "node-1", &shared, None);
     let first = server_dir(root1.path());
     let (node2, url2) = serve_node(root2.path(), &nats, "node-2", &shared, Some(&first));
+    // Nodes on a shared database make no local account of their own: each would reset
+    // its password to the one in its own data directory.
+    let local = pg.psql(
+        "lease",
+        "SELECT COUNT(*) FROM accounts WHERE email = 'local@strm.local'",
+    );
+    assert_eq!(local.unwrap(), "0");
     let s = Scenario::seed(&url1, root1.path(), "lease@example.com").await;
     s.export("bart", "lease-bucket", Some(moto.credentials()))
         .await;

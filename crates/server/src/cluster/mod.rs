@@ -155,20 +155,26 @@ impl Cluster {
         tracing::info!(event_store = %config.redacted(), replicas = config.replicas, node = %me.node.name, "joining the cluster");
         let (reconnected, reconnects) = tokio::sync::watch::channel(0u64);
         let reconnected = std::sync::Arc::new(reconnected);
+        // Only a connection made after one was lost counts, not the first.
+        let lost = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
         let options = async_nats::ConnectOptions::new()
             .name(format!("strm-tui {}", me.node.name))
             .connection_timeout(REQUEST_TIMEOUT)
             .request_timeout(Some(REQUEST_TIMEOUT))
             .event_callback(move |event| {
-                let reconnected = reconnected.clone();
+                let (reconnected, lost) = (reconnected.clone(), lost.clone());
                 async move {
+                    use std::sync::atomic::Ordering;
                     match event {
                         async_nats::Event::Disconnected => {
+                            lost.store(true, Ordering::Relaxed);
                             tracing::warn!("lost the connection to NATS; reconnecting")
                         }
                         async_nats::Event::Connected => {
                             tracing::info!("connected to NATS");
-                            reconnected.send_modify(|n| *n += 1);
+                            if lost.swap(false, Ordering::Relaxed) {
+                                reconnected.send_modify(|n| *n += 1);
+                            }
                         }
                         other => tracing::debug!(event = %other, "NATS"),
                     }
