@@ -279,7 +279,10 @@ struct Pool(Option<PgPool>);
 
 impl Pool {
     fn get(&self) -> DbResult<r2d2::PooledConnection<crate::sql::PgManager>> {
-        let pool = self.0.as_ref().ok_or(DbError::NoRows)?;
+        let pool = self
+            .0
+            .as_ref()
+            .ok_or_else(|| DbError::Unavailable("the server is stopping".into()))?;
         pool.get().map_err(|e| DbError::Unavailable(e.to_string()))
     }
 }
